@@ -1,0 +1,60 @@
+/** An error the simulator answers with, shaped as MTurk's JSON 1.1 error body. */
+export class SimulatorError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly httpStatus: number,
+    readonly turkErrorCode?: string,
+  ) {
+    super(message);
+  }
+
+  body(): Record<string, string> {
+    // MTurk's own exceptions use `Message` + `TurkErrorCode`; AWS front-door errors use lower-case `message`.
+    return this.turkErrorCode
+      ? { __type: this.type, Message: this.message, TurkErrorCode: this.turkErrorCode }
+      : { __type: this.type, message: this.message };
+  }
+}
+
+/** MTurk appends the server time in milliseconds to every RequestError message. */
+const stamped = (message: string) => `${message} (${Date.now()})`;
+
+/** A modelled RequestError (HTTP 400) with an `AWS.MechanicalTurk.*` code. */
+export function requestError(code: string, message: string): SimulatorError {
+  return new SimulatorError("RequestError", stamped(message), 400, `AWS.MechanicalTurk.${code}`);
+}
+
+/**
+ * A member that breaks the model's constraints. Real MTurk answers these with `ParameterValidationError`
+ * ("The value "X" is not valid for the parameter WorkerId. (1563818969320 s)", aws/aws-sdk-java#2055).
+ */
+export function parameterError(member: string, value: unknown, why?: string): SimulatorError {
+  const shown = value === undefined ? "null" : typeof value === "string" ? value : JSON.stringify(value);
+  const message = `The value "${shown}" is not valid for the parameter ${member}.${why ? ` ${why}` : ""} (${Date.now()} s)`;
+  return new SimulatorError("ParameterValidationError", message, 400, "AWS.MechanicalTurk.ParameterValidationError");
+}
+
+export function missingParameter(member: string): SimulatorError {
+  return new SimulatorError(
+    "ParameterValidationError",
+    `The parameter ${member} is required. (${Date.now()} s)`,
+    400,
+    "AWS.MechanicalTurk.ParameterValidationError",
+  );
+}
+
+export const serviceFault = () =>
+  new SimulatorError(
+    "ServiceFault",
+    stamped("Your request could not be processed. The service is temporarily unable to respond; try again."),
+    500,
+    "AWS.MechanicalTurk.ServiceFault",
+  );
+
+export const throttling = () => new SimulatorError("ThrottlingException", "Rate exceeded", 400);
+
+export const serializationError = (message: string) => new SimulatorError("SerializationException", message, 400);
+
+export const unknownOperation = (target: string) =>
+  new SimulatorError("UnknownOperationException", `Operation ${target} is not supported.`, 400);

@@ -1,0 +1,57 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { SEED_SIZES } from "./seed.js";
+import { startSimulator } from "./server.js";
+
+/** `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables). */
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    host: { type: "string" },
+    seed: { type: "string" },
+    size: { type: "string" },
+    latency: { type: "string" },
+    jitter: { type: "string" },
+  },
+});
+const env = process.env;
+const config = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65535),
+    host: z.string(),
+    seed: z.coerce.number().int(),
+    size: z.enum(SEED_SIZES),
+    latency: z.coerce.number().min(0),
+    jitter: z.coerce.number().min(0),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+  })
+  .parse({
+    port: values.port ?? env.SIMULATOR_PORT ?? 4010,
+    host: values.host ?? env.SIMULATOR_HOST ?? "127.0.0.1",
+    seed: values.seed ?? env.SIMULATOR_SEED ?? 1,
+    size: values.size ?? env.SIMULATOR_SIZE ?? "demo",
+    latency: values.latency ?? env.SIMULATOR_LATENCY_MS ?? 0,
+    jitter: values.jitter ?? env.SIMULATOR_JITTER_MS ?? 0,
+    accessKeyId: env.SIMULATOR_ACCESS_KEY_ID,
+    secretAccessKey: env.SIMULATOR_SECRET_ACCESS_KEY,
+  });
+
+const simulator = await startSimulator({
+  port: config.port,
+  host: config.host,
+  seed: config.seed,
+  size: config.size,
+  latency: { fixedMs: config.latency, jitterMs: config.jitter },
+  credentials:
+    config.accessKeyId && config.secretAccessKey
+      ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
+      : undefined,
+});
+console.log(`MTurk simulator listening on ${simulator.url} (seed ${config.seed}, size ${config.size})`);
+console.log(`  AWS_ACCESS_KEY_ID=${simulator.credentials.accessKeyId}`);
+console.log(`  AWS_SECRET_ACCESS_KEY=${simulator.credentials.secretAccessKey}`);
+console.log(`  region us-east-1; worker side and test hooks under ${simulator.url}/_simulator/`);
+const stop = () => simulator.close().then(() => process.exit(0));
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

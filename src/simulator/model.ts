@@ -1,0 +1,142 @@
+/** The simulator's internal records. Times are epoch milliseconds of the simulated clock. */
+
+export interface LocaleValue {
+  Country: string;
+  Subdivision?: string;
+}
+
+export interface QualificationRequirementInput {
+  QualificationTypeId: string;
+  Comparator: string;
+  IntegerValues?: number[];
+  LocaleValues?: LocaleValue[];
+  RequiredToPreview?: boolean;
+  ActionsGuarded?: string;
+}
+
+export interface QualificationTypeRecord {
+  id: string;
+  seq: number;
+  owner: "caller" | "system" | "other";
+  name: string;
+  description: string;
+  keywords?: string;
+  status: "Active" | "Inactive";
+  test?: string;
+  answerKey?: string;
+  testDurationInSeconds?: number;
+  retryDelayInSeconds?: number;
+  autoGranted: boolean;
+  autoGrantedValue?: number;
+  creationTime: number;
+  deletedAt?: number;
+}
+
+export interface QualificationRecord {
+  typeId: string;
+  workerId: string;
+  seq: number;
+  integerValue?: number;
+  localeValue?: LocaleValue;
+  grantTime: number;
+  status: "Granted" | "Revoked";
+  reason?: string;
+}
+
+export interface QualificationRequestRecord {
+  id: string;
+  seq: number;
+  typeId: string;
+  workerId: string;
+  test?: string;
+  answer?: string;
+  submitTime: number;
+  status: "Pending" | "Accepted" | "Rejected";
+  reason?: string;
+  decidedAt?: number;
+}
+
+export interface WorkerRecord {
+  id: string;
+  locale: LocaleValue;
+  adult: boolean;
+}
+
+export interface HITTypeRecord {
+  id: string;
+  autoApprovalDelayInSeconds: number;
+  assignmentDurationInSeconds: number;
+  reward: string;
+  title: string;
+  description: string;
+  keywords?: string;
+  qualificationRequirements: QualificationRequirementInput[];
+}
+
+export interface ReviewPolicy {
+  PolicyName: string;
+  Parameters?: { Key?: string; Values?: string[]; MapEntries?: { Key?: string; Values?: string[] }[] }[];
+}
+
+export interface HITRecord {
+  id: string;
+  seq: number;
+  hitTypeId: string;
+  hitGroupId: string;
+  hitLayoutId?: string;
+  creationTime: number;
+  question?: string;
+  maxAssignments: number;
+  /** The MaxAssignments the HIT was created with: the 10-assignment rule of CreateAdditionalAssignmentsForHIT reads it. */
+  createdMaxAssignments: number;
+  expiration: number;
+  requesterAnnotation?: string;
+  reviewing: boolean;
+  reviewStatus: "NotReviewed" | "MarkedForReview" | "ReviewedAppropriate" | "ReviewedInappropriate";
+  assignmentReviewPolicy?: ReviewPolicy;
+  hitReviewPolicy?: ReviewPolicy;
+  deletedAt?: number;
+}
+
+export type AssignmentState = "Accepted" | "Submitted" | "Approved" | "Rejected" | "Returned" | "Abandoned";
+
+export interface AssignmentRecord {
+  id: string;
+  seq: number;
+  hitId: string;
+  workerId: string;
+  status: AssignmentState;
+  acceptTime: number;
+  deadline: number;
+  submitTime?: number;
+  autoApprovalTime?: number;
+  approvalTime?: number;
+  rejectionTime?: number;
+  answer?: string;
+  requesterFeedback?: string;
+}
+
+export interface BonusRecord {
+  seq: number;
+  workerId: string;
+  assignmentId: string;
+  hitId: string;
+  amountCents: number;
+  reason: string;
+  grantTime: number;
+}
+
+export interface NotificationSpec {
+  Destination: string;
+  Transport: string;
+  Version: string;
+  EventTypes: string[];
+}
+
+export interface ReviewResultRecord {
+  seq: number;
+  hitId: string;
+  level: "Assignment" | "HIT";
+  result: Record<string, string>;
+  action?: Record<string, string | number>;
+}

@@ -1,0 +1,418 @@
+import { parameterError, requestError } from "../errors.js";
+import type { HITRecord, HITTypeRecord, QualificationRequirementInput, ReviewPolicy } from "../model.js";
+import { feeCents, type Store, toCents } from "../store.js";
+import {
+  bool,
+  entityId,
+  idempotencyToken,
+  int,
+  list,
+  maxResults,
+  money,
+  nextToken,
+  oneOf,
+  opt,
+  req,
+  str,
+  struct,
+  timestamp,
+} from "../validate.js";
+import { filter, type Input, type OperationTable, page, wireHIT } from "./common.js";
+
+export const SYSTEM_LOCALE_TYPE_ID = "00000000000000000071";
+/** HIT layouts are made in MTurk's web UI; the simulator's account has this one. */
+export const SIMULATOR_LAYOUT_ID = "3LAYOUTSIMULATOR00000000000001";
+const SECONDS_IN_YEAR = 31_536_000;
+
+const locale = struct({
+  ...req({ Country: str({ min: 2, max: 2 }) }),
+  ...opt({ Subdivision: str({ min: 2, max: 2 }) }),
+});
+const comparators = [
+  "LessThan",
+  "LessThanOrEqualTo",
+  "GreaterThan",
+  "GreaterThanOrEqualTo",
+  "EqualTo",
+  "NotEqualTo",
+  "Exists",
+  "DoesNotExist",
+  "In",
+  "NotIn",
+] as const;
+export const qualificationRequirement = struct({
+  ...req({ QualificationTypeId: str(), Comparator: oneOf(...comparators) }),
+  ...opt({
+    IntegerValues: list(int()),
+    LocaleValues: list(locale),
+    RequiredToPreview: bool,
+    ActionsGuarded: oneOf("Accept", "PreviewAndAccept", "DiscoverPreviewAndAccept"),
+  }),
+});
+const reviewPolicy = struct({
+  ...req({ PolicyName: oneOf("SimplePlurality/2011-09-01", "ScoreMyKnownAnswers/2011-09-01") }),
+  ...opt({
+    Parameters: list(
+      struct(
+        opt({ Key: str(), Values: list(str()), MapEntries: list(struct(opt({ Key: str(), Values: list(str()) }))) }),
+      ),
+    ),
+  }),
+});
+
+const hitTypeMembers = {
+  ...req({
+    AssignmentDurationInSeconds: int(30, SECONDS_IN_YEAR),
+    Reward: money,
+    Title: str({ min: 1, max: 128 }),
+    Description: str({ min: 1, max: 2000 }),
+  }),
+  ...opt({
+    AutoApprovalDelayInSeconds: int(0, 30 * 86_400),
+    Keywords: str({ max: 1000 }),
+    QualificationRequirements: list(qualificationRequirement, 10),
+  }),
+};
+const hitMembers = {
+  ...req({ LifetimeInSeconds: int(30, SECONDS_IN_YEAR) }),
+  ...opt({
+    MaxAssignments: int(1, 1_000_000),
+    Question: str({ min: 1 }),
+    RequesterAnnotation: str({ max: 255 }),
+    UniqueRequestToken: idempotencyToken,
+    AssignmentReviewPolicy: reviewPolicy,
+    HITReviewPolicy: reviewPolicy,
+    HITLayoutId: entityId,
+    HITLayoutParameters: list(struct(req({ Name: str(), Value: str() }))),
+  }),
+};
+
+/** MTurk's documented requirement rules that the model cannot express. */
+function checkRequirements(store: Store, requirements: QualificationRequirementInput[]) {
+  requirements.forEach((r, i) => {
+    const at = `QualificationRequirements.${i + 1}`;
+    const type = store.qualificationTypes.get(r.QualificationTypeId);
+    if (!type || type.deletedAt !== undefined)
+      throw requestError(
+        "QualificationTypeDoesNotExist",
+        `Qualification type ${r.QualificationTypeId} does not exist.`,
+      );
+    const ints = r.IntegerValues ?? [];
+    const locales = r.LocaleValues ?? [];
+    const setComparator = r.Comparator === "In" || r.Comparator === "NotIn";
+    if (r.Comparator === "Exists" || r.Comparator === "DoesNotExist") {
+      if (ints.length || locales.length) throw parameterError(`${at}.Comparator`, r.Comparator, "It takes no value.");
+    } else if (locales.length) {
+      if (r.QualificationTypeId !== SYSTEM_LOCALE_TYPE_ID)
+        throw parameterError(`${at}.LocaleValues`, locales, "LocaleValues apply only to Worker_Locale.");
+      if (ints.length)
+        throw parameterError(`${at}.IntegerValues`, ints, "Give IntegerValues or LocaleValues, not both.");
+      if (
+        setComparator ? locales.length > 30 : locales.length !== 1 || !["EqualTo", "NotEqualTo"].includes(r.Comparator)
+      )
+        throw parameterError(`${at}.LocaleValues`, locales, "Give 1 with EqualTo/NotEqualTo, up to 30 with In/NotIn.");
+    } else if (setComparator ? ints.length < 1 || ints.length > 15 : ints.length !== 1) {
+      throw parameterError(`${at}.IntegerValues`, ints, "Give 1 value, or 1 to 15 with In/NotIn.");
+    }
+    if (r.RequiredToPreview !== undefined && r.ActionsGuarded !== undefined)
+      throw parameterError(`${at}.RequiredToPreview`, r.RequiredToPreview, "Do not combine it with ActionsGuarded.");
+  });
+}
+
+/** CreateHITType's rule: identical parameters give the same HITTypeId. */
+export function hitTypeFor(store: Store, input: Input): HITTypeRecord {
+  const requirements = (input.QualificationRequirements as QualificationRequirementInput[] | undefined) ?? [];
+  checkRequirements(store, requirements);
+  const params = {
+    autoApprovalDelayInSeconds: (input.AutoApprovalDelayInSeconds as number | undefined) ?? 30 * 86_400,
+    assignmentDurationInSeconds: input.AssignmentDurationInSeconds as number,
+    reward: Number.parseFloat(input.Reward as string).toFixed(2),
+    title: input.Title as string,
+    description: input.Description as string,
+    keywords: input.Keywords as string | undefined,
+    qualificationRequirements: requirements,
+  };
+  const key = JSON.stringify(params);
+  const known = store.hitTypeByParameters.get(key);
+  if (known) return store.hitTypes.get(known) as HITTypeRecord;
+  const type = { id: store.newId(30, "3"), ...params };
+  store.hitTypes.set(type.id, type);
+  store.hitTypeByParameters.set(key, type.id);
+  return type;
+}
+
+function checkQuestion(input: Input) {
+  const hasQuestion = input.Question !== undefined;
+  const hasLayout = input.HITLayoutId !== undefined;
+  if (hasQuestion === hasLayout)
+    throw requestError("InvalidParameterValue", "Provide exactly one of Question or HITLayoutId.");
+  if (hasQuestion) {
+    const question = input.Question as string;
+    if (Buffer.byteLength(question, "utf8") > 65_535)
+      throw parameterError("Question", `${question.slice(0, 40)}...`, "It must be at most 65535 bytes.");
+    if (!/<(QuestionForm|ExternalQuestion|HTMLQuestion)[\s>]/.test(question))
+      throw parameterError(
+        "Question",
+        question.slice(0, 80),
+        "It must be a QuestionForm, ExternalQuestion or HTMLQuestion.",
+      );
+  } else if (input.HITLayoutId !== SIMULATOR_LAYOUT_ID) {
+    throw requestError("HITLayoutDoesNotExist", `HIT layout ${input.HITLayoutId} does not exist.`);
+  }
+}
+
+function requireFunds(store: Store, cents: number) {
+  const total = cents + feeCents(cents);
+  if (store.availableBalanceCents < total)
+    throw requestError(
+      "InsufficientFunds",
+      "This Requester has insufficient funds in their account to complete this transaction.",
+    );
+}
+
+/** CreateHITWithHITType's body, shared with CreateHIT. */
+function createHit(store: Store, type: HITTypeRecord, input: Input) {
+  checkQuestion(input);
+  const token = input.UniqueRequestToken as string | undefined;
+  const earlier = store.claimRequestToken(token, "CreateHIT");
+  if (earlier)
+    throw requestError(
+      "HitAlreadyExists",
+      `There is already a HIT which exists with the same Unique Request Token. The HIT ID is ${earlier.resultId}.`,
+    );
+  const maxAssignments = (input.MaxAssignments as number | undefined) ?? 1;
+  requireFunds(store, toCents(type.reward) * maxAssignments);
+  const now = store.now();
+  const hit: HITRecord = {
+    id: store.newId(30, "3"),
+    seq: store.nextSeq(),
+    hitTypeId: type.id,
+    hitGroupId: type.id.replace(/^3/, "3G").slice(0, 30),
+    hitLayoutId: input.HITLayoutId as string | undefined,
+    creationTime: now,
+    question: input.Question as string | undefined,
+    maxAssignments,
+    createdMaxAssignments: maxAssignments,
+    expiration: now + (input.LifetimeInSeconds as number) * 1000,
+    requesterAnnotation: input.RequesterAnnotation as string | undefined,
+    reviewing: false,
+    reviewStatus: "NotReviewed",
+    assignmentReviewPolicy: input.AssignmentReviewPolicy as ReviewPolicy | undefined,
+    hitReviewPolicy: input.HITReviewPolicy as ReviewPolicy | undefined,
+  };
+  store.hits.set(hit.id, hit);
+  store.recordRequestToken(token, "CreateHIT", hit.id);
+  return { HIT: wireHIT(store, hit) };
+}
+
+const listHits = (
+  store: Store,
+  operation: string,
+  filterKey: unknown,
+  keep: (hit: HITRecord) => boolean,
+  input: Input,
+) => {
+  const { page: hits, NextToken } = page(
+    store,
+    operation,
+    filterKey,
+    filter(store.hits.values(), (h) => h.deletedAt === undefined && keep(h)),
+    input,
+  );
+  return { NextToken, NumResults: hits.length, HITs: hits.map((h) => wireHIT(store, h)) };
+};
+
+const paging = opt({ NextToken: nextToken, MaxResults: maxResults });
+
+export const hitOperations: OperationTable = {
+  CreateHITType: {
+    members: hitTypeMembers,
+    handle: (store, input) => ({ HITTypeId: hitTypeFor(store, input).id }),
+  },
+
+  CreateHIT: {
+    members: { ...hitTypeMembers, ...hitMembers },
+    handle: (store, input) => {
+      // Checked before the HIT type is made, so a bad question leaves no stray type behind.
+      checkQuestion(input);
+      return createHit(store, hitTypeFor(store, input), input);
+    },
+  },
+
+  CreateHITWithHITType: {
+    members: { ...req({ HITTypeId: entityId }), ...hitMembers },
+    handle(store, input) {
+      const type = store.hitTypes.get(input.HITTypeId as string);
+      if (!type) throw requestError("HITTypeDoesNotExist", `HIT type ${input.HITTypeId} does not exist.`);
+      return createHit(store, type, input);
+    },
+  },
+
+  GetHIT: {
+    members: req({ HITId: entityId }),
+    handle: (store, input) => ({ HIT: wireHIT(store, store.liveHit(input.HITId as string)) }),
+  },
+
+  ListHITs: {
+    members: paging,
+    handle: (store, input) => listHits(store, "ListHITs", null, () => true, input),
+  },
+
+  ListReviewableHITs: {
+    members: { ...opt({ HITTypeId: entityId, Status: oneOf("Reviewable", "Reviewing") }), ...paging },
+    handle(store, input) {
+      const status = (input.Status as string | undefined) ?? "Reviewable";
+      const typeId = input.HITTypeId as string | undefined;
+      return listHits(
+        store,
+        "ListReviewableHITs",
+        [typeId, status],
+        (h) => (typeId === undefined || h.hitTypeId === typeId) && store.hitStatus(h) === status,
+        input,
+      );
+    },
+  },
+
+  ListHITsForQualificationType: {
+    members: { ...req({ QualificationTypeId: entityId }), ...paging },
+    handle(store, input) {
+      const typeId = input.QualificationTypeId as string;
+      if (!store.qualificationTypes.has(typeId))
+        throw requestError("QualificationTypeDoesNotExist", `Qualification type ${typeId} does not exist.`);
+      return listHits(
+        store,
+        "ListHITsForQualificationType",
+        typeId,
+        (h) =>
+          !!store.hitTypes.get(h.hitTypeId)?.qualificationRequirements.some((r) => r.QualificationTypeId === typeId),
+        input,
+      );
+    },
+  },
+
+  UpdateExpirationForHIT: {
+    members: req({ HITId: entityId, ExpireAt: timestamp }),
+    handle(store, input) {
+      const hit = store.liveHit(input.HITId as string);
+      const expireAt = (input.ExpireAt as number) * 1000;
+      if (expireAt > store.now() + SECONDS_IN_YEAR * 1000)
+        throw parameterError("ExpireAt", input.ExpireAt, "A HIT can live at most one year.");
+      // A time in the past expires the HIT now: the only way to cancel one.
+      hit.expiration = Math.max(expireAt, store.now());
+      return {};
+    },
+  },
+
+  UpdateHITReviewStatus: {
+    members: { ...req({ HITId: entityId }), ...opt({ Revert: bool }) },
+    handle(store, input) {
+      const hit = store.liveHit(input.HITId as string);
+      const status = store.hitStatus(hit);
+      const revert = input.Revert === true;
+      const expected = revert ? "Reviewing" : "Reviewable";
+      if (status !== expected)
+        throw requestError(
+          "InvalidHITState",
+          `This HIT is currently in the state '${status}'. This operation can be called with a status of: ${expected}`,
+        );
+      hit.reviewing = !revert;
+      return {};
+    },
+  },
+
+  UpdateHITTypeOfHIT: {
+    members: req({ HITId: entityId, HITTypeId: entityId }),
+    handle(store, input) {
+      const hit = store.liveHit(input.HITId as string);
+      if (!store.hitTypes.has(input.HITTypeId as string))
+        throw requestError("HITTypeDoesNotExist", `HIT type ${input.HITTypeId} does not exist.`);
+      hit.hitTypeId = input.HITTypeId as string;
+      return {};
+    },
+  },
+
+  CreateAdditionalAssignmentsForHIT: {
+    members: {
+      ...req({ HITId: entityId, NumberOfAdditionalAssignments: int(1, 1_000_000) }),
+      ...opt({ UniqueRequestToken: idempotencyToken }),
+    },
+    handle(store, input) {
+      const hit = store.liveHit(input.HITId as string);
+      const token = input.UniqueRequestToken as string | undefined;
+      const earlier = store.claimRequestToken(token, "CreateAdditionalAssignmentsForHIT");
+      if (earlier)
+        throw requestError(
+          "DuplicateRequest",
+          `The request with UniqueRequestToken "${token}" has already been processed. Request ID: ${earlier.resultId}`,
+        );
+      const extra = input.NumberOfAdditionalAssignments as number;
+      if (hit.createdMaxAssignments < 10 && hit.maxAssignments + extra >= 10)
+        throw requestError(
+          "InvalidMaximumAssignmentsIncrease",
+          "This HIT was created with fewer than 10 assignments and cannot be extended to 10 or more.",
+        );
+      requireFunds(store, toCents(store.hitTypes.get(hit.hitTypeId)?.reward ?? "0") * extra);
+      hit.maxAssignments += extra;
+      store.recordRequestToken(token, "CreateAdditionalAssignmentsForHIT", store.newId(36));
+      return {};
+    },
+  },
+
+  DeleteHIT: {
+    members: req({ HITId: entityId }),
+    handle(store, input) {
+      const hit = store.liveHit(input.HITId as string);
+      const status = store.hitStatus(hit);
+      if (status !== "Reviewable" && status !== "Reviewing")
+        throw requestError(
+          "InvalidHITState",
+          `This HIT is currently in the state '${status}'. This operation can be called with a status of: Reviewing, Reviewable`,
+        );
+      if (store.assignmentCounts(hit).submitted > 0)
+        throw requestError(
+          "InvalidHITState",
+          "This HIT has assignments that are submitted and not yet approved or rejected.",
+        );
+      hit.deletedAt = store.now();
+      return {};
+    },
+  },
+
+  ListReviewPolicyResultsForHIT: {
+    members: {
+      ...req({ HITId: entityId }),
+      ...opt({
+        PolicyLevels: list(oneOf("Assignment", "HIT")),
+        RetrieveActions: bool,
+        RetrieveResults: bool,
+      }),
+      ...paging,
+    },
+    handle(store, input) {
+      const hit = store.liveHit(input.HITId as string);
+      const levels = (input.PolicyLevels as string[] | undefined) ?? ["Assignment", "HIT"];
+      const { page: results, NextToken } = page(
+        store,
+        "ListReviewPolicyResultsForHIT",
+        [hit.id, levels],
+        filter(store.reviewResults, (r) => r.hitId === hit.id && levels.includes(r.level)),
+        input,
+      );
+      const report = (level: string) => {
+        const mine = results.filter((r) => r.level === level);
+        return {
+          ReviewResults: input.RetrieveResults === true ? mine.map((r) => r.result) : undefined,
+          ReviewActions: input.RetrieveActions === true ? mine.flatMap((r) => (r.action ? [r.action] : [])) : undefined,
+        };
+      };
+      return {
+        HITId: hit.id,
+        AssignmentReviewPolicy: levels.includes("Assignment") ? hit.assignmentReviewPolicy : undefined,
+        HITReviewPolicy: levels.includes("HIT") ? hit.hitReviewPolicy : undefined,
+        AssignmentReviewReport: levels.includes("Assignment") ? report("Assignment") : undefined,
+        HITReviewReport: levels.includes("HIT") ? report("HIT") : undefined,
+        NextToken,
+      };
+    },
+  },
+};

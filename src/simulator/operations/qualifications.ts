@@ -1,0 +1,358 @@
+import { parameterError, requestError } from "../errors.js";
+import type { QualificationRequestRecord, QualificationTypeRecord } from "../model.js";
+import { DAY_MS, type Store } from "../store.js";
+import { bool, entityId, int, maxResults, nextToken, oneOf, opt, req, str, workerId } from "../validate.js";
+import {
+  filter,
+  type OperationTable,
+  page,
+  qualificationKey,
+  wireQualification,
+  wireQualificationRequest,
+  wireQualificationType,
+} from "./common.js";
+
+const MAX_XML_BYTES = 65_535;
+const status = oneOf("Active", "Inactive");
+
+function checkXmlSize(member: string, value: unknown) {
+  if (typeof value === "string" && Buffer.byteLength(value, "utf8") > MAX_XML_BYTES)
+    throw parameterError(member, `${value.slice(0, 40)}...`, `It must be at most ${MAX_XML_BYTES} bytes.`);
+}
+
+/** Rules shared by CreateQualificationType and UpdateQualificationType about tests and auto-granting. */
+function checkTestSettings(next: Partial<QualificationTypeRecord>) {
+  if (next.test !== undefined && next.autoGranted)
+    throw requestError("InvalidParameterValue", "A Qualification type with a test cannot also be AutoGranted.");
+  if (next.test !== undefined && next.testDurationInSeconds === undefined)
+    throw requestError("InvalidParameterValue", "TestDurationInSeconds is required when a Test is given.");
+  if (next.answerKey !== undefined && next.test === undefined)
+    throw requestError("InvalidParameterValue", "An AnswerKey requires a Test.");
+}
+
+/** Grants (or re-grants) a Qualification of a type to a worker. */
+export function grantQualification(store: Store, typeId: string, workerId: string, integerValue?: number) {
+  const key = qualificationKey(typeId, workerId);
+  const existing = store.qualifications.get(key);
+  const record = {
+    typeId,
+    workerId,
+    seq: existing?.seq ?? store.nextSeq(),
+    integerValue,
+    grantTime: store.now(),
+    status: "Granted" as const,
+  };
+  store.qualifications.set(key, record);
+  return record;
+}
+
+/**
+ * A worker asks for a qualification (the worker side, outside MTurk's requester API). Auto-granted types grant at
+ * once; a test with an answer key is scored at once; otherwise a pending request waits for the owner.
+ */
+export function workerRequestsQualification(store: Store, workerId: string, typeId: string, answer?: string) {
+  store.knownWorker(workerId);
+  const type = store.qualificationTypes.get(typeId);
+  if (!type || type.deletedAt !== undefined || type.owner === "system" || type.status !== "Active")
+    throw requestError("QualificationTypeNotRequestable", `Qualification type ${typeId} cannot be requested.`);
+  const held = store.qualifications.get(qualificationKey(typeId, workerId));
+  if (held?.status === "Granted") throw requestError("QualificationAlreadyExists", "The worker already holds it.");
+  const earlier = [...store.qualificationRequests.values()].filter(
+    (r) => r.typeId === typeId && r.workerId === workerId,
+  );
+  if (earlier.some((r) => r.status === "Pending"))
+    throw requestError("QualificationRequestAlreadyExists", "The worker already has a pending request.");
+  const lastRejection = earlier.filter((r) => r.status === "Rejected").at(-1);
+  if (lastRejection) {
+    const retryAt =
+      type.retryDelayInSeconds === undefined
+        ? Number.POSITIVE_INFINITY
+        : (lastRejection.decidedAt ?? 0) + type.retryDelayInSeconds * 1000;
+    if (store.now() < retryAt) throw requestError("RetryDelayNotElapsed", "The worker cannot request it again yet.");
+  }
+  if (type.autoGranted) return { granted: grantQualification(store, typeId, workerId, type.autoGrantedValue ?? 1) };
+  if (type.test !== undefined && type.answerKey !== undefined) {
+    // A type with an answer key is scored by MTurk itself: the request never waits for the owner.
+    const score = answer && type.answerKey.length > 0 ? Math.min(100, answer.length % 101) : 0;
+    return { granted: grantQualification(store, typeId, workerId, score) };
+  }
+  const request: QualificationRequestRecord = {
+    id: store.newId(30),
+    seq: store.nextSeq(),
+    typeId,
+    workerId,
+    test: type.test,
+    answer: type.test !== undefined ? (answer ?? "") : undefined,
+    submitTime: store.now(),
+    status: "Pending",
+  };
+  store.qualificationRequests.set(request.id, request);
+  return { request };
+}
+
+function pendingRequest(store: Store, requestId: string): QualificationRequestRecord {
+  const request = store.qualificationRequests.get(requestId);
+  const type = request && store.qualificationTypes.get(request.typeId);
+  if (!request || !type || type.owner !== "caller")
+    throw requestError("QualificationRequestDoesNotExist", `Qualification request ${requestId} does not exist.`);
+  if (request.status !== "Pending")
+    throw requestError(
+      "InvalidQualificationRequestState",
+      `Qualification request ${requestId} is ${request.status}. This operation can be called with a status of: Pending`,
+    );
+  return request;
+}
+
+const typeFilterMembers = {
+  ...req({ QualificationTypeId: entityId }),
+  ...opt({ NextToken: nextToken, MaxResults: maxResults }),
+};
+
+export const qualificationOperations: OperationTable = {
+  CreateQualificationType: {
+    members: {
+      ...req({ Name: str(), Description: str(), QualificationTypeStatus: status }),
+      ...opt({
+        Keywords: str(),
+        RetryDelayInSeconds: int(0),
+        Test: str({ min: 1 }),
+        AnswerKey: str({ min: 1 }),
+        TestDurationInSeconds: int(1),
+        AutoGranted: bool,
+        AutoGrantedValue: int(),
+      }),
+    },
+    handle(store, input) {
+      checkXmlSize("Test", input.Test);
+      checkXmlSize("AnswerKey", input.AnswerKey);
+      const name = input.Name as string;
+      const clash = [...store.qualificationTypes.values()].find(
+        (t) =>
+          t.owner === "caller" &&
+          t.name === name &&
+          (t.deletedAt === undefined || store.now() - t.deletedAt < 2 * DAY_MS),
+      );
+      if (clash)
+        throw requestError(
+          "QualificationTypeAlreadyExists",
+          `You have already created a QualificationType with this name. A QualificationType's name must be unique among all of the QualificationTypes created by the same user. (${clash.id})`,
+        );
+      const record: QualificationTypeRecord = {
+        id: store.newId(30, "3"),
+        seq: store.nextSeq(),
+        owner: "caller",
+        name,
+        description: input.Description as string,
+        keywords: input.Keywords as string | undefined,
+        status: input.QualificationTypeStatus as "Active" | "Inactive",
+        test: input.Test as string | undefined,
+        answerKey: input.AnswerKey as string | undefined,
+        testDurationInSeconds: input.TestDurationInSeconds as number | undefined,
+        retryDelayInSeconds: input.RetryDelayInSeconds as number | undefined,
+        autoGranted: input.AutoGranted === true,
+        autoGrantedValue:
+          input.AutoGranted === true ? ((input.AutoGrantedValue as number | undefined) ?? 1) : undefined,
+        creationTime: store.now(),
+      };
+      checkTestSettings(record);
+      store.qualificationTypes.set(record.id, record);
+      return { QualificationType: wireQualificationType(record) };
+    },
+  },
+
+  GetQualificationType: {
+    members: req({ QualificationTypeId: entityId }),
+    handle(store, input) {
+      const type = store.qualificationTypes.get(input.QualificationTypeId as string);
+      if (!type || type.deletedAt !== undefined)
+        throw requestError(
+          "QualificationTypeDoesNotExist",
+          `You requested a Qualification type that does not exist. (${input.QualificationTypeId})`,
+        );
+      return { QualificationType: wireQualificationType(type) };
+    },
+  },
+
+  ListQualificationTypes: {
+    members: {
+      ...req({ MustBeRequestable: bool }),
+      ...opt({ Query: str({ max: 255 }), MustBeOwnedByCaller: bool, NextToken: nextToken, MaxResults: maxResults }),
+    },
+    handle(store, input) {
+      const query = (input.Query as string | undefined)?.toLowerCase();
+      const { page: types, NextToken } = page(
+        store,
+        "ListQualificationTypes",
+        [input.Query, input.MustBeRequestable, input.MustBeOwnedByCaller],
+        filter(store.qualificationTypes.values(), (t) => {
+          if (t.deletedAt !== undefined) return false;
+          if (input.MustBeOwnedByCaller === true && t.owner !== "caller") return false;
+          if (input.MustBeRequestable === true && (t.owner === "system" || t.status !== "Active")) return false;
+          // Types of other requesters are found only when they are active (MTurk's public search).
+          if (t.owner === "other" && t.status !== "Active") return false;
+          if (query && ![t.name, t.description, t.keywords ?? ""].some((s) => s.toLowerCase().includes(query)))
+            return false;
+          return true;
+        }),
+        input,
+      );
+      return { NumResults: types.length, NextToken, QualificationTypes: types.map(wireQualificationType) };
+    },
+  },
+
+  UpdateQualificationType: {
+    members: {
+      ...req({ QualificationTypeId: entityId }),
+      ...opt({
+        Description: str(),
+        QualificationTypeStatus: status,
+        Test: str({ min: 1 }),
+        AnswerKey: str({ min: 1 }),
+        TestDurationInSeconds: int(1),
+        RetryDelayInSeconds: int(0),
+        AutoGranted: bool,
+        AutoGrantedValue: int(),
+      }),
+    },
+    handle(store, input) {
+      checkXmlSize("Test", input.Test);
+      checkXmlSize("AnswerKey", input.AnswerKey);
+      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      const next: QualificationTypeRecord = {
+        ...type,
+        description: (input.Description as string | undefined) ?? type.description,
+        status: (input.QualificationTypeStatus as "Active" | "Inactive" | undefined) ?? type.status,
+        test: (input.Test as string | undefined) ?? type.test,
+        answerKey: (input.AnswerKey as string | undefined) ?? type.answerKey,
+        testDurationInSeconds: (input.TestDurationInSeconds as number | undefined) ?? type.testDurationInSeconds,
+        retryDelayInSeconds: (input.RetryDelayInSeconds as number | undefined) ?? type.retryDelayInSeconds,
+        autoGranted: (input.AutoGranted as boolean | undefined) ?? type.autoGranted,
+        autoGrantedValue: (input.AutoGrantedValue as number | undefined) ?? type.autoGrantedValue,
+      };
+      if (type.retryDelayInSeconds === undefined && input.RetryDelayInSeconds !== undefined)
+        throw requestError(
+          "InvalidParameterValue",
+          "Retries are disabled for this Qualification type and cannot be enabled by an update.",
+        );
+      if (next.autoGranted && next.autoGrantedValue === undefined) next.autoGrantedValue = 1;
+      checkTestSettings(next);
+      store.qualificationTypes.set(type.id, next);
+      return { QualificationType: wireQualificationType(next) };
+    },
+  },
+
+  DeleteQualificationType: {
+    members: req({ QualificationTypeId: entityId }),
+    handle(store, input) {
+      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      type.deletedAt = store.now();
+      type.status = "Inactive";
+      // Deletion rejects pending requests; existing Qualifications stay.
+      for (const r of store.qualificationRequests.values()) {
+        if (r.typeId === type.id && r.status === "Pending") {
+          r.status = "Rejected";
+          r.reason = "The Qualification type was deleted.";
+          r.decidedAt = store.now();
+        }
+      }
+      return {};
+    },
+  },
+
+  ListQualificationRequests: {
+    members: opt({ QualificationTypeId: entityId, NextToken: nextToken, MaxResults: maxResults }),
+    handle(store, input) {
+      const typeId = input.QualificationTypeId as string | undefined;
+      if (typeId !== undefined) store.ownedQualificationType(typeId);
+      const { page: requests, NextToken } = page(
+        store,
+        "ListQualificationRequests",
+        typeId,
+        filter(
+          store.qualificationRequests.values(),
+          (r) =>
+            r.status === "Pending" &&
+            (typeId === undefined ? store.qualificationTypes.get(r.typeId)?.owner === "caller" : r.typeId === typeId),
+        ),
+        input,
+      );
+      return { NumResults: requests.length, NextToken, QualificationRequests: requests.map(wireQualificationRequest) };
+    },
+  },
+
+  AcceptQualificationRequest: {
+    members: { ...req({ QualificationRequestId: str() }), ...opt({ IntegerValue: int() }) },
+    handle(store, input) {
+      const request = pendingRequest(store, input.QualificationRequestId as string);
+      request.status = "Accepted";
+      request.decidedAt = store.now();
+      grantQualification(store, request.typeId, request.workerId, input.IntegerValue as number | undefined);
+      return {};
+    },
+  },
+
+  RejectQualificationRequest: {
+    members: { ...req({ QualificationRequestId: str() }), ...opt({ Reason: str({ max: 1024 }) }) },
+    handle(store, input) {
+      const request = pendingRequest(store, input.QualificationRequestId as string);
+      request.status = "Rejected";
+      request.reason = input.Reason as string | undefined;
+      request.decidedAt = store.now();
+      return {};
+    },
+  },
+
+  AssociateQualificationWithWorker: {
+    members: {
+      ...req({ QualificationTypeId: entityId, WorkerId: workerId }),
+      ...opt({ IntegerValue: int(), SendNotification: bool }),
+    },
+    handle(store, input) {
+      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      store.knownWorker(input.WorkerId as string);
+      grantQualification(store, type.id, input.WorkerId as string, input.IntegerValue as number | undefined);
+      return {};
+    },
+  },
+
+  DisassociateQualificationFromWorker: {
+    members: { ...req({ WorkerId: workerId, QualificationTypeId: entityId }), ...opt({ Reason: str() }) },
+    handle(store, input) {
+      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId as string));
+      if (held?.status !== "Granted")
+        throw requestError("QualificationDoesNotExist", "You requested a Qualification that does not exist.");
+      held.status = "Revoked";
+      held.reason = input.Reason as string | undefined;
+      return {};
+    },
+  },
+
+  GetQualificationScore: {
+    members: req({ QualificationTypeId: entityId, WorkerId: workerId }),
+    handle(store, input) {
+      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId as string));
+      if (!held) throw requestError("QualificationDoesNotExist", "You requested a Qualification that does not exist.");
+      return { Qualification: wireQualification(held) };
+    },
+  },
+
+  ListWorkersWithQualificationType: {
+    members: { ...typeFilterMembers, ...opt({ Status: oneOf("Granted", "Revoked") }) },
+    handle(store, input) {
+      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      // The 2017 docs give no default; the legacy default was Granted, kept here.
+      const wanted = (input.Status as string | undefined) ?? "Granted";
+      const { page: qualifications, NextToken } = page(
+        store,
+        "ListWorkersWithQualificationType",
+        [type.id, wanted],
+        filter(store.qualifications.values(), (q) => q.typeId === type.id && q.status === wanted),
+        input,
+      );
+      // Qualifications keep their first grant's seq, so a re-grant never moves a worker behind a scan's position.
+      return { NumResults: qualifications.length, NextToken, Qualifications: qualifications.map(wireQualification) };
+    },
+  },
+};

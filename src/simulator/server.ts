@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Credentials, DEFAULT_CREDENTIALS, verifySignature } from "./auth.js";
+import { handleControl } from "./control.js";
+import { SimulatorError, serializationError, serviceFault, throttling, unknownOperation } from "./errors.js";
+import { Instrumentation } from "./instrumentation.js";
+import { operations } from "./operations/index.js";
+import { type SeedSize, seedStore } from "./seed.js";
+import { Store } from "./store.js";
+import { validateInput } from "./validate.js";
+
+export const TARGET_PREFIX = "MTurkRequesterServiceV20170117.";
+export const CONTROL_PREFIX = "/_simulator/";
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  seed?: number;
+  size?: SeedSize;
+  credentials?: Credentials;
+  latency?: { fixedMs: number; jitterMs: number };
+}
+
+/** A running simulator: an MTurk requester endpoint on loopback plus its /_simulator/ control routes. */
+export class Simulator {
+  store: Store;
+  readonly instrumentation = new Instrumentation();
+  readonly credentials: Credentials;
+  seed: number;
+  size: SeedSize;
+  url = "";
+  private server?: Server;
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.credentials = options.credentials ?? DEFAULT_CREDENTIALS;
+    this.seed = options.seed ?? 1;
+    this.size = options.size ?? "demo";
+    this.store = this.freshStore(this.seed, this.size);
+    if (options.latency) this.instrumentation.latency = { ...options.latency };
+  }
+
+  private freshStore(seed: number, size: SeedSize): Store {
+    const store = new Store(seed);
+    seedStore(store, size);
+    return store;
+  }
+
+  /** Replaces the whole account with a freshly seeded one. */
+  reset(seed = this.seed, size = this.size): void {
+    this.seed = seed;
+    this.size = size;
+    this.store = this.freshStore(seed, size);
+    this.instrumentation.resetCalls();
+    this.instrumentation.clearFaults();
+  }
+
+  async listen(): Promise<this> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) =>
+      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", resolve),
+    );
+    const { port } = server.address() as AddressInfo;
+    this.url = `http://${this.options.host ?? "127.0.0.1"}:${port}`;
+    this.server = server;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    const path = req.url ?? "/";
+    if (path.startsWith(CONTROL_PREFIX)) {
+      const answer = handleControl(this, req.method ?? "GET", path, body);
+      res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
+      return;
+    }
+    await this.handleApi(req, res, path, body);
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target || "(none)";
+    const start = performance.now();
+    const requestId = randomUUID();
+    let input: unknown;
+    const finish = (status: number, payload: unknown, outcome: string) => {
+      this.instrumentation.record({ operation, input, start, end: performance.now(), outcome });
+      const headers: Record<string, string> = {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amzn-requestid": requestId,
+      };
+      if (status !== 200) headers["x-amzn-errortype"] = outcome;
+      res.writeHead(status, headers).end(JSON.stringify(payload));
+    };
+    const drop = (outcome: string) => {
+      this.instrumentation.record({ operation, input, start, end: performance.now(), outcome });
+      req.socket.destroy();
+    };
+    try {
+      if (req.method !== "POST" || path.split("?")[0] !== "/")
+        throw new SimulatorError("UnknownOperationException", "Only POST / is served.", 404);
+      await verifySignature(this.credentials, {
+        method: req.method,
+        path: "/",
+        host: String(req.headers.host ?? ""),
+        headers: req.headers,
+        body,
+      });
+      const handler = operations[operation];
+      if (!handler) throw unknownOperation(target);
+      try {
+        input = body.length ? JSON.parse(body) : {};
+      } catch {
+        throw serializationError("The request body is not valid JSON.");
+      }
+      const fault = this.instrumentation.faultFor(operation);
+      const delay = this.instrumentation.delayMs();
+      if (delay > 0) await sleep(delay);
+      if (fault === "drop") return drop("drop");
+      if (fault === "ThrottlingException") throw throttling();
+      if (fault === "ServiceFault") throw serviceFault();
+      const valid = validateInput(handler.members, input);
+      this.store.tick();
+      const result = handler.handle(this.store, valid, { baseUrl: this.url });
+      // The dangerous case for retries: the operation took effect, but the caller never hears so.
+      if (fault === "dropAfterApply") return drop("dropAfterApply");
+      finish(200, result, "ok");
+    } catch (error) {
+      const known = error instanceof SimulatorError ? error : serviceFault();
+      finish(known.httpStatus, known.body(), known.turkErrorCode ?? known.type);
+    }
+  }
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return new Simulator(options).listen();
+}

@@ -1,0 +1,258 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { parameterError, requestError } from "./errors.js";
+import type {
+  AssignmentRecord,
+  BonusRecord,
+  HITRecord,
+  HITTypeRecord,
+  NotificationSpec,
+  QualificationRecord,
+  QualificationRequestRecord,
+  QualificationTypeRecord,
+  ReviewResultRecord,
+  WorkerRecord,
+} from "./model.js";
+
+export const DAY_MS = 86_400_000;
+/** MTurk's 20 % commission on rewards and bonuses, at least one cent. */
+export const feeCents = (amountCents: number) => Math.max(1, Math.ceil(amountCents * 0.2));
+export const toCents = (amount: string) => Math.round(Number.parseFloat(amount) * 100);
+export const fromCents = (cents: number) => (cents / 100).toFixed(2);
+
+/** A deterministic PRNG (mulberry32) so that a seed always yields the same ids and data. */
+export function createRandom(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
+    chance: (p: number) => next() < p,
+  };
+}
+export type Random = ReturnType<typeof createRandom>;
+
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** What a scan's NextToken encodes: the operation, its filter and the last item's sequence number. */
+interface PageCursor {
+  operation: string;
+  filter: string;
+  afterSeq: number;
+}
+
+/** The whole state of one simulated requester account. */
+export class Store {
+  readonly random: Random;
+  /** Offset of the simulated clock from the real one, moved by /_simulator/clock. */
+  clockOffsetMs = 0;
+  private seqCounter = 0;
+  /** Tokens are sealed with a key of this instance: a forged token, or one from another instance, fails to open. */
+  private readonly tokenKey = randomBytes(32);
+
+  availableBalanceCents = 10_000_00;
+  readonly qualificationTypes = new Map<string, QualificationTypeRecord>();
+  readonly qualifications = new Map<string, QualificationRecord>();
+  readonly qualificationRequests = new Map<string, QualificationRequestRecord>();
+  readonly workers = new Map<string, WorkerRecord>();
+  readonly hitTypes = new Map<string, HITTypeRecord>();
+  /** Canonical CreateHITType parameters to the HITTypeId they produced. */
+  readonly hitTypeByParameters = new Map<string, string>();
+  readonly hits = new Map<string, HITRecord>();
+  readonly assignments = new Map<string, AssignmentRecord>();
+  readonly assignmentsByHit = new Map<string, AssignmentRecord[]>();
+  readonly bonuses: BonusRecord[] = [];
+  readonly blocks = new Map<string, { workerId: string; reason: string; seq: number }>();
+  readonly requestTokens = new Map<string, { operation: string; resultId: string; at: number }>();
+  readonly notificationSettings = new Map<string, { notification?: NotificationSpec; active: boolean }>();
+  readonly reviewResults: ReviewResultRecord[] = [];
+  readonly sentMessages: { workerIds: string[]; subject: string; text: string; at: number }[] = [];
+  readonly testEvents: { notification: NotificationSpec; eventType: string; at: number }[] = [];
+  /** Assignments that a clock deadline can still move (Accepted: abandonment; Submitted: auto-approval). */
+  private readonly timedAssignments = new Set<AssignmentRecord>();
+  private nextDeadline = Number.POSITIVE_INFINITY;
+
+  constructor(seed: number) {
+    this.random = createRandom(seed);
+  }
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  nextSeq(): number {
+    this.seqCounter += 1;
+    return this.seqCounter;
+  }
+
+  newId(length = 30, prefix = ""): string {
+    let id = prefix;
+    while (id.length < length) id += ID_ALPHABET[Math.floor(this.random.next() * ID_ALPHABET.length)];
+    return id;
+  }
+
+  /** Seals a scan position as an opaque NextToken. */
+  sealToken(cursor: PageCursor): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.tokenKey, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(cursor), "utf8"), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
+  }
+
+  /** Opens a NextToken; a token that was not sealed here for this operation and filter is a RequestError. */
+  openToken(token: string, operation: string, filter: string): number {
+    let cursor: PageCursor;
+    try {
+      const raw = Buffer.from(token, "base64url");
+      const decipher = createDecipheriv("aes-256-gcm", this.tokenKey, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      cursor = JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8"));
+    } catch {
+      throw requestError("InvalidParameterValue", `The value "${token}" is not valid for the parameter NextToken.`);
+    }
+    if (cursor.operation !== operation || cursor.filter !== filter)
+      throw requestError(
+        "InvalidParameterValue",
+        `The NextToken was issued for a different request and is not valid for ${operation} with these parameters.`,
+      );
+    return cursor.afterSeq;
+  }
+
+  addAssignment(assignment: AssignmentRecord): void {
+    this.assignments.set(assignment.id, assignment);
+    const list = this.assignmentsByHit.get(assignment.hitId) ?? [];
+    list.push(assignment);
+    this.assignmentsByHit.set(assignment.hitId, list);
+    this.watchDeadline(assignment);
+  }
+
+  /** Registers an assignment whose status the clock will move, keeping the earliest deadline at hand. */
+  watchDeadline(assignment: AssignmentRecord): void {
+    const due = this.deadlineOf(assignment);
+    if (due === undefined) {
+      this.timedAssignments.delete(assignment);
+      return;
+    }
+    this.timedAssignments.add(assignment);
+    this.nextDeadline = Math.min(this.nextDeadline, due);
+  }
+
+  private deadlineOf(a: AssignmentRecord): number | undefined {
+    if (a.status === "Accepted") return a.deadline;
+    if (a.status === "Submitted") return a.autoApprovalTime;
+    return undefined;
+  }
+
+  /** Applies what the clock has made due: abandoned assignments and auto-approvals (which pay the reward). */
+  tick(): void {
+    const now = this.now();
+    if (now < this.nextDeadline) return;
+    this.nextDeadline = Number.POSITIVE_INFINITY;
+    for (const a of [...this.timedAssignments]) {
+      const due = this.deadlineOf(a);
+      if (due === undefined) {
+        this.timedAssignments.delete(a);
+      } else if (due <= now) {
+        if (a.status === "Accepted") a.status = "Abandoned";
+        else this.approve(a, due);
+        this.timedAssignments.delete(a);
+      } else {
+        this.nextDeadline = Math.min(this.nextDeadline, due);
+      }
+    }
+  }
+
+  /** Moves an assignment to Approved and pays its reward plus commission from the available balance. */
+  approve(a: AssignmentRecord, at: number, feedback?: string): void {
+    const hit = this.hits.get(a.hitId);
+    const reward = hit ? toCents(this.hitTypes.get(hit.hitTypeId)?.reward ?? "0") : 0;
+    this.availableBalanceCents -= reward + (reward > 0 ? feeCents(reward) : 0);
+    a.status = "Approved";
+    a.approvalTime = at;
+    a.rejectionTime = undefined;
+    if (feedback !== undefined) a.requesterFeedback = feedback;
+    this.watchDeadline(a);
+  }
+
+  /** Rewards of submitted work that is waiting for approval: MTurk's OnHoldBalance. */
+  onHoldCents(): number {
+    let cents = 0;
+    for (const a of this.timedAssignments) {
+      if (a.status !== "Submitted") continue;
+      const hit = this.hits.get(a.hitId);
+      if (hit) cents += toCents(this.hitTypes.get(hit.hitTypeId)?.reward ?? "0");
+    }
+    return cents;
+  }
+
+  hitStatus(hit: HITRecord): "Assignable" | "Unassignable" | "Reviewable" | "Reviewing" | "Disposed" {
+    if (hit.deletedAt !== undefined) return "Disposed";
+    if (hit.reviewing) return "Reviewing";
+    const counts = this.assignmentCounts(hit);
+    if (this.now() < hit.expiration && counts.available > 0) return "Assignable";
+    if (counts.pending > 0) return "Unassignable";
+    return "Reviewable";
+  }
+
+  assignmentCounts(hit: HITRecord) {
+    let pending = 0;
+    let submitted = 0;
+    let completed = 0;
+    for (const a of this.assignmentsByHit.get(hit.id) ?? []) {
+      if (a.status === "Accepted") pending += 1;
+      else if (a.status === "Submitted") submitted += 1;
+      else if (a.status === "Approved" || a.status === "Rejected") completed += 1;
+    }
+    return {
+      pending,
+      submitted,
+      completed,
+      available: Math.max(0, hit.maxAssignments - pending - submitted - completed),
+    };
+  }
+
+  /** A live HIT of this account, or MTurk's HITDoesNotExist. */
+  liveHit(hitId: string): HITRecord {
+    const hit = this.hits.get(hitId);
+    if (!hit || hit.deletedAt !== undefined) throw requestError("HITDoesNotExist", `Hit ${hitId} does not exist.`);
+    return hit;
+  }
+
+  /** A qualification type the caller owns and has not deleted. */
+  ownedQualificationType(typeId: string): QualificationTypeRecord {
+    const type = this.qualificationTypes.get(typeId);
+    if (!type || type.deletedAt !== undefined)
+      throw requestError(
+        "QualificationTypeDoesNotExist",
+        `You requested a Qualification type that does not exist. (${typeId})`,
+      );
+    if (type.owner !== "caller")
+      throw requestError("PermissionDenied", `You do not own the Qualification type ${typeId}.`);
+    return type;
+  }
+
+  knownWorker(workerId: string): WorkerRecord {
+    const worker = this.workers.get(workerId);
+    // MTurk answers an unknown worker as an invalid WorkerId (aws/aws-sdk-java#2055).
+    if (!worker) throw parameterError("WorkerId", workerId);
+    return worker;
+  }
+
+  /** Remembers a UniqueRequestToken for 24 hours; returns the earlier result id when it was already used. */
+  claimRequestToken(token: string | undefined, operation: string): { resultId: string } | undefined {
+    if (token === undefined) return undefined;
+    const seen = this.requestTokens.get(`${operation}:${token}`);
+    if (seen && this.now() - seen.at < DAY_MS) return { resultId: seen.resultId };
+    return undefined;
+  }
+
+  recordRequestToken(token: string | undefined, operation: string, resultId: string): void {
+    if (token !== undefined) this.requestTokens.set(`${operation}:${token}`, { operation, resultId, at: this.now() });
+  }
+}
