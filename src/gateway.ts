@@ -1,0 +1,98 @@
+import type { MTurkClient } from "@aws-sdk/client-mturk";
+import { GraphQLError } from "graphql";
+import { createYoga } from "graphql-yoga";
+import type { GatewayConfig } from "./config.js";
+import type { GatewayContext } from "./context.js";
+import { Upstream } from "./mturk/client.js";
+import { MTurkLoaders } from "./mturk/loaders.js";
+import { CursorCodec } from "./mturk/pagination.js";
+import { StrategyHints } from "./mturk/strategies.js";
+import { schema } from "./schema/index.js";
+
+/** Operations GraphiQL opens with: each walks the seeded account from a different starting point. */
+export const EXAMPLE_OPERATIONS = `# Example operations over the seeded simulator. Pick one with the run button.
+
+query PendingRequestsByType {
+  qualificationTypes(first: 5) {
+    edges {
+      node {
+        qualificationTypeId
+        name
+        status
+        requests(first: 3) {
+          edges { node { qualificationRequestId submitTime worker { workerId block { reason } } } }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    }
+  }
+}
+
+query HitsWithWork {
+  hits(first: 5) {
+    edges {
+      node {
+        hitId
+        title
+        status
+        reward { formatted }
+        qualificationRequirements { comparator integerValues qualificationType { name } }
+        assignments(first: 3) {
+          edges { node { assignmentId status worker { workerId } bonusPayments { edges { node { bonusAmount { formatted } } } } } }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query ReviewQueue {
+  reviewableHits(first: 5) {
+    edges { node { hitId title numberOfAssignmentsCompleted assignments(statuses: [Submitted]) { edges { node { assignmentId submitTime } } } } }
+  }
+  accountBalance { availableBalance { formatted } onHoldBalance { formatted } }
+}
+
+query BlockedWorkers {
+  workerBlocks(first: 10) { edges { node { reason worker { workerId } } } }
+}
+`;
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  client: MTurkClient;
+}
+
+/** The GraphQL server (a yoga instance, usable with node:http or `yoga.fetch`). */
+export function createGateway({ config, client }: GatewayOptions) {
+  const codec = new CursorCodec(config.CURSOR_SECRET);
+  // Learned listing lengths outlive a request; loaders and their caches never do.
+  const hints = new StrategyHints();
+  const settings = {
+    scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
+    requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
+  };
+  return createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS },
+    context: () => ({
+      loaders: new MTurkLoaders(new Upstream(client, config.MTURK_MAX_CONCURRENCY), settings, hints),
+      codec,
+      maxPageSize: config.MAX_PAGE_SIZE,
+    }),
+    maskedErrors: {
+      // Unexpected errors keep a code but lose their message and stack: they may carry internals.
+      maskError: (error, message) => {
+        const original = error instanceof GraphQLError ? error.originalError : undefined;
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+        return new GraphQLError(message, {
+          nodes: error instanceof GraphQLError ? error.nodes : undefined,
+          path: error instanceof GraphQLError ? error.path : undefined,
+          extensions: { code: "INTERNAL_SERVER_ERROR" },
+        });
+      },
+    },
+  });
+}

@@ -1,0 +1,370 @@
+import {
+  type Assignment,
+  type AssignmentStatus,
+  type BonusPayment,
+  GetAccountBalanceCommand,
+  GetAssignmentCommand,
+  GetHITCommand,
+  GetQualificationScoreCommand,
+  GetQualificationTypeCommand,
+  type HIT,
+  ListAssignmentsForHITCommand,
+  ListBonusPaymentsCommand,
+  ListHITsCommand,
+  ListHITsForQualificationTypeCommand,
+  ListQualificationRequestsCommand,
+  ListQualificationTypesCommand,
+  ListReviewableHITsCommand,
+  ListWorkerBlocksCommand,
+  ListWorkersWithQualificationTypeCommand,
+  type Qualification,
+  type QualificationRequest,
+  type QualificationType,
+  type ReviewableHITStatus,
+  type WorkerBlock,
+} from "@aws-sdk/client-mturk";
+import DataLoader from "dataloader";
+import type { Upstream } from "./client.js";
+import { isNotFound } from "./errors.js";
+import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
+import { type StrategyHints, scanWithBudget } from "./strategies.js";
+
+export interface LoaderSettings {
+  scoreScanThreshold: number;
+  requestScanThreshold: number;
+}
+
+/** A Qualification is keyed by its type and worker: "typeId|workerId". */
+export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
+
+const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
+const orNullWhenMissing = <T>(promise: Promise<T>): Promise<T | null> =>
+  promise.catch((error) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+
+/**
+ * Every upstream read of one GraphQL request. Loaders live for one request only; they deduplicate and cache Get
+ * calls, list pages prime them, and the batch functions pick the cheapest way MTurk allows (see strategies.ts).
+ */
+export class MTurkLoaders {
+  constructor(
+    readonly upstream: Upstream,
+    private readonly settings: LoaderSettings,
+    private readonly hints: StrategyHints,
+  ) {}
+
+  readonly hits = new DataLoader<string, HIT>((ids) =>
+    Promise.all(
+      ids.map((HITId) =>
+        settle(this.upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId })))).then((r) =>
+          r instanceof Error ? r : (r.HIT as HIT),
+        ),
+      ),
+    ),
+  );
+
+  readonly qualificationTypes = new DataLoader<string, QualificationType>((ids) =>
+    Promise.all(
+      ids.map((QualificationTypeId) =>
+        settle(
+          this.upstream.call("GetQualificationType", (c) =>
+            c.send(new GetQualificationTypeCommand({ QualificationTypeId })),
+          ),
+        ).then((r) => (r instanceof Error ? r : (r.QualificationType as QualificationType))),
+      ),
+    ),
+  );
+
+  readonly assignments = new DataLoader<string, Assignment>((ids) =>
+    Promise.all(
+      ids.map((AssignmentId) =>
+        settle(this.upstream.call("GetAssignment", (c) => c.send(new GetAssignmentCommand({ AssignmentId })))).then(
+          (r) => {
+            if (r instanceof Error) return r;
+            // GetAssignment returns the HIT too: it primes the HIT loader.
+            if (r.HIT?.HITId) this.hits.prime(r.HIT.HITId, r.HIT);
+            return r.Assignment as Assignment;
+          },
+        ),
+      ),
+    ),
+  );
+
+  /** Qualification of a worker for a type, or null when the worker holds none. Key: qualificationKey(). */
+  readonly qualificationScores = new DataLoader<string, Qualification | null>(async (keys) => {
+    const byType = new Map<string, string[]>();
+    for (const key of keys) {
+      const [typeId = "", workerId = ""] = key.split("|");
+      byType.set(typeId, [...(byType.get(typeId) ?? []), workerId]);
+    }
+    const found = new Map<string, Qualification | null | Error>();
+    await Promise.all(
+      [...byType].map(async ([typeId, workerIds]) => {
+        const scanned =
+          workerIds.length >= this.settings.scoreScanThreshold
+            ? await this.scanQualificationsOfType(typeId, workerIds.length - 1)
+            : undefined;
+        await Promise.all(
+          workerIds.map(async (workerId) => {
+            const key = qualificationKey(typeId, workerId);
+            if (scanned) return found.set(key, scanned.get(workerId) ?? null);
+            found.set(key, await settle(orNullWhenMissing(this.getQualificationScore(typeId, workerId))));
+          }),
+        );
+      }),
+    );
+    return keys.map((key) => found.get(key) ?? null);
+  });
+
+  private getQualificationScore(QualificationTypeId: string, WorkerId: string): Promise<Qualification> {
+    return this.upstream
+      .call("GetQualificationScore", (c) => c.send(new GetQualificationScoreCommand({ QualificationTypeId, WorkerId })))
+      .then((r) => r.Qualification as Qualification);
+  }
+
+  /**
+   * Every Qualification of a type (Granted and Revoked, as GetQualificationScore would answer), if two
+   * ListWorkersWithQualificationType scans finish within `budget` calls; otherwise undefined.
+   */
+  private async scanQualificationsOfType(typeId: string, budget: number) {
+    const scans = await scanWithBudget(this.hints, `ListWorkersWithQualificationType:${typeId}`, budget, (pages) =>
+      Promise.all(
+        (["Granted", "Revoked"] as const).map((status) =>
+          pages((token) => this.listWorkersWithQualificationTypePage(typeId, status, token, MTURK_MAX_RESULTS)),
+        ),
+      ).then((lists) => lists.flat()),
+    );
+    if (!scans) return undefined;
+    return new Map(scans.map((q) => [q.WorkerId as string, q]));
+  }
+
+  /** The first page of several types' pending requests: one unfiltered scan when that is fewer calls. */
+  private readonly firstRequestPages = new DataLoader<string, UpstreamPage<QualificationRequest>>(async (keys) => {
+    const wanted = keys.map((key) => {
+      const [typeId = "", size = "0"] = key.split("|");
+      return { typeId, size: Number(size) };
+    });
+    const types = new Set(wanted.map((w) => w.typeId));
+    const scanned =
+      types.size >= this.settings.requestScanThreshold
+        ? await scanWithBudget(this.hints, "ListQualificationRequests:*", types.size - 1, (pages) =>
+            pages((token) => this.listQualificationRequestsPage(undefined, token, MTURK_MAX_RESULTS)),
+          )
+        : undefined;
+    return Promise.all(
+      wanted.map(async ({ typeId, size }) => {
+        if (!scanned) return settle(this.listQualificationRequestsPage(typeId, undefined, size));
+        // The unfiltered listing, filtered by type, has the per-type listing's order; positions stay valid.
+        const ofType = scanned.filter((r) => r.QualificationTypeId === typeId);
+        return { items: ofType.slice(0, size), more: ofType.length > size };
+      }),
+    );
+  });
+
+  /**
+   * A pending request by "typeId:requestId". MTurk has no Get for requests: its type's pending requests are
+   * scanned (once per type per request), unless a listing in this request already primed it.
+   */
+  readonly qualificationRequests = new DataLoader<string, QualificationRequest | null>(async (keys) => {
+    const types = [...new Set(keys.map((key) => key.split(":")[0] ?? ""))];
+    const found = new Map<string, QualificationRequest | Error>();
+    await Promise.all(
+      types.map(async (typeId) => {
+        try {
+          const { items } = await scanAll((token) =>
+            this.listQualificationRequestsPage(typeId, token, MTURK_MAX_RESULTS),
+          );
+          for (const r of items) found.set(`${typeId}:${r.QualificationRequestId}`, r);
+        } catch (error) {
+          for (const key of keys) if (key.startsWith(`${typeId}:`)) found.set(key, error as Error);
+        }
+      }),
+    );
+    return keys.map((key) => found.get(key) ?? null);
+  });
+
+  /** Pending requests of one type (or all the caller's types): one ListQualificationRequests page. */
+  qualificationRequestsPage(typeId: string | undefined, token: string | undefined, size: number) {
+    if (typeId !== undefined && token === undefined) return this.firstRequestPages.load(`${typeId}|${size}`);
+    return this.listQualificationRequestsPage(typeId, token, size);
+  }
+
+  /** Identical page calls within one request (aliases, repeated fragments) share one upstream call. */
+  private readonly pages = new DataLoader<string, UpstreamPage<unknown>, string>((keys) =>
+    Promise.all(keys.map((key) => settle(this.pageCalls.get(key)?.() ?? Promise.reject(new Error(key))))),
+  );
+  private readonly pageCalls = new Map<string, () => Promise<UpstreamPage<unknown>>>();
+
+  private page<T>(key: unknown[], call: () => Promise<UpstreamPage<T>>): Promise<UpstreamPage<T>> {
+    const cacheKey = JSON.stringify(key);
+    if (!this.pageCalls.has(cacheKey)) this.pageCalls.set(cacheKey, call as () => Promise<UpstreamPage<unknown>>);
+    return this.pages.load(cacheKey) as Promise<UpstreamPage<T>>;
+  }
+
+  listQualificationRequestsPage(
+    QualificationTypeId: string | undefined,
+    NextToken: string | undefined,
+    MaxResults: number,
+  ) {
+    return this.page(["ListQualificationRequests", QualificationTypeId, NextToken, MaxResults], async () => {
+      const r = await this.upstream.call("ListQualificationRequests", (c) =>
+        c.send(new ListQualificationRequestsCommand({ QualificationTypeId, NextToken, MaxResults })),
+      );
+      const items = r.QualificationRequests ?? [];
+      for (const q of items)
+        this.qualificationRequests.prime(`${q.QualificationTypeId}:${q.QualificationRequestId}`, q);
+      return { items, nextToken: r.NextToken };
+    });
+  }
+
+  listQualificationTypesPage(
+    filter: { query?: string; mustBeRequestable: boolean; mustBeOwnedByCaller?: boolean },
+    NextToken: string | undefined,
+    MaxResults: number,
+  ) {
+    return this.page(["ListQualificationTypes", filter, NextToken, MaxResults], async () => {
+      const r = await this.upstream.call("ListQualificationTypes", (c) =>
+        c.send(
+          new ListQualificationTypesCommand({
+            Query: filter.query,
+            MustBeRequestable: filter.mustBeRequestable,
+            MustBeOwnedByCaller: filter.mustBeOwnedByCaller,
+            NextToken,
+            MaxResults,
+          }),
+        ),
+      );
+      const items = r.QualificationTypes ?? [];
+      for (const t of items) if (t.QualificationTypeId) this.qualificationTypes.prime(t.QualificationTypeId, t);
+      return { items, nextToken: r.NextToken };
+    });
+  }
+
+  private hitPage(key: unknown[], send: () => Promise<{ HITs?: HIT[]; NextToken?: string }>) {
+    return this.page(key, async () => {
+      const r = await send();
+      const items = r.HITs ?? [];
+      for (const hit of items) if (hit.HITId) this.hits.prime(hit.HITId, hit);
+      return { items, nextToken: r.NextToken };
+    });
+  }
+
+  listHITsPage(NextToken: string | undefined, MaxResults: number) {
+    return this.hitPage(["ListHITs", NextToken, MaxResults], () =>
+      this.upstream.call("ListHITs", (c) => c.send(new ListHITsCommand({ NextToken, MaxResults }))),
+    );
+  }
+
+  listReviewableHITsPage(
+    filter: { hitTypeId?: string; status?: ReviewableHITStatus },
+    NextToken: string | undefined,
+    MaxResults: number,
+  ) {
+    return this.hitPage(["ListReviewableHITs", filter, NextToken, MaxResults], () =>
+      this.upstream.call("ListReviewableHITs", (c) =>
+        c.send(
+          new ListReviewableHITsCommand({ HITTypeId: filter.hitTypeId, Status: filter.status, NextToken, MaxResults }),
+        ),
+      ),
+    );
+  }
+
+  listHITsForQualificationTypePage(QualificationTypeId: string, NextToken: string | undefined, MaxResults: number) {
+    return this.hitPage(["ListHITsForQualificationType", QualificationTypeId, NextToken, MaxResults], () =>
+      this.upstream.call("ListHITsForQualificationType", (c) =>
+        c.send(new ListHITsForQualificationTypeCommand({ QualificationTypeId, NextToken, MaxResults })),
+      ),
+    );
+  }
+
+  listAssignmentsForHITPage(
+    HITId: string,
+    statuses: AssignmentStatus[] | undefined,
+    NextToken: string | undefined,
+    MaxResults: number,
+  ) {
+    return this.page(["ListAssignmentsForHIT", HITId, statuses, NextToken, MaxResults], async () => {
+      const r = await this.upstream.call("ListAssignmentsForHIT", (c) =>
+        c.send(new ListAssignmentsForHITCommand({ HITId, AssignmentStatuses: statuses, NextToken, MaxResults })),
+      );
+      const items = r.Assignments ?? [];
+      for (const a of items) if (a.AssignmentId) this.assignments.prime(a.AssignmentId, a);
+      return { items, nextToken: r.NextToken };
+    });
+  }
+
+  listBonusPaymentsPage(
+    filter: { hitId?: string; assignmentId?: string },
+    NextToken: string | undefined,
+    MaxResults: number,
+  ): Promise<UpstreamPage<BonusPayment>> {
+    return this.page(["ListBonusPayments", filter, NextToken, MaxResults], async () => {
+      const r = await this.upstream.call("ListBonusPayments", (c) =>
+        c.send(
+          new ListBonusPaymentsCommand({
+            HITId: filter.hitId,
+            AssignmentId: filter.assignmentId,
+            NextToken,
+            MaxResults,
+          }),
+        ),
+      );
+      return { items: r.BonusPayments ?? [], nextToken: r.NextToken };
+    });
+  }
+
+  listWorkersWithQualificationTypePage(
+    QualificationTypeId: string,
+    Status: "Granted" | "Revoked",
+    NextToken: string | undefined,
+    MaxResults: number,
+  ) {
+    return this.page(
+      ["ListWorkersWithQualificationType", QualificationTypeId, Status, NextToken, MaxResults],
+      async () => {
+        const r = await this.upstream.call("ListWorkersWithQualificationType", (c) =>
+          c.send(new ListWorkersWithQualificationTypeCommand({ QualificationTypeId, Status, NextToken, MaxResults })),
+        );
+        const items = r.Qualifications ?? [];
+        for (const q of items)
+          if (q.WorkerId) this.qualificationScores.prime(qualificationKey(QualificationTypeId, q.WorkerId), q);
+        return { items, nextToken: r.NextToken };
+      },
+    );
+  }
+
+  listWorkerBlocksPage(NextToken: string | undefined, MaxResults: number) {
+    return this.page(["ListWorkerBlocks", NextToken, MaxResults], async () => {
+      const r = await this.upstream.call("ListWorkerBlocks", (c) =>
+        c.send(new ListWorkerBlocksCommand({ NextToken, MaxResults })),
+      );
+      return { items: r.WorkerBlocks ?? [], nextToken: r.NextToken };
+    });
+  }
+
+  private blockScan?: Promise<Map<string, WorkerBlock>>;
+
+  /** A worker's block, or null. MTurk has no per-worker lookup: one ListWorkerBlocks scan serves the request. */
+  workerBlock(workerId: string): Promise<WorkerBlock | null> {
+    this.blockScan ??= scanAll((token) => this.listWorkerBlocksPage(token, MTURK_MAX_RESULTS)).then(
+      ({ items }) => new Map(items.map((b) => [b.WorkerId as string, b])),
+    );
+    return this.blockScan.then((blocks) => blocks.get(workerId) ?? null);
+  }
+
+  private balance?: ReturnType<MTurkLoaders["loadAccountBalance"]>;
+  private loadAccountBalance() {
+    return this.upstream.call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})));
+  }
+  accountBalance() {
+    this.balance ??= this.loadAccountBalance();
+    return this.balance;
+  }
+
+  /** Drops what a write changed, so nothing later in the request serves the old state. */
+  forgetHit(hitId: string) {
+    this.hits.clear(hitId);
+  }
+}

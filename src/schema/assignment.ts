@@ -1,0 +1,105 @@
+import type { Assignment, BonusPayment } from "@aws-sdk/client-mturk";
+import { type GatewayContext, tokenConnection } from "../context.js";
+import { builder } from "./builder.js";
+import { AssignmentStatusEnum, Money, money } from "./common.js";
+import { HITRef } from "./hit.js";
+import { WorkerRef } from "./worker.js";
+
+export const AssignmentRef = builder.loadableNodeRef("Assignment", {
+  id: { resolve: (a: Assignment) => a.AssignmentId as string },
+  load: (ids: string[], ctx: GatewayContext) => ctx.loaders.assignments.loadMany(ids),
+});
+export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
+
+AssignmentRef.implement({
+  description:
+    "A worker's work on a HIT (MTurk's Assignment), fetched with GetAssignment and listed by ListAssignmentsForHIT.",
+  fields: (t) => ({
+    assignmentId: t.string({
+      nullable: false,
+      description: "MTurk's AssignmentId.",
+      resolve: (parent) => parent.AssignmentId as string,
+    }),
+    workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
+    hitId: t.exposeString("HITId", { description: "The HIT's id." }),
+    status: t.field({
+      type: AssignmentStatusEnum,
+      description: "Submitted, Approved or Rejected (AssignmentStatus).",
+      resolve: (a) => a.AssignmentStatus,
+    }),
+    autoApprovalTime: t.expose("AutoApprovalTime", {
+      type: "DateTime",
+      description: "When MTurk approves it unless reviewed first (AutoApprovalTime).",
+    }),
+    acceptTime: t.expose("AcceptTime", {
+      type: "DateTime",
+      description: "When the worker accepted the HIT (AcceptTime).",
+    }),
+    submitTime: t.expose("SubmitTime", { type: "DateTime", description: "When the worker submitted (SubmitTime)." }),
+    approvalTime: t.expose("ApprovalTime", { type: "DateTime", description: "When it was approved (ApprovalTime)." }),
+    rejectionTime: t.expose("RejectionTime", {
+      type: "DateTime",
+      description: "When it was rejected (RejectionTime).",
+    }),
+    deadline: t.expose("Deadline", { type: "DateTime", description: "When the worker's time runs out (Deadline)." }),
+    answer: t.exposeString("Answer", { description: "The worker's answers as QuestionFormAnswers XML (Answer)." }),
+    requesterFeedback: t.exposeString("RequesterFeedback", {
+      description: "The feedback given on review (RequesterFeedback).",
+    }),
+    worker: t.field({
+      type: WorkerRef,
+      description: "The worker who did it.",
+      resolve: (a) => ({ workerId: a.WorkerId as string }),
+    }),
+    hit: t.field({
+      type: HITRef,
+      description: "The HIT (GetHIT, batched; free when the HIT was already read in this request).",
+      resolve: (a) => a.HITId as string,
+    }),
+    bonusPayments: t.connection({
+      type: BonusPaymentRef,
+      description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
+      resolve: (a, args, ctx) => {
+        const filter = { assignmentId: a.AssignmentId as string };
+        return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
+          ctx.loaders.listBonusPaymentsPage(filter, token, size),
+        );
+      },
+    }),
+  }),
+});
+
+BonusPaymentRef.implement({
+  description: "A bonus paid to a worker for an assignment (MTurk's BonusPayment, from ListBonusPayments).",
+  fields: (t) => ({
+    workerId: t.exposeString("WorkerId", { description: "The worker paid." }),
+    assignmentId: t.exposeString("AssignmentId", { description: "The assignment the bonus is for." }),
+    bonusAmount: t.field({
+      type: Money,
+      description: "The amount paid (BonusAmount).",
+      resolve: (b) => money(b.BonusAmount),
+    }),
+    reason: t.exposeString("Reason", { description: "The reason given to the worker (Reason)." }),
+    grantTime: t.expose("GrantTime", { type: "DateTime", description: "When it was paid (GrantTime)." }),
+    worker: t.field({
+      type: WorkerRef,
+      description: "The worker paid.",
+      resolve: (b) => ({ workerId: b.WorkerId as string }),
+    }),
+    assignment: t.field({
+      type: AssignmentRef,
+      description: "The assignment (GetAssignment, batched).",
+      resolve: (b) => b.AssignmentId as string,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  assignment: t.field({
+    type: AssignmentRef,
+    description:
+      "One assignment by AssignmentId (GetAssignment, which also primes its HIT); null with NOT_FOUND when missing.",
+    args: { assignmentId: t.arg.string({ required: true, description: "MTurk's AssignmentId." }) },
+    resolve: (_root, args) => args.assignmentId,
+  }),
+}));

@@ -1,0 +1,41 @@
+import SchemaBuilder from "@pothos/core";
+import DataloaderPlugin from "@pothos/plugin-dataloader";
+import RelayPlugin from "@pothos/plugin-relay";
+import { DateTimeResolver } from "graphql-scalars";
+import type { GatewayContext } from "../context.js";
+
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+}>({
+  plugins: [RelayPlugin, DataloaderPlugin],
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    nodeQueryOptions: { description: "Fetches any object by its global id (the Relay Node interface)." },
+    nodesQueryOptions: { description: "Fetches several objects by their global ids, batched like every other read." },
+    nodeTypeOptions: { description: "An object with a global id that `node` and `nodes` can fetch again." },
+    pageInfoTypeOptions: { description: "Where a page of a connection sits: whether more follows, and its cursors." },
+    idFieldOptions: { description: "The global id (Relay), for `node(id:)`. The raw MTurk id is a field of its own." },
+    cursorFieldOptions: { description: "An opaque position: pass it as `after` to continue after this edge." },
+    nodeFieldOptions: { description: "The item at this edge." },
+    edgesFieldOptions: { description: "The items of this page with their cursors." },
+    pageInfoFieldOptions: { description: "Paging information for this page." },
+    hasNextPageFieldOptions: { description: "True when items follow this page (MTurk returned a NextToken)." },
+    hasPreviousPageFieldOptions: { description: "True when this page was asked for `after` a cursor." },
+    startCursorFieldOptions: { description: "The cursor of the first edge of this page." },
+    endCursorFieldOptions: {
+      description: "The cursor of the last edge of this page: pass it as `after` for the next.",
+    },
+    firstArgOptions: { description: "How many items to return (default 10, at most the gateway's MAX_PAGE_SIZE)." },
+    afterArgOptions: { description: "Return the items after this cursor." },
+    lastArgOptions: { description: "Not supported: MTurk's NextToken only moves forward (BAD_USER_INPUT)." },
+    beforeArgOptions: { description: "Not supported: MTurk's NextToken only moves forward (BAD_USER_INPUT)." },
+  },
+});
+
+builder.addScalarType("DateTime", DateTimeResolver, {
+  description: "A date and time as an ISO 8601 string (MTurk sends epoch seconds; the gateway converts).",
+});
+
+builder.queryType({ description: "Reads of the MTurk requester API (2017-01-17) as one linked graph." });

@@ -1,0 +1,101 @@
+import type { Locale } from "@aws-sdk/client-mturk";
+import { builder } from "./builder.js";
+
+/** An amount of money as MTurk gives it (a decimal string in USD), with the legacy API's FormattedPrice. */
+export interface MoneyShape {
+  amount: string;
+  currencyCode: string;
+  formatted: string;
+}
+
+export function money(amount: string | undefined): MoneyShape | null {
+  if (amount === undefined) return null;
+  const value = Number.parseFloat(amount);
+  return { amount: value.toFixed(2), currencyCode: "USD", formatted: `$${value.toFixed(2)}` };
+}
+
+export const Money = builder.objectRef<MoneyShape>("Money").implement({
+  description: "An amount in US dollars, as MTurk's Reward, BonusAmount and balances (the legacy Price structure).",
+  fields: (t) => ({
+    amount: t.string({
+      nullable: false,
+      description: 'The amount as a decimal string, e.g. "0.25".',
+      resolve: (parent) => parent.amount as string,
+    }),
+    currencyCode: t.string({
+      nullable: false,
+      description: "Always USD: MTurk pays in US dollars.",
+      resolve: (parent) => parent.currencyCode as string,
+    }),
+    formatted: t.string({
+      nullable: false,
+      description: 'The amount for display, e.g. "$0.25".',
+      resolve: (parent) => parent.formatted as string,
+    }),
+  }),
+});
+
+export const LocaleRef = builder.objectRef<Locale>("Locale").implement({
+  description: "A country and optional subdivision (MTurk's Locale), as in Worker_Locale requirements.",
+  fields: (t) => ({
+    country: t.exposeString("Country", { description: "ISO 3166-1 alpha-2 country code, e.g. US." }),
+    subdivision: t.exposeString("Subdivision", { description: "ISO 3166-2 subdivision code, e.g. CA for California." }),
+  }),
+});
+
+const enumOf = (name: string, description: string, values: readonly string[]) =>
+  builder.enumType(name, {
+    description,
+    values: Object.fromEntries(values.map((v) => [v, { value: v, description: `MTurk's ${v}.` }])) as Record<
+      string,
+      { value: string; description: string }
+    >,
+  });
+
+export const HITStatusEnum = enumOf("HITStatus", "A HIT's HITStatus.", [
+  "Assignable",
+  "Unassignable",
+  "Reviewable",
+  "Reviewing",
+  "Disposed",
+]);
+export const HITReviewStatusEnum = enumOf("HITReviewStatus", "A HIT's HITReviewStatus.", [
+  "NotReviewed",
+  "MarkedForReview",
+  "ReviewedAppropriate",
+  "ReviewedInappropriate",
+]);
+export const ReviewableHITStatusEnum = enumOf("ReviewableHITStatus", "The Status filter of ListReviewableHITs.", [
+  "Reviewable",
+  "Reviewing",
+]);
+export const AssignmentStatusEnum = enumOf("AssignmentStatus", "An assignment's AssignmentStatus.", [
+  "Submitted",
+  "Approved",
+  "Rejected",
+]);
+export const QualificationTypeStatusEnum = enumOf("QualificationTypeStatus", "A QualificationTypeStatus.", [
+  "Active",
+  "Inactive",
+]);
+export const QualificationStatusEnum = enumOf("QualificationStatus", "A Qualification's Status.", [
+  "Granted",
+  "Revoked",
+]);
+export const ComparatorEnum = enumOf("Comparator", "How a QualificationRequirement compares a worker's value.", [
+  "LessThan",
+  "LessThanOrEqualTo",
+  "GreaterThan",
+  "GreaterThanOrEqualTo",
+  "EqualTo",
+  "NotEqualTo",
+  "Exists",
+  "DoesNotExist",
+  "In",
+  "NotIn",
+]);
+export const ActionsGuardedEnum = enumOf("ActionsGuarded", "What a QualificationRequirement guards.", [
+  "Accept",
+  "PreviewAndAccept",
+  "DiscoverPreviewAndAccept",
+]);

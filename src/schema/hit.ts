@@ -1,0 +1,177 @@
+import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStatus } from "@aws-sdk/client-mturk";
+import { type GatewayContext, tokenConnection } from "../context.js";
+import { AssignmentRef, BonusPaymentRef } from "./assignment.js";
+import { builder } from "./builder.js";
+import {
+  ActionsGuardedEnum,
+  AssignmentStatusEnum,
+  ComparatorEnum,
+  HITReviewStatusEnum,
+  HITStatusEnum,
+  LocaleRef,
+  Money,
+  money,
+  ReviewableHITStatusEnum,
+} from "./common.js";
+import { QualificationTypeRef } from "./qualificationType.js";
+
+export const HITRef = builder.loadableNodeRef("HIT", {
+  id: { resolve: (hit: HIT) => hit.HITId as string },
+  load: (ids: string[], ctx: GatewayContext) => ctx.loaders.hits.loadMany(ids),
+});
+export const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
+
+HITRef.implement({
+  description:
+    "A HIT (MTurk's HIT), fetched with GetHIT and listed by ListHITs, ListReviewableHITs and ListHITsForQualificationType.",
+  fields: (t) => ({
+    hitId: t.string({ nullable: false, description: "MTurk's HITId.", resolve: (parent) => parent.HITId as string }),
+    hitTypeId: t.exposeString("HITTypeId", {
+      description: "The HIT type (HITTypeId): the shared title, reward and requirements.",
+    }),
+    hitGroupId: t.exposeString("HITGroupId", { description: "The group workers see the HIT in (HITGroupId)." }),
+    hitLayoutId: t.exposeString("HITLayoutId", {
+      description: "The layout the question came from (HITLayoutId), if any.",
+    }),
+    creationTime: t.expose("CreationTime", {
+      type: "DateTime",
+      description: "When the HIT was created (CreationTime).",
+    }),
+    title: t.exposeString("Title", { description: "The HIT's Title." }),
+    description: t.exposeString("Description", { description: "The HIT's Description." }),
+    question: t.exposeString("Question", {
+      description: "The Question XML (QuestionForm, ExternalQuestion or HTMLQuestion).",
+    }),
+    keywords: t.exposeString("Keywords", { description: "Comma-separated Keywords." }),
+    status: t.field({ type: HITStatusEnum, description: "The HITStatus.", resolve: (h) => h.HITStatus }),
+    maxAssignments: t.exposeInt("MaxAssignments", { description: "How many workers may work on it (MaxAssignments)." }),
+    reward: t.field({
+      type: Money,
+      description: "What each approved assignment pays (Reward), with the legacy FormattedPrice.",
+      resolve: (h) => money(h.Reward),
+    }),
+    autoApprovalDelayInSeconds: t.exposeInt("AutoApprovalDelayInSeconds", {
+      description: "Seconds after submission until MTurk approves automatically (AutoApprovalDelayInSeconds).",
+    }),
+    expiration: t.expose("Expiration", {
+      type: "DateTime",
+      description: "When the HIT stops being available (Expiration).",
+    }),
+    assignmentDurationInSeconds: t.exposeInt("AssignmentDurationInSeconds", {
+      description: "Seconds a worker has to finish (AssignmentDurationInSeconds).",
+    }),
+    requesterAnnotation: t.exposeString("RequesterAnnotation", {
+      description: "The requester's private note (RequesterAnnotation).",
+    }),
+    qualificationRequirements: t.field({
+      type: [QualificationRequirementRef],
+      description: "What a worker must hold to work on it (QualificationRequirements), each with its type linked.",
+      resolve: (h) => h.QualificationRequirements ?? [],
+    }),
+    reviewStatus: t.field({
+      type: HITReviewStatusEnum,
+      description: "The HITReviewStatus.",
+      resolve: (h) => h.HITReviewStatus,
+    }),
+    numberOfAssignmentsPending: t.exposeInt("NumberOfAssignmentsPending", {
+      description: "Assignments accepted and being worked on (NumberOfAssignmentsPending).",
+    }),
+    numberOfAssignmentsAvailable: t.exposeInt("NumberOfAssignmentsAvailable", {
+      description: "Assignments still open to workers (NumberOfAssignmentsAvailable).",
+    }),
+    numberOfAssignmentsCompleted: t.exposeInt("NumberOfAssignmentsCompleted", {
+      description: "Assignments approved or rejected (NumberOfAssignmentsCompleted).",
+    }),
+    assignments: t.connection({
+      type: AssignmentRef,
+      description: "Submitted, approved and rejected assignments of this HIT (ListAssignmentsForHIT).",
+      args: {
+        statuses: t.arg({
+          type: [AssignmentStatusEnum],
+          description: "Only assignments in these statuses (AssignmentStatuses); all three by default.",
+        }),
+      },
+      resolve: (hit, args, ctx) => {
+        const id = hit.HITId as string;
+        const statuses = args.statuses?.length ? ([...args.statuses].sort() as AssignmentStatus[]) : undefined;
+        return tokenConnection(ctx, ["ListAssignmentsForHIT", id, statuses], args, (token, size) =>
+          ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
+        );
+      },
+    }),
+    bonusPayments: t.connection({
+      type: BonusPaymentRef,
+      description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
+      resolve: (hit, args, ctx) => {
+        const filter = { hitId: hit.HITId as string };
+        return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
+          ctx.loaders.listBonusPaymentsPage(filter, token, size),
+        );
+      },
+    }),
+  }),
+});
+
+QualificationRequirementRef.implement({
+  description: "A requirement a worker must meet for a HIT (MTurk's QualificationRequirement).",
+  fields: (t) => ({
+    qualificationTypeId: t.exposeString("QualificationTypeId", {
+      description: "The required type's id (system or custom).",
+    }),
+    comparator: t.field({
+      type: ComparatorEnum,
+      description: "How the worker's value is compared (Comparator).",
+      resolve: (r) => r.Comparator,
+    }),
+    integerValues: t.exposeIntList("IntegerValues", { description: "The values compared against (IntegerValues)." }),
+    localeValues: t.expose("LocaleValues", {
+      type: [LocaleRef],
+      description: "Locales compared against (LocaleValues).",
+    }),
+    requiredToPreview: t.exposeBoolean("RequiredToPreview", {
+      description: "Deprecated by MTurk in favour of actionsGuarded.",
+    }),
+    actionsGuarded: t.field({
+      type: ActionsGuardedEnum,
+      description: "What a worker without it cannot do (ActionsGuarded).",
+      resolve: (r) => r.ActionsGuarded,
+    }),
+    qualificationType: t.field({
+      type: QualificationTypeRef,
+      description: "The required type (GetQualificationType, batched; system types resolve too).",
+      resolve: (r) => r.QualificationTypeId as string,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  hit: t.field({
+    type: HITRef,
+    description: "One HIT by HITId (GetHIT); null with a NOT_FOUND error when it does not exist or was deleted.",
+    args: { hitId: t.arg.string({ required: true, description: "MTurk's HITId." }) },
+    resolve: (_root, args) => args.hitId,
+  }),
+  hits: t.connection({
+    type: HITRef,
+    description: "All the requester's HITs but deleted ones (ListHITs).",
+    resolve: (_root, args, ctx) =>
+      tokenConnection(ctx, ["ListHITs"], args, (token, size) => ctx.loaders.listHITsPage(token, size)),
+  }),
+  reviewableHits: t.connection({
+    type: HITRef,
+    description: "HITs that are Reviewable (default) or Reviewing, optionally of one HIT type (ListReviewableHITs).",
+    args: {
+      hitTypeId: t.arg.string({ description: "Only HITs of this HIT type (HITTypeId)." }),
+      status: t.arg({ type: ReviewableHITStatusEnum, description: "Reviewable (default) or Reviewing (Status)." }),
+    },
+    resolve: (_root, args, ctx) => {
+      const filter = {
+        hitTypeId: args.hitTypeId ?? undefined,
+        status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
+      };
+      return tokenConnection(ctx, ["ListReviewableHITs", filter], args, (token, size) =>
+        ctx.loaders.listReviewableHITsPage(filter, token, size),
+      );
+    },
+  }),
+}));

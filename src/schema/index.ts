@@ -1,0 +1,10 @@
+import { builder } from "./builder.js";
+import "./common.js";
+import "./qualificationType.js";
+import "./qualificationRequest.js";
+import "./worker.js";
+import "./hit.js";
+import "./assignment.js";
+import "./account.js";
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,152 @@
+import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
+import { type GatewayContext, tokenConnection } from "../context.js";
+import { builder } from "./builder.js";
+import { QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
+import { HITRef } from "./hit.js";
+import { QualificationRequestRef } from "./qualificationRequest.js";
+import { QualificationRef, WorkerRef } from "./worker.js";
+
+export const QualificationTypeRef = builder.loadableNodeRef("QualificationType", {
+  id: { resolve: (type: QualificationType) => type.QualificationTypeId as string },
+  load: (ids: string[], ctx: GatewayContext) => ctx.loaders.qualificationTypes.loadMany(ids),
+});
+
+QualificationTypeRef.implement({
+  description:
+    "A qualification type (MTurk's QualificationType), fetched with GetQualificationType and listed by ListQualificationTypes.",
+  fields: (t) => ({
+    qualificationTypeId: t.string({
+      nullable: false,
+      description: "MTurk's QualificationTypeId.",
+      resolve: (parent) => parent.QualificationTypeId as string,
+    }),
+    creationTime: t.expose("CreationTime", {
+      type: "DateTime",
+      description: "When the type was created (CreationTime).",
+    }),
+    name: t.exposeString("Name", { description: "The type's Name, unique among the requester's types." }),
+    description: t.exposeString("Description", { description: "The type's Description, shown to workers." }),
+    keywords: t.exposeString("Keywords", { description: "Comma-separated Keywords for worker search." }),
+    status: t.field({
+      type: QualificationTypeStatusEnum,
+      description: "QualificationTypeStatus: only Active types can be requested.",
+      resolve: (type) => type.QualificationTypeStatus,
+    }),
+    test: t.exposeString("Test", { description: "The QuestionForm test workers answer to request it (Test)." }),
+    testDurationInSeconds: t.exposeInt("TestDurationInSeconds", {
+      description: "Seconds a worker has to finish the test (TestDurationInSeconds).",
+    }),
+    answerKey: t.exposeString("AnswerKey", {
+      description: "The AnswerKey MTurk scores the test with; only the owner sees it.",
+    }),
+    retryDelayInSeconds: t.exposeInt("RetryDelayInSeconds", {
+      description: "Seconds before a rejected worker may request again; null means never (RetryDelayInSeconds).",
+    }),
+    isRequestable: t.exposeBoolean("IsRequestable", { description: "Whether workers can request it (IsRequestable)." }),
+    autoGranted: t.exposeBoolean("AutoGranted", { description: "Whether a request is granted at once (AutoGranted)." }),
+    autoGrantedValue: t.exposeInt("AutoGrantedValue", {
+      description: "The value an automatic grant gives (AutoGrantedValue).",
+    }),
+    requests: t.connection({
+      type: QualificationRequestRef,
+      description:
+        "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
+      resolve: (type, args, ctx) => {
+        const id = type.QualificationTypeId as string;
+        return tokenConnection(ctx, ["ListQualificationRequests", id], args, (token, size) =>
+          ctx.loaders.qualificationRequestsPage(id, token, size),
+        );
+      },
+    }),
+    hits: t.connection({
+      type: HITRef,
+      description:
+        "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
+      resolve: (type, args, ctx) => {
+        const id = type.QualificationTypeId as string;
+        return tokenConnection(ctx, ["ListHITsForQualificationType", id], args, (token, size) =>
+          ctx.loaders.listHITsForQualificationTypePage(id, token, size),
+        );
+      },
+    }),
+    workers: t.connection(
+      {
+        type: WorkerRef,
+        description:
+          "Workers associated with this type; each edge carries the Qualification (ListWorkersWithQualificationType).",
+        args: {
+          status: t.arg({
+            type: QualificationStatusEnum,
+            defaultValue: "Granted",
+            description: "Granted (default) or Revoked qualifications.",
+          }),
+        },
+        resolve: async (type, args, ctx) => {
+          const id = type.QualificationTypeId as string;
+          const status = (args.status ?? "Granted") as "Granted" | "Revoked";
+          const connection = await tokenConnection(
+            ctx,
+            ["ListWorkersWithQualificationType", id, status],
+            args,
+            (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
+          );
+          return {
+            ...connection,
+            edges: connection.edges.map((edge) => ({
+              cursor: edge.cursor,
+              node: { workerId: edge.node.WorkerId as string },
+              qualification: edge.node,
+            })),
+          };
+        },
+      },
+      { description: "Workers holding a qualification type (ListWorkersWithQualificationType)." },
+      {
+        description: "A worker and the Qualification of the type they hold.",
+        fields: (e) => ({
+          qualification: e.field({
+            type: QualificationRef,
+            description: "The worker's Qualification of this type: value, locale, grant time and status.",
+            resolve: (edge) => (edge as unknown as { qualification: Qualification }).qualification as never,
+          }),
+        }),
+      },
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  qualificationType: t.field({
+    type: QualificationTypeRef,
+    description:
+      "One qualification type by its MTurk id (GetQualificationType); null with a NOT_FOUND error when missing.",
+    args: { qualificationTypeId: t.arg.string({ required: true, description: "MTurk's QualificationTypeId." }) },
+    resolve: (_root, args) => args.qualificationTypeId,
+  }),
+  qualificationTypes: t.connection({
+    type: QualificationTypeRef,
+    description:
+      "Qualification types (ListQualificationTypes). By default the requester's own types; set mustBeOwnedByCaller: false to search public types.",
+    args: {
+      query: t.arg.string({ description: "Text to search for in names, descriptions and keywords (Query)." }),
+      mustBeRequestable: t.arg.boolean({
+        defaultValue: false,
+        description: "Only types workers can request (MustBeRequestable).",
+      }),
+      mustBeOwnedByCaller: t.arg.boolean({
+        defaultValue: true,
+        description: "Only the requester's own types (MustBeOwnedByCaller).",
+      }),
+    },
+    resolve: (_root, args, ctx) => {
+      const filter = {
+        query: args.query ?? undefined,
+        mustBeRequestable: args.mustBeRequestable ?? false,
+        mustBeOwnedByCaller: args.mustBeOwnedByCaller ?? true,
+      };
+      return tokenConnection(ctx, ["ListQualificationTypes", filter], args, (token, size) =>
+        ctx.loaders.listQualificationTypesPage(filter, token, size),
+      );
+    },
+  }),
+}));

@@ -1,0 +1,107 @@
+import type { Qualification, WorkerBlock } from "@aws-sdk/client-mturk";
+import { tokenConnection } from "../context.js";
+import { badInput } from "../mturk/errors.js";
+import { qualificationKey } from "../mturk/loaders.js";
+import { builder } from "./builder.js";
+import { LocaleRef, QualificationStatusEnum } from "./common.js";
+import { QualificationTypeRef } from "./qualificationType.js";
+
+export interface WorkerShape {
+  workerId: string;
+}
+
+const WORKER_ID = /^A[A-Z0-9]{1,63}$/;
+
+export const WorkerRef = builder.objectRef<WorkerShape>("Worker");
+export const QualificationRef = builder.objectRef<Qualification>("Qualification");
+export const WorkerBlockRef = builder.objectRef<WorkerBlock>("WorkerBlock");
+
+builder.node(WorkerRef, {
+  description:
+    "An MTurk worker, known by WorkerId. MTurk has no worker lookup: a worker has no profile, and MTurk cannot list all of a worker's assignments, bonuses or qualifications across HITs and types; ask from the HIT, assignment or qualification type instead.",
+  id: { resolve: (w) => w.workerId },
+  loadOne: (id) => (WORKER_ID.test(id) ? { workerId: id } : null),
+  fields: (t) => ({
+    workerId: t.string({
+      nullable: false,
+      description: "MTurk's WorkerId.",
+      resolve: (parent) => parent.workerId as string,
+    }),
+    qualification: t.field({
+      type: QualificationRef,
+      description:
+        "The worker's Qualification of a type (GetQualificationScore), null when the worker holds none. Many workers asked about one type are served by a ListWorkersWithQualificationType scan when that costs fewer calls.",
+      args: { qualificationTypeId: t.arg.string({ required: true, description: "The type's QualificationTypeId." }) },
+      resolve: (w, args, ctx) =>
+        ctx.loaders.qualificationScores.load(qualificationKey(args.qualificationTypeId, w.workerId)),
+    }),
+    block: t.field({
+      type: WorkerBlockRef,
+      description:
+        "The requester's block of this worker, or null (from one ListWorkerBlocks scan per request: MTurk has no per-worker lookup).",
+      resolve: (w, _args, ctx) => ctx.loaders.workerBlock(w.workerId),
+    }),
+  }),
+});
+
+QualificationRef.implement({
+  description: "A worker's Qualification of a type (GetQualificationScore, ListWorkersWithQualificationType).",
+  fields: (t) => ({
+    qualificationTypeId: t.exposeString("QualificationTypeId", { description: "The type's id." }),
+    workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
+    integerValue: t.exposeInt("IntegerValue", { description: "The qualification's value (IntegerValue)." }),
+    localeValue: t.expose("LocaleValue", { type: LocaleRef, description: "The locale value (LocaleValue), if any." }),
+    grantTime: t.expose("GrantTime", { type: "DateTime", description: "When it was granted (GrantTime)." }),
+    status: t.field({
+      type: QualificationStatusEnum,
+      description: "Granted or Revoked (Status).",
+      resolve: (q) => q.Status,
+    }),
+    qualificationType: t.field({
+      type: QualificationTypeRef,
+      description: "The type (GetQualificationType, batched).",
+      resolve: (q) => q.QualificationTypeId as string,
+    }),
+    worker: t.field({
+      type: WorkerRef,
+      description: "The worker holding it.",
+      resolve: (q) => ({ workerId: q.WorkerId as string }),
+    }),
+  }),
+});
+
+WorkerBlockRef.implement({
+  description: "A worker the requester blocked (MTurk's WorkerBlock, from ListWorkerBlocks).",
+  fields: (t) => ({
+    workerId: t.exposeString("WorkerId", { description: "The blocked worker's id." }),
+    reason: t.exposeString("Reason", {
+      description: "Why the worker was blocked (Reason), as given to CreateWorkerBlock.",
+    }),
+    worker: t.field({
+      type: WorkerRef,
+      description: "The blocked worker.",
+      resolve: (b) => ({ workerId: b.WorkerId as string }),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  worker: t.field({
+    type: WorkerRef,
+    description: "A worker by WorkerId. MTurk cannot confirm a worker exists; a malformed id is BAD_USER_INPUT.",
+    args: {
+      workerId: t.arg.string({ required: true, description: "MTurk's WorkerId (A followed by letters/digits)." }),
+    },
+    resolve: (_root, args) => {
+      if (!WORKER_ID.test(args.workerId))
+        throw badInput(`"${args.workerId}" is not a WorkerId (it must match ^A[A-Z0-9]+$).`);
+      return { workerId: args.workerId };
+    },
+  }),
+  workerBlocks: t.connection({
+    type: WorkerBlockRef,
+    description: "Workers the requester has blocked (ListWorkerBlocks).",
+    resolve: (_root, args, ctx) =>
+      tokenConnection(ctx, ["ListWorkerBlocks"], args, (token, size) => ctx.loaders.listWorkerBlocksPage(token, size)),
+  }),
+}));

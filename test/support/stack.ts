@@ -1,0 +1,89 @@
+import { type GatewayConfig, loadConfig } from "../../src/config.js";
+import { createGateway } from "../../src/gateway.js";
+import { createMTurkClient } from "../../src/mturk/client.js";
+import type { CallRecord } from "../../src/simulator/instrumentation.js";
+import type { SeedSize } from "../../src/simulator/seed.js";
+import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** The simulator over HTTP, the real SDK client, and the gateway driven through `yoga.fetch`. */
+export async function startStack(options: { size?: SeedSize; seed?: number; env?: Record<string, string> } = {}) {
+  const simulator = await startSimulator({ size: options.size ?? "tiny", seed: options.seed ?? 7 });
+  const config: GatewayConfig = loadConfig({ MTURK_ENDPOINT: simulator.url, ...options.env });
+  // Fault tests set retries low through env; everything else keeps the defaults.
+  const client = createMTurkClient({
+    endpoint: simulator.url,
+    credentials: simulator.credentials,
+    maxAttempts: config.MTURK_MAX_ATTEMPTS,
+    timeoutMs: config.MTURK_TIMEOUT_MS,
+  });
+  const yoga = createGateway({ config, client });
+
+  async function query<T = Record<string, unknown>>(
+    document: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<GraphQLResponse<T>> {
+    const response = await yoga.fetch("http://gateway.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: document, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<T>;
+  }
+
+  /** Runs a query with a clean call log and returns its result with the upstream calls it caused. */
+  async function measured<T = Record<string, unknown>>(document: string, variables: Record<string, unknown> = {}) {
+    simulator.instrumentation.resetCalls();
+    const result = await query<T>(document, variables);
+    const calls = [...simulator.instrumentation.calls];
+    return { result, calls, waves: countWaves(calls) };
+  }
+
+  return {
+    simulator,
+    yoga,
+    client,
+    query,
+    measured,
+    control: (method: string, path: string, body?: unknown) => control(simulator, method, path, body),
+    close: async () => {
+      client.destroy();
+      await simulator.close();
+    },
+  };
+}
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** Waves: groups of calls that overlapped in time; a call that starts after every earlier one ended opens a wave. */
+export function countWaves(calls: CallRecord[]): number {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  let waves = 0;
+  let waveEnd = Number.NEGATIVE_INFINITY;
+  for (const call of sorted) {
+    if (call.start >= waveEnd) waves += 1;
+    waveEnd = Math.max(waveEnd, call.end);
+  }
+  return waves;
+}
+
+export async function control<T = Record<string, unknown>>(
+  sim: Simulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${sim.url}/_simulator/${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+export const operationsOf = (calls: CallRecord[]) => calls.map((c) => c.operation).sort();
