@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
@@ -70,6 +70,13 @@ export async function verifySignature(
       `Signature expired: ${amzDate} is now earlier than the allowed clock skew of 15 minutes.`,
     );
 
+  // The signer trusts x-amz-content-sha256 as the payload hash, so the body must match it.
+  const declaredHash = request.headers["x-amz-content-sha256"];
+  if (declaredHash !== undefined && declaredHash !== createHash("sha256").update(request.body, "utf8").digest("hex"))
+    throw authError(
+      "InvalidSignatureException",
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    );
   const signedHeaders = (signedHeaderList as string).split(";");
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {

@@ -255,7 +255,7 @@ function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeReco
       expiration: creationTime + lifetime * 1000,
       requesterAnnotation: `batch-${Math.floor(i / 25) + 1}`,
       reviewing: false,
-      reviewStatus: i % 17 === 0 ? "MarkedForReview" : "NotReviewed",
+      reviewStatus: i > 0 && i % 17 === 0 ? "MarkedForReview" : "NotReviewed",
       assignmentReviewPolicy:
         i % 11 === 5
           ? {

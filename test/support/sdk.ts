@@ -1,0 +1,40 @@
+import { MTurkClient } from "@aws-sdk/client-mturk";
+import type { SeedSize } from "../../src/simulator/seed.js";
+import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+import { control } from "./stack.js";
+
+/** A simulator and a plain SDK client for contract tests that talk to it as any MTurk client would. */
+export async function startSdkPair(size: SeedSize = "tiny", seed = 3) {
+  const simulator = await startSimulator({ size, seed });
+  const client = new MTurkClient({
+    region: "us-east-1",
+    endpoint: simulator.url,
+    credentials: simulator.credentials,
+    maxAttempts: 1,
+  });
+  return {
+    simulator,
+    client,
+    control: <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
+      control<T>(simulator, method, path, body),
+    close: async () => {
+      client.destroy();
+      await simulator.close();
+    },
+  };
+}
+
+/** The error an SDK call rejects with, for asserting its name and TurkErrorCode. */
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ name: string; TurkErrorCode?: string; message: string; $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as never;
+  }
+  throw new Error("expected the call to fail");
+}
+
+export type SdkPair = Awaited<ReturnType<typeof startSdkPair>>;
+export type { Simulator };
