@@ -16,7 +16,7 @@ const configSchema = z
     SIMULATOR_SEED: z.coerce.number().int().default(1),
     SIMULATOR_SIZE: z.enum(["empty", "tiny", "demo", "large"]).default("demo"),
     /** Upstream calls one GraphQL request may have in flight at once. */
-    MTURK_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+    MTURK_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
     /** Attempts per upstream call, including the first, through the SDK's standard retry strategy. */
     MTURK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     MTURK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -83,16 +83,30 @@ export function createGateway({ config, client }: GatewayOptions) {
       maxPageSize: config.MAX_PAGE_SIZE,
     }),
     maskedErrors: {
-      // Unexpected errors keep a code but lose their message and stack: they may carry internals.
+      // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.
       maskError: (error, message) => {
-        const original = error instanceof GraphQLError ? error.originalError : undefined;
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+        const graphqlError = error as GraphQLError;
+        const original = graphqlError.originalError as GraphQLError | undefined;
+        if (isCoded(original) || (isCoded(graphqlError) && !original)) return graphqlError;
+        // Pothos raises these for input it cannot parse, such as a malformed global id.
+        if (original?.name === "PothosValidationError")
+          return new GraphQLError(original.message, {
+            nodes: graphqlError.nodes,
+            path: graphqlError.path,
+            extensions: { code: "BAD_USER_INPUT" },
+          });
         return new GraphQLError(message, {
-          nodes: error instanceof GraphQLError ? error.nodes : undefined,
-          path: error instanceof GraphQLError ? error.path : undefined,
+          nodes: graphqlError.nodes,
+          path: graphqlError.path,
           extensions: { code: "INTERNAL_SERVER_ERROR" },
         });
       },
     },
   });
+}
+
+/** A GraphQLError with an `extensions.code` (checked by shape: graphql may be loaded twice, ESM and CJS). */
+function isCoded(error: unknown): boolean {
+  const candidate = error as { name?: string; extensions?: { code?: unknown } } | undefined;
+  return candidate?.name === "GraphQLError" && typeof candidate.extensions?.code === "string";
 }

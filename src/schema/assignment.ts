@@ -1,8 +1,10 @@
 import type { Assignment, BonusPayment } from "@aws-sdk/client-mturk";
+import type { GraphQLResolveInfo } from "graphql";
 import { type GatewayContext, tokenConnection } from "../context.js";
 import { builder } from "./builder.js";
-import { AssignmentStatusEnum, Money, money } from "./common.js";
-import { HITRef } from "./hit.js";
+import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
+import { HITRef, hitOrStub } from "./hit.js";
+import { entityOrStub } from "./selection.js";
 import { WorkerRef } from "./worker.js";
 
 export const AssignmentRef = builder.loadableNodeRef("Assignment", {
@@ -10,6 +12,11 @@ export const AssignmentRef = builder.loadableNodeRef("Assignment", {
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.assignments.loadMany(ids),
 });
 export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
+
+/** Fields answerable from an AssignmentId alone, without GetAssignment. */
+const ASSIGNMENT_FROM_ID = new Set(["id", "assignmentId", "bonusPayments"]);
+const assignmentOrStub = (info: GraphQLResolveInfo, id: string) =>
+  entityOrStub<Assignment>(info, ASSIGNMENT_FROM_ID, id, { AssignmentId: id });
 
 AssignmentRef.implement({
   description:
@@ -54,18 +61,21 @@ AssignmentRef.implement({
     hit: t.field({
       type: HITRef,
       description: "The HIT (GetHIT, batched; free when the HIT was already read in this request).",
-      resolve: (a) => a.HITId as string,
+      resolve: (a, _args, _ctx, info) => hitOrStub(info, a.HITId as string),
     }),
-    bonusPayments: t.connection({
-      type: BonusPaymentRef,
-      description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
-      resolve: (a, args, ctx) => {
-        const filter = { assignmentId: a.AssignmentId as string };
-        return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
-          ctx.loaders.listBonusPaymentsPage(filter, token, size),
-        );
+    bonusPayments: t.connection(
+      {
+        type: BonusPaymentRef,
+        description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
+        resolve: (a, args, ctx) => {
+          const filter = { assignmentId: a.AssignmentId as string };
+          return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
+            ctx.loaders.listBonusPaymentsPage(filter, token, size),
+          );
+        },
       },
-    }),
+      ...pageOf("bonus payments"),
+    ),
   }),
 });
 
@@ -89,7 +99,7 @@ BonusPaymentRef.implement({
     assignment: t.field({
       type: AssignmentRef,
       description: "The assignment (GetAssignment, batched).",
-      resolve: (b) => b.AssignmentId as string,
+      resolve: (b, _args, _ctx, info) => assignmentOrStub(info, b.AssignmentId as string),
     }),
   }),
 });
@@ -100,6 +110,6 @@ builder.queryFields((t) => ({
     description:
       "One assignment by AssignmentId (GetAssignment, which also primes its HIT); null with NOT_FOUND when missing.",
     args: { assignmentId: t.arg.string({ required: true, description: "MTurk's AssignmentId." }) },
-    resolve: (_root, args) => args.assignmentId,
+    resolve: (_root, args, _ctx, info) => assignmentOrStub(info, args.assignmentId),
   }),
 }));

@@ -12,8 +12,14 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
-    nodeQueryOptions: { description: "Fetches any object by its global id (the Relay Node interface)." },
-    nodesQueryOptions: { description: "Fetches several objects by their global ids, batched like every other read." },
+    nodeQueryOptions: {
+      description: "Fetches any object by its global id (the Relay Node interface).",
+      args: { id: { description: "A global id, as any object's `id` field gives it." } },
+    },
+    nodesQueryOptions: {
+      description: "Fetches several objects by their global ids, batched like every other read.",
+      args: { ids: { description: "Global ids, as objects' `id` fields give them." } },
+    },
     nodeTypeOptions: { description: "An object with a global id that `node` and `nodes` can fetch again." },
     pageInfoTypeOptions: { description: "Where a page of a connection sits: whether more follows, and its cursors." },
     idFieldOptions: { description: "The global id (Relay), for `node(id:)`. The raw MTurk id is a field of its own." },

@@ -99,3 +99,7 @@ export const ActionsGuardedEnum = enumOf("ActionsGuarded", "What a Qualification
   "PreviewAndAccept",
   "DiscoverPreviewAndAccept",
 ]);
+
+/** Descriptions for a connection's generated Connection and Edge types: `t.connection(field, ...pageOf("HITs"))`. */
+export const pageOf = (items: string) =>
+  [{ description: `A page of ${items}.` }, { description: `One of ${items}, with its cursor.` }] as const;

@@ -1,4 +1,5 @@
 import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStatus } from "@aws-sdk/client-mturk";
+import type { GraphQLResolveInfo } from "graphql";
 import { type GatewayContext, tokenConnection } from "../context.js";
 import { AssignmentRef, BonusPaymentRef } from "./assignment.js";
 import { builder } from "./builder.js";
@@ -11,15 +12,22 @@ import {
   LocaleRef,
   Money,
   money,
+  pageOf,
   ReviewableHITStatusEnum,
 } from "./common.js";
-import { QualificationTypeRef } from "./qualificationType.js";
+import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
+import { entityOrStub } from "./selection.js";
 
 export const HITRef = builder.loadableNodeRef("HIT", {
   id: { resolve: (hit: HIT) => hit.HITId as string },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.hits.loadMany(ids),
 });
 export const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
+
+/** Fields answerable from a HITId alone, without GetHIT. */
+const HIT_FROM_ID = new Set(["id", "hitId", "assignments", "bonusPayments"]);
+export const hitOrStub = (info: GraphQLResolveInfo, id: string) =>
+  entityOrStub<HIT>(info, HIT_FROM_ID, id, { HITId: id });
 
 HITRef.implement({
   description:
@@ -82,33 +90,39 @@ HITRef.implement({
     numberOfAssignmentsCompleted: t.exposeInt("NumberOfAssignmentsCompleted", {
       description: "Assignments approved or rejected (NumberOfAssignmentsCompleted).",
     }),
-    assignments: t.connection({
-      type: AssignmentRef,
-      description: "Submitted, approved and rejected assignments of this HIT (ListAssignmentsForHIT).",
-      args: {
-        statuses: t.arg({
-          type: [AssignmentStatusEnum],
-          description: "Only assignments in these statuses (AssignmentStatuses); all three by default.",
-        }),
+    assignments: t.connection(
+      {
+        type: AssignmentRef,
+        description: "Submitted, approved and rejected assignments of this HIT (ListAssignmentsForHIT).",
+        args: {
+          statuses: t.arg({
+            type: [AssignmentStatusEnum],
+            description: "Only assignments in these statuses (AssignmentStatuses); all three by default.",
+          }),
+        },
+        resolve: (hit, args, ctx) => {
+          const id = hit.HITId as string;
+          const statuses = args.statuses?.length ? ([...args.statuses].sort() as AssignmentStatus[]) : undefined;
+          return tokenConnection(ctx, ["ListAssignmentsForHIT", id, statuses], args, (token, size) =>
+            ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
+          );
+        },
       },
-      resolve: (hit, args, ctx) => {
-        const id = hit.HITId as string;
-        const statuses = args.statuses?.length ? ([...args.statuses].sort() as AssignmentStatus[]) : undefined;
-        return tokenConnection(ctx, ["ListAssignmentsForHIT", id, statuses], args, (token, size) =>
-          ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
-        );
+      ...pageOf("assignments"),
+    ),
+    bonusPayments: t.connection(
+      {
+        type: BonusPaymentRef,
+        description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
+        resolve: (hit, args, ctx) => {
+          const filter = { hitId: hit.HITId as string };
+          return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
+            ctx.loaders.listBonusPaymentsPage(filter, token, size),
+          );
+        },
       },
-    }),
-    bonusPayments: t.connection({
-      type: BonusPaymentRef,
-      description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
-      resolve: (hit, args, ctx) => {
-        const filter = { hitId: hit.HITId as string };
-        return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
-          ctx.loaders.listBonusPaymentsPage(filter, token, size),
-        );
-      },
-    }),
+      ...pageOf("bonus payments"),
+    ),
   }),
 });
 
@@ -139,7 +153,7 @@ QualificationRequirementRef.implement({
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The required type (GetQualificationType, batched; system types resolve too).",
-      resolve: (r) => r.QualificationTypeId as string,
+      resolve: (r, _args, _ctx, info) => qualificationTypeOrStub(info, r.QualificationTypeId as string),
     }),
   }),
 });
@@ -149,29 +163,35 @@ builder.queryFields((t) => ({
     type: HITRef,
     description: "One HIT by HITId (GetHIT); null with a NOT_FOUND error when it does not exist or was deleted.",
     args: { hitId: t.arg.string({ required: true, description: "MTurk's HITId." }) },
-    resolve: (_root, args) => args.hitId,
+    resolve: (_root, args, _ctx, info) => hitOrStub(info, args.hitId),
   }),
-  hits: t.connection({
-    type: HITRef,
-    description: "All the requester's HITs but deleted ones (ListHITs).",
-    resolve: (_root, args, ctx) =>
-      tokenConnection(ctx, ["ListHITs"], args, (token, size) => ctx.loaders.listHITsPage(token, size)),
-  }),
-  reviewableHits: t.connection({
-    type: HITRef,
-    description: "HITs that are Reviewable (default) or Reviewing, optionally of one HIT type (ListReviewableHITs).",
-    args: {
-      hitTypeId: t.arg.string({ description: "Only HITs of this HIT type (HITTypeId)." }),
-      status: t.arg({ type: ReviewableHITStatusEnum, description: "Reviewable (default) or Reviewing (Status)." }),
+  hits: t.connection(
+    {
+      type: HITRef,
+      description: "All the requester's HITs but deleted ones (ListHITs).",
+      resolve: (_root, args, ctx) =>
+        tokenConnection(ctx, ["ListHITs"], args, (token, size) => ctx.loaders.listHITsPage(token, size)),
     },
-    resolve: (_root, args, ctx) => {
-      const filter = {
-        hitTypeId: args.hitTypeId ?? undefined,
-        status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
-      };
-      return tokenConnection(ctx, ["ListReviewableHITs", filter], args, (token, size) =>
-        ctx.loaders.listReviewableHITsPage(filter, token, size),
-      );
+    ...pageOf("HITs"),
+  ),
+  reviewableHits: t.connection(
+    {
+      type: HITRef,
+      description: "HITs that are Reviewable (default) or Reviewing, optionally of one HIT type (ListReviewableHITs).",
+      args: {
+        hitTypeId: t.arg.string({ description: "Only HITs of this HIT type (HITTypeId)." }),
+        status: t.arg({ type: ReviewableHITStatusEnum, description: "Reviewable (default) or Reviewing (Status)." }),
+      },
+      resolve: (_root, args, ctx) => {
+        const filter = {
+          hitTypeId: args.hitTypeId ?? undefined,
+          status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
+        };
+        return tokenConnection(ctx, ["ListReviewableHITs", filter], args, (token, size) =>
+          ctx.loaders.listReviewableHITsPage(filter, token, size),
+        );
+      },
     },
-  }),
+    ...pageOf("HITs"),
+  ),
 }));

@@ -1,7 +1,8 @@
 import type { QualificationRequest } from "@aws-sdk/client-mturk";
 import { tokenConnection } from "../context.js";
 import { builder } from "./builder.js";
-import { QualificationTypeRef } from "./qualificationType.js";
+import { pageOf } from "./common.js";
+import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
 
 /** Its id names the type too: MTurk can find a request only by listing its type's pending requests. */
@@ -34,7 +35,7 @@ builder.node(QualificationRequestRef, {
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The requested type (GetQualificationType, batched and cached per request).",
-      resolve: (r) => r.QualificationTypeId as string,
+      resolve: (r, _args, _ctx, info) => qualificationTypeOrStub(info, r.QualificationTypeId as string),
     }),
     worker: t.field({
       type: WorkerRef,
@@ -45,18 +46,21 @@ builder.node(QualificationRequestRef, {
 });
 
 builder.queryFields((t) => ({
-  qualificationRequests: t.connection({
-    type: QualificationRequestRef,
-    description:
-      "Pending qualification requests (ListQualificationRequests): of one type, or of all the requester's types when qualificationTypeId is omitted.",
-    args: {
-      qualificationTypeId: t.arg.string({ description: "Only requests for this type (QualificationTypeId)." }),
+  qualificationRequests: t.connection(
+    {
+      type: QualificationRequestRef,
+      description:
+        "Pending qualification requests (ListQualificationRequests): of one type, or of all the requester's types when qualificationTypeId is omitted.",
+      args: {
+        qualificationTypeId: t.arg.string({ description: "Only requests for this type (QualificationTypeId)." }),
+      },
+      resolve: (_root, args, ctx) => {
+        const typeId = args.qualificationTypeId ?? undefined;
+        return tokenConnection(ctx, ["ListQualificationRequests", typeId], args, (token, size) =>
+          ctx.loaders.qualificationRequestsPage(typeId, token, size),
+        );
+      },
     },
-    resolve: (_root, args, ctx) => {
-      const typeId = args.qualificationTypeId ?? undefined;
-      return tokenConnection(ctx, ["ListQualificationRequests", typeId], args, (token, size) =>
-        ctx.loaders.qualificationRequestsPage(typeId, token, size),
-      );
-    },
-  }),
+    ...pageOf("qualification requests"),
+  ),
 }));

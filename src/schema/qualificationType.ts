@@ -1,15 +1,22 @@
 import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
+import type { GraphQLResolveInfo } from "graphql";
 import { type GatewayContext, tokenConnection } from "../context.js";
 import { builder } from "./builder.js";
-import { QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
+import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
 import { HITRef } from "./hit.js";
 import { QualificationRequestRef } from "./qualificationRequest.js";
+import { entityOrStub } from "./selection.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
 export const QualificationTypeRef = builder.loadableNodeRef("QualificationType", {
   id: { resolve: (type: QualificationType) => type.QualificationTypeId as string },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.qualificationTypes.loadMany(ids),
 });
+
+/** Fields answerable from a QualificationTypeId alone, without GetQualificationType. */
+export const QUALIFICATION_TYPE_FROM_ID = new Set(["id", "qualificationTypeId", "requests", "hits", "workers"]);
+export const qualificationTypeOrStub = (info: GraphQLResolveInfo, id: string) =>
+  entityOrStub<QualificationType>(info, QUALIFICATION_TYPE_FROM_ID, id, { QualificationTypeId: id });
 
 QualificationTypeRef.implement({
   description:
@@ -47,28 +54,34 @@ QualificationTypeRef.implement({
     autoGrantedValue: t.exposeInt("AutoGrantedValue", {
       description: "The value an automatic grant gives (AutoGrantedValue).",
     }),
-    requests: t.connection({
-      type: QualificationRequestRef,
-      description:
-        "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
-      resolve: (type, args, ctx) => {
-        const id = type.QualificationTypeId as string;
-        return tokenConnection(ctx, ["ListQualificationRequests", id], args, (token, size) =>
-          ctx.loaders.qualificationRequestsPage(id, token, size),
-        );
+    requests: t.connection(
+      {
+        type: QualificationRequestRef,
+        description:
+          "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
+        resolve: (type, args, ctx) => {
+          const id = type.QualificationTypeId as string;
+          return tokenConnection(ctx, ["ListQualificationRequests", id], args, (token, size) =>
+            ctx.loaders.qualificationRequestsPage(id, token, size),
+          );
+        },
       },
-    }),
-    hits: t.connection({
-      type: HITRef,
-      description:
-        "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
-      resolve: (type, args, ctx) => {
-        const id = type.QualificationTypeId as string;
-        return tokenConnection(ctx, ["ListHITsForQualificationType", id], args, (token, size) =>
-          ctx.loaders.listHITsForQualificationTypePage(id, token, size),
-        );
+      ...pageOf("qualification requests"),
+    ),
+    hits: t.connection(
+      {
+        type: HITRef,
+        description:
+          "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
+        resolve: (type, args, ctx) => {
+          const id = type.QualificationTypeId as string;
+          return tokenConnection(ctx, ["ListHITsForQualificationType", id], args, (token, size) =>
+            ctx.loaders.listHITsForQualificationTypePage(id, token, size),
+          );
+        },
       },
-    }),
+      ...pageOf("HITs"),
+    ),
     workers: t.connection(
       {
         type: WorkerRef,
@@ -121,32 +134,35 @@ builder.queryFields((t) => ({
     description:
       "One qualification type by its MTurk id (GetQualificationType); null with a NOT_FOUND error when missing.",
     args: { qualificationTypeId: t.arg.string({ required: true, description: "MTurk's QualificationTypeId." }) },
-    resolve: (_root, args) => args.qualificationTypeId,
+    resolve: (_root, args, _ctx, info) => qualificationTypeOrStub(info, args.qualificationTypeId),
   }),
-  qualificationTypes: t.connection({
-    type: QualificationTypeRef,
-    description:
-      "Qualification types (ListQualificationTypes). By default the requester's own types; set mustBeOwnedByCaller: false to search public types.",
-    args: {
-      query: t.arg.string({ description: "Text to search for in names, descriptions and keywords (Query)." }),
-      mustBeRequestable: t.arg.boolean({
-        defaultValue: false,
-        description: "Only types workers can request (MustBeRequestable).",
-      }),
-      mustBeOwnedByCaller: t.arg.boolean({
-        defaultValue: true,
-        description: "Only the requester's own types (MustBeOwnedByCaller).",
-      }),
+  qualificationTypes: t.connection(
+    {
+      type: QualificationTypeRef,
+      description:
+        "Qualification types (ListQualificationTypes). By default the requester's own types; set mustBeOwnedByCaller: false to search public types.",
+      args: {
+        query: t.arg.string({ description: "Text to search for in names, descriptions and keywords (Query)." }),
+        mustBeRequestable: t.arg.boolean({
+          defaultValue: false,
+          description: "Only types workers can request (MustBeRequestable).",
+        }),
+        mustBeOwnedByCaller: t.arg.boolean({
+          defaultValue: true,
+          description: "Only the requester's own types (MustBeOwnedByCaller).",
+        }),
+      },
+      resolve: (_root, args, ctx) => {
+        const filter = {
+          query: args.query ?? undefined,
+          mustBeRequestable: args.mustBeRequestable ?? false,
+          mustBeOwnedByCaller: args.mustBeOwnedByCaller ?? true,
+        };
+        return tokenConnection(ctx, ["ListQualificationTypes", filter], args, (token, size) =>
+          ctx.loaders.listQualificationTypesPage(filter, token, size),
+        );
+      },
     },
-    resolve: (_root, args, ctx) => {
-      const filter = {
-        query: args.query ?? undefined,
-        mustBeRequestable: args.mustBeRequestable ?? false,
-        mustBeOwnedByCaller: args.mustBeOwnedByCaller ?? true,
-      };
-      return tokenConnection(ctx, ["ListQualificationTypes", filter], args, (token, size) =>
-        ctx.loaders.listQualificationTypesPage(filter, token, size),
-      );
-    },
-  }),
+    ...pageOf("qualification types"),
+  ),
 }));

@@ -3,8 +3,8 @@ import { tokenConnection } from "../context.js";
 import { badInput } from "../mturk/errors.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
-import { LocaleRef, QualificationStatusEnum } from "./common.js";
-import { QualificationTypeRef } from "./qualificationType.js";
+import { LocaleRef, pageOf, QualificationStatusEnum } from "./common.js";
+import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 
 export interface WorkerShape {
   workerId: string;
@@ -60,7 +60,7 @@ QualificationRef.implement({
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The type (GetQualificationType, batched).",
-      resolve: (q) => q.QualificationTypeId as string,
+      resolve: (q, _args, _ctx, info) => qualificationTypeOrStub(info, q.QualificationTypeId as string),
     }),
     worker: t.field({
       type: WorkerRef,
@@ -98,10 +98,15 @@ builder.queryFields((t) => ({
       return { workerId: args.workerId };
     },
   }),
-  workerBlocks: t.connection({
-    type: WorkerBlockRef,
-    description: "Workers the requester has blocked (ListWorkerBlocks).",
-    resolve: (_root, args, ctx) =>
-      tokenConnection(ctx, ["ListWorkerBlocks"], args, (token, size) => ctx.loaders.listWorkerBlocksPage(token, size)),
-  }),
+  workerBlocks: t.connection(
+    {
+      type: WorkerBlockRef,
+      description: "Workers the requester has blocked (ListWorkerBlocks).",
+      resolve: (_root, args, ctx) =>
+        tokenConnection(ctx, ["ListWorkerBlocks"], args, (token, size) =>
+          ctx.loaders.listWorkerBlocksPage(token, size),
+        ),
+    },
+    ...pageOf("worker blocks"),
+  ),
 }));

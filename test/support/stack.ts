@@ -49,7 +49,8 @@ export async function startStack(options: { size?: SeedSize; seed?: number; env?
     client,
     query,
     measured,
-    control: (method: string, path: string, body?: unknown) => control(simulator, method, path, body),
+    control: <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
+      control<T>(simulator, method, path, body),
     close: async () => {
       client.destroy();
       await simulator.close();

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { operationsOf, type Stack, startStack } from "../support/stack.js";
+
+let stack: Stack;
+let f: {
+  typesWithPendingRequests: string[];
+  qualificationTypeIds: string[];
+  hitIds: string[];
+  assignmentIdsByStatus: Record<string, string[]>;
+};
+
+beforeAll(async () => {
+  stack = await startStack({ size: "demo", seed: 4 });
+  f = await stack.control<typeof f>("GET", "fixtures");
+});
+// Latency makes concurrent calls overlap, so waves can be counted from the simulator's call log.
+beforeEach(() => stack.control("PUT", "latency", { fixedMs: 25, jitterMs: 0 }));
+afterAll(() => stack.close());
+
+const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
+
+describe("upstream calls and waves against MTurk's floor", () => {
+  it("a type's requests call ListQualificationRequests only: no GetQualificationType for unselected fields", async () => {
+    const { result, calls, waves } = await stack.measured(
+      `query($t: String!) { qualificationType(qualificationTypeId: $t) { requests(first: 10) { edges { node { qualificationRequestId } } } } }`,
+      { t: f.typesWithPendingRequests[0] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(operationsOf(calls)).toEqual(["ListQualificationRequests"]);
+    expect(waves).toBe(1);
+  });
+
+  it("listed HITs are never fetched again; one ListAssignmentsForHIT per HIT, all in one wave", async () => {
+    const { result, calls, waves } = await stack.measured(`{
+      hits(first: 20) { edges { node { title assignments(first: 5) { edges { node { status hit { title } worker { workerId } } } } } } }
+    }`);
+    expect(result.errors).toBeUndefined();
+    const ops = operationsOf(calls);
+    expect(count(ops, "ListHITs")).toBe(1);
+    expect(count(ops, "ListAssignmentsForHIT")).toBe(20);
+    expect(count(ops, "GetHIT")).toBe(0);
+    expect(waves).toBe(2);
+  });
+
+  it("GetAssignment primes the HIT; repeated and aliased reads are deduplicated", async () => {
+    const { calls, waves } = await stack.measured(
+      `query($a: String!, $h: String!) {
+        assignment(assignmentId: $a) { hit { title hitId } }
+        x: hit(hitId: $h) { title } y: hit(hitId: $h) { title } z: hit(hitId: $h) { reward { formatted } }
+        b1: accountBalance { availableBalance { amount } } b2: accountBalance { onHoldBalance { amount } }
+      }`,
+      { a: f.assignmentIdsByStatus.Submitted?.[0], h: f.hitIds[5] },
+    );
+    expect(operationsOf(calls)).toEqual(["GetAccountBalance", "GetAssignment", "GetHIT"]);
+    expect(waves).toBe(1);
+  });
+
+  it("blocks of many workers cost one ListWorkerBlocks scan", async () => {
+    const { result, calls, waves } = await stack.measured(
+      `{ qualificationRequests(first: 60) { edges { node { worker { block { reason } } } } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(operationsOf(calls)).toEqual(["ListQualificationRequests", "ListWorkerBlocks"]);
+    expect(waves).toBe(2);
+  });
+
+  it("many workers' qualification of one type: a ListWorkersWithQualificationType scan instead of one Get each", async () => {
+    const typeId = f.qualificationTypeIds[1] as string;
+    const { result, calls } = await stack.measured(
+      `query($t: String!) { qualificationRequests(first: 40) { edges { node { worker { workerId qualification(qualificationTypeId: $t) { integerValue status } } } } } }`,
+      { t: typeId },
+    );
+    expect(result.errors).toBeUndefined();
+    const ops = operationsOf(calls);
+    expect(count(ops, "GetQualificationScore")).toBe(0);
+    expect(count(ops, "ListWorkersWithQualificationType")).toBe(2);
+    // The same answers as one GetQualificationScore per worker would give.
+    const edges = (result.data as any).qualificationRequests.edges.slice(0, 3);
+    await stack.control("PUT", "latency", { fixedMs: 0, jitterMs: 0 });
+    for (const edge of edges) {
+      const single = await stack.measured(
+        `query($w: String!, $t: String!) { worker(workerId: $w) { qualification(qualificationTypeId: $t) { integerValue status } } }`,
+        { w: edge.node.worker.workerId, t: typeId },
+      );
+      expect(operationsOf(single.calls)).toEqual(["GetQualificationScore"]);
+      expect((single.result.data as any).worker.qualification).toEqual(edge.node.worker.qualification);
+    }
+  });
+
+  it("first pages of requests of many types come from one unfiltered scan, with the same edges", async () => {
+    const document = `{ qualificationTypes(first: 12) { edges { node { qualificationTypeId requests(first: 3) { edges { cursor node { qualificationRequestId } } pageInfo { hasNextPage endCursor } } } } } }`;
+    const batched = await stack.measured(document);
+    const ops = operationsOf(batched.calls);
+    // 300 pending requests: 3 pages instead of 12 per-type calls.
+    expect(count(ops, "ListQualificationTypes")).toBe(1);
+    expect(count(ops, "ListQualificationRequests")).toBe(3);
+    expect(
+      batched.calls
+        .filter((c) => c.operation === "ListQualificationRequests")
+        .every((c) => !(c.input as any).QualificationTypeId),
+    ).toBe(true);
+    for (const edge of (batched.result.data as any).qualificationTypes.edges) {
+      const single = await stack.query<any>(
+        `query($t: String!) { qualificationType(qualificationTypeId: $t) { requests(first: 3) { edges { node { qualificationRequestId } } pageInfo { hasNextPage } } } }`,
+        { t: edge.node.qualificationTypeId },
+      );
+      const alone = single.data?.qualificationType.requests;
+      expect(edge.node.requests.edges.map((e: any) => e.node)).toEqual(alone.edges.map((e: any) => e.node));
+      expect(edge.node.requests.pageInfo.hasNextPage).toBe(alone.pageInfo.hasNextPage);
+      if (edge.node.requests.pageInfo.hasNextPage) {
+        // A cursor from the scan-served page resumes on the per-type listing.
+        const next = await stack.query<any>(
+          `query($t: String!, $a: String!) { qualificationType(qualificationTypeId: $t) { requests(first: 3, after: $a) { edges { node { qualificationRequestId } } } } }`,
+          { t: edge.node.qualificationTypeId, a: edge.node.requests.pageInfo.endCursor },
+        );
+        const truth = await stack.query<any>(
+          `query($t: String!) { qualificationType(qualificationTypeId: $t) { requests(first: 6) { edges { node { qualificationRequestId } } } } }`,
+          { t: edge.node.qualificationTypeId },
+        );
+        expect(next.data?.qualificationType.requests.edges).toEqual(
+          truth.data?.qualificationType.requests.edges.slice(3),
+        );
+      }
+    }
+  });
+
+  it("upstream concurrency stays within the configured limit", async () => {
+    const limited = await startStack({ size: "demo", seed: 4, env: { MTURK_MAX_CONCURRENCY: "3" } });
+    try {
+      await limited.control("PUT", "latency", { fixedMs: 20, jitterMs: 0 });
+      const ids = (await limited.control<{ hitIds: string[] }>("GET", "fixtures")).hitIds.slice(0, 12);
+      const document = `{ ${ids.map((id, i) => `h${i}: hit(hitId: "${id}") { title }`).join(" ")} }`;
+      const { calls } = await limited.measured(document);
+      expect(calls).toHaveLength(12);
+      const maxOverlap = Math.max(...calls.map((c) => calls.filter((o) => o.start < c.end && o.end > c.start).length));
+      expect(maxOverlap).toBeLessThanOrEqual(3);
+    } finally {
+      await limited.close();
+    }
+  });
+});

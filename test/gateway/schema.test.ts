@@ -1,0 +1,34 @@
+import { readFileSync } from "node:fs";
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType } from "graphql";
+import { describe, expect, it } from "vitest";
+import { printedSchema } from "../../src/printSchema.js";
+import { schema } from "../../src/schema/index.js";
+
+describe("the schema", () => {
+  it("matches schema.graphql (run `npm run schema` after changing it)", () => {
+    expect(readFileSync(new URL("../../schema.graphql", import.meta.url), "utf8")).toBe(printedSchema());
+  });
+
+  it("describes every type, field, argument and enum value", () => {
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (
+        type.name.startsWith("__") ||
+        (isScalarType(type) && ["String", "Int", "Float", "Boolean", "ID"].includes(type.name))
+      )
+        continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of "args" in field ? field.args : [])
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+      if (isEnumType(type))
+        for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      if (isUnionType(type) && !type.description) missing.push(type.name);
+    }
+    expect(missing).toEqual([]);
+  });
+});
