@@ -1,4 +1,14 @@
-import type { Locale } from "@aws-sdk/client-mturk";
+import {
+  AssignmentStatus,
+  Comparator,
+  HITAccessActions,
+  HITReviewStatus,
+  HITStatus,
+  type Locale,
+  QualificationStatus,
+  QualificationTypeStatus,
+  ReviewableHITStatus,
+} from "@aws-sdk/client-mturk";
 import { builder } from "./builder.js";
 
 /** An amount of money as MTurk gives it (a decimal string in USD), with the legacy API's FormattedPrice. */
@@ -43,62 +53,35 @@ export const LocaleRef = builder.objectRef<Locale>("Locale").implement({
   }),
 });
 
-const enumOf = (name: string, description: string, values: readonly string[]) =>
+/** A GraphQL enum with exactly the values of one of the SDK's MTurk enums. */
+const enumOf = (name: string, description: string, values: Record<string, string>) =>
   builder.enumType(name, {
     description,
-    values: Object.fromEntries(values.map((v) => [v, { value: v, description: `MTurk's ${v}.` }])) as Record<
-      string,
-      { value: string; description: string }
-    >,
+    values: Object.fromEntries(
+      Object.values(values).map((v) => [v, { value: v, description: `MTurk's ${v}.` }]),
+    ) as Record<string, { value: string; description: string }>,
   });
 
-export const HITStatusEnum = enumOf("HITStatus", "A HIT's HITStatus.", [
-  "Assignable",
-  "Unassignable",
-  "Reviewable",
-  "Reviewing",
-  "Disposed",
-]);
-export const HITReviewStatusEnum = enumOf("HITReviewStatus", "A HIT's HITReviewStatus.", [
-  "NotReviewed",
-  "MarkedForReview",
-  "ReviewedAppropriate",
-  "ReviewedInappropriate",
-]);
-export const ReviewableHITStatusEnum = enumOf("ReviewableHITStatus", "The Status filter of ListReviewableHITs.", [
-  "Reviewable",
-  "Reviewing",
-]);
-export const AssignmentStatusEnum = enumOf("AssignmentStatus", "An assignment's AssignmentStatus.", [
-  "Submitted",
-  "Approved",
-  "Rejected",
-]);
-export const QualificationTypeStatusEnum = enumOf("QualificationTypeStatus", "A QualificationTypeStatus.", [
-  "Active",
-  "Inactive",
-]);
-export const QualificationStatusEnum = enumOf("QualificationStatus", "A Qualification's Status.", [
-  "Granted",
-  "Revoked",
-]);
-export const ComparatorEnum = enumOf("Comparator", "How a QualificationRequirement compares a worker's value.", [
-  "LessThan",
-  "LessThanOrEqualTo",
-  "GreaterThan",
-  "GreaterThanOrEqualTo",
-  "EqualTo",
-  "NotEqualTo",
-  "Exists",
-  "DoesNotExist",
-  "In",
-  "NotIn",
-]);
-export const ActionsGuardedEnum = enumOf("ActionsGuarded", "What a QualificationRequirement guards.", [
-  "Accept",
-  "PreviewAndAccept",
-  "DiscoverPreviewAndAccept",
-]);
+export const HITStatusEnum = enumOf("HITStatus", "A HIT's HITStatus.", HITStatus);
+export const HITReviewStatusEnum = enumOf("HITReviewStatus", "A HIT's HITReviewStatus.", HITReviewStatus);
+export const ReviewableHITStatusEnum = enumOf(
+  "ReviewableHITStatus",
+  "The Status filter of ListReviewableHITs.",
+  ReviewableHITStatus,
+);
+export const AssignmentStatusEnum = enumOf("AssignmentStatus", "An assignment's AssignmentStatus.", AssignmentStatus);
+export const QualificationTypeStatusEnum = enumOf(
+  "QualificationTypeStatus",
+  "A QualificationTypeStatus.",
+  QualificationTypeStatus,
+);
+export const QualificationStatusEnum = enumOf("QualificationStatus", "A Qualification's Status.", QualificationStatus);
+export const ComparatorEnum = enumOf(
+  "Comparator",
+  "How a QualificationRequirement compares a worker's value.",
+  Comparator,
+);
+export const ActionsGuardedEnum = enumOf("ActionsGuarded", "What a QualificationRequirement guards.", HITAccessActions);
 
 /** Descriptions for a connection's generated Connection and Edge types: `t.connection(field, ...pageOf("HITs"))`. */
 export const pageOf = (items: string) =>

@@ -1,3 +1,4 @@
+import { EventType, NotificationTransport } from "@aws-sdk/client-mturk";
 import { parameterError, requestError } from "../errors.js";
 import type { NotificationSpec } from "../model.js";
 import { feeCents, fromCents, type Store, toCents } from "../store.js";
@@ -18,24 +19,11 @@ import {
 } from "../validate.js";
 import { filter, type OperationTable, page, wireTime } from "./common.js";
 
-const EVENT_TYPES = [
-  "AssignmentAccepted",
-  "AssignmentAbandoned",
-  "AssignmentReturned",
-  "AssignmentSubmitted",
-  "AssignmentRejected",
-  "AssignmentApproved",
-  "HITCreated",
-  "HITExpired",
-  "HITReviewable",
-  "HITExtended",
-  "HITDisposed",
-  "Ping",
-];
+const EVENT_TYPES = Object.values(EventType);
 const notificationSpecification = struct(
   req({
     Destination: str({ min: 1 }),
-    Transport: oneOf("Email", "SQS", "SNS"),
+    Transport: oneOf(...Object.values(NotificationTransport)),
     Version: str(),
     EventTypes: list(oneOf(...EVENT_TYPES)),
   }),

@@ -1,3 +1,4 @@
+import { Comparator, HITAccessActions } from "@aws-sdk/client-mturk";
 import { parameterError, requestError } from "../errors.js";
 import type { HITRecord, HITTypeRecord, QualificationRequirementInput, ReviewPolicy } from "../model.js";
 import { feeCents, type Store, toCents } from "../store.js";
@@ -28,25 +29,14 @@ const locale = struct({
   ...req({ Country: str({ min: 2, max: 2 }) }),
   ...opt({ Subdivision: str({ min: 2, max: 2 }) }),
 });
-const comparators = [
-  "LessThan",
-  "LessThanOrEqualTo",
-  "GreaterThan",
-  "GreaterThanOrEqualTo",
-  "EqualTo",
-  "NotEqualTo",
-  "Exists",
-  "DoesNotExist",
-  "In",
-  "NotIn",
-] as const;
+
 export const qualificationRequirement = struct({
-  ...req({ QualificationTypeId: str(), Comparator: oneOf(...comparators) }),
+  ...req({ QualificationTypeId: str(), Comparator: oneOf(...Object.values(Comparator)) }),
   ...opt({
     IntegerValues: list(int()),
     LocaleValues: list(locale),
     RequiredToPreview: bool,
-    ActionsGuarded: oneOf("Accept", "PreviewAndAccept", "DiscoverPreviewAndAccept"),
+    ActionsGuarded: oneOf(...Object.values(HITAccessActions)),
   }),
 });
 const reviewPolicy = struct({
