@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { Sha256 } from "@aws-crypto/sha256-js";
+import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { SimulatorError } from "./errors.js";
@@ -30,6 +30,24 @@ const parseAmzDate = (value: string) => {
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as number[];
   return new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second));
 };
+
+/** Signers are kept: each caches its derived signing keys, which are costly to compute per request. */
+const signers = new Map<string, SignatureV4>();
+function signerFor(credentials: Credentials, applyChecksum: boolean): SignatureV4 {
+  const key = `${credentials.accessKeyId}\u0000${credentials.secretAccessKey}\u0000${applyChecksum}`;
+  let signer = signers.get(key);
+  if (!signer) {
+    signer = new SignatureV4({
+      credentials,
+      region: SIGNING_REGION,
+      service: SIGNING_SERVICE,
+      sha256: Hash.bind(null, "sha256"),
+      applyChecksum,
+    });
+    signers.set(key, signer);
+  }
+  return signer;
+}
 
 /**
  * Checks a request's SigV4 signature the way AWS's front door does, by signing the same canonical request again
@@ -84,13 +102,7 @@ export async function verifySignature(
     if (value === undefined) throw authError("InvalidSignatureException", `Signed header ${name} is missing.`);
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
-  const signer = new SignatureV4({
-    credentials,
-    region: SIGNING_REGION,
-    service: SIGNING_SERVICE,
-    sha256: Sha256,
-    applyChecksum: signedHeaders.includes("x-amz-content-sha256"),
-  });
+  const signer = signerFor(credentials, signedHeaders.includes("x-amz-content-sha256"));
   const expected = await signer.sign(
     new HttpRequest({
       method: request.method,

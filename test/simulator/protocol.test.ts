@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import * as sdk from "@aws-sdk/client-mturk";
 import {
   GetAccountBalanceCommand,
@@ -8,6 +7,7 @@ import {
   MTurkClient,
   SendBonusCommand,
 } from "@aws-sdk/client-mturk";
+import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,7 @@ async function signedPost(target: string, body: string) {
     credentials: pair.simulator.credentials,
     region: "us-east-1",
     service: "mturk-requester",
-    sha256: Sha256,
+    sha256: Hash.bind(null, "sha256"),
   });
   const signed = await signer.sign(
     new HttpRequest({

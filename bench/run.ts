@@ -1,0 +1,274 @@
+/**
+ * `npm run bench`: a benchmark, not a test. Prints
+ *  1. the simulator's own speed (seeding the large account, a full SDK scan of 10,000 pending requests),
+ *  2. upstream calls, waves and wall time of canonical nested queries at 0 ms and 50 ms simulated latency,
+ *     next to MTurk's floor (the fewest calls and round trips a careful hand-written script would need),
+ *  3. gateway throughput against a bare graphql-yoga `{ hello }` server measured in the same run.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  MTurkClient,
+  paginateListQualificationRequests,
+  paginateListWorkersWithQualificationType,
+} from "@aws-sdk/client-mturk";
+import { createSchema, createYoga } from "graphql-yoga";
+import { loadConfig } from "../src/config.js";
+import { createGateway } from "../src/gateway.js";
+import { createMTurkClient } from "../src/mturk/client.js";
+import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
+import type { CallRecord } from "../src/simulator/instrumentation.js";
+import { Simulator } from "../src/simulator/server.js";
+import { countWaves, startStack } from "../test/support/stack.js";
+
+/**
+ * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
+ * The gateway runs here, over HTTP through the SDK; calls and waves are read from the simulator's log.
+ */
+async function remoteStack(size: string) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--size", size],
+    {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      const match = /listening on (http:\/\/[\d.:]+)/.exec(chunk.toString());
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  const control = async <T>(method: string, path: string, body?: unknown) =>
+    (await (
+      await fetch(`${url}/_simulator/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })
+    ).json()) as T;
+  const client = createMTurkClient({
+    endpoint: url,
+    credentials: DEFAULT_CREDENTIALS,
+    maxAttempts: 3,
+    timeoutMs: 10_000,
+  });
+  const yoga = createGateway({ config: loadConfig({ MTURK_ENDPOINT: url }), client });
+  const query = async (document: string, variables: Record<string, unknown>) =>
+    (await (
+      await yoga.fetch("http://gateway.bench/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: document, variables }),
+      })
+    ).json()) as { errors?: unknown };
+  return {
+    control,
+    query,
+    client,
+    close: () => {
+      client.destroy();
+      child.kill();
+    },
+  };
+}
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function simulatorSpeed() {
+  const t0 = performance.now();
+  const sim = new Simulator({ size: "large" });
+  const seedMs = performance.now() - t0;
+  await sim.listen();
+  const client = new MTurkClient({ region: "us-east-1", endpoint: sim.url, credentials: sim.credentials });
+  const runs: number[] = [];
+  let items = 0;
+  let pages = 0;
+  for (let run = 0; run < 5; run += 1) {
+    items = 0;
+    pages = 0;
+    const start = performance.now();
+    for await (const page of paginateListQualificationRequests({ client, pageSize: 100 }, {})) {
+      items += page.QualificationRequests?.length ?? 0;
+      pages += 1;
+    }
+    runs.push(performance.now() - start);
+  }
+  client.destroy();
+  await sim.close();
+  console.log("## Simulator");
+  console.log(`seed 'large' (10,000 pending requests, 2,000 HITs): ${ms(seedMs)}`);
+  console.log(
+    `full scan through the SDK at 0 ms latency: ${items} requests in ${pages} pages, median of 5 runs ${ms(median(runs))} (first run ${ms(runs[0] ?? 0)})`,
+  );
+}
+
+interface Floor {
+  calls: number;
+  waves: number;
+  why: string;
+}
+interface Canonical {
+  name: string;
+  document: string;
+  variables: (f: Fixtures) => Record<string, unknown>;
+  floor: Floor | ((f: Fixtures, client: MTurkClient) => Promise<Floor>);
+}
+type Fixtures = {
+  typesWithPendingRequests: string[];
+  qualificationTypeIds: string[];
+  hitIds: string[];
+  assignmentIdsByStatus: Record<string, string[]>;
+};
+
+const canonical: Canonical[] = [
+  {
+    name: "type → 100 requests → worker ids",
+    document: `query($t: String!) { qualificationType(qualificationTypeId: $t) { requests(first: 100) { edges { node { submitTime worker { workerId } } } } } }`,
+    variables: (f) => ({ t: f.typesWithPendingRequests[0] }),
+    floor: { calls: 1, waves: 1, why: "one ListQualificationRequests page" },
+  },
+  {
+    name: "20 HITs → 10 assignments each → worker, HIT",
+    document: `{ hits(first: 20) { edges { node { title reward { formatted } assignments(first: 10) { edges { node { status worker { workerId } hit { title } } } } } } } }`,
+    variables: () => ({}),
+    floor: { calls: 21, waves: 2, why: "ListHITs, then 20 ListAssignmentsForHIT in parallel" },
+  },
+  {
+    name: "100 pending requests → worker → block",
+    document: `{ qualificationRequests(first: 100) { edges { node { worker { block { reason } } } } } }`,
+    variables: () => ({}),
+    floor: { calls: 2, waves: 2, why: "ListQualificationRequests, then one ListWorkerBlocks page (30 blocks)" },
+  },
+  {
+    name: "100 pending requests → worker → qualification of one type",
+    document: `query($t: String!) { qualificationRequests(first: 100) { edges { node { worker { qualification(qualificationTypeId: $t) { integerValue } } } } } }`,
+    variables: (f) => ({ t: f.qualificationTypeIds[1] }),
+    floor: async (f, client) => {
+      // The cheaper of 100 GetQualificationScore calls and full Granted + Revoked scans of the type.
+      const pages = async (Status: "Granted" | "Revoked") => {
+        let n = 0;
+        for await (const _ of paginateListWorkersWithQualificationType(
+          { client, pageSize: 100 },
+          { QualificationTypeId: f.qualificationTypeIds[1], Status },
+        ))
+          n += 1;
+        return n;
+      };
+      const [granted, revoked] = [await pages("Granted"), await pages("Revoked")];
+      return granted + revoked < 100
+        ? {
+            calls: 1 + granted + revoked,
+            waves: 1 + Math.max(granted, revoked),
+            why: `ListQualificationRequests, then ${granted} Granted + ${revoked} Revoked ListWorkersWithQualificationType pages`,
+          }
+        : { calls: 101, waves: 2, why: "ListQualificationRequests, then 100 GetQualificationScore" };
+    },
+  },
+  {
+    name: "assignment → HIT → requirement types",
+    document: `query($a: String!) { assignment(assignmentId: $a) { status hit { title qualificationRequirements { qualificationType { name } } } } }`,
+    variables: (f) => ({ a: f.assignmentIdsByStatus.Submitted?.[0] }),
+    floor: {
+      calls: 2,
+      waves: 2,
+      why: "GetAssignment (returns the HIT), then GetQualificationType per distinct type (1 here)",
+    },
+  },
+];
+
+async function nestedQueries() {
+  console.log("\n## Canonical nested queries (large seed: 10,000 pending requests, 2,000 HITs; simulator in its own process; median of 15 runs)");
+  console.log(
+    "| query | MTurk's floor: calls/waves | calls | waves | wall @0 ms | wall @50 ms | waves × 50 ms | within 10 % |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  const stack = await remoteStack("large");
+  const f = await stack.control<Fixtures>("GET", "fixtures");
+  for (const q of canonical) {
+    const floor = typeof q.floor === "function" ? await q.floor(f, stack.client) : q.floor;
+    const results: { latency: number; wall: number; calls: number; waves: number }[] = [];
+    for (const latency of [0, 50]) {
+      await stack.control("PUT", "latency", { fixedMs: latency, jitterMs: 0 });
+      for (let i = 0; i < 5; i += 1) await stack.query(q.document, q.variables(f)); // warm-up (JIT, sockets)
+      const walls: number[] = [];
+      let calls = 0;
+      let waves = 0;
+      for (let i = 0; i < 15; i += 1) {
+        await stack.control("DELETE", "calls");
+        const start = performance.now();
+        const result = await stack.query(q.document, q.variables(f));
+        walls.push(performance.now() - start);
+        if (result.errors) throw new Error(`${q.name}: ${JSON.stringify(result.errors)}`);
+        const log = await stack.control<CallRecord[]>("GET", "calls");
+        calls = log.length;
+        waves = countWaves(log);
+      }
+      results.push({ latency, wall: median(walls), calls, waves });
+    }
+    const [zero, fifty] = results as [(typeof results)[0], (typeof results)[0]];
+    const ideal = fifty.waves * 50;
+    console.log(
+      `| ${q.name} | ${floor.calls}/${floor.waves} (${floor.why}) | ${fifty.calls} | ${fifty.waves} | ${ms(zero.wall)} | ${ms(fifty.wall)} | ${ideal} ms | ${fifty.wall <= ideal * 1.1 ? "yes" : `no (+${((fifty.wall / ideal - 1) * 100).toFixed(0)} %)`} |`,
+    );
+  }
+  stack.close();
+}
+
+async function listen(server: Server) {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+}
+
+/** Sends `total` POSTs with `concurrency` in flight; returns requests per second. */
+async function load(url: string, query: string, total = 3000, concurrency = 16) {
+  let sent = 0;
+  const body = JSON.stringify({ query });
+  const worker = async () => {
+    while (sent < total) {
+      sent += 1;
+      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      await response.text();
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return total / ((performance.now() - start) / 1000);
+}
+
+async function throughput() {
+  console.log("\n## Throughput (same process, loopback HTTP, 3,000 requests, 16 in flight)");
+  const bare = createServer(
+    createYoga({
+      schema: createSchema({
+        typeDefs: "type Query { hello: String }",
+        resolvers: { Query: { hello: () => "world" } },
+      }),
+    }),
+  );
+  const bareUrl = await listen(bare);
+  const stack = await startStack({ size: "demo", seed: 1 });
+  const gateway = createServer(stack.yoga);
+  const gatewayUrl = await listen(gateway);
+  const hitId = (await stack.control<Fixtures>("GET", "fixtures")).hitIds[0];
+  await load(bareUrl, "{ hello }", 500);
+  await load(gatewayUrl, `{ hit(hitId: "${hitId}") { hitId } }`, 500);
+  const baseline = await load(bareUrl, "{ hello }");
+  const noUpstream = await load(gatewayUrl, `{ hit(hitId: "${hitId}") { hitId } }`);
+  const oneCall = await load(gatewayUrl, `{ hit(hitId: "${hitId}") { title } }`);
+  console.log(`bare yoga { hello }: ${baseline.toFixed(0)} req/s (baseline 1.00)`);
+  console.log(
+    `gateway, no upstream call (hit → hitId from the id): ${noUpstream.toFixed(0)} req/s (${(noUpstream / baseline).toFixed(2)} × baseline)`,
+  );
+  console.log(
+    `gateway, one GetHIT through the SDK to the simulator: ${oneCall.toFixed(0)} req/s (${(oneCall / baseline).toFixed(2)} × baseline)`,
+  );
+  bare.close();
+  gateway.close();
+  await stack.close();
+}
+
+await simulatorSpeed();
+await nestedQueries();
+await throughput();
