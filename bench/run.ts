@@ -179,7 +179,9 @@ const canonical: Canonical[] = [
 ];
 
 async function nestedQueries() {
-  console.log("\n## Canonical nested queries (large seed: 10,000 pending requests, 2,000 HITs; simulator in its own process; median of 15 runs)");
+  console.log(
+    "\n## Canonical nested queries (large seed: 10,000 pending requests, 2,000 HITs; simulator in its own process; median of 15 runs)",
+  );
   console.log(
     "| query | MTurk's floor: calls/waves | calls | waves | wall @0 ms | wall @50 ms | waves × 50 ms | within 10 % |",
   );

@@ -1,4 +1,5 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
 import type { GatewayConfig } from "./config.js";
@@ -77,6 +78,8 @@ export function createGateway({ config, client }: GatewayOptions) {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS },
+    // GraphiQL's assets are served from the package, not a CDN: it works on closed networks.
+    renderGraphiQL,
     context: () => ({
       loaders: new MTurkLoaders(new Upstream(client, config.MTURK_MAX_CONCURRENCY), settings, hints),
       codec,
