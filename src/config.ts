@@ -26,6 +26,16 @@ const configSchema = z
     CURSOR_SECRET: z.string().min(16).optional(),
     /** From how many workers of one type a ListWorkersWithQualificationType probe replaces GetQualificationScore calls. */
     SCORE_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(4),
+    /** How long a full listing (for ordering, totals, page numbers, filters) is served before it is scanned again. */
+    SNAPSHOT_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    /** Items all snapshots may hold together; the least recently used go first. */
+    SNAPSHOT_MAX_ITEMS: z.coerce.number().int().min(0).default(200_000),
+    /** What one full scan declares to the complexity limit (about the pages of a large listing). */
+    SCAN_COST: z.coerce.number().int().min(0).default(50),
+    /** Query limits: complexity (upstream work), depth and breadth (selections). */
+    MAX_COMPLEXITY: z.coerce.number().int().min(1).default(20_000),
+    MAX_DEPTH: z.coerce.number().int().min(1).default(15),
+    MAX_BREADTH: z.coerce.number().int().min(1).default(300),
     /** From how many types a single unfiltered ListQualificationRequests probe replaces per-type calls. */
     REQUEST_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(3),
   })

@@ -7,6 +7,7 @@ import type { GatewayContext } from "./context.js";
 import { Upstream } from "./mturk/client.js";
 import { MTurkLoaders } from "./mturk/loaders.js";
 import { CursorCodec } from "./mturk/pagination.js";
+import { SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { schema } from "./schema/index.js";
 
@@ -69,6 +70,9 @@ export function createGateway({ config, client }: GatewayOptions) {
   const codec = new CursorCodec(config.CURSOR_SECRET);
   // Learned listing lengths outlive a request; loaders and their caches never do.
   const hints = new StrategyHints();
+  // Snapshots outlive a request by design (the consistency window); loaders and their caches never do.
+  const snapshots = new SnapshotCache({ ttlMs: config.SNAPSHOT_TTL_MS, maxItems: config.SNAPSHOT_MAX_ITEMS });
+  const complexityLimit = { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH };
   const settings = {
     scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
     requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
@@ -84,6 +88,9 @@ export function createGateway({ config, client }: GatewayOptions) {
       loaders: new MTurkLoaders(new Upstream(client, config.MTURK_MAX_CONCURRENCY), settings, hints),
       codec,
       maxPageSize: config.MAX_PAGE_SIZE,
+      snapshots,
+      scanCost: config.SCAN_COST,
+      complexityLimit,
     }),
     maskedErrors: {
       // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.

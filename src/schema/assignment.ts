@@ -1,8 +1,10 @@
 import type { Assignment, BonusPayment } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
-import { type GatewayContext, tokenConnection } from "../context.js";
+import type { GatewayContext } from "../context.js";
+import type { FetchPage } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
+import { connectionComplexity, filterOf, listing, orderInput, PageInput, time } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
 import { entityOrStub } from "./selection.js";
 import { WorkerRef } from "./worker.js";
@@ -67,12 +69,9 @@ AssignmentRef.implement({
       {
         type: BonusPaymentRef,
         description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
-        resolve: (a, args, ctx) => {
-          const filter = { assignmentId: a.AssignmentId as string };
-          return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
-            ctx.loaders.listBonusPaymentsPage(filter, token, size),
-          );
-        },
+        args: bonusListingArgs,
+        complexity: connectionComplexity,
+        resolve: (a, args, ctx, info) => bonusListing(ctx, info, args, { assignmentId: a.AssignmentId as string }),
       },
       ...pageOf("bonus payments"),
     ),
@@ -103,6 +102,77 @@ BonusPaymentRef.implement({
     }),
   }),
 });
+
+const AssignmentOrder = orderInput("Assignment", {
+  SUBMIT_TIME: "When the work was submitted.",
+  ACCEPT_TIME: "When the worker accepted the HIT.",
+  WORKER_ID: "The worker's id.",
+  STATUS: "The assignment status.",
+});
+
+const AssignmentFilter = builder.inputType("AssignmentFilter", {
+  description: "Filters MTurk cannot apply upstream; the gateway applies them to the listing's snapshot.",
+  fields: (t) => ({ workerId: t.string({ description: "Only this worker's assignments." }) }),
+});
+
+/** Ordering, page and filter arguments of assignment connections. */
+export const assignmentListingArgs = builder.args((t) => ({
+  orderBy: t.field({ type: AssignmentOrder, description: "Sort order." }),
+  page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
+  filter: t.field({ type: AssignmentFilter, description: "Worker filter." }),
+}));
+
+export function assignmentListing(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  args: Parameters<typeof listing>[2] & { filter?: { workerId?: string | null } | null },
+  scope: unknown[],
+  fetchPage: FetchPage<Assignment>,
+) {
+  return listing<Assignment>(ctx, info, args, {
+    scope,
+    fetchPage,
+    idOf: (a) => a.AssignmentId as string,
+    sortKeys: {
+      SUBMIT_TIME: (a) => time(a.SubmitTime),
+      ACCEPT_TIME: (a) => time(a.AcceptTime),
+      WORKER_ID: (a) => a.WorkerId,
+      STATUS: (a) => a.AssignmentStatus,
+    },
+    filter: filterOf(args.filter, (a, f) => !f.workerId || a.WorkerId === f.workerId),
+  });
+}
+
+const BonusPaymentOrder = orderInput("BonusPayment", {
+  GRANT_TIME: "When the bonus was paid.",
+  AMOUNT: "The amount.",
+  WORKER_ID: "The worker's id.",
+});
+
+/** Ordering and page arguments of bonus payment connections. */
+export const bonusListingArgs = builder.args((t) => ({
+  orderBy: t.field({ type: BonusPaymentOrder, description: "Sort order." }),
+  page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
+}));
+
+/** Bonuses of a HIT or of an assignment (ListBonusPayments needs one of them). */
+export function bonusListing(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  args: Parameters<typeof listing>[2],
+  of: { hitId?: string; assignmentId?: string },
+) {
+  return listing<BonusPayment>(ctx, info, args, {
+    scope: ["ListBonusPayments", of],
+    fetchPage: (token, size) => ctx.loaders.listBonusPaymentsPage(of, token, size),
+    idOf: (b) => `${b.AssignmentId}:${time(b.GrantTime)}:${b.BonusAmount}`,
+    sortKeys: {
+      GRANT_TIME: (b) => time(b.GrantTime),
+      AMOUNT: (b) => (b.BonusAmount === undefined ? undefined : Number.parseFloat(b.BonusAmount)),
+      WORKER_ID: (b) => b.WorkerId,
+    },
+  });
+}
 
 builder.queryFields((t) => ({
   assignment: t.field({

@@ -1,6 +1,8 @@
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import RelayPlugin from "@pothos/plugin-relay";
+import { GraphQLError } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
 
@@ -8,7 +10,16 @@ export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin],
+  plugins: [ComplexityPlugin, RelayPlugin, DataloaderPlugin],
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: (ctx) => ctx.complexityLimit,
+    complexityError: (kind, result) =>
+      new GraphQLError(`The query is over the ${String(kind).toLowerCase()} limit.`, {
+        extensions: { code: "QUERY_TOO_COMPLEX", kind: String(kind).toLowerCase(), ...result },
+      }),
+  },
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
@@ -25,7 +36,11 @@ export const builder = new SchemaBuilder<{
     idFieldOptions: { description: "The global id (Relay), for `node(id:)`. The raw MTurk id is a field of its own." },
     cursorFieldOptions: { description: "An opaque position: pass it as `after` to continue after this edge." },
     nodeFieldOptions: { description: "The item at this edge." },
-    edgesFieldOptions: { description: "The items of this page with their cursors." },
+    edgesFieldOptions: {
+      description: "The items of this page with their cursors.",
+      // The connection's page size multiplies what is selected under its edges (see connectionComplexity).
+      complexity: (_args, ctx) => ({ field: 1, multiplier: ctx.complexityPageSize ?? 10 }),
+    },
     pageInfoFieldOptions: { description: "Paging information for this page." },
     hasNextPageFieldOptions: { description: "True when items follow this page (MTurk returned a NextToken)." },
     hasPreviousPageFieldOptions: { description: "True when this page was asked for `after` a cursor." },

@@ -1,7 +1,15 @@
 import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStatus } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
-import { type GatewayContext, tokenConnection } from "../context.js";
-import { AssignmentRef, BonusPaymentRef } from "./assignment.js";
+import type { GatewayContext } from "../context.js";
+import type { FetchPage } from "../mturk/pagination.js";
+import {
+  AssignmentRef,
+  assignmentListing,
+  assignmentListingArgs,
+  BonusPaymentRef,
+  bonusListing,
+  bonusListingArgs,
+} from "./assignment.js";
 import { builder } from "./builder.js";
 import {
   ActionsGuardedEnum,
@@ -15,6 +23,7 @@ import {
   pageOf,
   ReviewableHITStatusEnum,
 } from "./common.js";
+import { connectionComplexity, filterOf, listing, lower, orderInput, PageInput, time } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { entityOrStub } from "./selection.js";
 
@@ -99,11 +108,13 @@ HITRef.implement({
             type: [AssignmentStatusEnum],
             description: "Only assignments in these statuses (AssignmentStatuses); all three by default.",
           }),
+          ...assignmentListingArgs,
         },
-        resolve: (hit, args, ctx) => {
+        complexity: connectionComplexity,
+        resolve: (hit, args, ctx, info) => {
           const id = hit.HITId as string;
           const statuses = args.statuses?.length ? ([...args.statuses].sort() as AssignmentStatus[]) : undefined;
-          return tokenConnection(ctx, ["ListAssignmentsForHIT", id, statuses], args, (token, size) =>
+          return assignmentListing(ctx, info, args, ["ListAssignmentsForHIT", id, statuses], (token, size) =>
             ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
           );
         },
@@ -114,12 +125,9 @@ HITRef.implement({
       {
         type: BonusPaymentRef,
         description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
-        resolve: (hit, args, ctx) => {
-          const filter = { hitId: hit.HITId as string };
-          return tokenConnection(ctx, ["ListBonusPayments", filter], args, (token, size) =>
-            ctx.loaders.listBonusPaymentsPage(filter, token, size),
-          );
-        },
+        args: bonusListingArgs,
+        complexity: connectionComplexity,
+        resolve: (hit, args, ctx, info) => bonusListing(ctx, info, args, { hitId: hit.HITId as string }),
       },
       ...pageOf("bonus payments"),
     ),
@@ -158,6 +166,63 @@ QualificationRequirementRef.implement({
   }),
 });
 
+const HITOrder = orderInput("HIT", {
+  CREATION_TIME: "When the HIT was created.",
+  EXPIRATION: "When the HIT expires.",
+  TITLE: "The title (case-insensitive).",
+  REWARD: "The reward per assignment.",
+});
+
+export const HITFilter = builder.inputType("HITFilter", {
+  description: "Filters MTurk cannot apply upstream; the gateway applies them to the listing's snapshot.",
+  fields: (t) => ({
+    statuses: t.field({ type: [HITStatusEnum], description: "Only HITs in one of these HITStatus values." }),
+    reviewStatuses: t.field({
+      type: [HITReviewStatusEnum],
+      description: "Only HITs in one of these HITReviewStatus values.",
+    }),
+  }),
+});
+
+/** Ordering, page and filter arguments of every HIT connection. */
+export const hitListingArgs = builder.args((t) => ({
+  orderBy: t.field({ type: HITOrder, description: "Sort order." }),
+  page: t.field({
+    type: PageInput,
+    description: "Page-number access (legacy PageNumber/PageSize) instead of first/after.",
+  }),
+  filter: t.field({ type: HITFilter, description: "Status and review-status filters." }),
+}));
+
+/** A HIT connection over one of MTurk's HIT listings. */
+export function hitListing(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  args: Parameters<typeof listing>[2] & {
+    filter?: { statuses?: string[] | null; reviewStatuses?: string[] | null } | null;
+  },
+  scope: unknown[],
+  fetchPage: FetchPage<HIT>,
+) {
+  return listing<HIT>(ctx, info, args, {
+    scope,
+    fetchPage,
+    idOf: (hit) => hit.HITId as string,
+    sortKeys: {
+      CREATION_TIME: (hit) => time(hit.CreationTime),
+      EXPIRATION: (hit) => time(hit.Expiration),
+      TITLE: (hit) => lower(hit.Title),
+      REWARD: (hit) => (hit.Reward === undefined ? undefined : Number.parseFloat(hit.Reward)),
+    },
+    filter: filterOf(
+      args.filter,
+      (hit, f) =>
+        (!f.statuses?.length || f.statuses.includes(hit.HITStatus as string)) &&
+        (!f.reviewStatuses?.length || f.reviewStatuses.includes(hit.HITReviewStatus as string)),
+    ),
+  });
+}
+
 builder.queryFields((t) => ({
   hit: t.field({
     type: HITRef,
@@ -169,8 +234,10 @@ builder.queryFields((t) => ({
     {
       type: HITRef,
       description: "All the requester's HITs but deleted ones (ListHITs).",
-      resolve: (_root, args, ctx) =>
-        tokenConnection(ctx, ["ListHITs"], args, (token, size) => ctx.loaders.listHITsPage(token, size)),
+      args: hitListingArgs,
+      complexity: connectionComplexity,
+      resolve: (_root, args, ctx, info) =>
+        hitListing(ctx, info, args, ["ListHITs"], (token, size) => ctx.loaders.listHITsPage(token, size)),
     },
     ...pageOf("HITs"),
   ),
@@ -181,13 +248,15 @@ builder.queryFields((t) => ({
       args: {
         hitTypeId: t.arg.string({ description: "Only HITs of this HIT type (HITTypeId)." }),
         status: t.arg({ type: ReviewableHITStatusEnum, description: "Reviewable (default) or Reviewing (Status)." }),
+        ...hitListingArgs,
       },
-      resolve: (_root, args, ctx) => {
+      complexity: connectionComplexity,
+      resolve: (_root, args, ctx, info) => {
         const filter = {
           hitTypeId: args.hitTypeId ?? undefined,
           status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
         };
-        return tokenConnection(ctx, ["ListReviewableHITs", filter], args, (token, size) =>
+        return hitListing(ctx, info, args, ["ListReviewableHITs", filter], (token, size) =>
           ctx.loaders.listReviewableHITsPage(filter, token, size),
         );
       },

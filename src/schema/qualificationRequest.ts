@@ -1,7 +1,9 @@
 import type { QualificationRequest } from "@aws-sdk/client-mturk";
-import { tokenConnection } from "../context.js";
+import type { GraphQLResolveInfo } from "graphql";
+import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
 import { pageOf } from "./common.js";
+import { connectionComplexity, filterOf, listing, orderInput, PageInput, time } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
 
@@ -45,6 +47,60 @@ builder.node(QualificationRequestRef, {
   }),
 });
 
+export const QualificationRequestOrder = orderInput("QualificationRequest", {
+  SUBMIT_TIME: "When the request was submitted (legacy SortProperty SubmitTime, the legacy default).",
+  QUALIFICATION_TYPE_ID: "The requested type's id (legacy SortProperty QualificationTypeId).",
+  WORKER_ID: "The requesting worker's id.",
+});
+
+export const QualificationRequestFilter = builder.inputType("QualificationRequestFilter", {
+  description: "Filters MTurk cannot apply upstream; the gateway applies them to the listing's snapshot.",
+  fields: (t) => ({
+    submittedAfter: t.field({ type: "DateTime", description: "Only requests submitted at or after this time." }),
+    submittedBefore: t.field({ type: "DateTime", description: "Only requests submitted before this time." }),
+    workerId: t.string({ description: "Only this worker's requests." }),
+  }),
+});
+
+/** Ordering, page and filter arguments of every connection of pending requests. */
+export const requestListingArgs = builder.args((t) => ({
+  orderBy: t.field({ type: QualificationRequestOrder, description: "Sort order (legacy SortProperty/SortDirection)." }),
+  page: t.field({
+    type: PageInput,
+    description: "Page-number access (legacy PageNumber/PageSize) instead of first/after.",
+  }),
+  filter: t.field({ type: QualificationRequestFilter, description: "Submit-time and worker filters." }),
+}));
+
+const requestSortKeys = {
+  SUBMIT_TIME: (r: QualificationRequest) => time(r.SubmitTime),
+  QUALIFICATION_TYPE_ID: (r: QualificationRequest) => r.QualificationTypeId,
+  WORKER_ID: (r: QualificationRequest) => r.WorkerId,
+};
+
+/** The listing of pending requests of one type, or of all the caller's types. */
+export function pendingRequests(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  typeId: string | undefined,
+  args: Parameters<typeof listing>[2] & {
+    filter?: { submittedAfter?: Date | null; submittedBefore?: Date | null; workerId?: string | null } | null;
+  },
+) {
+  return listing<QualificationRequest>(ctx, info, args, {
+    scope: ["ListQualificationRequests", typeId],
+    fetchPage: (token, size) => ctx.loaders.qualificationRequestsPage(typeId, token, size),
+    idOf: (r) => r.QualificationRequestId as string,
+    sortKeys: requestSortKeys,
+    filter: filterOf(args.filter, (r, f) => {
+      const submitted = time(r.SubmitTime) ?? 0;
+      if (f.submittedAfter && submitted < f.submittedAfter.getTime()) return false;
+      if (f.submittedBefore && submitted >= f.submittedBefore.getTime()) return false;
+      return !f.workerId || r.WorkerId === f.workerId;
+    }),
+  });
+}
+
 builder.queryFields((t) => ({
   qualificationRequests: t.connection(
     {
@@ -53,13 +109,10 @@ builder.queryFields((t) => ({
         "Pending qualification requests (ListQualificationRequests): of one type, or of all the requester's types when qualificationTypeId is omitted.",
       args: {
         qualificationTypeId: t.arg.string({ description: "Only requests for this type (QualificationTypeId)." }),
+        ...requestListingArgs,
       },
-      resolve: (_root, args, ctx) => {
-        const typeId = args.qualificationTypeId ?? undefined;
-        return tokenConnection(ctx, ["ListQualificationRequests", typeId], args, (token, size) =>
-          ctx.loaders.qualificationRequestsPage(typeId, token, size),
-        );
-      },
+      complexity: connectionComplexity,
+      resolve: (_root, args, ctx, info) => pendingRequests(ctx, info, args.qualificationTypeId ?? undefined, args),
     },
     ...pageOf("qualification requests"),
   ),

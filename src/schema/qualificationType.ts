@@ -1,10 +1,11 @@
 import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
-import { type GatewayContext, tokenConnection } from "../context.js";
+import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
 import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
-import { HITRef } from "./hit.js";
-import { QualificationRequestRef } from "./qualificationRequest.js";
+import { connectionComplexity, listing, lower, orderInput, PageInput, time } from "./connections.js";
+import { HITRef, hitListing, hitListingArgs } from "./hit.js";
+import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
 import { entityOrStub } from "./selection.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
@@ -59,12 +60,9 @@ QualificationTypeRef.implement({
         type: QualificationRequestRef,
         description:
           "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
-        resolve: (type, args, ctx) => {
-          const id = type.QualificationTypeId as string;
-          return tokenConnection(ctx, ["ListQualificationRequests", id], args, (token, size) =>
-            ctx.loaders.qualificationRequestsPage(id, token, size),
-          );
-        },
+        args: requestListingArgs,
+        complexity: connectionComplexity,
+        resolve: (type, args, ctx, info) => pendingRequests(ctx, info, type.QualificationTypeId as string, args),
       },
       ...pageOf("qualification requests"),
     ),
@@ -73,9 +71,11 @@ QualificationTypeRef.implement({
         type: HITRef,
         description:
           "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
-        resolve: (type, args, ctx) => {
+        args: hitListingArgs,
+        complexity: connectionComplexity,
+        resolve: (type, args, ctx, info) => {
           const id = type.QualificationTypeId as string;
-          return tokenConnection(ctx, ["ListHITsForQualificationType", id], args, (token, size) =>
+          return hitListing(ctx, info, args, ["ListHITsForQualificationType", id], (token, size) =>
             ctx.loaders.listHITsForQualificationTypePage(id, token, size),
           );
         },
@@ -93,16 +93,23 @@ QualificationTypeRef.implement({
             defaultValue: "Granted",
             description: "Granted (default) or Revoked qualifications.",
           }),
+          orderBy: t.arg({ type: QualificationOrder, description: "Sort order." }),
+          page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
         },
-        resolve: async (type, args, ctx) => {
+        complexity: connectionComplexity,
+        resolve: async (type, args, ctx, info) => {
           const id = type.QualificationTypeId as string;
           const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-          const connection = await tokenConnection(
-            ctx,
-            ["ListWorkersWithQualificationType", id, status],
-            args,
-            (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
-          );
+          const connection = await listing<Qualification>(ctx, info, args, {
+            scope: ["ListWorkersWithQualificationType", id, status],
+            fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
+            idOf: (q) => q.WorkerId as string,
+            sortKeys: {
+              GRANT_TIME: (q) => time(q.GrantTime),
+              INTEGER_VALUE: (q) => q.IntegerValue,
+              WORKER_ID: (q) => q.WorkerId,
+            },
+          });
           return {
             ...connection,
             edges: connection.edges.map((edge) => ({
@@ -113,7 +120,7 @@ QualificationTypeRef.implement({
           };
         },
       },
-      { description: "Workers holding a qualification type (ListWorkersWithQualificationType)." },
+      pageOf("workers holding a qualification type (ListWorkersWithQualificationType)")[0],
       {
         description: "A worker and the Qualification of the type they hold.",
         fields: (e) => ({
@@ -126,6 +133,16 @@ QualificationTypeRef.implement({
       },
     ),
   }),
+});
+
+const QualificationTypeOrder = orderInput("QualificationType", {
+  NAME: "The type's name (case-insensitive).",
+  CREATION_TIME: "When the type was created.",
+});
+const QualificationOrder = orderInput("Qualification", {
+  GRANT_TIME: "When the qualification was granted.",
+  INTEGER_VALUE: "The qualification's value.",
+  WORKER_ID: "The worker's id.",
 });
 
 builder.queryFields((t) => ({
@@ -151,16 +168,22 @@ builder.queryFields((t) => ({
           defaultValue: true,
           description: "Only the requester's own types (MustBeOwnedByCaller).",
         }),
+        orderBy: t.arg({ type: QualificationTypeOrder, description: "Sort order." }),
+        page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
-      resolve: (_root, args, ctx) => {
+      complexity: connectionComplexity,
+      resolve: (_root, args, ctx, info) => {
         const filter = {
           query: args.query ?? undefined,
           mustBeRequestable: args.mustBeRequestable ?? false,
           mustBeOwnedByCaller: args.mustBeOwnedByCaller ?? true,
         };
-        return tokenConnection(ctx, ["ListQualificationTypes", filter], args, (token, size) =>
-          ctx.loaders.listQualificationTypesPage(filter, token, size),
-        );
+        return listing<QualificationType>(ctx, info, args, {
+          scope: ["ListQualificationTypes", filter],
+          fetchPage: (token, size) => ctx.loaders.listQualificationTypesPage(filter, token, size),
+          idOf: (type) => type.QualificationTypeId as string,
+          sortKeys: { NAME: (type) => lower(type.Name), CREATION_TIME: (type) => time(type.CreationTime) },
+        });
       },
     },
     ...pageOf("qualification types"),

@@ -1,9 +1,9 @@
 import type { Qualification, WorkerBlock } from "@aws-sdk/client-mturk";
-import { tokenConnection } from "../context.js";
 import { badInput } from "../mturk/errors.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
 import { LocaleRef, pageOf, QualificationStatusEnum } from "./common.js";
+import { connectionComplexity, listing, orderInput, PageInput } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 
 export interface WorkerShape {
@@ -85,6 +85,8 @@ WorkerBlockRef.implement({
   }),
 });
 
+const WorkerBlockOrder = orderInput("WorkerBlock", { WORKER_ID: "The blocked worker's id." });
+
 builder.queryFields((t) => ({
   worker: t.field({
     type: WorkerRef,
@@ -102,10 +104,18 @@ builder.queryFields((t) => ({
     {
       type: WorkerBlockRef,
       description: "Workers the requester has blocked (ListWorkerBlocks).",
-      resolve: (_root, args, ctx) =>
-        tokenConnection(ctx, ["ListWorkerBlocks"], args, (token, size) =>
-          ctx.loaders.listWorkerBlocksPage(token, size),
-        ),
+      args: {
+        orderBy: t.arg({ type: WorkerBlockOrder, description: "Sort order." }),
+        page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
+      },
+      complexity: connectionComplexity,
+      resolve: (_root, args, ctx, info) =>
+        listing<WorkerBlock>(ctx, info, args, {
+          scope: ["ListWorkerBlocks"],
+          fetchPage: (token, size) => ctx.loaders.listWorkerBlocksPage(token, size),
+          idOf: (b) => b.WorkerId as string,
+          sortKeys: { WORKER_ID: (b) => b.WorkerId },
+        }),
     },
     ...pageOf("worker blocks"),
   ),

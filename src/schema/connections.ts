@@ -1,0 +1,82 @@
+import type { GraphQLResolveInfo } from "graphql";
+import type { GatewayContext } from "../context.js";
+import { type ListingQuery, resolveListing } from "../mturk/listing.js";
+import type { ConnectionArgs } from "../mturk/pagination.js";
+import { builder } from "./builder.js";
+import { selects } from "./selection.js";
+
+export const OrderDirectionEnum = builder.enumType("OrderDirection", {
+  description: "Sort direction, as the legacy API's SortDirection (Ascending, Descending).",
+  values: {
+    ASC: { value: "ASC", description: "Ascending (the legacy default)." },
+    DESC: { value: "DESC", description: "Descending." },
+  },
+});
+
+export const PageInput = builder.inputType("PageInput", {
+  description:
+    "Page-number access, as the legacy PageNumber/PageSize: page `number` (1-based) of `size` items of the ordered, filtered list. Use it instead of first/after; the connection's `pageNumber` and `totalCount` say where it sits. Served from the listing's snapshot (see README: consistency window).",
+  fields: (t) => ({
+    number: t.int({ required: true, description: "The page, starting at 1 (PageNumber)." }),
+    size: t.int({ defaultValue: 10, description: "Items per page, 1 to MAX_PAGE_SIZE; default 10 (PageSize)." }),
+  }),
+});
+
+/** An `orderBy` input for one entity: `{ field: <Entity>OrderField, direction: OrderDirection = ASC }`. */
+export function orderInput(entity: string, fields: Record<string, string>) {
+  const fieldEnum = builder.enumType(`${entity}OrderField`, {
+    description: `What ${entity} items can be ordered by (the gateway sorts; MTurk cannot).`,
+    values: Object.fromEntries(
+      Object.entries(fields).map(([name, description]) => [name, { value: name, description }]),
+    ) as Record<string, { value: string; description: string }>,
+  });
+  return builder.inputType(`${entity}Order`, {
+    description: `Ordering of ${entity} items; ties are broken by id, so pages never overlap.`,
+    fields: (t) => ({
+      field: t.field({ type: fieldEnum, required: true, description: "The key to sort by." }),
+      direction: t.field({ type: OrderDirectionEnum, defaultValue: "ASC", description: "ASC (default) or DESC." }),
+    }),
+  });
+}
+
+interface ListingArgs extends ConnectionArgs {
+  orderBy?: { field: string; direction?: "ASC" | "DESC" | null } | null;
+  page?: { number: number; size?: number | null } | null;
+}
+
+/** Resolves a connection field over an MTurk listing with the client's ordering, page, filter and totalCount. */
+export function listing<T>(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  args: ListingArgs,
+  query: Omit<ListingQuery<T>, "orderBy" | "page" | "wantsTotal">,
+) {
+  return resolveListing(
+    ctx,
+    { ...query, orderBy: args.orderBy, page: args.page, wantsTotal: selects(info, "totalCount") },
+    args,
+  );
+}
+
+/**
+ * Complexity of a connection field: a full scan (ordering, a page number or a filter) adds the configured scan
+ * cost; `totalCount` adds it too (once). `first` (or the page size) multiplies what is selected under `edges`:
+ * the page size is handed to the edges field through the context, because the plugin evaluates a field's own
+ * cost before its selections and `edges` cannot see its connection's arguments.
+ */
+export const connectionComplexity = (
+  args: { first?: number | null; page?: { size?: number | null } | null; orderBy?: unknown; filter?: unknown },
+  ctx: GatewayContext,
+) => {
+  const size = args.page ? (args.page.size ?? 10) : (args.first ?? 10);
+  ctx.complexityPageSize = Math.min(Math.max(0, size), ctx.maxPageSize);
+  return { field: 1 + (args.orderBy || args.page || args.filter ? ctx.scanCost : 0), multiplier: 1 };
+};
+
+/** A filter for `listing` from a filter input, or none when the client gave none. */
+export function filterOf<T, F extends object>(input: F | null | undefined, keep: (item: T, filter: F) => boolean) {
+  return input ? { key: input, keep: (item: T) => keep(item, input) } : undefined;
+}
+
+export const time = (date: Date | undefined) => date?.getTime();
+export const lower = (text: string | undefined) => text?.toLowerCase();
