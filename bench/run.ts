@@ -218,6 +218,27 @@ async function nestedQueries() {
   stack.close();
 }
 
+/** Issue 4's figure: legacy page 50 of size 100, ordered by submit time, with totalCount, at 50 ms latency. */
+async function legacyPage() {
+  console.log("\n## Legacy page access (10,000 pending requests, 50 ms latency, simulator in its own process)");
+  const stack = await remoteStack("large");
+  await stack.control("PUT", "latency", { fixedMs: 50, jitterMs: 0 });
+  const document = `{ qualificationRequests(orderBy: { field: SUBMIT_TIME, direction: ASC }, page: { number: 50, size: 100 }) { totalCount pageNumber edges { node { qualificationRequestId submitTime } } } }`;
+  for (const label of ["first request (full scan)", "same query inside the cache window"]) {
+    await stack.control("DELETE", "calls");
+    const start = performance.now();
+    const result = (await stack.query(document, {})) as {
+      data?: { qualificationRequests: { totalCount: number; edges: unknown[] } };
+    };
+    const wall = performance.now() - start;
+    const log = await stack.control<CallRecord[]>("GET", "calls");
+    console.log(
+      `${label}: ${log.length} upstream calls (floor ${label.startsWith("first") ? 100 : 0}), ${countWaves(log)} waves, wall ${ms(wall)}; totalCount ${result.data?.qualificationRequests.totalCount}, ${result.data?.qualificationRequests.edges.length} edges`,
+    );
+  }
+  stack.close();
+}
+
 async function listen(server: Server) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -273,4 +294,5 @@ async function throughput() {
 
 await simulatorSpeed();
 await nestedQueries();
+await legacyPage();
 await throughput();
