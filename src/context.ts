@@ -1,10 +1,13 @@
 import type { MTurkLoaders } from "./mturk/loaders.js";
 import type { CursorCodec } from "./mturk/pagination.js";
 import type { SnapshotCache } from "./mturk/snapshots.js";
+import type { MTurkWrites } from "./mturk/writes.js";
 
 /** What every resolver gets for one GraphQL request. Built fresh per request: loaders are never shared. */
 export interface GatewayContext {
   loaders: MTurkLoaders;
+  /** Every MTurk write of the request; it keeps loaders and snapshots coherent after each write. */
+  writes: MTurkWrites;
   codec: CursorCodec;
   maxPageSize: number;
   /** Full listings shared across requests (sorting, totals, page numbers, filters). */

@@ -9,6 +9,7 @@ import { MTurkLoaders } from "./mturk/loaders.js";
 import { CursorCodec } from "./mturk/pagination.js";
 import { SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
+import { MTurkWrites } from "./mturk/writes.js";
 import { schema } from "./schema/index.js";
 
 /** Operations GraphiQL opens with: each walks the seeded account from a different starting point. */
@@ -84,14 +85,19 @@ export function createGateway({ config, client }: GatewayOptions) {
     graphiql: { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS },
     // GraphiQL's assets are served from the package, not a CDN: it works on closed networks.
     renderGraphiQL,
-    context: () => ({
-      loaders: new MTurkLoaders(new Upstream(client, config.MTURK_MAX_CONCURRENCY), settings, hints),
-      codec,
-      maxPageSize: config.MAX_PAGE_SIZE,
-      snapshots,
-      scanCost: config.SCAN_COST,
-      complexityLimit,
-    }),
+    context: () => {
+      const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY);
+      const loaders = new MTurkLoaders(upstream, settings, hints);
+      return {
+        loaders,
+        writes: new MTurkWrites(upstream, loaders, snapshots),
+        codec,
+        maxPageSize: config.MAX_PAGE_SIZE,
+        snapshots,
+        scanCost: config.SCAN_COST,
+        complexityLimit,
+      };
+    },
     maskedErrors: {
       // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.
       maskError: (error, message) => {

@@ -363,8 +363,15 @@ export class MTurkLoaders {
     return this.balance;
   }
 
-  /** Drops what a write changed, so nothing later in the request serves the old state. */
-  forgetHit(hitId: string) {
-    this.hits.clear(hitId);
+  /** After a write: listing pages read earlier in this request may be stale. */
+  forgetPages() {
+    this.pages.clearAll();
+    this.pageCalls.clear();
+    this.firstRequestPages.clearAll();
+  }
+
+  /** After a block changes: the next `Worker.block` scans again. */
+  forgetBlocks() {
+    this.blockScan = undefined;
   }
 }

@@ -1,16 +1,29 @@
 import SchemaBuilder from "@pothos/core";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
+import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
+import ValidationPlugin from "@pothos/plugin-validation";
 import { GraphQLError } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
+import { InputInvalid } from "./inputInvalid.js";
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
-  plugins: [ComplexityPlugin, RelayPlugin, DataloaderPlugin],
+  // Errors before validation, so that invalid input becomes a typed ValidationError result.
+  plugins: [ComplexityPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
+  // Validation failures become typed ValidationError results (they reveal nothing an authorized caller would not see).
+  errors: { defaultTypes: [], unsafelyHandleInputErrors: true },
+  validation: {
+    validationError: (result) => {
+      const issue = result.issues[0];
+      const path = (issue?.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".");
+      return new InputInvalid(issue?.message ?? "Invalid input.", path);
+    },
+  },
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
@@ -60,3 +73,7 @@ builder.addScalarType("DateTime", DateTimeResolver, {
 });
 
 builder.queryType({ description: "Reads of the MTurk requester API (2017-01-17) as one linked graph." });
+builder.mutationType({
+  description:
+    "Writes of the MTurk requester API as Relay mutations: one `input`, a payload with the changed nodes, typed errors.",
+});

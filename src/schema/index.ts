@@ -6,5 +6,7 @@ import "./worker.js";
 import "./hit.js";
 import "./assignment.js";
 import "./account.js";
+import "./errors.js";
+import "./qualificationRequestMutations.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -7,9 +7,12 @@ import { connectionComplexity, filterOf, listing, orderInput, PageInput, time } 
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
 
-/** Its id names the type too: MTurk can find a request only by listing its type's pending requests. */
+/**
+ * Its id names the type and the worker too: MTurk can find a request only by listing its type's pending requests,
+ * and accepting one by its id can then answer with the worker and the granted qualification.
+ */
 export const qualificationRequestKey = (r: QualificationRequest) =>
-  `${r.QualificationTypeId}:${r.QualificationRequestId}`;
+  `${r.QualificationTypeId}:${r.QualificationRequestId}:${r.WorkerId}`;
 
 export const QualificationRequestRef = builder.objectRef<QualificationRequest>("QualificationRequest");
 
@@ -17,7 +20,8 @@ builder.node(QualificationRequestRef, {
   description:
     "A worker's pending request for a qualification (MTurk's QualificationRequest), from ListQualificationRequests. MTurk has no Get for one: `node(id)` scans its type's pending requests.",
   id: { resolve: (r) => qualificationRequestKey(r) },
-  loadMany: (ids: string[], ctx) => ids.map((id) => ctx.loaders.qualificationRequests.load(id)),
+  loadMany: (ids: string[], ctx) =>
+    ids.map((id) => ctx.loaders.qualificationRequests.load(id.split(":").slice(0, 2).join(":"))),
   fields: (t) => ({
     qualificationRequestId: t.string({
       nullable: false,

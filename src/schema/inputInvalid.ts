@@ -1,0 +1,9 @@
+/** Input that breaks MTurk's constraints, caught before any upstream call; `field` is the offending input path. */
+export class InputInvalid extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
