@@ -363,6 +363,14 @@ export class MTurkLoaders {
     return this.balance;
   }
 
+  /** Every submitted (not yet approved or rejected) assignment of a HIT, for bulk review. */
+  async submittedAssignmentIds(hitId: string): Promise<string[]> {
+    const { items } = await scanAll((token) =>
+      this.listAssignmentsForHITPage(hitId, ["Submitted"], token, MTURK_MAX_RESULTS),
+    );
+    return items.map((a) => a.AssignmentId as string);
+  }
+
   /** After a write: listing pages read earlier in this request may be stale. */
   forgetPages() {
     this.pages.clearAll();

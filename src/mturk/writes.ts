@@ -243,7 +243,7 @@ export class MTurkWrites {
   }
 
   /** A write whose reuse of a token MTurk answers with DuplicateRequest: that answer is the original success. */
-  private async once(operation: string, send: () => Promise<unknown>): Promise<{ alreadyProcessed: boolean }> {
+  private async once(send: () => Promise<unknown>): Promise<{ alreadyProcessed: boolean }> {
     try {
       await send();
       return { alreadyProcessed: false };
@@ -256,7 +256,7 @@ export class MTurkWrites {
 
   async createAdditionalAssignments(HITId: string, NumberOfAdditionalAssignments: number, idempotencyKey: string) {
     const UniqueRequestToken = requestToken("CreateAdditionalAssignmentsForHIT", idempotencyKey);
-    const result = await this.once("CreateAdditionalAssignmentsForHIT", () =>
+    const result = await this.once(() =>
       this.send("CreateAdditionalAssignmentsForHIT", (c) =>
         c.send(
           new CreateAdditionalAssignmentsForHITCommand({ HITId, NumberOfAdditionalAssignments, UniqueRequestToken }),
@@ -272,7 +272,7 @@ export class MTurkWrites {
     idempotencyKey: string,
   ) {
     const UniqueRequestToken = requestToken("SendBonus", idempotencyKey);
-    const result = await this.once("SendBonus", () =>
+    const result = await this.once(() =>
       this.send("SendBonus", (c) => c.send(new SendBonusCommand({ ...input, UniqueRequestToken }))),
     );
     this.changed(["bonuses"]);

@@ -16,7 +16,13 @@ export const builder = new SchemaBuilder<{
   // Errors before validation, so that invalid input becomes a typed ValidationError result.
   plugins: [ComplexityPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
   // Validation failures become typed ValidationError results (they reveal nothing an authorized caller would not see).
-  errors: { defaultTypes: [], unsafelyHandleInputErrors: true },
+  errors: {
+    defaultTypes: [],
+    unsafelyHandleInputErrors: true,
+    defaultUnionOptions: {
+      description: "The mutation's payload on success, or a typed error (every error implements MutationError).",
+    },
+  },
   validation: {
     validationError: (result) => {
       const issue = result.issues[0];

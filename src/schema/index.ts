@@ -8,5 +8,9 @@ import "./assignment.js";
 import "./account.js";
 import "./errors.js";
 import "./qualificationRequestMutations.js";
+import "./workerMutations.js";
+import "./qualificationTypeMutations.js";
+import "./hitMutations.js";
+import "./assignmentMutations.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

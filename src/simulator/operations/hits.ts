@@ -140,7 +140,7 @@ function checkQuestion(input: Input) {
     const question = input.Question as string;
     if (Buffer.byteLength(question, "utf8") > 65_535)
       throw parameterError("Question", `${question.slice(0, 40)}...`, "It must be at most 65535 bytes.");
-    if (!/<(QuestionForm|ExternalQuestion|HTMLQuestion)[\s>]/.test(question))
+    if (!/<(QuestionForm|ExternalQuestion|HTMLQuestion)[\s/>]/.test(question))
       throw parameterError(
         "Question",
         question.slice(0, 80),

@@ -1,0 +1,564 @@
+import type { Comparator, EventType, HITAccessActions, NotificationTransport } from "@aws-sdk/client-mturk";
+import { z } from "zod";
+import { builder } from "./builder.js";
+import { ActionsGuardedEnum, ComparatorEnum } from "./common.js";
+import { mutationErrors } from "./errors.js";
+import { HITRef } from "./hit.js";
+import { idempotencyKeyRule, lifetimeRule, moneyRule, mturkId, xmlRule } from "./validators.js";
+
+const LOCALE_TYPE = "00000000000000000071";
+
+const LocaleInput = builder.inputType("LocaleInput", {
+  description: "A Locale: ISO country code and optional subdivision.",
+  fields: (t) => ({
+    country: t.string({ required: true, description: "ISO 3166-1 alpha-2, e.g. US.", validate: z.string().length(2) }),
+    subdivision: t.string({ description: "ISO 3166-2 subdivision, e.g. CA.", validate: z.string().length(2) }),
+  }),
+});
+
+const RequirementInput = builder.inputType("QualificationRequirementInput", {
+  description: "A QualificationRequirement of a HIT or HIT type.",
+  fields: (t) => ({
+    qualificationTypeId: t.string({
+      required: true,
+      description: "The required type (yours or a system type).",
+      validate: mturkId,
+    }),
+    comparator: t.field({ type: ComparatorEnum, required: true, description: "How the worker's value is compared." }),
+    integerValues: t.intList({
+      description: "Values: exactly 1, or 1 to 15 with In/NotIn; none with Exists/DoesNotExist.",
+    }),
+    localeValues: t.field({
+      type: [LocaleInput],
+      description: "Locales (Worker_Locale only): 1 with EqualTo/NotEqualTo, up to 30 with In/NotIn.",
+    }),
+    actionsGuarded: t.field({ type: ActionsGuardedEnum, description: "What a worker without it cannot do." }),
+  }),
+  // MTurk's documented rules for requirement values, which its model cannot express.
+  validate: z
+    .looseObject({
+      qualificationTypeId: z.string(),
+      comparator: z.string(),
+      integerValues: z.array(z.number()).nullish(),
+      localeValues: z.array(z.unknown()).nullish(),
+    })
+    .superRefine((r, issue) => {
+      const ints = r.integerValues?.length ?? 0;
+      const locales = r.localeValues?.length ?? 0;
+      const set = r.comparator === "In" || r.comparator === "NotIn";
+      const fail = (message: string, path: string) => issue.addIssue({ code: "custom", message, path: [path] });
+      if (r.comparator === "Exists" || r.comparator === "DoesNotExist") {
+        if (ints || locales) fail(`${r.comparator} takes no value.`, "comparator");
+      } else if (locales) {
+        if (r.qualificationTypeId !== LOCALE_TYPE) fail("localeValues apply only to Worker_Locale.", "localeValues");
+        if (ints) fail("Give integerValues or localeValues, not both.", "integerValues");
+        if (set ? locales > 30 : locales !== 1) fail("Give 1 locale, or up to 30 with In/NotIn.", "localeValues");
+      } else if (set ? ints < 1 || ints > 15 : ints !== 1) {
+        fail("Give 1 value, or 1 to 15 with In/NotIn.", "integerValues");
+      }
+    }),
+});
+
+const ReviewPolicyInput = builder.inputType("ReviewPolicyInput", {
+  description:
+    "An AssignmentReviewPolicy or HITReviewPolicy (ScoreMyKnownAnswers/2011-09-01, SimplePlurality/2011-09-01).",
+  fields: (t) => ({
+    policyName: t.string({ required: true, description: "The policy's PolicyName." }),
+    parameters: t.field({
+      type: [
+        builder.inputType("PolicyParameterInput", {
+          description: "A PolicyParameter: a key and its values.",
+          fields: (f) => ({
+            key: f.string({ required: true, description: "Key." }),
+            values: f.stringList({ description: "Values." }),
+          }),
+        }),
+      ],
+      description: "Parameters.",
+    }),
+  }),
+});
+
+const hitTypeFields = (
+  t: PothosSchemaTypes.InputFieldBuilder<
+    typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never,
+    "InputObject"
+  >,
+) => ({
+  title: t.string({ required: true, description: "Title shown to workers.", validate: z.string().min(1).max(128) }),
+  description: t.string({
+    required: true,
+    description: "Description shown to workers.",
+    validate: z.string().min(1).max(2000),
+  }),
+  reward: t.string({ required: true, description: 'Reward per assignment in USD, e.g. "0.25".', validate: moneyRule }),
+  assignmentDurationInSeconds: t.int({
+    required: true,
+    description: "Time a worker has (30 s to 1 year).",
+    validate: lifetimeRule,
+  }),
+  autoApprovalDelayInSeconds: t.int({
+    description: "Seconds until MTurk approves automatically (0 to 30 days; default 30 days).",
+    validate: z.number().int().min(0).max(2_592_000),
+  }),
+  keywords: t.string({ description: "Comma-separated Keywords.", validate: z.string().max(1000) }),
+  qualificationRequirements: t.field({
+    type: [RequirementInput],
+    description: "At most 10.",
+    validate: z.array(z.unknown()).max(10),
+  }),
+});
+
+const toRequirements = (
+  list:
+    | {
+        qualificationTypeId: string;
+        comparator: string;
+        integerValues?: number[] | null;
+        localeValues?: { country: string; subdivision?: string | null }[] | null;
+        actionsGuarded?: string | null;
+      }[]
+    | null
+    | undefined,
+) =>
+  list?.map((r) => ({
+    QualificationTypeId: r.qualificationTypeId,
+    Comparator: r.comparator as Comparator,
+    IntegerValues: r.integerValues ?? undefined,
+    LocaleValues: r.localeValues?.map((l) => ({ Country: l.country, Subdivision: l.subdivision ?? undefined })),
+    ActionsGuarded: (r.actionsGuarded ?? undefined) as HITAccessActions | undefined,
+  }));
+
+const toPolicy = (
+  p: { policyName: string; parameters?: { key: string; values?: string[] | null }[] | null } | null | undefined,
+) =>
+  p
+    ? {
+        PolicyName: p.policyName,
+        Parameters: p.parameters?.map((x) => ({ Key: x.key, Values: x.values ?? undefined })),
+      }
+    : undefined;
+
+const questionRule = z
+  .looseObject({ question: z.string().nullish(), hitLayoutId: z.string().nullish() })
+  .refine((v) => !!v.question !== !!v.hitLayoutId, {
+    message: "Give exactly one of question or hitLayoutId.",
+    path: ["question"],
+  });
+
+const LayoutParameterInput = builder.inputType("HITLayoutParameterInput", {
+  description: "A HITLayoutParameter: a placeholder of the layout and its value.",
+  fields: (f) => ({
+    name: f.string({ required: true, description: "Name." }),
+    value: f.string({ required: true, description: "Value." }),
+  }),
+});
+
+const hitFields = (t: Parameters<typeof hitTypeFields>[0]) => ({
+  lifetimeInSeconds: t.int({
+    required: true,
+    description: "How long the HIT is available (30 s to 1 year).",
+    validate: lifetimeRule,
+  }),
+  maxAssignments: t.int({
+    description: "How many workers may do it (default 1).",
+    validate: z.number().int().min(1).max(1_000_000),
+  }),
+  question: t.string({
+    description: "QuestionForm, ExternalQuestion or HTMLQuestion XML (or give hitLayoutId).",
+    validate: xmlRule,
+  }),
+  hitLayoutId: t.string({ description: "A HIT layout made in MTurk's UI (or give question).", validate: mturkId }),
+  hitLayoutParameters: t.field({ type: [LayoutParameterInput], description: "Values for the layout's placeholders." }),
+  requesterAnnotation: t.string({
+    description: "A private note (RequesterAnnotation).",
+    validate: z.string().max(255),
+  }),
+  assignmentReviewPolicy: t.field({ type: ReviewPolicyInput, description: "AssignmentReviewPolicy." }),
+  hitReviewPolicy: t.field({ type: ReviewPolicyInput, description: "HITReviewPolicy." }),
+  idempotencyKey: t.string({
+    required: true,
+    description:
+      "Your key for this creation: a retry with the same key creates no second HIT (sent as UniqueRequestToken; MTurk keeps it 24 h).",
+    validate: idempotencyKeyRule,
+  }),
+});
+
+const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
+  description: "A created HIT. A retry with the same idempotency key returns the HIT the first attempt created.",
+  fields: (t) => ({
+    hit: t.field({
+      type: HITRef,
+      nullable: false,
+      description: "The HIT (GetHIT when not known from the creation).",
+      resolve: (p) => p.hitId,
+    }),
+    alreadyExisted: t.exposeBoolean("alreadyExisted", {
+      nullable: false,
+      description: "True when an earlier attempt with this key had created it.",
+    }),
+  }),
+});
+const HITPayload = builder.objectRef<{ hitId: string }>("HITPayload").implement({
+  description: "A HIT after a write, read again from MTurk.",
+  fields: (t) => ({
+    hit: t.field({
+      type: HITRef,
+      nullable: false,
+      description: "The HIT as MTurk now has it.",
+      resolve: (p) => p.hitId,
+    }),
+  }),
+});
+const hitIdInput = (name: string, description: string) =>
+  builder.inputType(name, {
+    description,
+    fields: (t) => ({ hitId: t.string({ required: true, description: "The HITId.", validate: mturkId }) }),
+  });
+
+const NotificationInput = builder.inputType("NotificationSpecificationInput", {
+  description: "Where MTurk sends events (NotificationSpecification). Version must be 2006-05-05.",
+  fields: (t) => ({
+    destination: t.string({ required: true, description: "E-mail address, SQS queue URL or SNS topic ARN." }),
+    transport: t.string({
+      required: true,
+      description: "Email, SQS or SNS.",
+      validate: z.enum(["Email", "SQS", "SNS"]),
+    }),
+    version: t.string({
+      defaultValue: "2006-05-05",
+      description: "The notification format version.",
+      validate: z.literal("2006-05-05"),
+    }),
+    eventTypes: t.stringList({
+      required: true,
+      description: "Event types, e.g. AssignmentSubmitted.",
+      validate: z.array(z.string()).min(1),
+    }),
+  }),
+});
+const toNotification = (n: {
+  destination: string;
+  transport: string;
+  version?: string | null;
+  eventTypes: string[];
+}) => ({
+  Destination: n.destination,
+  Transport: n.transport as NotificationTransport,
+  Version: n.version ?? "2006-05-05",
+  EventTypes: n.eventTypes as EventType[],
+});
+
+const OkPayload = builder.objectRef<{ ok: true; hitTypeId?: string }>("OkPayload").implement({
+  description: "A write with nothing to return but its success.",
+  fields: (t) => ({
+    ok: t.exposeBoolean("ok", { nullable: false, description: "Always true: failures come back as error types." }),
+    hitTypeId: t.exposeString("hitTypeId", { description: "The HIT type the write concerned, if any." }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createHIT: t.field({
+    type: CreatedHITPayload,
+    description: "Creates a HIT with its own HIT type parameters (CreateHIT), exactly once per idempotencyKey.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("CreateHITInput", {
+          description: "CreateHIT.",
+          fields: (f) => ({ ...hitTypeFields(f), ...hitFields(f) }),
+          validate: questionRule,
+        }),
+        required: true,
+        description: "The HIT.",
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      ctx.writes.createHIT(
+        {
+          Title: input.title,
+          Description: input.description,
+          Reward: input.reward,
+          AssignmentDurationInSeconds: input.assignmentDurationInSeconds,
+          AutoApprovalDelayInSeconds: input.autoApprovalDelayInSeconds ?? undefined,
+          Keywords: input.keywords ?? undefined,
+          QualificationRequirements: toRequirements(input.qualificationRequirements),
+          LifetimeInSeconds: input.lifetimeInSeconds,
+          MaxAssignments: input.maxAssignments ?? undefined,
+          Question: input.question ?? undefined,
+          HITLayoutId: input.hitLayoutId ?? undefined,
+          HITLayoutParameters: input.hitLayoutParameters?.map((p) => ({ Name: p.name, Value: p.value })),
+          RequesterAnnotation: input.requesterAnnotation ?? undefined,
+          AssignmentReviewPolicy: toPolicy(input.assignmentReviewPolicy),
+          HITReviewPolicy: toPolicy(input.hitReviewPolicy),
+        },
+        input.idempotencyKey,
+      ),
+  }),
+  createHITType: t.field({
+    type: OkPayload,
+    description: "Creates (or finds) a HIT type (CreateHITType): identical parameters give the same HITTypeId.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("CreateHITTypeInput", {
+          description: "CreateHITType.",
+          fields: (f) => hitTypeFields(f),
+        }),
+        required: true,
+        description: "The HIT type.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => ({
+      ok: true as const,
+      hitTypeId: await ctx.writes.createHITType({
+        Title: input.title,
+        Description: input.description,
+        Reward: input.reward,
+        AssignmentDurationInSeconds: input.assignmentDurationInSeconds,
+        AutoApprovalDelayInSeconds: input.autoApprovalDelayInSeconds ?? undefined,
+        Keywords: input.keywords ?? undefined,
+        QualificationRequirements: toRequirements(input.qualificationRequirements),
+      }),
+    }),
+  }),
+  createHITWithHITType: t.field({
+    type: CreatedHITPayload,
+    description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("CreateHITWithHITTypeInput", {
+          description: "CreateHITWithHITType.",
+          fields: (f) => ({
+            hitTypeId: f.string({ required: true, description: "The HIT type.", validate: mturkId }),
+            ...hitFields(f),
+          }),
+          validate: questionRule,
+        }),
+        required: true,
+        description: "The HIT.",
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      ctx.writes.createHIT(
+        {
+          HITTypeId: input.hitTypeId,
+          LifetimeInSeconds: input.lifetimeInSeconds,
+          MaxAssignments: input.maxAssignments ?? undefined,
+          Question: input.question ?? undefined,
+          HITLayoutId: input.hitLayoutId ?? undefined,
+          HITLayoutParameters: input.hitLayoutParameters?.map((p) => ({ Name: p.name, Value: p.value })),
+          RequesterAnnotation: input.requesterAnnotation ?? undefined,
+          AssignmentReviewPolicy: toPolicy(input.assignmentReviewPolicy),
+          HITReviewPolicy: toPolicy(input.hitReviewPolicy),
+        },
+        input.idempotencyKey,
+      ),
+  }),
+  createAdditionalAssignmentsForHIT: t.field({
+    type: builder.objectRef<{ hitId: string; alreadyProcessed: boolean }>("AdditionalAssignmentsPayload").implement({
+      description: "A HIT after more assignments were added.",
+      fields: (f) => ({
+        hit: f.field({ type: HITRef, nullable: false, description: "The HIT, read again.", resolve: (p) => p.hitId }),
+        alreadyProcessed: f.exposeBoolean("alreadyProcessed", {
+          nullable: false,
+          description: "True when an earlier attempt with this key had added them.",
+        }),
+      }),
+    }),
+    description:
+      "Adds assignments to a HIT (CreateAdditionalAssignmentsForHIT), exactly once per idempotencyKey. A HIT created with fewer than 10 cannot reach 10 or more.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("CreateAdditionalAssignmentsForHITInput", {
+          description: "CreateAdditionalAssignmentsForHIT.",
+          fields: (f) => ({
+            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
+            numberOfAdditionalAssignments: f.int({
+              required: true,
+              description: "How many to add.",
+              validate: z.number().int().min(1),
+            }),
+            idempotencyKey: f.string({
+              required: true,
+              description: "Your key: a retry adds nothing twice.",
+              validate: idempotencyKeyRule,
+            }),
+          }),
+        }),
+        required: true,
+        description: "The HIT and how many.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => ({
+      hitId: input.hitId,
+      ...(await ctx.writes.createAdditionalAssignments(
+        input.hitId,
+        input.numberOfAdditionalAssignments,
+        input.idempotencyKey,
+      )),
+    }),
+  }),
+  updateExpirationForHIT: t.field({
+    type: HITPayload,
+    description: "Sets when a HIT expires (UpdateExpirationForHIT); a time in the past expires it now.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("UpdateExpirationForHITInput", {
+          description: "UpdateExpirationForHIT.",
+          fields: (f) => ({
+            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
+            expireAt: f.field({ type: "DateTime", required: true, description: "The new expiration (ExpireAt)." }),
+          }),
+        }),
+        required: true,
+        description: "The HIT and its new expiration.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt);
+      return { hitId: input.hitId };
+    },
+  }),
+  expireHIT: t.field({
+    type: HITPayload,
+    description:
+      "Expires a HIT now: the only way MTurk offers to cancel one (UpdateExpirationForHIT with a past time).",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: hitIdInput("ExpireHITInput", "The HIT to expire."),
+        required: true,
+        description: "The HIT.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.updateExpirationForHIT(input.hitId, new Date(0));
+      return { hitId: input.hitId };
+    },
+  }),
+  updateHITReviewStatus: t.field({
+    type: HITPayload,
+    description: "Moves a Reviewable HIT to Reviewing, or back with revert (UpdateHITReviewStatus).",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("UpdateHITReviewStatusInput", {
+          description: "UpdateHITReviewStatus.",
+          fields: (f) => ({
+            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
+            revert: f.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
+          }),
+        }),
+        required: true,
+        description: "The HIT.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.updateHITReviewStatus(input.hitId, input.revert ?? false);
+      return { hitId: input.hitId };
+    },
+  }),
+  updateHITTypeOfHIT: t.field({
+    type: HITPayload,
+    description: "Moves a HIT to another HIT type (UpdateHITTypeOfHIT).",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("UpdateHITTypeOfHITInput", {
+          description: "UpdateHITTypeOfHIT.",
+          fields: (f) => ({
+            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
+            hitTypeId: f.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
+          }),
+        }),
+        required: true,
+        description: "The HIT and its new type.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.updateHITTypeOfHIT(input.hitId, input.hitTypeId);
+      return { hitId: input.hitId };
+    },
+  }),
+  deleteHIT: t.field({
+    type: builder.objectRef<{ hitId: string }>("DeleteHITPayload").implement({
+      description: "A deleted HIT.",
+      fields: (f) => ({
+        deletedHitId: f.exposeString("hitId", { nullable: false, description: "MTurk's id of the deleted HIT." }),
+      }),
+    }),
+    description:
+      "Deletes a HIT (DeleteHIT): only a Reviewable or Reviewing HIT whose submitted work is all approved or rejected.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: hitIdInput("DeleteHITInput", "The HIT to delete."),
+        required: true,
+        description: "The HIT.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.deleteHIT(input.hitId);
+      return { hitId: input.hitId };
+    },
+  }),
+  updateNotificationSettings: t.field({
+    type: OkPayload,
+    description: "Sets or (de)activates a HIT type's notifications (UpdateNotificationSettings).",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("UpdateNotificationSettingsInput", {
+          description: "UpdateNotificationSettings: give notification, active, or both.",
+          fields: (f) => ({
+            hitTypeId: f.string({ required: true, description: "The HIT type.", validate: mturkId }),
+            notification: f.field({ type: NotificationInput, description: "Where to send events." }),
+            active: f.boolean({ description: "Whether notifications are sent." }),
+          }),
+          validate: z
+            .looseObject({ notification: z.unknown().nullish(), active: z.boolean().nullish() })
+            .refine((v) => v.notification != null || v.active != null, {
+              message: "Give notification or active.",
+              path: ["active"],
+            }),
+        }),
+        required: true,
+        description: "The HIT type and its settings.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.updateNotificationSettings(
+        input.hitTypeId,
+        input.notification ? toNotification(input.notification) : undefined,
+        input.active ?? undefined,
+      );
+      return { ok: true as const, hitTypeId: input.hitTypeId };
+    },
+  }),
+  sendTestEventNotification: t.field({
+    type: OkPayload,
+    description: "Sends a test event to a notification destination (SendTestEventNotification).",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("SendTestEventNotificationInput", {
+          description: "SendTestEventNotification.",
+          fields: (f) => ({
+            notification: f.field({ type: NotificationInput, required: true, description: "The destination to test." }),
+            testEventType: f.string({ required: true, description: "The event to simulate, e.g. Ping." }),
+          }),
+        }),
+        required: true,
+        description: "The destination and the event.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.sendTestEventNotification(toNotification(input.notification), input.testEventType as EventType);
+      return { ok: true as const };
+    },
+  }),
+}));

@@ -1,0 +1,146 @@
+import type { QualificationType } from "@aws-sdk/client-mturk";
+import { z } from "zod";
+import { builder } from "./builder.js";
+import { QualificationTypeStatusEnum } from "./common.js";
+import { mutationErrors } from "./errors.js";
+import { QualificationTypeRef } from "./qualificationType.js";
+import { mturkId, xmlRule } from "./validators.js";
+
+const TypePayload = builder.objectRef<{ type: QualificationType }>("QualificationTypePayload").implement({
+  description: "A qualification type after a write.",
+  fields: (t) => ({
+    qualificationType: t.field({
+      type: QualificationTypeRef,
+      nullable: false,
+      description: "The type as MTurk now has it.",
+      resolve: (p) => p.type,
+    }),
+  }),
+});
+
+const CreateInput = builder.inputType("CreateQualificationTypeInput", {
+  description: "CreateQualificationType. A test needs testDurationInSeconds and cannot be auto-granted.",
+  fields: (t) => ({
+    name: t.string({ required: true, description: "Unique among your types (Name).", validate: z.string().min(1) }),
+    description: t.string({
+      required: true,
+      description: "Shown to workers (Description).",
+      validate: z.string().min(1),
+    }),
+    keywords: t.string({ description: "Comma-separated Keywords." }),
+    status: t.field({ type: QualificationTypeStatusEnum, required: true, description: "Active or Inactive." }),
+    retryDelayInSeconds: t.int({
+      description: "Seconds before a rejected worker may ask again; omit for never.",
+      validate: z.number().int().min(0),
+    }),
+    test: t.string({ description: "A QuestionForm test (Test), at most 65,535 bytes.", validate: xmlRule }),
+    answerKey: t.string({ description: "An AnswerKey that lets MTurk score the test itself.", validate: xmlRule }),
+    testDurationInSeconds: t.int({
+      description: "Time for the test (TestDurationInSeconds).",
+      validate: z.number().int().min(1),
+    }),
+    autoGranted: t.boolean({ description: "Grant on request, without review (AutoGranted)." }),
+    autoGrantedValue: t.int({ description: "The value an automatic grant gives (default 1)." }),
+  }),
+  // A loose object: validating the whole input must not strip the fields it does not name.
+  validate: z
+    .looseObject({
+      test: z.string().nullish(),
+      testDurationInSeconds: z.number().nullish(),
+      autoGranted: z.boolean().nullish(),
+    })
+    .refine((v) => !v.test || v.testDurationInSeconds != null, {
+      message: "A test needs testDurationInSeconds.",
+      path: ["testDurationInSeconds"],
+    })
+    .refine((v) => !(v.test && v.autoGranted), {
+      message: "A type with a test cannot be auto-granted.",
+      path: ["autoGranted"],
+    }),
+});
+
+const UpdateInput = builder.inputType("UpdateQualificationTypeInput", {
+  description: "UpdateQualificationType. MTurk does not allow changing the name or keywords, or removing a test.",
+  fields: (t) => ({
+    qualificationTypeId: t.string({ required: true, description: "The type's id.", validate: mturkId }),
+    description: t.string({ description: "New Description." }),
+    status: t.field({ type: QualificationTypeStatusEnum, description: "Active or Inactive." }),
+    retryDelayInSeconds: t.int({ description: "New RetryDelayInSeconds.", validate: z.number().int().min(0) }),
+    test: t.string({ description: "New Test.", validate: xmlRule }),
+    answerKey: t.string({ description: "New AnswerKey.", validate: xmlRule }),
+    testDurationInSeconds: t.int({ description: "New TestDurationInSeconds.", validate: z.number().int().min(1) }),
+    autoGranted: t.boolean({ description: "New AutoGranted." }),
+    autoGrantedValue: t.int({ description: "New AutoGrantedValue." }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createQualificationType: t.field({
+    type: TypePayload,
+    description: "Creates a qualification type (CreateQualificationType).",
+    errors: mutationErrors,
+    args: { input: t.arg({ type: CreateInput, required: true, description: "The new type." }) },
+    resolve: async (_root, { input }, ctx) => ({
+      type: (await ctx.writes.createQualificationType({
+        Name: input.name,
+        Description: input.description,
+        Keywords: input.keywords ?? undefined,
+        QualificationTypeStatus: input.status as "Active" | "Inactive",
+        RetryDelayInSeconds: input.retryDelayInSeconds ?? undefined,
+        Test: input.test ?? undefined,
+        AnswerKey: input.answerKey ?? undefined,
+        TestDurationInSeconds: input.testDurationInSeconds ?? undefined,
+        AutoGranted: input.autoGranted ?? undefined,
+        AutoGrantedValue: input.autoGrantedValue ?? undefined,
+      })) as QualificationType,
+    }),
+  }),
+  updateQualificationType: t.field({
+    type: TypePayload,
+    description: "Updates a qualification type (UpdateQualificationType).",
+    errors: mutationErrors,
+    args: { input: t.arg({ type: UpdateInput, required: true, description: "The type and what changes." }) },
+    resolve: async (_root, { input }, ctx) => ({
+      type: (await ctx.writes.updateQualificationType({
+        QualificationTypeId: input.qualificationTypeId,
+        Description: input.description ?? undefined,
+        QualificationTypeStatus: (input.status ?? undefined) as "Active" | "Inactive" | undefined,
+        RetryDelayInSeconds: input.retryDelayInSeconds ?? undefined,
+        Test: input.test ?? undefined,
+        AnswerKey: input.answerKey ?? undefined,
+        TestDurationInSeconds: input.testDurationInSeconds ?? undefined,
+        AutoGranted: input.autoGranted ?? undefined,
+        AutoGrantedValue: input.autoGrantedValue ?? undefined,
+      })) as QualificationType,
+    }),
+  }),
+  deleteQualificationType: t.field({
+    type: builder.objectRef<{ id: string }>("DeleteQualificationTypePayload").implement({
+      description: "A deleted qualification type. MTurk rejects its pending requests; granted Qualifications stay.",
+      fields: (f) => ({
+        deletedQualificationTypeId: f.exposeString("id", {
+          nullable: false,
+          description: "MTurk's id of the deleted type.",
+        }),
+      }),
+    }),
+    description: "Deletes a qualification type (DeleteQualificationType); MTurk may take up to 48 h to free its name.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("DeleteQualificationTypeInput", {
+          description: "DeleteQualificationType.",
+          fields: (f) => ({
+            qualificationTypeId: f.string({ required: true, description: "The type's id.", validate: mturkId }),
+          }),
+        }),
+        required: true,
+        description: "The type to delete.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.deleteQualificationType(input.qualificationTypeId);
+      return { id: input.qualificationTypeId };
+    },
+  }),
+}));

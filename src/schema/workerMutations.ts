@@ -1,0 +1,244 @@
+import { z } from "zod";
+import { qualificationKey } from "../mturk/loaders.js";
+import { builder } from "./builder.js";
+import { bulkPayload, runBulk } from "./bulk.js";
+import { mutationErrors } from "./errors.js";
+import { mturkId, workerIdRule } from "./validators.js";
+import { QualificationRef, WorkerRef, type WorkerShape } from "./worker.js";
+
+/** A worker a write changed; its `block` and qualifications are read after the write. */
+const WorkerChangeRef = builder.objectRef<WorkerShape & { qualificationTypeId?: string }>("WorkerChange").implement({
+  description: "A worker after a write: read `block` or `qualification` to see the new state.",
+  fields: (t) => ({
+    worker: t.field({
+      type: WorkerRef,
+      nullable: false,
+      description: "The worker.",
+      resolve: (w) => ({ workerId: w.workerId }),
+    }),
+    qualification: t.field({
+      type: QualificationRef,
+      description: "The worker's Qualification of the type the write changed (GetQualificationScore after the write).",
+      resolve: (w, _args, ctx) =>
+        w.qualificationTypeId
+          ? ctx.loaders.qualificationScores.load(qualificationKey(w.qualificationTypeId, w.workerId))
+          : null,
+    }),
+  }),
+});
+
+const BlockInput = builder.inputType("CreateWorkerBlockInput", {
+  description: "CreateWorkerBlock: the worker can no longer work on your HITs.",
+  fields: (t) => ({
+    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    reason: t.string({
+      required: true,
+      description: "Why (Reason, required by MTurk; not shown to the worker).",
+      validate: z.string().min(1),
+    }),
+  }),
+});
+const UnblockInput = builder.inputType("DeleteWorkerBlockInput", {
+  description: "DeleteWorkerBlock: lifts a block (unblocking a worker who is not blocked succeeds).",
+  fields: (t) => ({
+    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    reason: t.string({ description: "Why the block is lifted (Reason)." }),
+  }),
+});
+const QualifyInput = builder.inputType("AssociateQualificationWithWorkerInput", {
+  description: "AssociateQualificationWithWorker: grants a Qualification of your type directly.",
+  fields: (t) => ({
+    qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
+    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    integerValue: t.int({ description: "The value (IntegerValue)." }),
+    sendNotification: t.boolean({ description: "Tell the worker by e-mail (SendNotification)." }),
+  }),
+});
+const UnqualifyInput = builder.inputType("DisassociateQualificationFromWorkerInput", {
+  description: "DisassociateQualificationFromWorker: revokes a worker's Qualification of your type.",
+  fields: (t) => ({
+    qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
+    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    reason: t.string({ description: "Shown to the worker (Reason)." }),
+  }),
+});
+
+const NotifyFailureRef = builder
+  .objectRef<{ WorkerId?: string; NotifyWorkersFailureCode?: string; NotifyWorkersFailureMessage?: string }>(
+    "NotifyWorkersFailure",
+  )
+  .implement({
+    description: "A worker MTurk could not notify (NotifyWorkersFailureStatus).",
+    fields: (t) => ({
+      workerId: t.exposeString("WorkerId", { description: "The worker." }),
+      code: t.exposeString("NotifyWorkersFailureCode", { description: "SoftFailure (retry may work) or HardFailure." }),
+      message: t.exposeString("NotifyWorkersFailureMessage", { description: "MTurk's explanation." }),
+    }),
+  });
+
+const NotifyPayload = builder
+  .objectRef<{ notified: number; failures: { WorkerId?: string }[]; chunks: number }>("NotifyWorkersPayload")
+  .implement({
+    description: "The result of NotifyWorkers over any number of workers, sent in chunks of 100.",
+    fields: (t) => ({
+      notifiedCount: t.exposeInt("notified", {
+        nullable: false,
+        description: "Workers MTurk accepted the message for.",
+      }),
+      failures: t.field({
+        type: [NotifyFailureRef],
+        nullable: false,
+        description: "Workers not reached, with MTurk's reason.",
+        resolve: (p) => p.failures,
+      }),
+      upstreamCalls: t.exposeInt("chunks", {
+        nullable: false,
+        description: "NotifyWorkers calls made (one per 100 workers).",
+      }),
+    }),
+  });
+
+const NOTIFY_CHUNK = 100;
+
+builder.mutationFields((t) => ({
+  createWorkerBlock: t.field({
+    type: WorkerChangeRef,
+    description: "Blocks a worker (CreateWorkerBlock).",
+    errors: mutationErrors,
+    args: { input: t.arg({ type: BlockInput, required: true, description: "Who and why." }) },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.createWorkerBlock(input.workerId, input.reason);
+      return { workerId: input.workerId };
+    },
+  }),
+  deleteWorkerBlock: t.field({
+    type: WorkerChangeRef,
+    description: "Unblocks a worker (DeleteWorkerBlock).",
+    errors: mutationErrors,
+    args: { input: t.arg({ type: UnblockInput, required: true, description: "Who." }) },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.deleteWorkerBlock(input.workerId, input.reason ?? undefined);
+      return { workerId: input.workerId };
+    },
+  }),
+  blockWorkers: t.field({
+    type: bulkPayload("BlockWorkers", "a bulk block", "workerId", WorkerChangeRef),
+    description:
+      "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("BlockWorkersInput", {
+          description: "The workers to block.",
+          fields: (f) => ({
+            items: f.field({ type: [BlockInput], required: true, description: "One entry per worker." }),
+          }),
+        }),
+        required: true,
+        description: "The workers to block.",
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runBulk(
+        input.items,
+        (i) => i.workerId,
+        async (i) => {
+          await ctx.writes.createWorkerBlock(i.workerId, i.reason);
+          return { workerId: i.workerId };
+        },
+      ),
+  }),
+  unblockWorkers: t.field({
+    type: bulkPayload("UnblockWorkers", "a bulk unblock", "workerId", WorkerChangeRef),
+    description: "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("UnblockWorkersInput", {
+          description: "The workers to unblock.",
+          fields: (f) => ({
+            items: f.field({ type: [UnblockInput], required: true, description: "One entry per worker." }),
+          }),
+        }),
+        required: true,
+        description: "The workers to unblock.",
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runBulk(
+        input.items,
+        (i) => i.workerId,
+        async (i) => {
+          await ctx.writes.deleteWorkerBlock(i.workerId, i.reason ?? undefined);
+          return { workerId: i.workerId };
+        },
+      ),
+  }),
+  associateQualificationWithWorker: t.field({
+    type: WorkerChangeRef,
+    description: "Grants a worker a Qualification of your type (AssociateQualificationWithWorker).",
+    errors: mutationErrors,
+    args: { input: t.arg({ type: QualifyInput, required: true, description: "The type, the worker, the value." }) },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.associateQualification(
+        input.qualificationTypeId,
+        input.workerId,
+        input.integerValue ?? undefined,
+        input.sendNotification ?? undefined,
+      );
+      return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
+    },
+  }),
+  disassociateQualificationFromWorker: t.field({
+    type: WorkerChangeRef,
+    description: "Revokes a worker's Qualification of your type (DisassociateQualificationFromWorker).",
+    errors: mutationErrors,
+    args: { input: t.arg({ type: UnqualifyInput, required: true, description: "The type and the worker." }) },
+    resolve: async (_root, { input }, ctx) => {
+      await ctx.writes.disassociateQualification(input.qualificationTypeId, input.workerId, input.reason ?? undefined);
+      return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
+    },
+  }),
+  notifyWorkers: t.field({
+    type: NotifyPayload,
+    description:
+      "Sends a message to any number of workers (NotifyWorkers, in chunks of MTurk's limit of 100). MTurk reaches only workers whose work you approved or rejected; the others come back as failures.",
+    errors: mutationErrors,
+    args: {
+      input: t.arg({
+        type: builder.inputType("NotifyWorkersInput", {
+          description: "The message and its recipients.",
+          fields: (f) => ({
+            subject: f.string({
+              required: true,
+              description: "Subject, at most 200 characters.",
+              validate: z.string().min(1).max(200),
+            }),
+            messageText: f.string({
+              required: true,
+              description: "Text, at most 4,096 characters.",
+              validate: z.string().min(1).max(4096),
+            }),
+            workerIds: f.stringList({
+              required: true,
+              description: "Recipients; duplicates are sent once.",
+              validate: z.array(workerIdRule).min(1),
+            }),
+          }),
+        }),
+        required: true,
+        description: "The message and its recipients.",
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const workers = [...new Set(input.workerIds)];
+      const chunks = Array.from({ length: Math.ceil(workers.length / NOTIFY_CHUNK) }, (_, i) =>
+        workers.slice(i * NOTIFY_CHUNK, (i + 1) * NOTIFY_CHUNK),
+      );
+      const failures = (
+        await Promise.all(chunks.map((chunk) => ctx.writes.notifyWorkers(input.subject, input.messageText, chunk)))
+      ).flat();
+      return { notified: workers.length - failures.length, failures, chunks: chunks.length };
+    },
+  }),
+}));
