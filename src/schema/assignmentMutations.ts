@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { GatewayContext } from "../context.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { bulkPayload, runBulk } from "./bulk.js";
@@ -115,6 +116,28 @@ const selectionInput = (name: string, extra: "approve" | "reject") =>
     }),
   });
 
+type Selection = {
+  select: { assignmentIds?: string[] | null; hitId?: string | null };
+  requesterFeedback?: string | null;
+};
+
+/** Reviews the selected assignments one call each (within the concurrency limit), with a result per assignment. */
+async function reviewMany(
+  ctx: GatewayContext,
+  input: Selection,
+  review: (assignmentId: string, feedback: string | undefined) => Promise<void>,
+) {
+  const ids = input.select.assignmentIds ?? (await ctx.loaders.submittedAssignmentIds(input.select.hitId as string));
+  return runBulk(
+    ids,
+    (id) => id,
+    async (id) => {
+      await review(id, input.requesterFeedback ?? undefined);
+      return { assignmentId: id };
+    },
+  );
+}
+
 builder.mutationFields((t) => ({
   approveAssignment: t.field({
     type: ReviewedRef,
@@ -152,22 +175,8 @@ builder.mutationFields((t) => ({
         description: "Which, and the feedback.",
       }),
     },
-    resolve: async (_root, { input }, ctx) => {
-      const input2 = input as unknown as {
-        select: { assignmentIds?: string[] | null; hitId?: string | null };
-        requesterFeedback?: string | null;
-      };
-      const ids =
-        input2.select.assignmentIds ?? (await ctx.loaders.submittedAssignmentIds(input2.select.hitId as string));
-      return runBulk(
-        ids,
-        (id) => id,
-        async (id) => {
-          await ctx.writes.approveAssignment(id, input2.requesterFeedback ?? undefined);
-          return { assignmentId: id };
-        },
-      );
-    },
+    resolve: (_root, { input }, ctx) =>
+      reviewMany(ctx, input as unknown as Selection, (id, feedback) => ctx.writes.approveAssignment(id, feedback)),
   }),
   rejectAssignments: t.field({
     type: bulkPayload("RejectAssignments", "a bulk rejection", "assignmentId", ReviewedRef),
@@ -180,22 +189,10 @@ builder.mutationFields((t) => ({
         description: "Which, and why.",
       }),
     },
-    resolve: async (_root, { input }, ctx) => {
-      const input2 = input as unknown as {
-        select: { assignmentIds?: string[] | null; hitId?: string | null };
-        requesterFeedback: string;
-      };
-      const ids =
-        input2.select.assignmentIds ?? (await ctx.loaders.submittedAssignmentIds(input2.select.hitId as string));
-      return runBulk(
-        ids,
-        (id) => id,
-        async (id) => {
-          await ctx.writes.rejectAssignment(id, input2.requesterFeedback);
-          return { assignmentId: id };
-        },
-      );
-    },
+    resolve: (_root, { input }, ctx) =>
+      reviewMany(ctx, input as unknown as Selection, (id, feedback) =>
+        ctx.writes.rejectAssignment(id, feedback as string),
+      ),
   }),
   sendBonus: t.field({
     type: BonusPaidRef,

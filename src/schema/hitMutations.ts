@@ -184,6 +184,55 @@ const hitFields = (t: Parameters<typeof hitTypeFields>[0]) => ({
   }),
 });
 
+type RequirementValue = {
+  qualificationTypeId: string;
+  comparator: string;
+  integerValues?: number[] | null;
+  localeValues?: { country: string; subdivision?: string | null }[] | null;
+  actionsGuarded?: string | null;
+};
+type PolicyValue = { policyName: string; parameters?: { key: string; values?: string[] | null }[] | null } | null;
+
+/** The HIT type members of a mutation input, as the SDK takes them. */
+const toHitTypeInput = (input: {
+  title: string;
+  description: string;
+  reward: string;
+  assignmentDurationInSeconds: number;
+  autoApprovalDelayInSeconds?: number | null;
+  keywords?: string | null;
+  qualificationRequirements?: RequirementValue[] | null;
+}) => ({
+  Title: input.title,
+  Description: input.description,
+  Reward: input.reward,
+  AssignmentDurationInSeconds: input.assignmentDurationInSeconds,
+  AutoApprovalDelayInSeconds: input.autoApprovalDelayInSeconds ?? undefined,
+  Keywords: input.keywords ?? undefined,
+  QualificationRequirements: toRequirements(input.qualificationRequirements),
+});
+
+/** The HIT members of a mutation input, as the SDK takes them. */
+const toHitInput = (input: {
+  lifetimeInSeconds: number;
+  maxAssignments?: number | null;
+  question?: string | null;
+  hitLayoutId?: string | null;
+  hitLayoutParameters?: { name: string; value: string }[] | null;
+  requesterAnnotation?: string | null;
+  assignmentReviewPolicy?: PolicyValue;
+  hitReviewPolicy?: PolicyValue;
+}) => ({
+  LifetimeInSeconds: input.lifetimeInSeconds,
+  MaxAssignments: input.maxAssignments ?? undefined,
+  Question: input.question ?? undefined,
+  HITLayoutId: input.hitLayoutId ?? undefined,
+  HITLayoutParameters: input.hitLayoutParameters?.map((p) => ({ Name: p.name, Value: p.value })),
+  RequesterAnnotation: input.requesterAnnotation ?? undefined,
+  AssignmentReviewPolicy: toPolicy(input.assignmentReviewPolicy),
+  HITReviewPolicy: toPolicy(input.hitReviewPolicy),
+});
+
 const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
   description: "A created HIT. A retry with the same idempotency key returns the HIT the first attempt created.",
   fields: (t) => ({
@@ -276,21 +325,8 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       ctx.writes.createHIT(
         {
-          Title: input.title,
-          Description: input.description,
-          Reward: input.reward,
-          AssignmentDurationInSeconds: input.assignmentDurationInSeconds,
-          AutoApprovalDelayInSeconds: input.autoApprovalDelayInSeconds ?? undefined,
-          Keywords: input.keywords ?? undefined,
-          QualificationRequirements: toRequirements(input.qualificationRequirements),
-          LifetimeInSeconds: input.lifetimeInSeconds,
-          MaxAssignments: input.maxAssignments ?? undefined,
-          Question: input.question ?? undefined,
-          HITLayoutId: input.hitLayoutId ?? undefined,
-          HITLayoutParameters: input.hitLayoutParameters?.map((p) => ({ Name: p.name, Value: p.value })),
-          RequesterAnnotation: input.requesterAnnotation ?? undefined,
-          AssignmentReviewPolicy: toPolicy(input.assignmentReviewPolicy),
-          HITReviewPolicy: toPolicy(input.hitReviewPolicy),
+          ...toHitTypeInput(input),
+          ...toHitInput(input),
         },
         input.idempotencyKey,
       ),
@@ -311,15 +347,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, ctx) => ({
       ok: true as const,
-      hitTypeId: await ctx.writes.createHITType({
-        Title: input.title,
-        Description: input.description,
-        Reward: input.reward,
-        AssignmentDurationInSeconds: input.assignmentDurationInSeconds,
-        AutoApprovalDelayInSeconds: input.autoApprovalDelayInSeconds ?? undefined,
-        Keywords: input.keywords ?? undefined,
-        QualificationRequirements: toRequirements(input.qualificationRequirements),
-      }),
+      hitTypeId: await ctx.writes.createHITType(toHitTypeInput(input)),
     }),
   }),
   createHITWithHITType: t.field({
@@ -344,14 +372,7 @@ builder.mutationFields((t) => ({
       ctx.writes.createHIT(
         {
           HITTypeId: input.hitTypeId,
-          LifetimeInSeconds: input.lifetimeInSeconds,
-          MaxAssignments: input.maxAssignments ?? undefined,
-          Question: input.question ?? undefined,
-          HITLayoutId: input.hitLayoutId ?? undefined,
-          HITLayoutParameters: input.hitLayoutParameters?.map((p) => ({ Name: p.name, Value: p.value })),
-          RequesterAnnotation: input.requesterAnnotation ?? undefined,
-          AssignmentReviewPolicy: toPolicy(input.assignmentReviewPolicy),
-          HITReviewPolicy: toPolicy(input.hitReviewPolicy),
+          ...toHitInput(input),
         },
         input.idempotencyKey,
       ),

@@ -2,9 +2,9 @@ import type { Qualification } from "@aws-sdk/client-mturk";
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
-import { eachItem } from "../mturk/writes.js";
 import { builder } from "./builder.js";
-import { ItemFailureRef, itemFailure, mutationErrors } from "./errors.js";
+import { bulkPayload, runBulk } from "./bulk.js";
+import { mutationErrors } from "./errors.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { feedbackRule } from "./validators.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
@@ -102,58 +102,12 @@ async function decide(ctx: GatewayContext, target: RequestTarget, decision: Deci
   return { ...target, accepted: decision.accept };
 }
 
-const DecisionItemRef = builder
-  .objectRef<{ index: number; target: RequestTarget; result?: DecidedRequest; error?: Error }>(
-    "QualificationRequestDecisionResult",
-  )
-  .implement({
-    description: "One item of a bulk accept or reject: its result or why it failed.",
-    fields: (t) => ({
-      index: t.exposeInt("index", { nullable: false, description: "The item's position in the input." }),
-      qualificationRequestId: t.string({
-        nullable: false,
-        description: "MTurk's QualificationRequestId.",
-        resolve: (i) => i.target.qualificationRequestId,
-      }),
-      request: t.field({
-        type: DecidedRequestRef,
-        description: "What changed, when the item succeeded.",
-        resolve: (i) => i.result ?? null,
-      }),
-      error: t.field({
-        type: ItemFailureRef,
-        description: "Why the item failed, or null.",
-        resolve: (i) => itemFailure(i.error),
-      }),
-    }),
-  });
-
-const BulkDecisionPayload = builder
-  .objectRef<{ results: { index: number; target: RequestTarget; result?: DecidedRequest; error?: Error }[] }>(
-    "QualificationRequestDecisionsPayload",
-  )
-  .implement({
-    description:
-      "The result of a bulk accept or reject: one entry per item, in input order; partial success is normal.",
-    fields: (t) => ({
-      results: t.field({
-        type: [DecisionItemRef],
-        nullable: false,
-        description: "Per-item results.",
-        resolve: (p) => p.results,
-      }),
-      succeeded: t.int({
-        nullable: false,
-        description: "Items that succeeded.",
-        resolve: (p) => p.results.filter((r) => !r.error).length,
-      }),
-      failed: t.int({
-        nullable: false,
-        description: "Items that failed.",
-        resolve: (p) => p.results.filter((r) => r.error).length,
-      }),
-    }),
-  });
+const BulkDecisionPayload = bulkPayload(
+  "QualificationRequestDecisions",
+  "a bulk accept or reject",
+  "qualificationRequestId",
+  DecidedRequestRef,
+);
 
 builder.mutationFields((t) => ({
   acceptQualificationRequest: t.field({
@@ -191,14 +145,13 @@ builder.mutationFields((t) => ({
         description: "The requests to accept.",
       }),
     },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: (_root, { input }, ctx) => {
       const targets = input.items.map((item, i) => ({ item, target: targetOf(item, `input.items.${i}`) }));
-      const results = await eachItem(targets, ({ item, target }) =>
-        decide(ctx, target, { accept: true, integerValue: item.integerValue }),
+      return runBulk(
+        targets,
+        (x) => x.target.qualificationRequestId,
+        ({ item, target }) => decide(ctx, target, { accept: true, integerValue: item.integerValue }),
       );
-      return {
-        results: results.map((r) => ({ index: r.index, target: r.item.target, result: r.result, error: r.error })),
-      };
     },
   }),
   rejectQualificationRequests: t.field({
@@ -217,14 +170,13 @@ builder.mutationFields((t) => ({
         description: "The requests to reject.",
       }),
     },
-    resolve: async (_root, { input }, ctx) => {
+    resolve: (_root, { input }, ctx) => {
       const targets = input.items.map((item, i) => ({ item, target: targetOf(item, `input.items.${i}`) }));
-      const results = await eachItem(targets, ({ item, target }) =>
-        decide(ctx, target, { accept: false, reason: item.reason }),
+      return runBulk(
+        targets,
+        (x) => x.target.qualificationRequestId,
+        ({ item, target }) => decide(ctx, target, { accept: false, reason: item.reason }),
       );
-      return {
-        results: results.map((r) => ({ index: r.index, target: r.item.target, result: r.result, error: r.error })),
-      };
     },
   }),
 }));

@@ -6,6 +6,23 @@ import { mutationErrors } from "./errors.js";
 import { QualificationTypeRef } from "./qualificationType.js";
 import { mturkId, xmlRule } from "./validators.js";
 
+/** The test and grant settings CreateQualificationType and UpdateQualificationType share. */
+const testSettings = (input: {
+  retryDelayInSeconds?: number | null;
+  test?: string | null;
+  answerKey?: string | null;
+  testDurationInSeconds?: number | null;
+  autoGranted?: boolean | null;
+  autoGrantedValue?: number | null;
+}) => ({
+  RetryDelayInSeconds: input.retryDelayInSeconds ?? undefined,
+  Test: input.test ?? undefined,
+  AnswerKey: input.answerKey ?? undefined,
+  TestDurationInSeconds: input.testDurationInSeconds ?? undefined,
+  AutoGranted: input.autoGranted ?? undefined,
+  AutoGrantedValue: input.autoGrantedValue ?? undefined,
+});
+
 const TypePayload = builder.objectRef<{ type: QualificationType }>("QualificationTypePayload").implement({
   description: "A qualification type after a write.",
   fields: (t) => ({
@@ -86,12 +103,7 @@ builder.mutationFields((t) => ({
         Description: input.description,
         Keywords: input.keywords ?? undefined,
         QualificationTypeStatus: input.status as "Active" | "Inactive",
-        RetryDelayInSeconds: input.retryDelayInSeconds ?? undefined,
-        Test: input.test ?? undefined,
-        AnswerKey: input.answerKey ?? undefined,
-        TestDurationInSeconds: input.testDurationInSeconds ?? undefined,
-        AutoGranted: input.autoGranted ?? undefined,
-        AutoGrantedValue: input.autoGrantedValue ?? undefined,
+        ...testSettings(input),
       })) as QualificationType,
     }),
   }),
@@ -105,12 +117,7 @@ builder.mutationFields((t) => ({
         QualificationTypeId: input.qualificationTypeId,
         Description: input.description ?? undefined,
         QualificationTypeStatus: (input.status ?? undefined) as "Active" | "Inactive" | undefined,
-        RetryDelayInSeconds: input.retryDelayInSeconds ?? undefined,
-        Test: input.test ?? undefined,
-        AnswerKey: input.answerKey ?? undefined,
-        TestDurationInSeconds: input.testDurationInSeconds ?? undefined,
-        AutoGranted: input.autoGranted ?? undefined,
-        AutoGrantedValue: input.autoGrantedValue ?? undefined,
+        ...testSettings(input),
       })) as QualificationType,
     }),
   }),
