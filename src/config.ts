@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { authEnabled, parseApiKeys } from "./security/auth.js";
 
 /** Where the gateway sends its MTurk calls. Production is never chosen implicitly. */
 export const MTURK_ENDPOINTS = {
@@ -36,13 +38,66 @@ const configSchema = z
     MAX_COMPLEXITY: z.coerce.number().int().min(1).default(20_000),
     MAX_DEPTH: z.coerce.number().int().min(1).default(15),
     MAX_BREADTH: z.coerce.number().int().min(1).default(300),
+    /** API keys as JSON, [{"name","sha256","scopes":["read","write","pay"]}] (`npm run api-key` makes one), or a file. */
+    AUTH_API_KEYS: z.string().optional(),
+    AUTH_API_KEYS_FILE: z.string().optional(),
+    /** JWT bearer tokens: a shared HS256 secret, or a JWKS file of public keys; optional issuer and audience. */
+    AUTH_JWT_SECRET: z.string().min(16).optional(),
+    AUTH_JWT_JWKS_FILE: z.string().optional(),
+    AUTH_JWT_ISSUER: z.string().optional(),
+    AUTH_JWT_AUDIENCE: z.string().optional(),
+    /** MTurk's rate budget for the whole process: calls per second and burst (0: unlimited). */
+    MTURK_RATE_PER_SECOND: z.coerce.number().min(0).optional(),
+    MTURK_RATE_BURST: z.coerce.number().int().min(1).default(20),
+    /** graphql-armor limits. */
+    MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+    MAX_TOKENS: z.coerce.number().int().min(1).default(5000),
+    MAX_DIRECTIVES: z.coerce.number().int().min(1).default(20),
+    /** Largest request body accepted, and the time a GraphQL operation may take. */
+    MAX_BODY_BYTES: z.coerce.number().int().min(1).default(100_000),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+    /** GraphiQL and introspection: on by default, off by default in production. */
+    GRAPHIQL: z.stringbool().optional(),
+    INTROSPECTION: z.stringbool().optional(),
+    /** Browser origins allowed by CORS, comma-separated ("*" for any); none by default. */
+    CORS_ORIGINS: z.string().optional(),
+    /** Accept only the operations of this JSON file ({"<sha256 hash>": "<document>"}), by hash. */
+    PERSISTED_OPERATIONS_FILE: z.string().optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** From how many types a single unfiltered ListQualificationRequests probe replaces per-type calls. */
     REQUEST_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(3),
   })
-  .transform((env) => ({
-    ...env,
-    mode: env.MTURK_ENV ?? (env.MTURK_ENDPOINT ? ("custom" as const) : ("simulator" as const)),
-  }));
+  .transform((env) => {
+    const mode = env.MTURK_ENV ?? (env.MTURK_ENDPOINT ? ("custom" as const) : ("simulator" as const));
+    const production = mode === "production";
+    const real = mode === "sandbox" || mode === "production";
+    return {
+      ...env,
+      mode,
+      // MTurk publishes no limit; its documented clients use a few calls per second. The simulator needs none.
+      ratePerSecond: env.MTURK_RATE_PER_SECOND ?? (real ? 5 : 0),
+      graphiql: env.GRAPHIQL ?? !production,
+      introspection: env.INTROSPECTION ?? !production,
+      auth: {
+        apiKeys: parseApiKeys(
+          env.AUTH_API_KEYS_FILE ? readFileSync(env.AUTH_API_KEYS_FILE, "utf8") : env.AUTH_API_KEYS,
+        ),
+        jwt:
+          env.AUTH_JWT_SECRET || env.AUTH_JWT_JWKS_FILE
+            ? {
+                secret: env.AUTH_JWT_SECRET,
+                jwksFile: env.AUTH_JWT_JWKS_FILE,
+                issuer: env.AUTH_JWT_ISSUER,
+                audience: env.AUTH_JWT_AUDIENCE,
+              }
+            : undefined,
+      },
+    };
+  })
+  .refine((c) => !(c.mode === "sandbox" || c.mode === "production") || authEnabled(c.auth), {
+    message:
+      "MTURK_ENV=sandbox or production needs authentication: set AUTH_API_KEYS(_FILE) or AUTH_JWT_SECRET / AUTH_JWT_JWKS_FILE.",
+  });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 

@@ -2,9 +2,12 @@ import type { MTurkLoaders } from "./mturk/loaders.js";
 import type { CursorCodec } from "./mturk/pagination.js";
 import type { SnapshotCache } from "./mturk/snapshots.js";
 import type { MTurkWrites } from "./mturk/writes.js";
+import type { Principal } from "./security/auth.js";
 
 /** What every resolver gets for one GraphQL request. Built fresh per request: loaders are never shared. */
 export interface GatewayContext {
+  /** Who is calling and with which scopes (authentication runs before the context is built). */
+  principal: Principal;
   loaders: MTurkLoaders;
   /** Every MTurk write of the request; it keeps loaders and snapshots coherent after each write. */
   writes: MTurkWrites;

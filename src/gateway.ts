@@ -1,7 +1,14 @@
-import type { MTurkClient } from "@aws-sdk/client-mturk";
+import { readFileSync } from "node:fs";
+import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
+import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
-import { createYoga } from "graphql-yoga";
+import { createYoga, type Plugin } from "graphql-yoga";
+import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
 import { Upstream } from "./mturk/client.js";
@@ -10,7 +17,11 @@ import { CursorCodec } from "./mturk/pagination.js";
 import { SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { MTurkWrites } from "./mturk/writes.js";
+import { createLogger, useRequestLogging } from "./observability/logging.js";
+import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { schema } from "./schema/index.js";
+import { hasValidApiKey, type Principal, useAuthentication } from "./security/auth.js";
+import { useBodyLimit, useOperationTimeout } from "./security/limits.js";
 
 /** Operations GraphiQL opens with: each walks the seeded account from a different starting point. */
 export const EXAMPLE_OPERATIONS = `# Example operations over the seeded simulator. Pick one with the run button.
@@ -64,31 +75,130 @@ query BlockedWorkers {
 export interface GatewayOptions {
   config: GatewayConfig;
   client: MTurkClient;
+  /** The registry the SDK client's middleware also counts into (see createMTurkClient). */
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+const READY_CACHE_MS = 5_000;
+
+/** /health (the process is up) and /ready (MTurk answers the gateway's credentials), open to anyone. */
+function useHealthChecks(client: MTurkClient): Plugin {
+  let ready: { at: number; ok: boolean } | undefined;
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  return {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname === "/health") return endResponse(json(200, { status: "ok" }));
+      if (url.pathname !== "/ready") return;
+      if (!ready || Date.now() - ready.at > READY_CACHE_MS) {
+        const ok = await new Upstream(client, 1)
+          .call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})))
+          .then(
+            () => true,
+            () => false,
+          );
+        ready = { at: Date.now(), ok };
+      }
+      endResponse(json(ready.ok ? 200 : 503, { status: ready.ok ? "ready" : "upstream unavailable" }));
+    },
+  };
+}
+
+/** /metrics needs an API key when authentication is on (only /health and /ready are open). */
+function useMetricsAuth(config: GatewayConfig): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (url.pathname === "/metrics" && !hasValidApiKey(config.auth, request))
+        endResponse(
+          new Response(
+            JSON.stringify({
+              errors: [{ message: "An API key is required.", extensions: { code: "UNAUTHENTICATED" } }],
+            }),
+            {
+              status: 401,
+              headers: { "content-type": "application/json" },
+            },
+          ),
+        );
+    },
+  };
+}
+
+function persistedOperations(file: string) {
+  const store = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  return usePersistedOperations({
+    getPersistedOperation: (hash) => store[hash] ?? null,
+    allowArbitraryOperations: false,
+  });
 }
 
 /** The GraphQL server (a yoga instance, usable with node:http or `yoga.fetch`). */
-export function createGateway({ config, client }: GatewayOptions) {
+export function createGateway({
+  config,
+  client,
+  metrics = createMetrics(),
+  logger = createLogger(config.LOG_LEVEL),
+}: GatewayOptions) {
   const codec = new CursorCodec(config.CURSOR_SECRET);
-  // Learned listing lengths outlive a request; loaders and their caches never do.
+  // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
   const hints = new StrategyHints();
-  // Snapshots outlive a request by design (the consistency window); loaders and their caches never do.
-  const snapshots = new SnapshotCache({ ttlMs: config.SNAPSHOT_TTL_MS, maxItems: config.SNAPSHOT_MAX_ITEMS });
+  const snapshots = new SnapshotCache({ ttlMs: config.SNAPSHOT_TTL_MS, maxItems: config.SNAPSHOT_MAX_ITEMS, metrics });
   const complexityLimit = { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH };
   const settings = {
     scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
     requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
   };
+  const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS },
+    graphiql: config.graphiql ? { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS } : false,
     // GraphiQL's assets are served from the package, not a CDN: it works on closed networks.
     renderGraphiQL,
-    context: () => {
-      const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY);
+    cors: origins ? { origin: origins.includes("*") ? "*" : origins, credentials: !origins.includes("*") } : false,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(" ")),
+      info: (...args) => logger.info(args.map(String).join(" ")),
+      warn: (...args) => logger.warn(args.map(String).join(" ")),
+      error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),
+    },
+    plugins: [
+      useRequestLogging(logger),
+      useHealthChecks(client),
+      useMetricsAuth(config),
+      useBodyLimit(config.MAX_BODY_BYTES),
+      usePrometheus({
+        endpoint: "/metrics",
+        registry: metrics.registry,
+        metrics: {
+          graphql_yoga_http_duration: true,
+          graphql_envelop_request_duration: true,
+          graphql_envelop_error_result: true,
+          graphql_envelop_phase_execute: true,
+        },
+      }),
+      useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] }),
+      ...(config.PERSISTED_OPERATIONS_FILE ? [persistedOperations(config.PERSISTED_OPERATIONS_FILE)] : []),
+      ...useAuthentication(config.auth),
+      ...(config.introspection ? [] : [useDisableIntrospection()]),
+      EnvelopArmorPlugin({
+        maxDepth: { n: config.MAX_DEPTH },
+        maxAliases: { n: config.MAX_ALIASES },
+        maxTokens: { n: config.MAX_TOKENS },
+        maxDirectives: { n: config.MAX_DIRECTIVES },
+        // The cost limit is Pothos complexity (it knows `first` and full scans); suggestions only with introspection.
+        costLimit: { enabled: false },
+        blockFieldSuggestion: { enabled: !config.introspection },
+      }),
+      useOperationTimeout(config.REQUEST_TIMEOUT_MS),
+    ],
+    context: ({ principal }) => {
+      const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics);
       const loaders = new MTurkLoaders(upstream, settings, hints);
       return {
+        principal: principal as Principal,
         loaders,
         writes: new MTurkWrites(upstream, loaders, snapshots),
         codec,

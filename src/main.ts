@@ -2,6 +2,10 @@ import { createServer } from "node:http";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
 import { createGateway } from "./gateway.js";
 import { createMTurkClient } from "./mturk/client.js";
+import { TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
+import { createLogger } from "./observability/logging.js";
+import { createMetrics } from "./observability/metrics.js";
+import { authEnabled } from "./security/auth.js";
 import { startSimulator } from "./simulator/server.js";
 
 /** `npm start`: the gateway, over the embedded simulator unless MTURK_ENDPOINT or MTURK_ENV says otherwise. */
@@ -25,17 +29,32 @@ if (simulator) {
   describe = `MTurk ${config.mode.toUpperCase()} at ${endpoint} (credentials from the AWS default chain)`;
 }
 
+const logger = createLogger(config.LOG_LEVEL);
+const metrics = createMetrics();
 const client = createMTurkClient({
   endpoint,
   credentials,
   maxAttempts: config.MTURK_MAX_ATTEMPTS,
   timeoutMs: config.MTURK_TIMEOUT_MS,
+  budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : UNLIMITED,
+  metrics,
 });
-const yoga = createGateway({ config, client });
+const yoga = createGateway({ config, client, metrics, logger });
 const server = createServer(yoga);
+// A connection that stalls its request cannot hold the server: Node's own request timeout bounds it.
+server.requestTimeout = config.REQUEST_TIMEOUT_MS + 5_000;
 server.listen(config.PORT, config.HOST, () => {
-  console.log(`MTurk GraphQL gateway: http://localhost:${config.PORT}/graphql (GraphiQL in a browser)`);
+  console.log(
+    `MTurk GraphQL gateway: http://localhost:${config.PORT}/graphql${config.graphiql ? " (GraphiQL in a browser)" : ""}`,
+  );
   console.log(`Mode: ${config.mode} - ${describe}`);
+  console.log(
+    `Rate budget: ${config.ratePerSecond > 0 ? `${config.ratePerSecond} calls/s, burst ${config.MTURK_RATE_BURST}` : "unlimited"}; metrics at /metrics; health at /health and /ready`,
+  );
+  if (!authEnabled(config.auth))
+    console.warn(
+      "WARNING: AUTHENTICATION IS OFF. Anyone who can reach this port can read and write the MTurk account. Set AUTH_API_KEYS or AUTH_JWT_SECRET before exposing it.",
+    );
 });
 
 const stop = async () => {

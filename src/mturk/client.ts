@@ -1,18 +1,31 @@
 import { MTurkClient } from "@aws-sdk/client-mturk";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import pLimit from "p-limit";
+import type { Metrics } from "../observability/metrics.js";
 import { toGraphQLError } from "./errors.js";
+import { type RateBudget, UNLIMITED } from "./rateBudget.js";
+
+/** Spans go to whatever OpenTelemetry provider the host registers (none: no-op). */
+const tracer = trace.getTracer("mturk-graphql-gateway");
 
 export interface UpstreamOptions {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts: number;
   timeoutMs: number;
+  /** Every HTTP attempt (retries too) takes a token first. */
+  budget?: RateBudget;
+  metrics?: Metrics;
 }
 
-/** The SDK client: always region us-east-1 (MTurk's only signing region), standard retries, per-call timeouts. */
+/**
+ * The SDK client: always region us-east-1 (MTurk's only signing region), the SDK's standard retry strategy
+ * (throttling and ServiceFault, with backoff), per-call timeouts. A middleware inside the retry loop makes every
+ * attempt pass the rate budget and counts attempts, retries and throttles.
+ */
 export function createMTurkClient(options: UpstreamOptions): MTurkClient {
-  return new MTurkClient({
+  const client = new MTurkClient({
     region: "us-east-1",
     endpoint: options.endpoint,
     credentials: options.credentials,
@@ -20,6 +33,25 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
     retryMode: "standard",
     requestHandler: new NodeHttpHandler({ requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs }),
   });
+  const budget = options.budget ?? UNLIMITED;
+  const metrics = options.metrics;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName ?? "").replace(/Command$/, "");
+      await budget.take();
+      metrics?.upstreamAttempts.inc({ operation });
+      const header = (args.request as { headers?: Record<string, string> }).headers?.["amz-sdk-request"] ?? "";
+      if (/attempt=([2-9]|\d\d)/.test(header)) metrics?.upstreamRetries.inc({ operation });
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as Error).name === "ThrottlingException") metrics?.upstreamThrottles.inc({ operation });
+        throw error;
+      }
+    },
+    { step: "finalizeRequest", priority: "low", name: "mturkRateBudget" },
+  );
+  return client;
 }
 
 /**
@@ -33,18 +65,37 @@ export class Upstream {
   constructor(
     readonly client: MTurkClient,
     concurrency: number,
+    private readonly metrics?: Metrics,
   ) {
     this.limit = pLimit(concurrency);
   }
 
   call<T>(operation: string, send: (client: MTurkClient) => Promise<T>): Promise<T> {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
-    return this.limit(async () => {
-      try {
-        return await send(this.client);
-      } catch (error) {
-        throw toGraphQLError(error, operation);
-      }
-    });
+    return this.limit(() =>
+      tracer.startActiveSpan(
+        `MTurk ${operation}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { "rpc.system": "aws-api", "rpc.service": "MTurk", "rpc.method": operation },
+        },
+        async (span) => {
+          const stop = this.metrics?.upstreamDuration.startTimer({ operation });
+          try {
+            const result = await send(this.client);
+            this.metrics?.upstreamCalls.inc({ operation, outcome: "ok" });
+            return result;
+          } catch (error) {
+            const mapped = toGraphQLError(error, operation);
+            this.metrics?.upstreamCalls.inc({ operation, outcome: String(mapped.extensions.code) });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: String(mapped.extensions.code) });
+            throw mapped;
+          } finally {
+            stop?.();
+            span.end();
+          }
+        },
+      ),
+    );
   }
 }

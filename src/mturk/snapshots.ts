@@ -1,3 +1,5 @@
+import type { Metrics } from "../observability/metrics.js";
+
 /**
  * Full listings of MTurk list operations, shared across requests for a short time. Sorting, totals, page numbers
  * and filters need the whole list, and MTurk gives no totals: one scan per (operation, arguments) serves every
@@ -8,6 +10,7 @@ export interface SnapshotOptions {
   ttlMs: number;
   /** Items kept over all snapshots; the least recently used snapshots go first. */
   maxItems: number;
+  metrics?: Metrics;
 }
 
 interface Entry {
@@ -31,10 +34,15 @@ export class SnapshotCache {
       // Re-insert: Map order is the LRU order.
       this.done.delete(key);
       this.done.set(key, entry);
+      this.options.metrics?.snapshotRequests.inc({ result: "hit" });
       return entry.items as T[];
     }
     const running = this.inFlight.get(key);
-    if (running) return running as Promise<T[]>;
+    if (running) {
+      this.options.metrics?.snapshotRequests.inc({ result: "shared" });
+      return running as Promise<T[]>;
+    }
+    this.options.metrics?.snapshotRequests.inc({ result: "miss" });
     this.scans += 1;
     const started = scan().then(
       (items) => {

@@ -140,6 +140,7 @@ async function reviewMany(
 
 builder.mutationFields((t) => ({
   approveAssignment: t.field({
+    authScopes: { pay: true },
     type: ReviewedRef,
     description: "Approves a submitted assignment and pays its reward (ApproveAssignment).",
     errors: mutationErrors,
@@ -154,6 +155,7 @@ builder.mutationFields((t) => ({
     },
   }),
   rejectAssignment: t.field({
+    authScopes: { write: true },
     type: ReviewedRef,
     description: "Rejects a submitted assignment (RejectAssignment).",
     errors: mutationErrors,
@@ -164,6 +166,7 @@ builder.mutationFields((t) => ({
     },
   }),
   approveAssignments: t.field({
+    authScopes: { pay: true },
     type: bulkPayload("ApproveAssignments", "a bulk approval", "assignmentId", ReviewedRef),
     description:
       "Approves many assignments (ApproveAssignment each, within the concurrency limit): by ids, or every submitted assignment of a HIT.",
@@ -179,6 +182,7 @@ builder.mutationFields((t) => ({
       reviewMany(ctx, input as unknown as Selection, (id, feedback) => ctx.writes.approveAssignment(id, feedback)),
   }),
   rejectAssignments: t.field({
+    authScopes: { write: true },
     type: bulkPayload("RejectAssignments", "a bulk rejection", "assignmentId", ReviewedRef),
     description: "Rejects many assignments (RejectAssignment each): by ids, or every submitted assignment of a HIT.",
     errors: mutationErrors,
@@ -195,6 +199,7 @@ builder.mutationFields((t) => ({
       ),
   }),
   sendBonus: t.field({
+    authScopes: { pay: true },
     type: BonusPaidRef,
     description:
       "Pays a bonus (SendBonus) exactly once per idempotencyKey: a retry, even after a lost response, pays nothing more.",
@@ -215,6 +220,7 @@ builder.mutationFields((t) => ({
     },
   }),
   sendBonuses: t.field({
+    authScopes: { pay: true },
     type: bulkPayload("SendBonuses", "a bulk bonus payment", "assignmentId", BonusPaidRef),
     description:
       "Pays many bonuses (SendBonus each, within the concurrency limit), each exactly once: an item's key is its own idempotencyKey or the batch key with the item's worker, assignment, amount and reason.",

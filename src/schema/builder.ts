@@ -3,6 +3,7 @@ import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ValidationPlugin from "@pothos/plugin-validation";
 import { GraphQLError } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
@@ -12,9 +13,25 @@ import { InputInvalid } from "./inputInvalid.js";
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
+  AuthScopes: { read: boolean; write: boolean; pay: boolean };
 }>({
   // Errors before validation, so that invalid input becomes a typed ValidationError result.
-  plugins: [ComplexityPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
+  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
+  // Every field needs a scope of the caller's principal (an API key's or a JWT's); see src/security/auth.ts.
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      read: ctx.principal.scopes.has("read"),
+      write: ctx.principal.scopes.has("write"),
+      pay: ctx.principal.scopes.has("pay"),
+    }),
+    unauthorizedError: (_parent, ctx, info) =>
+      new GraphQLError(
+        `${ctx.principal.name} may not use ${info.parentType.name}.${info.fieldName}: its scopes do not allow it.`,
+        {
+          extensions: { code: "FORBIDDEN" },
+        },
+      ),
+  },
   // Validation failures become typed ValidationError results (they reveal nothing an authorized caller would not see).
   errors: {
     defaultTypes: [],
@@ -43,10 +60,12 @@ export const builder = new SchemaBuilder<{
     clientMutationId: "omit",
     cursorType: "String",
     nodeQueryOptions: {
+      authScopes: { read: true },
       description: "Fetches any object by its global id (the Relay Node interface).",
       args: { id: { description: "A global id, as any object's `id` field gives it." } },
     },
     nodesQueryOptions: {
+      authScopes: { read: true },
       description: "Fetches several objects by their global ids, batched like every other read.",
       args: { ids: { description: "Global ids, as objects' `id` fields give them." } },
     },
@@ -78,8 +97,11 @@ builder.addScalarType("DateTime", DateTimeResolver, {
   description: "A date and time as an ISO 8601 string (MTurk sends epoch seconds; the gateway converts).",
 });
 
-builder.queryType({ description: "Reads of the MTurk requester API (2017-01-17) as one linked graph." });
+builder.queryType({
+  description: "Reads of the MTurk requester API (2017-01-17) as one linked graph. Every field needs the `read` scope.",
+  authScopes: { read: true },
+});
 builder.mutationType({
   description:
-    "Writes of the MTurk requester API as Relay mutations: one `input`, a payload with the changed nodes, typed errors.",
+    "Writes of the MTurk requester API as Relay mutations: one `input`, a payload with the changed nodes, typed errors. Each needs the `write` scope, or `pay` where it spends or commits money.",
 });

@@ -308,6 +308,7 @@ const OkPayload = builder.objectRef<{ ok: true; hitTypeId?: string }>("OkPayload
 
 builder.mutationFields((t) => ({
   createHIT: t.field({
+    authScopes: { pay: true },
     type: CreatedHITPayload,
     description: "Creates a HIT with its own HIT type parameters (CreateHIT), exactly once per idempotencyKey.",
     errors: mutationErrors,
@@ -332,6 +333,7 @@ builder.mutationFields((t) => ({
       ),
   }),
   createHITType: t.field({
+    authScopes: { write: true },
     type: OkPayload,
     description: "Creates (or finds) a HIT type (CreateHITType): identical parameters give the same HITTypeId.",
     errors: mutationErrors,
@@ -351,6 +353,7 @@ builder.mutationFields((t) => ({
     }),
   }),
   createHITWithHITType: t.field({
+    authScopes: { pay: true },
     type: CreatedHITPayload,
     description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
     errors: mutationErrors,
@@ -378,6 +381,7 @@ builder.mutationFields((t) => ({
       ),
   }),
   createAdditionalAssignmentsForHIT: t.field({
+    authScopes: { pay: true },
     type: builder.objectRef<{ hitId: string; alreadyProcessed: boolean }>("AdditionalAssignmentsPayload").implement({
       description: "A HIT after more assignments were added.",
       fields: (f) => ({
@@ -423,6 +427,7 @@ builder.mutationFields((t) => ({
     }),
   }),
   updateExpirationForHIT: t.field({
+    authScopes: { write: true },
     type: HITPayload,
     description: "Sets when a HIT expires (UpdateExpirationForHIT); a time in the past expires it now.",
     errors: mutationErrors,
@@ -445,6 +450,7 @@ builder.mutationFields((t) => ({
     },
   }),
   expireHIT: t.field({
+    authScopes: { write: true },
     type: HITPayload,
     description:
       "Expires a HIT now: the only way MTurk offers to cancel one (UpdateExpirationForHIT with a past time).",
@@ -462,6 +468,7 @@ builder.mutationFields((t) => ({
     },
   }),
   updateHITReviewStatus: t.field({
+    authScopes: { write: true },
     type: HITPayload,
     description: "Moves a Reviewable HIT to Reviewing, or back with revert (UpdateHITReviewStatus).",
     errors: mutationErrors,
@@ -484,6 +491,7 @@ builder.mutationFields((t) => ({
     },
   }),
   updateHITTypeOfHIT: t.field({
+    authScopes: { write: true },
     type: HITPayload,
     description: "Moves a HIT to another HIT type (UpdateHITTypeOfHIT).",
     errors: mutationErrors,
@@ -506,6 +514,7 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteHIT: t.field({
+    authScopes: { write: true },
     type: builder.objectRef<{ hitId: string }>("DeleteHITPayload").implement({
       description: "A deleted HIT.",
       fields: (f) => ({
@@ -528,6 +537,7 @@ builder.mutationFields((t) => ({
     },
   }),
   updateNotificationSettings: t.field({
+    authScopes: { write: true },
     type: OkPayload,
     description: "Sets or (de)activates a HIT type's notifications (UpdateNotificationSettings).",
     errors: mutationErrors,
@@ -561,6 +571,7 @@ builder.mutationFields((t) => ({
     },
   }),
   sendTestEventNotification: t.field({
+    authScopes: { write: true },
     type: OkPayload,
     description: "Sends a test event to a notification destination (SendTestEventNotification).",
     errors: mutationErrors,

@@ -111,6 +111,7 @@ const BulkDecisionPayload = bulkPayload(
 
 builder.mutationFields((t) => ({
   acceptQualificationRequest: t.field({
+    authScopes: { write: true },
     type: DecidedRequestRef,
     description:
       "Accepts a pending qualification request (AcceptQualificationRequest) and returns the granted Qualification and the worker.",
@@ -122,6 +123,7 @@ builder.mutationFields((t) => ({
       decide(ctx, targetOf(input, "input"), { accept: true, integerValue: input.integerValue }),
   }),
   rejectQualificationRequest: t.field({
+    authScopes: { write: true },
     type: DecidedRequestRef,
     description: "Rejects a pending qualification request (RejectQualificationRequest).",
     errors: mutationErrors,
@@ -129,6 +131,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) => decide(ctx, targetOf(input, "input"), { accept: false, reason: input.reason }),
   }),
   acceptQualificationRequests: t.field({
+    authScopes: { write: true },
     type: BulkDecisionPayload,
     description:
       "Accepts many qualification requests (AcceptQualificationRequest each, within the concurrency limit), with a result per item.",
@@ -155,6 +158,7 @@ builder.mutationFields((t) => ({
     },
   }),
   rejectQualificationRequests: t.field({
+    authScopes: { write: true },
     type: BulkDecisionPayload,
     description: "Rejects many qualification requests (RejectQualificationRequest each), with a result per item.",
     errors: mutationErrors,

@@ -93,6 +93,7 @@ const UpdateInput = builder.inputType("UpdateQualificationTypeInput", {
 
 builder.mutationFields((t) => ({
   createQualificationType: t.field({
+    authScopes: { write: true },
     type: TypePayload,
     description: "Creates a qualification type (CreateQualificationType).",
     errors: mutationErrors,
@@ -108,6 +109,7 @@ builder.mutationFields((t) => ({
     }),
   }),
   updateQualificationType: t.field({
+    authScopes: { write: true },
     type: TypePayload,
     description: "Updates a qualification type (UpdateQualificationType).",
     errors: mutationErrors,
@@ -122,6 +124,7 @@ builder.mutationFields((t) => ({
     }),
   }),
   deleteQualificationType: t.field({
+    authScopes: { write: true },
     type: builder.objectRef<{ id: string }>("DeleteQualificationTypePayload").implement({
       description: "A deleted qualification type. MTurk rejects its pending requests; granted Qualifications stay.",
       fields: (f) => ({

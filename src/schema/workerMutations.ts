@@ -102,6 +102,7 @@ const NOTIFY_CHUNK = 100;
 
 builder.mutationFields((t) => ({
   createWorkerBlock: t.field({
+    authScopes: { write: true },
     type: WorkerChangeRef,
     description: "Blocks a worker (CreateWorkerBlock).",
     errors: mutationErrors,
@@ -112,6 +113,7 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteWorkerBlock: t.field({
+    authScopes: { write: true },
     type: WorkerChangeRef,
     description: "Unblocks a worker (DeleteWorkerBlock).",
     errors: mutationErrors,
@@ -122,6 +124,7 @@ builder.mutationFields((t) => ({
     },
   }),
   blockWorkers: t.field({
+    authScopes: { write: true },
     type: bulkPayload("BlockWorkers", "a bulk block", "workerId", WorkerChangeRef),
     description:
       "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
@@ -149,6 +152,7 @@ builder.mutationFields((t) => ({
       ),
   }),
   unblockWorkers: t.field({
+    authScopes: { write: true },
     type: bulkPayload("UnblockWorkers", "a bulk unblock", "workerId", WorkerChangeRef),
     description: "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
     errors: mutationErrors,
@@ -175,6 +179,7 @@ builder.mutationFields((t) => ({
       ),
   }),
   associateQualificationWithWorker: t.field({
+    authScopes: { write: true },
     type: WorkerChangeRef,
     description: "Grants a worker a Qualification of your type (AssociateQualificationWithWorker).",
     errors: mutationErrors,
@@ -190,6 +195,7 @@ builder.mutationFields((t) => ({
     },
   }),
   disassociateQualificationFromWorker: t.field({
+    authScopes: { write: true },
     type: WorkerChangeRef,
     description: "Revokes a worker's Qualification of your type (DisassociateQualificationFromWorker).",
     errors: mutationErrors,
@@ -200,6 +206,7 @@ builder.mutationFields((t) => ({
     },
   }),
   notifyWorkers: t.field({
+    authScopes: { write: true },
     type: NotifyPayload,
     description:
       "Sends a message to any number of workers (NotifyWorkers, in chunks of MTurk's limit of 100). MTurk reaches only workers whose work you approved or rejected; the others come back as failures.",

@@ -13,7 +13,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 /** The simulator over HTTP, the real SDK client, and the gateway driven through `yoga.fetch`. */
 export async function startStack(options: { size?: SeedSize; seed?: number; env?: Record<string, string> } = {}) {
   const simulator = await startSimulator({ size: options.size ?? "tiny", seed: options.seed ?? 7 });
-  const config: GatewayConfig = loadConfig({ MTURK_ENDPOINT: simulator.url, ...options.env });
+  const config: GatewayConfig = loadConfig({ MTURK_ENDPOINT: simulator.url, LOG_LEVEL: "silent", ...options.env });
   // Fault tests set retries low through env; everything else keeps the defaults.
   const client = createMTurkClient({
     endpoint: simulator.url,

@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { Plugin } from "graphql-yoga";
+import pino, { type Logger } from "pino";
+
+/** Structured JSON logs. Credentials never reach them: headers are not logged, and these paths are redacted too. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: "mturk-graphql-gateway" },
+    redact: {
+      paths: ["*.authorization", "*.x-api-key", "*.secretAccessKey", "*.AUTH_JWT_SECRET", "headers", "*.headers"],
+      remove: true,
+    },
+  });
+}
+
+const tracer = trace.getTracer("mturk-graphql-gateway");
+
+/**
+ * One log line and one span per HTTP request, with a request id (the client's `x-request-id`, or a new one) that
+ * the response echoes. The line names the operation, the principal and the error codes, never a credential.
+ */
+export function useRequestLogging(logger: Logger): Plugin {
+  const started = new WeakMap<Request, { at: number; id: string; span: ReturnType<typeof tracer.startSpan> }>();
+  return {
+    onRequest({ request, url }) {
+      const id = request.headers.get("x-request-id")?.slice(0, 100) || randomUUID();
+      const span = tracer.startSpan(`HTTP ${request.method} ${url.pathname}`, { kind: SpanKind.SERVER });
+      started.set(request, { at: performance.now(), id, span });
+    },
+    onExecute({ args }) {
+      const context = args.contextValue as { request?: Request; principal?: { name: string } };
+      const entry = context.request && started.get(context.request);
+      if (entry) {
+        entry.span.setAttribute("graphql.operation.name", args.operationName ?? "");
+        entry.span.setAttribute("enduser.id", context.principal?.name ?? "");
+      }
+      return {
+        onExecuteDone({ result }) {
+          const errors = "errors" in result ? (result.errors ?? []) : [];
+          if (!entry) return;
+          logger.info(
+            {
+              requestId: entry.id,
+              operation: args.operationName ?? null,
+              principal: context.principal?.name,
+              errorCodes: errors.map((e) => e.extensions?.code ?? "UNKNOWN"),
+            },
+            "graphql operation",
+          );
+        },
+      };
+    },
+    onResponse({ request, response }) {
+      const entry = started.get(request);
+      if (!entry) return;
+      response.headers.set("x-request-id", entry.id);
+      if (response.status >= 500) entry.span.setStatus({ code: SpanStatusCode.ERROR });
+      entry.span.setAttribute("http.status_code", response.status);
+      entry.span.end();
+      logger.info(
+        {
+          requestId: entry.id,
+          method: request.method,
+          path: new URL(request.url).pathname,
+          status: response.status,
+          ms: Math.round(performance.now() - entry.at),
+        },
+        "request",
+      );
+    },
+  };
+}

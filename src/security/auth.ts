@@ -1,0 +1,140 @@
+import { createHash, createPublicKey, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createInlineSigningKeyProvider, extractFromHeader, useJWT } from "@graphql-yoga/plugin-jwt";
+import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { z } from "zod";
+
+/** What a caller may do: `read` queries; `write` mutations that spend nothing; `pay` mutations that spend money. */
+export const SCOPES = ["read", "write", "pay"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface Principal {
+  name: string;
+  scopes: ReadonlySet<Scope>;
+  via: "api-key" | "jwt" | "none";
+}
+
+/** With authentication off (the embedded simulator's default) every request may do everything. */
+export const UNRESTRICTED: Principal = { name: "anonymous (authentication off)", scopes: new Set(SCOPES), via: "none" };
+
+const apiKeySchema = z.array(
+  z.object({
+    name: z.string().min(1),
+    /** SHA-256 of the key, hex: keys are never stored in clear. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    scopes: z.array(z.enum(SCOPES)).min(1),
+  }),
+);
+export type ApiKeyEntry = z.infer<typeof apiKeySchema>[number];
+
+export const hashApiKey = (key: string) => createHash("sha256").update(key, "utf8").digest("hex");
+
+export interface AuthConfig {
+  apiKeys: ApiKeyEntry[];
+  jwt?: { secret?: string; jwksFile?: string; issuer?: string; audience?: string };
+}
+
+/** API keys from JSON (inline or a file), validated. */
+export function parseApiKeys(json: string | undefined): ApiKeyEntry[] {
+  if (!json) return [];
+  return apiKeySchema.parse(JSON.parse(json));
+}
+
+export const authEnabled = (auth: AuthConfig) => auth.apiKeys.length > 0 || !!auth.jwt;
+
+/** Signing keys from a JWKS file, by kid, as PEM public keys the JWT plugin can verify with. */
+function jwksProvider(file: string) {
+  const { keys } = JSON.parse(readFileSync(file, "utf8")) as { keys: (Record<string, unknown> & { kid?: string })[] };
+  const pems = new Map(
+    keys.map((jwk) => [
+      jwk.kid,
+      createPublicKey({ key: jwk as never, format: "jwk" })
+        .export({ type: "spki", format: "pem" })
+        .toString(),
+    ]),
+  );
+  return (kid?: string) => {
+    const pem = pems.get(kid) ?? (pems.size === 1 ? [...pems.values()][0] : undefined);
+    if (!pem)
+      throw createGraphQLError("Unknown JWT key id.", {
+        extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+      });
+    return pem;
+  };
+}
+
+const unauthenticated = (message: string) =>
+  createGraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+
+/** Finds the API key entry for a presented key (constant-time compare of hashes). */
+export function principalForApiKey(keys: ApiKeyEntry[], presented: string): Principal | undefined {
+  const hash = Buffer.from(hashApiKey(presented), "hex");
+  const entry = keys.find((k) => timingSafeEqual(Buffer.from(k.sha256, "hex"), hash));
+  return entry && { name: entry.name, scopes: new Set(entry.scopes), via: "api-key" };
+}
+
+const apiKeyOf = (headers: Headers) => {
+  const direct = headers.get("x-api-key");
+  if (direct) return direct;
+  const authorization = headers.get("authorization") ?? "";
+  return authorization.startsWith("ApiKey ") ? authorization.slice(7) : undefined;
+};
+
+function scopesOfJwt(payload: Record<string, unknown>): Set<Scope> {
+  const raw = payload.scopes ?? payload.scope ?? [];
+  const list = Array.isArray(raw) ? raw : String(raw).split(" ");
+  return new Set(list.filter((s): s is Scope => (SCOPES as readonly string[]).includes(String(s))));
+}
+
+/**
+ * Authentication for every GraphQL request: an API key (`x-api-key` or `Authorization: ApiKey …`) or a JWT bearer
+ * token (yoga's JWT plugin: shared secret or JWKS file). A request with neither, or with a bad one, is 401.
+ * The principal goes into the context, where Pothos scope-auth checks it on every field.
+ */
+export function useAuthentication(auth: AuthConfig): Plugin<{ principal: Principal }>[] {
+  if (!authEnabled(auth))
+    return [{ onContextBuilding: ({ extendContext }) => extendContext({ principal: UNRESTRICTED }) }];
+  const plugins: Plugin<{ principal: Principal }>[] = [];
+  if (auth.jwt) {
+    const provider = auth.jwt.jwksFile
+      ? jwksProvider(auth.jwt.jwksFile)
+      : createInlineSigningKeyProvider(auth.jwt.secret as string);
+    plugins.push(
+      useJWT({
+        signingKeyProviders: [provider],
+        tokenLookupLocations: [extractFromHeader({ name: "authorization", prefix: "Bearer" })],
+        tokenVerification: {
+          algorithms: auth.jwt.jwksFile ? ["RS256", "ES256"] : ["HS256"],
+          issuer: auth.jwt.issuer,
+          audience: auth.jwt.audience,
+        },
+        reject: { missingToken: false, invalidToken: true },
+        extendContext: "jwt",
+      }) as Plugin<{ principal: Principal }>,
+    );
+  }
+  plugins.push({
+    onContextBuilding: ({ context, extendContext }) => {
+      const jwt = (context as { jwt?: { payload: Record<string, unknown> } }).jwt;
+      if (jwt) {
+        extendContext({
+          principal: { name: String(jwt.payload.sub ?? "jwt"), scopes: scopesOfJwt(jwt.payload), via: "jwt" },
+        });
+        return;
+      }
+      const key = apiKeyOf((context as { request: Request }).request.headers);
+      if (!key) throw unauthenticated("Authentication required: send an API key (x-api-key) or a bearer token.");
+      const principal = principalForApiKey(auth.apiKeys, key);
+      if (!principal) throw unauthenticated("The API key is not valid.");
+      extendContext({ principal });
+    },
+  });
+  return plugins;
+}
+
+/** Whether a request to a non-GraphQL endpoint (/metrics) carries a valid API key. */
+export function hasValidApiKey(auth: AuthConfig, request: Request): boolean {
+  if (!authEnabled(auth)) return true;
+  const key = apiKeyOf(request.headers);
+  return !!key && !!principalForApiKey(auth.apiKeys, key);
+}

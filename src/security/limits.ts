@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { createGraphQLError, type Plugin } from "graphql-yoga";
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** Refuses a request body over `maxBytes` (413) before it is read or parsed. */
+export function useBodyLimit(maxBytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse }) {
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (
+        request.method === "POST" &&
+        !request.headers.has("content-length") &&
+        request.headers.get("transfer-encoding")
+      )
+        endResponse(
+          json(411, {
+            errors: [{ message: "A Content-Length is required.", extensions: { code: "LENGTH_REQUIRED" } }],
+          }),
+        );
+      else if (length > maxBytes)
+        endResponse(
+          json(413, {
+            errors: [
+              { message: `The request body is over ${maxBytes} bytes.`, extensions: { code: "PAYLOAD_TOO_LARGE" } },
+            ],
+          }),
+        );
+    },
+  };
+}
+
+/** Ends an operation that runs longer than `ms` with a TIMEOUT error (its upstream calls may still finish). */
+export function useOperationTimeout(ms: number): Plugin {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn((args) => {
+        const controller = new AbortController();
+        const timeout = sleep(ms, undefined, { signal: controller.signal }).then(
+          () => ({
+            errors: [
+              createGraphQLError(`The operation took longer than ${ms} ms.`, { extensions: { code: "TIMEOUT" } }),
+            ],
+          }),
+          () => new Promise<never>(() => {}),
+        );
+        return Promise.race([Promise.resolve(executeFn(args)).finally(() => controller.abort()), timeout]) as never;
+      });
+    },
+  };
+}
