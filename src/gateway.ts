@@ -213,7 +213,18 @@ export function createGateway({
       maskError: (error, message) => {
         const graphqlError = error as GraphQLError;
         const original = graphqlError.originalError as GraphQLError | undefined;
-        if (isCoded(original) || (isCoded(graphqlError) && !original)) return graphqlError;
+        if (graphqlError?.name === "GraphQLError" && (!original || original.name === "GraphQLError")) {
+          // Raised on purpose (by the gateway, a plugin or graphql-js): keep it, and give it a code if it has none.
+          const source = original ?? graphqlError;
+          if (isCoded(source)) return graphqlError;
+          const status = (source.extensions?.http as { status?: number } | undefined)?.status;
+          const code = status === 401 ? "UNAUTHENTICATED" : status === 403 ? "FORBIDDEN" : "BAD_USER_INPUT";
+          return new GraphQLError(graphqlError.message, {
+            nodes: graphqlError.nodes,
+            path: graphqlError.path,
+            extensions: { ...source.extensions, ...graphqlError.extensions, code },
+          });
+        }
         // Pothos raises these for input it cannot parse, such as a malformed global id.
         if (original?.name === "PothosValidationError")
           return new GraphQLError(original.message, {
@@ -221,6 +232,7 @@ export function createGateway({
             path: graphqlError.path,
             extensions: { code: "BAD_USER_INPUT" },
           });
+        // Anything else loses its message and stack: it may carry internals.
         return new GraphQLError(message, {
           nodes: graphqlError.nodes,
           path: graphqlError.path,

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createInlineSigningKeyProvider, extractFromHeader, useJWT } from "@graphql-yoga/plugin-jwt";
+import { createInlineSigningKeyProvider, useJWT } from "@graphql-yoga/plugin-jwt";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
 import { z } from "zod";
 
@@ -102,7 +102,13 @@ export function useAuthentication(auth: AuthConfig): Plugin<{ principal: Princip
     plugins.push(
       useJWT({
         signingKeyProviders: [provider],
-        tokenLookupLocations: [extractFromHeader({ name: "authorization", prefix: "Bearer" })],
+        // Only "Bearer …" is a token: "ApiKey …" in the same header is left to the API key check.
+        tokenLookupLocations: [
+          ({ request }) => {
+            const header = request.headers.get("authorization") ?? "";
+            return header.startsWith("Bearer ") ? { token: header.slice(7), prefix: "Bearer" } : undefined;
+          },
+        ],
         tokenVerification: {
           algorithms: auth.jwt.jwksFile ? ["RS256", "ES256"] : ["HS256"],
           issuer: auth.jwt.issuer,
