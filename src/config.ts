@@ -63,6 +63,9 @@ const configSchema = z
     CORS_ORIGINS: z.string().optional(),
     /** Accept only the operations of this JSON file ({"<sha256 hash>": "<document>"}), by hash. */
     PERSISTED_OPERATIONS_FILE: z.string().optional(),
+    /** Traces: "otlp" (to OTEL_EXPORTER_OTLP_ENDPOINT), "console", or "none" (default: otlp when an endpoint is set). */
+    OTEL_TRACES_EXPORTER: z.enum(["otlp", "console", "none"]).optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** From how many types a single unfiltered ListQualificationRequests probe replaces per-type calls. */
     REQUEST_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(3),
@@ -77,6 +80,8 @@ const configSchema = z
       // MTurk publishes no limit; its documented clients use a few calls per second. The simulator needs none.
       ratePerSecond: env.MTURK_RATE_PER_SECOND ?? (real ? 5 : 0),
       graphiql: env.GRAPHIQL ?? !production,
+      tracesExporter:
+        env.OTEL_TRACES_EXPORTER ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? ("otlp" as const) : ("none" as const)),
       introspection: env.INTROSPECTION ?? !production,
       auth: {
         apiKeys: parseApiKeys(

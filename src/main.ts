@@ -5,6 +5,7 @@ import { createMTurkClient } from "./mturk/client.js";
 import { TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
 import { createMetrics } from "./observability/metrics.js";
+import { startTracing } from "./observability/tracing.js";
 import { authEnabled } from "./security/auth.js";
 import { startSimulator } from "./simulator/server.js";
 
@@ -30,6 +31,7 @@ if (simulator) {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
+const tracing = startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const metrics = createMetrics();
 const client = createMTurkClient({
   endpoint,
@@ -49,7 +51,7 @@ server.listen(config.PORT, config.HOST, () => {
   );
   console.log(`Mode: ${config.mode} - ${describe}`);
   console.log(
-    `Rate budget: ${config.ratePerSecond > 0 ? `${config.ratePerSecond} calls/s, burst ${config.MTURK_RATE_BURST}` : "unlimited"}; metrics at /metrics; health at /health and /ready`,
+    `Rate budget: ${config.ratePerSecond > 0 ? `${config.ratePerSecond} calls/s, burst ${config.MTURK_RATE_BURST}` : "unlimited"}; metrics at /metrics; health at /health and /ready; traces: ${config.tracesExporter}`,
   );
   if (!authEnabled(config.auth))
     console.warn(
@@ -59,6 +61,7 @@ server.listen(config.PORT, config.HOST, () => {
 
 const stop = async () => {
   server.close();
+  await tracing?.shutdown();
   await simulator?.close();
   process.exit(0);
 };

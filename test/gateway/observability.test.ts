@@ -1,0 +1,66 @@
+import { Writable } from "node:stream";
+import { trace } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createGateway } from "../../src/gateway.js";
+import { createMTurkClient } from "../../src/mturk/client.js";
+import { hashApiKey } from "../../src/security/auth.js";
+import { type Stack, startStack } from "../support/stack.js";
+
+const KEY = "observed-key-0000001";
+const spans = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+let stack: Stack;
+const lines: string[] = [];
+let yoga: ReturnType<typeof createGateway>;
+
+beforeAll(async () => {
+  trace.setGlobalTracerProvider(provider);
+  stack = await startStack({ size: "tiny" });
+  const config = loadConfig({
+    MTURK_ENDPOINT: stack.simulator.url,
+    AUTH_API_KEYS: JSON.stringify([{ name: "observer", sha256: hashApiKey(KEY), scopes: ["read"] }]),
+  });
+  const client = createMTurkClient({
+    endpoint: stack.simulator.url,
+    credentials: stack.simulator.credentials,
+    maxAttempts: 2,
+    timeoutMs: 5000,
+  });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).trim().split("\n"));
+      done();
+    },
+  });
+  yoga = createGateway({ config, client, logger: pino({ level: "info" }, sink) });
+});
+afterAll(async () => {
+  await provider.shutdown();
+  await stack.close();
+});
+
+describe("observability", () => {
+  it("logs one JSON line per request with a request id and never a credential; spans cover requests and upstream calls", async () => {
+    const response = await yoga.fetch("http://gateway.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": KEY, "x-request-id": "req-123" },
+      body: JSON.stringify({ query: "query Few { hits(first: 2) { edges { cursor } } }", operationName: "Few" }),
+    });
+    expect(response.headers.get("x-request-id")).toBe("req-123");
+    await response.text();
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toContainEqual(
+      expect.objectContaining({ requestId: "req-123", operation: "Few", principal: "observer", errorCodes: [] }),
+    );
+    expect(records).toContainEqual(expect.objectContaining({ requestId: "req-123", path: "/graphql", status: 200 }));
+    expect(lines.join("\n")).not.toContain(KEY);
+    expect(lines.join("\n")).not.toContain(stack.simulator.credentials.secretAccessKey);
+    const names = spans.getFinishedSpans().map((s) => s.name);
+    expect(names).toContain("HTTP POST /graphql");
+    expect(names).toContain("MTurk ListHITs");
+  });
+});
