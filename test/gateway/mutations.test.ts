@@ -91,6 +91,26 @@ describe("qualification mutations", () => {
     });
   });
 
+  it("bulk-accepts by global ids: every worker gets the Qualification", async () => {
+    const typeId = f.typesWithPendingRequests[1];
+    const list = await run(
+      `query($t: String!) { qualificationType(qualificationTypeId: $t) { requests(first: 3) { edges { node { id workerId } } } } }`,
+      { t: typeId },
+    );
+    const nodes = list.qualificationType.requests.edges.map((e: any) => e.node);
+    const d = await run(
+      `mutation($i: AcceptQualificationRequestsInput!) { acceptQualificationRequests(input: $i) { __typename ... on QualificationRequestDecisionsPayload { succeeded failed results { result { worker { workerId } qualification { integerValue status } } } } } }`,
+      { i: { items: nodes.map((n: any) => ({ id: n.id, integerValue: 3 })) } },
+    );
+    expect(d.acceptQualificationRequests).toMatchObject({ succeeded: nodes.length, failed: 0 });
+    expect(d.acceptQualificationRequests.results.map((r: any) => r.result.worker.workerId)).toEqual(
+      nodes.map((n: any) => n.workerId),
+    );
+    expect(d.acceptQualificationRequests.results.every((r: any) => r.result.qualification.status === "Granted")).toBe(
+      true,
+    );
+  });
+
   it("bulk-rejects with partial failure; validation errors name the field and call nothing", async () => {
     const list = await run(`{ qualificationRequests(first: 2) { edges { node { id } } } }`);
     const ids = list.qualificationRequests.edges.map((e: any) => e.node.id);

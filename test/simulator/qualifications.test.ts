@@ -88,13 +88,29 @@ describe("qualification types", () => {
     expect(requestable.message).toContain("MustBeRequestable");
   });
 
-  it("refuses to turn retries on by an update and keeps tests", async () => {
-    const type = await createType("No retries");
+  it("lets an update enable retries and change the test, but never remove the test", async () => {
+    const type = await createType("No retries yet", { Test: TEST_XML, TestDurationInSeconds: 60 });
     const id = type.QualificationType?.QualificationTypeId as string;
-    const error = await rejection(
-      pair.client.send(new UpdateQualificationTypeCommand({ QualificationTypeId: id, RetryDelayInSeconds: 10 })),
+    const updated = await pair.client.send(
+      new UpdateQualificationTypeCommand({
+        QualificationTypeId: id,
+        RetryDelayInSeconds: 10,
+        TestDurationInSeconds: 90,
+      }),
     );
-    expect(error.TurkErrorCode).toBe("AWS.MechanicalTurk.InvalidParameterValue");
+    expect(updated.QualificationType).toMatchObject({
+      RetryDelayInSeconds: 10,
+      TestDurationInSeconds: 90,
+      Test: TEST_XML,
+    });
+    const removal = await rejection(
+      pair.client.send(new UpdateQualificationTypeCommand({ QualificationTypeId: id, Test: "" })),
+    );
+    expect(removal.name).toBe("ParameterValidationError");
+    const autoWithTest = await rejection(
+      pair.client.send(new UpdateQualificationTypeCommand({ QualificationTypeId: id, AutoGranted: true })),
+    );
+    expect(autoWithTest.TurkErrorCode).toBe("AWS.MechanicalTurk.InvalidParameterValue");
   });
 
   it("deletes a type: pending requests are rejected, qualifications stay, the name is held", async () => {

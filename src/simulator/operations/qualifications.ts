@@ -229,11 +229,8 @@ export const qualificationOperations: OperationTable = {
         autoGranted: (input.AutoGranted as boolean | undefined) ?? type.autoGranted,
         autoGrantedValue: (input.AutoGrantedValue as number | undefined) ?? type.autoGrantedValue,
       };
-      if (type.retryDelayInSeconds === undefined && input.RetryDelayInSeconds !== undefined)
-        throw requestError(
-          "InvalidParameterValue",
-          "Retries are disabled for this Qualification type and cannot be enabled by an update.",
-        );
+      // Retries, once enabled, cannot be disabled again: the input has no way to ask for that (omitted means
+      // unchanged), so any RetryDelayInSeconds given is an allowed change.
       if (next.autoGranted && next.autoGrantedValue === undefined) next.autoGrantedValue = 1;
       checkTestSettings(next);
       store.qualificationTypes.set(type.id, next);
