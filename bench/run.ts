@@ -52,7 +52,7 @@ async function remoteStack(size: string) {
     maxAttempts: 3,
     timeoutMs: 10_000,
   });
-  const yoga = createGateway({ config: loadConfig({ MTURK_ENDPOINT: url }), client });
+  const yoga = createGateway({ config: loadConfig({ MTURK_ENDPOINT: url, LOG_LEVEL: "silent" }), client });
   const query = async (document: string, variables: Record<string, unknown>) =>
     (await (
       await yoga.fetch("http://gateway.bench/graphql", {
