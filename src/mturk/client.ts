@@ -56,10 +56,9 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
 
 /**
  * The one door to MTurk for one GraphQL request: every SDK call passes through `call`, which bounds how many run
- * at once, counts them per operation and turns SDK errors into coded GraphQL errors.
+ * at once, counts (Prometheus) and traces (OpenTelemetry) them, and turns SDK errors into coded GraphQL errors.
  */
 export class Upstream {
-  readonly calls = new Map<string, number>();
   private readonly limit: ReturnType<typeof pLimit>;
 
   constructor(
@@ -71,7 +70,6 @@ export class Upstream {
   }
 
   call<T>(operation: string, send: (client: MTurkClient) => Promise<T>): Promise<T> {
-    this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
     return this.limit(() =>
       tracer.startActiveSpan(
         `MTurk ${operation}`,

@@ -22,8 +22,6 @@ export class SnapshotCache {
   private readonly done = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<unknown[]>>();
   private items = 0;
-  /** Scans started (not served from cache or joined in flight): what tests and metrics count. */
-  scans = 0;
 
   constructor(private readonly options: SnapshotOptions) {}
 
@@ -43,7 +41,6 @@ export class SnapshotCache {
       return running as Promise<T[]>;
     }
     this.options.metrics?.snapshotRequests.inc({ result: "miss" });
-    this.scans += 1;
     const started = scan().then(
       (items) => {
         this.inFlight.delete(key);
