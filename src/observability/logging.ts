@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context as otelContext, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Plugin } from "graphql-yoga";
 import pino, { type Logger } from "pino";
 
@@ -29,12 +29,16 @@ export function useRequestLogging(logger: Logger): Plugin {
       const span = tracer.startSpan(`HTTP ${request.method} ${url.pathname}`, { kind: SpanKind.SERVER });
       started.set(request, { at: performance.now(), id, span });
     },
-    onExecute({ args }) {
+    onExecute({ args, executeFn, setExecuteFn }) {
       const context = args.contextValue as { request?: Request; principal?: { name: string } };
       const entry = context.request && started.get(context.request);
       if (entry) {
         entry.span.setAttribute("graphql.operation.name", args.operationName ?? "");
         entry.span.setAttribute("enduser.id", context.principal?.name ?? "");
+        // Upstream-call spans started during execution become children of the request's span.
+        setExecuteFn((executeArgs) =>
+          otelContext.with(trace.setSpan(otelContext.active(), entry.span), () => executeFn(executeArgs)),
+        );
       }
       return {
         onExecuteDone({ result }) {

@@ -1,5 +1,4 @@
 import { Writable } from "node:stream";
-import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import pino from "pino";
@@ -18,7 +17,8 @@ const lines: string[] = [];
 let yoga: ReturnType<typeof createGateway>;
 
 beforeAll(async () => {
-  trace.setGlobalTracerProvider(provider);
+  // register() also installs the async context manager that carries the active span across awaits.
+  provider.register();
   stack = await startStack({ size: "tiny" });
   const config = loadConfig({
     MTURK_ENDPOINT: stack.simulator.url,
@@ -59,8 +59,10 @@ describe("observability", () => {
     expect(records).toContainEqual(expect.objectContaining({ requestId: "req-123", path: "/graphql", status: 200 }));
     expect(lines.join("\n")).not.toContain(KEY);
     expect(lines.join("\n")).not.toContain(stack.simulator.credentials.secretAccessKey);
-    const names = spans.getFinishedSpans().map((s) => s.name);
-    expect(names).toContain("HTTP POST /graphql");
-    expect(names).toContain("MTurk ListHITs");
+    const finished = spans.getFinishedSpans();
+    const request = finished.find((s) => s.name === "HTTP POST /graphql");
+    const upstream = finished.find((s) => s.name === "MTurk ListHITs");
+    expect(request).toBeDefined();
+    expect(upstream?.parentSpanContext?.spanId).toBe(request?.spanContext().spanId);
   });
 });
