@@ -82,14 +82,13 @@ export interface GatewayOptions {
 
 const READY_CACHE_MS = 5_000;
 
-/** /health (the process is up) and /ready (MTurk answers the gateway's credentials), open to anyone. */
+/** /ready: MTurk answers the gateway's credentials (open to anyone). /health is yoga's own (200 while up). */
 function useHealthChecks(client: MTurkClient): Plugin {
   let ready: { at: number; ok: boolean } | undefined;
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   return {
     async onRequest({ url, endResponse }) {
-      if (url.pathname === "/health") return endResponse(json(200, { status: "ok" }));
       if (url.pathname !== "/ready") return;
       if (!ready || Date.now() - ready.at > READY_CACHE_MS) {
         const ok = await new Upstream(client, 1)
