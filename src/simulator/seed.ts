@@ -1,6 +1,6 @@
 import type { AssignmentRecord, HITRecord, QualificationTypeRecord } from "./model.js";
 import { qualificationKey } from "./operations/common.js";
-import { hitTypeFor, SIMULATOR_LAYOUT_ID, SYSTEM_LOCALE_TYPE_ID } from "./operations/hits.js";
+import { hitTypeFor, SIMULATOR_LAYOUT_ID, SYSTEM_LOCALE_TYPE_ID } from "./operations/hitRules.js";
 import { DAY_MS, type Store } from "./store.js";
 
 export interface SeedCounts {

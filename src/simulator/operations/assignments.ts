@@ -3,7 +3,7 @@ import type { AssignmentRecord, QualificationRequirementInput, WorkerRecord } fr
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, list, maxResults, nextToken, oneOf, opt, req, str } from "../validate.js";
 import { filter, type OperationTable, page, qualificationKey, wireAssignment, wireHIT } from "./common.js";
-import { SYSTEM_LOCALE_TYPE_ID } from "./hits.js";
+import { SYSTEM_LOCALE_TYPE_ID } from "./hitRules.js";
 
 const SUBMITTED_STATES = ["Submitted", "Approved", "Rejected"] as const;
 
