@@ -98,19 +98,23 @@ export class Simulator {
     const start = performance.now();
     const requestId = randomUUID();
     let input: unknown;
-    const finish = (status: number, payload: unknown, outcome: string) => {
+    const finish = (status: number, payload: string, outcome: string) => {
       this.instrumentation.record({ operation, input, start, end: performance.now(), outcome });
       const headers: Record<string, string> = {
         "content-type": "application/x-amz-json-1.1",
         "x-amzn-requestid": requestId,
       };
       if (status !== 200) headers["x-amzn-errortype"] = outcome;
-      res.writeHead(status, headers).end(JSON.stringify(payload));
+      res.writeHead(status, headers).end(payload);
     };
     const drop = (outcome: string) => {
       this.instrumentation.record({ operation, input, start, end: performance.now(), outcome });
       req.socket.destroy();
     };
+    // The simulated latency is the whole service time: the work is done first and the answer waits out the rest,
+    // so the simulator's own CPU time overlaps the latency instead of adding to it.
+    const latency = this.instrumentation.delayMs();
+    let respond: () => void;
     try {
       if (req.method !== "POST" || path.split("?")[0] !== "/")
         throw new SimulatorError("UnknownOperationException", "Only POST / is served.", 404);
@@ -129,21 +133,26 @@ export class Simulator {
         throw serializationError("The request body is not valid JSON.");
       }
       const fault = this.instrumentation.faultFor(operation);
-      const delay = this.instrumentation.delayMs();
-      if (delay > 0) await sleep(delay);
-      if (fault === "drop") return drop("drop");
       if (fault === "ThrottlingException") throw throttling();
       if (fault === "ServiceFault") throw serviceFault();
-      const valid = validateInput(handler.members, input);
-      this.store.tick();
-      const result = handler.handle(this.store, valid, { baseUrl: this.url });
-      // The dangerous case for retries: the operation took effect, but the caller never hears so.
-      if (fault === "dropAfterApply") return drop("dropAfterApply");
-      finish(200, result, "ok");
+      if (fault === "drop") {
+        respond = () => drop("drop");
+      } else {
+        const valid = validateInput(handler.members, input);
+        this.store.tick();
+        const result = handler.handle(this.store, valid, { baseUrl: this.url });
+        // The dangerous case for retries: the operation took effect, but the caller never hears so.
+        const text = JSON.stringify(result);
+        respond = fault === "dropAfterApply" ? () => drop("dropAfterApply") : () => finish(200, text, "ok");
+      }
     } catch (error) {
       const known = error instanceof SimulatorError ? error : serviceFault();
-      finish(known.httpStatus, known.body(), known.turkErrorCode ?? known.type);
+      const text = JSON.stringify(known.body());
+      respond = () => finish(known.httpStatus, text, known.turkErrorCode ?? known.type);
     }
+    const remaining = latency - (performance.now() - start);
+    if (remaining > 0) await sleep(remaining);
+    respond();
   }
 }
 
