@@ -8,6 +8,7 @@ import {
   MTURK_MAX_RESULTS,
   resolveTokenConnection,
   scanAll,
+  type UpstreamPage,
 } from "./pagination.js";
 import type { SnapshotCache } from "./snapshots.js";
 
@@ -19,6 +20,8 @@ export interface ListingQuery<T> {
   /** The upstream operation and its arguments: names the snapshot and binds cursors. */
   scope: unknown[];
   fetchPage: FetchPage<T>;
+  /** How a full scan reads a page, when it must bypass strategies that answer first pages without a NextToken. */
+  scanPage?: (token: string | undefined) => Promise<UpstreamPage<T>>;
   /** The item's own id: the tie-breaker that keeps sorted pages from overlapping. */
   idOf: (item: T) => string;
   sortKeys: Record<string, SortKey<T>>;
@@ -83,7 +86,7 @@ export async function resolveListing<T>(
     });
 
   const all = await env.snapshots.get(snapshotKey(q.scope), () =>
-    scanAll((token) => q.fetchPage(token, MTURK_MAX_RESULTS)).then((scan) => scan.items),
+    scanAll(q.scanPage ?? ((token) => q.fetchPage(token, MTURK_MAX_RESULTS))).then((scan) => scan.items),
   );
   let items = q.filter ? all.filter(q.filter.keep) : all;
   if (q.orderBy) {

@@ -148,6 +148,8 @@ export async function scanAll<T>(
   do {
     if (!more()) return { items, complete: false };
     const page = await fetchPage(token);
+    // A page served from a strategy's scan has no NextToken to go on with; a full scan must not stop there.
+    if (page.more && page.nextToken === undefined) throw new Error("A full scan was given a page it cannot continue.");
     items.push(...page.items);
     token = page.nextToken;
   } while (token !== undefined);

@@ -1,6 +1,7 @@
 import type { QualificationRequest } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { pageOf } from "./common.js";
 import { connectionComplexity, filterOf, listing, orderInput, PageInput, time } from "./connections.js";
@@ -94,6 +95,8 @@ export function pendingRequests(
   return listing<QualificationRequest>(ctx, info, args, {
     scope: ["ListQualificationRequests", typeId],
     fetchPage: (token, size) => ctx.loaders.qualificationRequestsPage(typeId, token, size),
+    // Snapshots read the type's own listing: the shared first-page strategy gives no NextToken to continue from.
+    scanPage: (token) => ctx.loaders.listQualificationRequestsPage(typeId, token, MTURK_MAX_RESULTS),
     idOf: (r) => r.QualificationRequestId as string,
     sortKeys: requestSortKeys,
     filter: filterOf(args.filter, (r, f) => {

@@ -159,6 +159,32 @@ describe("legacy sorting, page numbers, totals and filters (property tests over 
   });
 });
 
+describe("snapshots of several types at once", () => {
+  it("totals are exact even when the first pages of several types come from one shared scan", async () => {
+    // 3 types with about 120 pending requests each: the unfiltered scan (4 pages) fits the budget of 6 types.
+    const stack = await startStack({
+      size: { qualificationTypes: 6, workers: 400, pendingRequests: 360, hits: 2 },
+      seed: 2,
+    });
+    try {
+      const all = await allRequests(stack);
+      const result = await stack.query<any>(
+        `{ qualificationTypes(first: 10) { edges { node { qualificationTypeId requests(orderBy: { field: SUBMIT_TIME }, first: 1) { totalCount } } } } }`,
+      );
+      expect(result.errors).toBeUndefined();
+      for (const edge of result.data.qualificationTypes.edges) {
+        const expected = all.filter((r) => r.QualificationTypeId === edge.node.qualificationTypeId).length;
+        expect(edge.node.requests.totalCount).toBe(expected);
+      }
+      expect(
+        Math.max(...result.data.qualificationTypes.edges.map((e: any) => e.node.requests.totalCount)),
+      ).toBeGreaterThan(100);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe("the snapshot mechanism", () => {
   let stack: Stack;
   beforeAll(async () => {
