@@ -10,7 +10,15 @@ import { authEnabled } from "./security/auth.js";
 import { startSimulator } from "./simulator/server.js";
 
 /** `npm start`: the gateway, over the embedded simulator unless MTURK_ENDPOINT or MTURK_ENV says otherwise. */
-const config = loadConfig();
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    // A configuration mistake is the operator's to fix: say what, without a stack trace.
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
 let endpoint: string | undefined;
 let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 let describe: string;
