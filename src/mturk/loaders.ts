@@ -17,6 +17,7 @@ import {
   ListReviewableHITsCommand,
   ListWorkerBlocksCommand,
   ListWorkersWithQualificationTypeCommand,
+  type MTurkClient,
   type Qualification,
   type QualificationRequest,
   type QualificationType,
@@ -55,40 +56,41 @@ export class MTurkLoaders {
     private readonly hints: StrategyHints,
   ) {}
 
-  readonly hits = new DataLoader<string, HIT>((ids) =>
-    Promise.all(
-      ids.map((HITId) =>
-        settle(this.upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId })))).then((r) =>
-          r instanceof Error ? r : (r.HIT as HIT),
+  /** A batch function that makes one Get call per key (MTurk has no batch Get); a failed key gets its error. */
+  private getEach<R, V>(operation: string, send: (client: MTurkClient, id: string) => Promise<R>, pick: (r: R) => V) {
+    return (ids: readonly string[]) =>
+      Promise.all(
+        ids.map((id) =>
+          settle(this.upstream.call(operation, (c) => send(c, id))).then((r) => (r instanceof Error ? r : pick(r))),
         ),
-      ),
+      );
+  }
+
+  readonly hits = new DataLoader<string, HIT>(
+    this.getEach(
+      "GetHIT",
+      (c, HITId) => c.send(new GetHITCommand({ HITId })),
+      (r) => r.HIT as HIT,
     ),
   );
 
-  readonly qualificationTypes = new DataLoader<string, QualificationType>((ids) =>
-    Promise.all(
-      ids.map((QualificationTypeId) =>
-        settle(
-          this.upstream.call("GetQualificationType", (c) =>
-            c.send(new GetQualificationTypeCommand({ QualificationTypeId })),
-          ),
-        ).then((r) => (r instanceof Error ? r : (r.QualificationType as QualificationType))),
-      ),
+  readonly qualificationTypes = new DataLoader<string, QualificationType>(
+    this.getEach(
+      "GetQualificationType",
+      (c, QualificationTypeId) => c.send(new GetQualificationTypeCommand({ QualificationTypeId })),
+      (r) => r.QualificationType as QualificationType,
     ),
   );
 
-  readonly assignments = new DataLoader<string, Assignment>((ids) =>
-    Promise.all(
-      ids.map((AssignmentId) =>
-        settle(this.upstream.call("GetAssignment", (c) => c.send(new GetAssignmentCommand({ AssignmentId })))).then(
-          (r) => {
-            if (r instanceof Error) return r;
-            // GetAssignment returns the HIT too: it primes the HIT loader.
-            if (r.HIT?.HITId) this.hits.prime(r.HIT.HITId, r.HIT);
-            return r.Assignment as Assignment;
-          },
-        ),
-      ),
+  readonly assignments = new DataLoader<string, Assignment>(
+    this.getEach(
+      "GetAssignment",
+      (c, AssignmentId) => c.send(new GetAssignmentCommand({ AssignmentId })),
+      (r) => {
+        // GetAssignment returns the HIT too: it primes the HIT loader.
+        if (r.HIT?.HITId) this.hits.prime(r.HIT.HITId, r.HIT);
+        return r.Assignment as Assignment;
+      },
     ),
   );
 
@@ -102,10 +104,15 @@ export class MTurkLoaders {
     const found = new Map<string, Qualification | null | Error>();
     await Promise.all(
       [...byType].map(async ([typeId, workerIds]) => {
+        // A failed scan answers this type's keys with its error, not the other types' keys.
         const scanned =
           workerIds.length >= this.settings.scoreScanThreshold
-            ? await this.scanQualificationsOfType(typeId, workerIds.length - 1)
+            ? await settle(this.scanQualificationsOfType(typeId, workerIds.length - 1))
             : undefined;
+        if (scanned instanceof Error) {
+          for (const workerId of workerIds) found.set(qualificationKey(typeId, workerId), scanned);
+          return;
+        }
         await Promise.all(
           workerIds.map(async (workerId) => {
             const key = qualificationKey(typeId, workerId);
