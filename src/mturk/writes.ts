@@ -22,6 +22,7 @@ import {
   type NotificationSpecification,
   NotifyWorkersCommand,
   type NotifyWorkersFailureStatus,
+  type QualificationType,
   RejectAssignmentCommand,
   RejectQualificationRequestCommand,
   SendBonusCommand,
@@ -130,22 +131,22 @@ export class MTurkWrites {
     this.changed(["qualificationRequests"]);
   }
 
-  async createQualificationType(input: CreateQualificationTypeCommandInput) {
-    const r = await this.send("CreateQualificationType", (c) => c.send(new CreateQualificationTypeCommand(input)));
-    const type = r.QualificationType;
+  /** The type a write returned replaces what this request had loaded; listings of types are dropped. */
+  private rememberType(type: QualificationType | undefined) {
     if (type?.QualificationTypeId)
       this.loaders.qualificationTypes.clear(type.QualificationTypeId).prime(type.QualificationTypeId, type);
     this.changed(["qualificationTypes"]);
     return type;
   }
 
+  async createQualificationType(input: CreateQualificationTypeCommandInput) {
+    const r = await this.send("CreateQualificationType", (c) => c.send(new CreateQualificationTypeCommand(input)));
+    return this.rememberType(r.QualificationType);
+  }
+
   async updateQualificationType(input: UpdateQualificationTypeCommandInput) {
     const r = await this.send("UpdateQualificationType", (c) => c.send(new UpdateQualificationTypeCommand(input)));
-    const type = r.QualificationType;
-    if (type?.QualificationTypeId)
-      this.loaders.qualificationTypes.clear(type.QualificationTypeId).prime(type.QualificationTypeId, type);
-    this.changed(["qualificationTypes"]);
-    return type;
+    return this.rememberType(r.QualificationType);
   }
 
   async deleteQualificationType(QualificationTypeId: string) {
