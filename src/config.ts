@@ -30,6 +30,8 @@ const configSchema = z
     SCORE_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(4),
     /** How long a full listing (for ordering, totals, page numbers, filters) is served before it is scanned again. */
     SNAPSHOT_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    /** How long the gateway applies its own writes to MTurk's listings, which may lag them (unknown how long). */
+    WRITE_JOURNAL_MS: z.coerce.number().int().min(0).default(600_000),
     /** Items all snapshots may hold together; the least recently used go first. */
     SNAPSHOT_MAX_ITEMS: z.coerce.number().int().min(0).default(200_000),
     /** What one full scan declares to the complexity limit (about the pages of a large listing). */

@@ -1,5 +1,5 @@
+import type { CursorCodec } from "./mturk/cursors.js";
 import type { MTurkLoaders } from "./mturk/loaders.js";
-import type { CursorCodec } from "./mturk/pagination.js";
 import type { SnapshotCache } from "./mturk/snapshots.js";
 import type { MTurkWrites } from "./mturk/writes.js";
 import type { Principal } from "./security/auth.js";

@@ -12,8 +12,9 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
 import { Upstream } from "./mturk/client.js";
+import { CursorCodec } from "./mturk/cursors.js";
+import { MemoryIdempotencyStore } from "./mturk/idempotency.js";
 import { MTurkLoaders } from "./mturk/loaders.js";
-import { CursorCodec } from "./mturk/pagination.js";
 import { SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { MTurkWrites } from "./mturk/writes.js";
@@ -142,7 +143,13 @@ export function createGateway({
   const codec = new CursorCodec(config.CURSOR_SECRET);
   // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
   const hints = new StrategyHints();
-  const snapshots = new SnapshotCache({ ttlMs: config.SNAPSHOT_TTL_MS, maxItems: config.SNAPSHOT_MAX_ITEMS, metrics });
+  const snapshots = new SnapshotCache({
+    ttlMs: config.SNAPSHOT_TTL_MS,
+    maxItems: config.SNAPSHOT_MAX_ITEMS,
+    journalMs: config.WRITE_JOURNAL_MS,
+    metrics,
+  });
+  const idempotency = new MemoryIdempotencyStore();
   const complexityLimit = { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH };
   const settings = {
     scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
@@ -195,11 +202,11 @@ export function createGateway({
     ],
     context: ({ principal }) => {
       const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics);
-      const loaders = new MTurkLoaders(upstream, settings, hints);
+      const loaders = new MTurkLoaders(upstream, settings, hints, snapshots);
       return {
         principal: principal as Principal,
         loaders,
-        writes: new MTurkWrites(upstream, loaders, snapshots),
+        writes: new MTurkWrites(upstream, loaders, snapshots, idempotency),
         codec,
         maxPageSize: config.MAX_PAGE_SIZE,
         snapshots,

@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import pLimit from "p-limit";
 import type { Metrics } from "../observability/metrics.js";
-import { toGraphQLError } from "./errors.js";
+import { toUpstreamError } from "./errors.js";
 import { type RateBudget, UNLIMITED } from "./rateBudget.js";
 
 /** Spans go to whatever OpenTelemetry provider the host registers (none: no-op). */
@@ -84,7 +84,7 @@ export class Upstream {
             this.metrics?.upstreamCalls.inc({ operation, outcome: "ok" });
             return result;
           } catch (error) {
-            const mapped = toGraphQLError(error, operation);
+            const mapped = toUpstreamError(error, operation);
             this.metrics?.upstreamCalls.inc({ operation, outcome: String(mapped.extensions.code) });
             span.setStatus({ code: SpanStatusCode.ERROR, message: String(mapped.extensions.code) });
             throw mapped;

@@ -33,13 +33,22 @@ const UNAUTHORIZED = new Set([
   "AccessDeniedException",
   "CredentialsProviderError",
 ]);
+const TRANSPORT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
 
+/** Longest upstream message passed on: MTurk's own are short; a longer one is cut (it may echo input). */
+const MAX_MESSAGE = 500;
 /** MTurk ends messages with a server timestamp, "(1624047673969)": noise to a GraphQL client. */
-const cleanMessage = (message: string) => message.replace(/\s*\(\d{10,}( s)?\)\s*$/, "").trim();
+function cleanMessage(message: string): string {
+  const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
+  // A fixed-shape suffix checked from the end, with no backtracking over the text.
+  const open = text.lastIndexOf("(");
+  if (open >= 0 && /^\(\d{10,}( s)?\)\s*$/.test(text.slice(open))) return text.slice(0, open).trim();
+  return text.trim();
+}
 
 export function codeFor(error: SdkError): ErrorCode {
   const turk = error.TurkErrorCode ?? "";
-  if (/DoesNotExist$/.test(turk)) return "NOT_FOUND";
+  if (turk.endsWith("DoesNotExist")) return "NOT_FOUND";
   if (
     error.name === "RequestError" ||
     error.name === "ParameterValidationError" ||
@@ -48,36 +57,110 @@ export function codeFor(error: SdkError): ErrorCode {
     return "BAD_USER_INPUT";
   if (UNAVAILABLE.has(error.name ?? "") || error.$fault === "server") return "UPSTREAM_UNAVAILABLE";
   if (UNAUTHORIZED.has(error.name ?? "")) return "UPSTREAM_UNAUTHORIZED";
-  if (
-    ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(error.code ?? "") ||
-    /socket hang up/i.test(error.message ?? "")
-  )
+  if (TRANSPORT.has(error.code ?? "") || (error.message ?? "").toLowerCase().includes("socket hang up"))
     return "UPSTREAM_UNAVAILABLE";
   return error.$metadata ? "UPSTREAM_ERROR" : "INTERNAL_SERVER_ERROR";
 }
 
 /**
- * Turns whatever an SDK call threw into a GraphQL error with `extensions.code`, MTurk's TurkErrorCode and the
+ * What an MTurk call failed with, raised once by the upstream layer (src/mturk/client.ts) and passed on as is: a
+ * read answers it as a GraphQL error with `extensions.code`; a mutation's union lists the subclasses it can meet.
+ */
+export class UpstreamError extends GraphQLError {
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+    readonly operation: string,
+    readonly turkErrorCode?: string,
+  ) {
+    super(message, { extensions: { code, operation, ...(turkErrorCode ? { turkErrorCode } : {}) } });
+  }
+
+  /** Whether MTurk may have applied a write although it failed (the answer was lost, or its meaning is unknown). */
+  get ambiguous(): boolean {
+    return this.code !== "NOT_FOUND" && this.code !== "UPSTREAM_UNAUTHORIZED" && !this.definiteRefusal;
+  }
+
+  /** MTurk refused with a reason of its own (a TurkErrorCode that says what was wrong). */
+  get definiteRefusal(): boolean {
+    return this.code === "BAD_USER_INPUT" && !!this.turkErrorCode && !isAlreadyProcessed(this);
+  }
+}
+
+/** MTurk refused the request (RequestError, ParameterValidationError, a missing entity). */
+export class MTurkRefused extends UpstreamError {}
+
+/** MTurk could not be reached or did not answer after the SDK's retries (throttling, ServiceFault, timeouts). */
+export class MTurkUnavailable extends UpstreamError {
+  /** Retrying later may succeed; for writes with an idempotency key, retrying with the same key is safe. */
+  readonly retryable = true;
+}
+
+/**
+ * MTurk's answer to a reused UniqueRequestToken (or a repeated UpdateExpirationForHIT): documented only as "an
+ * error with a message containing the request ID"; the one observed message says the token "has already been
+ * processed"; no public trace of the DuplicateRequest code this simulator also sends.
+ */
+export function isAlreadyProcessed(error: { turkErrorCode?: string; message: string }): boolean {
+  return (
+    error.turkErrorCode === "AWS.MechanicalTurk.DuplicateRequest" ||
+    error.message.toLowerCase().includes("already been processed")
+  );
+}
+
+/**
+ * Turns whatever an SDK call threw into one UpstreamError with `extensions.code`, MTurk's TurkErrorCode and the
  * operation. Messages of upstream auth and transport failures are replaced: they may name keys or hosts.
  */
-export function toGraphQLError(error: unknown, operation: string): GraphQLError {
+export function toUpstreamError(error: unknown, operation: string): GraphQLError {
   if (error instanceof GraphQLError) return error;
   const sdk = (error ?? {}) as SdkError;
   const code = codeFor(sdk);
-  const message =
-    code === "UPSTREAM_UNAUTHORIZED"
-      ? "MTurk rejected the gateway's credentials."
-      : code === "UPSTREAM_UNAVAILABLE"
-        ? `MTurk is unavailable for ${operation} after retries (${sdk.name ?? "connection error"}).`
-        : code === "INTERNAL_SERVER_ERROR"
-          ? `${operation} failed unexpectedly.`
-          : cleanMessage(sdk.message ?? `${operation} failed.`);
-  return new GraphQLError(message, {
-    extensions: { code, operation, ...(sdk.TurkErrorCode ? { turkErrorCode: sdk.TurkErrorCode } : {}) },
-  });
+  const turk = typeof sdk.TurkErrorCode === "string" ? sdk.TurkErrorCode.slice(0, 100) : undefined;
+  switch (code) {
+    case "UPSTREAM_UNAUTHORIZED":
+      return new UpstreamError("MTurk rejected the gateway's credentials.", code, operation);
+    case "UPSTREAM_UNAVAILABLE":
+      return new MTurkUnavailable(
+        `MTurk is unavailable for ${operation} after retries (${(sdk.name ?? "connection error").slice(0, 60)}).`,
+        code,
+        operation,
+      );
+    case "INTERNAL_SERVER_ERROR":
+      return new UpstreamError(`${operation} failed unexpectedly.`, code, operation);
+    case "UPSTREAM_ERROR":
+      return new UpstreamError(cleanMessage(sdk.message ?? `${operation} failed.`), code, operation, turk);
+    default:
+      return new MTurkRefused(cleanMessage(sdk.message ?? `${operation} failed.`), code, operation, turk);
+  }
 }
 
 export const badInput = (message: string, extra: Record<string, unknown> = {}) =>
   new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...extra } });
 
 export const isNotFound = (error: unknown) => error instanceof GraphQLError && error.extensions.code === "NOT_FOUND";
+
+/**
+ * A write whose outcome the gateway could not read back (MTurk did not answer, and neither did the read).
+ * `check` says what to look at; retrying with the same idempotency key is safe either way.
+ */
+export class OutcomeUnknown extends Error {
+  constructor(
+    message: string,
+    readonly operation: string,
+    readonly check: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An idempotency key reused for a write with other content (another worker, assignment, amount or HIT). */
+export class IdempotencyKeyConflict extends Error {
+  constructor(
+    message: string,
+    readonly operation: string,
+    readonly idempotencyKey: string,
+  ) {
+    super(message);
+  }
+}

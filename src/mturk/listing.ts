@@ -1,39 +1,42 @@
+import type { CursorCodec } from "./cursors.js";
 import { badInput } from "./errors.js";
+import { type ListingItems, type ListingOperation, listingIds, type Scope } from "./listings.js";
 import {
   type Connection,
   type ConnectionArgs,
-  type CursorCodec,
   type FetchPage,
   forwardPageSize,
   MTURK_MAX_RESULTS,
   resolveTokenConnection,
   scanAll,
-  type UpstreamPage,
 } from "./pagination.js";
 import type { SnapshotCache } from "./snapshots.js";
 
 export type OrderDirection = "ASC" | "DESC";
-export type SortKey<T> = (item: T) => string | number | undefined;
+type SortValue = string | number | undefined;
+export type SortKey<T> = (item: T) => SortValue;
 
 /** One connection over an MTurk listing, with the legacy features the client asked for. */
 export interface ListingQuery<T> {
   /** The upstream operation and its arguments: names the snapshot and binds cursors. */
-  scope: unknown[];
+  scope: Scope;
   fetchPage: FetchPage<T>;
   /** How a full scan reads a page, when it must bypass strategies that answer first pages without a NextToken. */
-  scanPage?: (token: string | undefined) => Promise<UpstreamPage<T>>;
-  /** The item's own id: the tie-breaker that keeps sorted pages from overlapping. */
-  idOf: (item: T) => string;
+  scanPage?: FetchPage<T>;
   sortKeys: Record<string, SortKey<T>>;
   orderBy?: { field: string; direction?: OrderDirection | null } | null;
   page?: { number: number; size?: number | null } | null;
   /** A filter MTurk cannot apply upstream; `key` describes it for cursors. */
   filter?: { key: unknown; keep: (item: T) => boolean };
-  /** Whether `totalCount` is selected. */
-  wantsTotal: boolean;
+  /** Whole items for a listing whose pages carry less (ListReviewableHITs gives HIT ids only). */
+  complete?: (items: T[]) => Promise<T[]>;
 }
 
-export type ListingConnection<T> = Connection<T> & { totalCount?: number; pageNumber?: number | null };
+/** `totalCount` is read only when selected: a plain walk pays for the full scan only then. */
+export type ListingConnection<T> = Connection<T> & {
+  readonly totalCount: number | Promise<number>;
+  pageNumber: number | null;
+};
 
 export interface ListingEnv {
   codec: CursorCodec;
@@ -44,56 +47,76 @@ export interface ListingEnv {
 /** The legacy API's default page size (GetHITsForQualificationType: 1 to 100, default 10). */
 export const DEFAULT_PAGE_SIZE = 10;
 
-/** Whether a query needs the whole list: ordering, a page number, a filter or a total. */
-export const needsSnapshot = <T>(q: Pick<ListingQuery<T>, "orderBy" | "page" | "filter" | "wantsTotal">) =>
-  !!q.orderBy || !!q.page || !!q.filter || q.wantsTotal;
+/** Whether a connection's arguments need the whole list: ordering, a page number or a filter. */
+export const needsSnapshot = (q: { orderBy?: unknown; page?: unknown; filter?: unknown }) =>
+  !!q.orderBy || !!q.page || !!q.filter;
 
-export const snapshotKey = (scope: unknown[]) => JSON.stringify(scope);
+const idOfScope = <T>(scope: Scope) => listingIds[scope[0] as ListingOperation] as (item: T) => string;
 
 /** Stable order: the chosen key (missing values last in either direction), then the item's id. */
-function comparator<T>(key: SortKey<T>, direction: OrderDirection, idOf: (item: T) => string) {
-  const sign = direction === "DESC" ? -1 : 1;
-  return (a: T, b: T) => {
-    const va = key(a);
-    const vb = key(b);
-    if (va !== vb) {
-      if (va === undefined) return 1;
-      if (vb === undefined) return -1;
-      return (va < vb ? -1 : 1) * sign;
-    }
-    const ia = idOf(a);
-    const ib = idOf(b);
-    return ia === ib ? 0 : ia < ib ? -1 : 1;
-  };
+function compare(va: SortValue, ia: string, vb: SortValue, ib: string, sign: number): number {
+  if (va !== vb) {
+    if (va === undefined) return 1;
+    if (vb === undefined) return -1;
+    return (va < vb ? -1 : 1) * sign;
+  }
+  return ia === ib ? 0 : ia < ib ? -1 : 1;
+}
+
+/**
+ * A cursor into a sorted or filtered listing names the edge's item, not its offset: the list changes between
+ * requests (decided requests leave it). Sorted, it resumes at the first item after (key `k`, id `i`); in MTurk's
+ * order, after item `i`, else at the first of the following items `a` still listed.
+ */
+interface SnapshotCursor {
+  k?: SortValue | null;
+  i: string;
+  a?: string[];
+}
+
+/** The listing's full scan (shared and cached), with whole items where its pages carry less. */
+export function snapshotItems<T>(
+  env: ListingEnv,
+  q: Pick<ListingQuery<T>, "scope" | "fetchPage" | "scanPage" | "complete">,
+) {
+  return env.snapshots.get<T>(q.scope, async () => {
+    const scan = await scanAll((token) => (q.scanPage ?? q.fetchPage)(token, MTURK_MAX_RESULTS));
+    return q.complete ? q.complete(scan.items) : scan.items;
+  });
 }
 
 /**
  * A connection over an MTurk listing. A plain first/after walk pages over NextToken directly; ordering, page
- * numbers, filters and totals read the listing's snapshot, and their cursors are offsets into it.
+ * numbers and filters read the listing's snapshot. The mode depends on the arguments only, so a cursor stays valid
+ * whatever the client selects.
  */
 export async function resolveListing<T>(
   env: ListingEnv,
   q: ListingQuery<T>,
   args: ConnectionArgs,
 ): Promise<ListingConnection<T>> {
-  if (!needsSnapshot(q))
-    return resolveTokenConnection({
+  const idOf = idOfScope<T>(q.scope);
+  if (!needsSnapshot(q)) {
+    const connection = await resolveTokenConnection({
       codec: env.codec,
       scope: JSON.stringify(q.scope),
       args,
       maxPageSize: env.maxPageSize,
-      fetchPage: q.fetchPage,
+      source: { fetchPage: q.fetchPage, directPage: q.scanPage, idOf, view: env.snapshots.journal.view<T>(q.scope) },
     });
-
-  const all = await env.snapshots.get(snapshotKey(q.scope), () =>
-    scanAll(q.scanPage ?? ((token) => q.fetchPage(token, MTURK_MAX_RESULTS))).then((scan) => scan.items),
-  );
-  let items = q.filter ? all.filter(q.filter.keep) : all;
-  if (q.orderBy) {
-    const key = q.sortKeys[q.orderBy.field];
-    if (!key) throw badInput(`Cannot order by ${q.orderBy.field}.`, { argument: "orderBy" });
-    items = [...items].sort(comparator(key, q.orderBy.direction ?? "ASC", q.idOf));
+    // A getter, not a value: the full scan runs only when totalCount is selected.
+    return Object.defineProperties(connection as ListingConnection<T>, {
+      pageNumber: { value: null, enumerable: true },
+      totalCount: { get: () => snapshotItems(env, q).then((items) => items.length), enumerable: true },
+    });
   }
+
+  let items = await snapshotItems(env, q);
+  if (q.filter) items = items.filter(q.filter.keep);
+  const key = q.orderBy ? q.sortKeys[q.orderBy.field] : undefined;
+  if (q.orderBy && !key) throw badInput(`Cannot order by ${q.orderBy.field}.`, { argument: "orderBy" });
+  const sign = q.orderBy?.direction === "DESC" ? -1 : 1;
+  if (key) items = [...items].sort((a, b) => compare(key(a), idOf(a), key(b), idOf(b), sign));
   const cursorScope = JSON.stringify([...q.scope, "snapshot", q.orderBy ?? null, q.filter?.key ?? null]);
 
   let offset: number;
@@ -110,21 +133,68 @@ export async function resolveListing<T>(
     count = size;
   } else {
     count = forwardPageSize(args, env.maxPageSize);
-    offset = args.after ? env.codec.decode<{ o: number }>(cursorScope, args.after).o + 1 : 0;
+    offset = args.after
+      ? resumeAt(items, env.codec.decode<SnapshotCursor>(cursorScope, args.after), idOf, key, sign)
+      : 0;
   }
+  const cursorAt = (index: number) => {
+    const item = items[index] as T;
+    const cursor: SnapshotCursor = key
+      ? { k: key(item) ?? null, i: idOf(item) }
+      : { i: idOf(item), a: items.slice(index + 1, index + 3).map(idOf) };
+    return env.codec.encode(cursorScope, cursor);
+  };
   const edges = items.slice(offset, offset + count).map((node, i) => ({
-    cursor: env.codec.encode(cursorScope, { o: offset + i }),
     node,
+    get cursor() {
+      return cursorAt(offset + i);
+    },
   }));
   return {
     edges,
     pageInfo: {
       hasNextPage: offset + edges.length < items.length,
       hasPreviousPage: offset > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges.length ? cursorAt(offset) : null;
+      },
+      get endCursor() {
+        return edges.length ? cursorAt(offset + edges.length - 1) : null;
+      },
     },
     totalCount: items.length,
     pageNumber: q.page ? q.page.number : null,
   };
 }
+
+/** The index of the first item after the cursor's item in the current list, whatever left the list since. */
+function resumeAt<T>(
+  items: T[],
+  c: SnapshotCursor,
+  idOf: (item: T) => string,
+  key: SortKey<T> | undefined,
+  sign: number,
+) {
+  if (key) {
+    const k = c.k ?? undefined;
+    let low = 0;
+    let high = items.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const item = items[mid] as T;
+      if (compare(key(item), idOf(item), k, c.i, sign) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+  const at = items.findIndex((item) => idOf(item) === c.i);
+  if (at >= 0) return at + 1;
+  for (const anchor of c.a ?? []) {
+    const found = items.findIndex((item) => idOf(item) === anchor);
+    if (found >= 0) return found;
+  }
+  // The item and those after it left the list: start again, so that nothing is skipped.
+  return 0;
+}
+
+export type { ListingItems };

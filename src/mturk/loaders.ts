@@ -27,7 +27,9 @@ import {
 import DataLoader from "dataloader";
 import type { Upstream } from "./client.js";
 import { isNotFound } from "./errors.js";
+import { scopes } from "./listings.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
+import type { SnapshotCache } from "./snapshots.js";
 import { type StrategyHints, scanWithBudget } from "./strategies.js";
 
 export interface LoaderSettings {
@@ -54,6 +56,8 @@ export class MTurkLoaders {
     readonly upstream: Upstream,
     private readonly settings: LoaderSettings,
     private readonly hints: StrategyHints,
+    /** The shared full listings, for strategies that can read one instead of many Gets. */
+    private readonly snapshots?: SnapshotCache,
   ) {}
 
   /** A batch function that makes one Get call per key (MTurk has no batch Get); a failed key gets its error. */
@@ -148,24 +152,19 @@ export class MTurkLoaders {
   }
 
   /** The first page of several types' pending requests: one unfiltered scan when that is fewer calls. */
-  private readonly firstRequestPages = new DataLoader<string, UpstreamPage<QualificationRequest>>(async (keys) => {
-    const wanted = keys.map((key) => {
-      const [typeId = "", size = "0"] = key.split("|");
-      return { typeId, size: Number(size) };
-    });
-    const types = new Set(wanted.map((w) => w.typeId));
+  private readonly firstRequestPages = new DataLoader<string, UpstreamPage<QualificationRequest>>(async (typeIds) => {
     const scanned =
-      types.size >= this.settings.requestScanThreshold
-        ? await scanWithBudget(this.hints, "ListQualificationRequests:*", types.size - 1, (pages) =>
+      new Set(typeIds).size >= this.settings.requestScanThreshold
+        ? await scanWithBudget(this.hints, "ListQualificationRequests:*", typeIds.length - 1, (pages) =>
             pages((token) => this.listQualificationRequestsPage(undefined, token, MTURK_MAX_RESULTS)),
           )
         : undefined;
     return Promise.all(
-      wanted.map(async ({ typeId, size }) => {
-        if (!scanned) return settle(this.listQualificationRequestsPage(typeId, undefined, size));
-        // The unfiltered listing, filtered by type, has the per-type listing's order; positions stay valid.
+      typeIds.map(async (typeId) => {
+        if (!scanned) return settle(this.listQualificationRequestsPage(typeId, undefined, MTURK_MAX_RESULTS));
+        // The unfiltered listing, filtered by type, has the per-type listing's order.
         const ofType = scanned.filter((r) => r.QualificationTypeId === typeId);
-        return { items: ofType.slice(0, size), more: ofType.length > size };
+        return { items: ofType.slice(0, MTURK_MAX_RESULTS), more: ofType.length > MTURK_MAX_RESULTS };
       }),
     );
   });
@@ -194,7 +193,8 @@ export class MTurkLoaders {
 
   /** Pending requests of one type (or all the caller's types): one ListQualificationRequests page. */
   qualificationRequestsPage(typeId: string | undefined, token: string | undefined, size: number) {
-    if (typeId !== undefined && token === undefined) return this.firstRequestPages.load(`${typeId}|${size}`);
+    if (typeId !== undefined && token === undefined && size === MTURK_MAX_RESULTS)
+      return this.firstRequestPages.load(typeId);
     return this.listQualificationRequestsPage(typeId, token, size);
   }
 
@@ -253,7 +253,8 @@ export class MTurkLoaders {
     return this.page(key, async () => {
       const r = await send();
       const items = r.HITs ?? [];
-      for (const hit of items) if (hit.HITId) this.hits.prime(hit.HITId, hit);
+      // ListReviewableHITs gives ids only: only whole HITs prime the loader.
+      for (const hit of items) if (hit.HITId && hit.HITStatus !== undefined) this.hits.prime(hit.HITId, hit);
       return { items, nextToken: r.NextToken };
     });
   }
@@ -368,6 +369,29 @@ export class MTurkLoaders {
   accountBalance() {
     this.balance ??= this.loadAccountBalance();
     return this.balance;
+  }
+
+  /**
+   * Whole HITs for a listing that gives ids only (ListReviewableHITs): GetHIT each, batched; for more HITs than one
+   * ListHITs page holds, the account's ListHITs snapshot instead (fewer calls). HITs gone meanwhile are left out.
+   */
+  async wholeHits(listed: HIT[]): Promise<HIT[]> {
+    const partial = listed.filter((hit) => hit.HITStatus === undefined);
+    if (!partial.length) return listed;
+    if (partial.length > MTURK_MAX_RESULTS && this.snapshots) {
+      const all = await this.snapshots.get(scopes.hits(), () =>
+        scanAll((token) => this.listHITsPage(token, MTURK_MAX_RESULTS)).then((scan) => scan.items),
+      );
+      for (const hit of all) if (hit.HITId) this.hits.prime(hit.HITId, hit);
+    }
+    const loaded = await this.hits.loadMany(partial.map((hit) => hit.HITId as string));
+    const whole = new Map<string, HIT>();
+    for (const hit of loaded) {
+      if (hit instanceof Error) {
+        if (!isNotFound(hit)) throw hit;
+      } else if (hit.HITId) whole.set(hit.HITId, hit);
+    }
+    return listed.flatMap((hit) => (hit.HITStatus !== undefined ? [hit] : (whole.get(hit.HITId as string) ?? [])));
   }
 
   /** Every submitted (not yet approved or rejected) assignment of a HIT, for bulk review. */

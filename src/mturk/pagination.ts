@@ -1,10 +1,18 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { type CursorCodec, idTag } from "./cursors.js";
 import { badInput } from "./errors.js";
 
 /** MTurk's largest page (MaxResults 1..100). */
 export const MTURK_MAX_RESULTS = 100;
 /** Relay's `first` when a client gives none: the legacy API's default page size. */
 export const DEFAULT_FIRST = 10;
+/**
+ * Every NextToken read asks for the same MaxResults. Whether MTurk's tokens are positions, offsets or page numbers
+ * is unknown; a page-number token names another window when read with another MaxResults, so a token is only ever
+ * followed with the size that produced it. The largest size also makes a walk's later pages cost no extra call.
+ */
+export const WINDOW = MTURK_MAX_RESULTS;
+/** Items after an edge that its cursor remembers, so that a resume can find where to go on. */
+const ANCHORS = 3;
 
 /** One upstream page. `more` says items follow although no NextToken is at hand (a page served from a scan). */
 export interface UpstreamPage<T> {
@@ -21,52 +29,135 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
+/** Cursors and hasNextPage may need one more upstream page: they are promises then, resolved only when selected. */
+export interface Edge<T> {
+  readonly cursor: string | Promise<string>;
+  readonly node: T;
+}
 export interface Connection<T> {
-  edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  edges: Edge<T>[];
+  pageInfo: {
+    readonly hasNextPage: boolean | Promise<boolean>;
+    hasPreviousPage: boolean;
+    readonly startCursor: string | Promise<string> | null;
+    readonly endCursor: string | Promise<string> | null;
+  };
+}
+
+/** How a token connection reads its listing. */
+export interface WindowSource<T> {
+  /** One page; a first page may be served by a shared scan (then it has `more` and no NextToken). */
+  fetchPage: FetchPage<T>;
+  /** One page from MTurk itself, to continue after a page that a shared scan served. */
+  directPage?: FetchPage<T>;
+  idOf: (item: T) => string;
+  /** The gateway's own recent writes applied to a page (MTurk may list a decided item for a while longer). */
+  view?: (items: T[]) => T[];
 }
 
 /**
- * Where an edge sits upstream: index `i` of the page that NextToken `t` (null: the first page) returns at
- * MaxResults `s`. Resuming after it re-reads that page, unless the edge ended its page (then `t` is the next
- * page's token and `i` is -1), so a walk that follows endCursor costs no extra call.
+ * A token cursor names where to go on, not where the edge was: review queues lose items while they are walked,
+ * and MTurk's tokens may be offsets that such removals shift. `a` are tags of the items that followed the edge
+ * (the first sits in the window that token `t` reads, which starts `p` items into the walk); a resume goes on at
+ * the first of them still listed. At the end of the list nothing followed: `r` tags the window's items up to the
+ * edge, and a resume goes on after the last of them still listed.
  */
-interface TokenPosition {
+interface TokenCursor {
   t: string | null;
-  i: number;
-  s: number;
+  p: number;
+  a?: string[];
+  r?: string[];
 }
 
-/** Signs and checks cursors, so a client can neither forge one nor use one on another connection. */
-export class CursorCodec {
-  private readonly secret: Buffer;
+interface Window<T> {
+  token: string | null;
+  position: number;
+  items: T[];
+  /** The token of the following window; undefined at the end (no token, or an empty page). */
+  next?: string;
+  /** Items follow, but this page came from a shared scan and has no token. */
+  more: boolean;
+  tags?: string[];
+}
 
-  constructor(secret?: string) {
-    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
+interface Taken<T> {
+  item: T;
+  window: Window<T>;
+  index: number;
+}
+
+/** Reads the windows of one listing. */
+class Walk<T> {
+  constructor(private readonly source: WindowSource<T>) {}
+
+  async read(token: string | null, position: number, fetch = this.source.fetchPage): Promise<Window<T>> {
+    const page = await fetch(token ?? undefined, WINDOW);
+    const view = this.source.view;
+    return {
+      token,
+      position,
+      items: view ? view(page.items) : page.items,
+      // An empty page ends a listing even with a token (MTurk may send one on the last page).
+      next: page.items.length > 0 ? page.nextToken : undefined,
+      more: page.more === true && page.nextToken === undefined,
+    };
   }
 
-  private mac(body: string): string {
-    return createHmac("sha256", this.secret).update(body).digest("base64url").slice(0, 22);
+  /** The window after `w`, if the listing goes on. */
+  async after(w: Window<T>): Promise<Window<T> | undefined> {
+    const position = w.position + w.items.length;
+    if (w.next !== undefined) return this.read(w.next, position);
+    if (!w.more) return undefined;
+    // A shared scan served `w` without a token: read it from MTurk to learn the token that follows.
+    const direct = await this.read(w.token, w.position, this.source.directPage ?? this.source.fetchPage);
+    return direct.next === undefined ? undefined : this.read(direct.next, position);
   }
 
-  encode(scope: string, position: unknown): string {
-    const body = Buffer.from(JSON.stringify({ c: scopeHash(scope), p: position })).toString("base64url");
-    return `${body}.${this.mac(body)}`;
+  tags(w: Window<T>): string[] {
+    w.tags ??= w.items.map((item) => idTag(this.source.idOf(item)));
+    return w.tags;
   }
 
-  decode<P>(scope: string, cursor: string): P {
-    const [body = "", mac = ""] = cursor.split(".");
-    const expected = this.mac(body);
-    if (mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected)))
-      throw badInput("The cursor is malformed or was not issued by this gateway.", { argument: "after" });
-    const parsed = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { c: string; p: P };
-    if (parsed.c !== scopeHash(scope))
-      throw badInput("The cursor belongs to another connection or other arguments.", { argument: "after" });
-    return parsed.p;
+  /** Index of the first anchor (in anchor order) listed in `w`, or -1. */
+  find(w: Window<T>, anchors: string[]): number {
+    const tags = this.tags(w);
+    for (const anchor of anchors) {
+      const index = tags.indexOf(anchor);
+      if (index >= 0) return index;
+    }
+    return -1;
   }
 }
 
-const scopeHash = (scope: string) => createHash("sha256").update(scope).digest("base64url").slice(0, 12);
+const continues = <T>(w: Window<T>) => w.next !== undefined || w.more;
+
+/** Where a cursor goes on: the window and index of the first item not yet returned. */
+async function locate<T>(walk: Walk<T>, c: TokenCursor): Promise<{ w: Window<T>; i: number }> {
+  const w = await walk.read(c.t, c.p);
+  if (c.r) {
+    const returned = new Set(c.r);
+    const tags = walk.tags(w);
+    let last = -1;
+    for (let k = 0; k < tags.length; k += 1) if (returned.has(tags[k] as string)) last = k;
+    return { w, i: last + 1 };
+  }
+  const anchors = c.a ?? [];
+  let found = walk.find(w, anchors);
+  if (found >= 0) return { w, i: found };
+  const following = await walk.after(w);
+  found = following ? walk.find(following, anchors) : -1;
+  if (following && found >= 0) return { w: following, i: found };
+  if (c.t !== null) {
+    // Offset tokens: items removed before the token moved the anchors to earlier positions.
+    for (let s: Window<T> | undefined = await walk.read(null, 0); s; s = await walk.after(s)) {
+      found = walk.find(s, anchors);
+      if (found >= 0) return { w: s, i: found };
+      if (s.position > c.p + 2 * WINDOW) break;
+    }
+  }
+  // Every anchor left the list (another tool decided them): start again, so that no item is skipped.
+  return { w: await walk.read(null, 0), i: 0 };
+}
 
 /** Checks Relay arguments: forward paging only, `first` within 0..max. */
 export function forwardPageSize(args: ConnectionArgs, maxPageSize: number): number {
@@ -81,63 +172,97 @@ export function forwardPageSize(args: ConnectionArgs, maxPageSize: number): numb
   return first;
 }
 
+/** A value that may still need an upstream page, mapped without awaiting when it is at hand. */
+const then = <A, B>(value: A | Promise<A>, map: (a: A) => B): B | Promise<B> =>
+  value instanceof Promise ? value.then(map) : map(value);
+
 /**
- * A Relay connection over a NextToken listing: fetches as few upstream pages as `first` needs (MaxResults
- * `first`, at most 100 a page), and knows hasNextPage from the last page's NextToken.
+ * A Relay connection over a NextToken listing. Reads windows of WINDOW items; an edge's cursor remembers the items
+ * that follow it; hasNextPage is true only when an item follows (MTurk may send a NextToken on its last page).
  */
 export async function resolveTokenConnection<T>(options: {
   codec: CursorCodec;
   scope: string;
   args: ConnectionArgs;
   maxPageSize: number;
-  fetchPage: FetchPage<T>;
+  source: WindowSource<T>;
 }): Promise<Connection<T>> {
   const { codec, scope, args } = options;
   const wanted = forwardPageSize(args, options.maxPageSize);
-  const start: TokenPosition = args.after ? codec.decode<TokenPosition>(scope, args.after) : { t: null, i: -1, s: 0 };
-  const edges: Connection<T>["edges"] = [];
-  let token = start.t;
-  let skip = start.i + 1;
-  // Re-reading a page to resume inside it needs the same page size; a fresh page needs only what is missing.
-  let size = start.i >= 0 ? start.s : Math.min(MTURK_MAX_RESULTS, Math.max(wanted, 1));
-  let hasNextPage = false;
-  for (;;) {
-    const page = await options.fetchPage(token ?? undefined, size);
-    const items = page.items;
-    let index = skip;
-    for (; index < items.length && edges.length < wanted; index += 1) {
-      const endsPage = index === items.length - 1 && page.nextToken !== undefined;
-      const position: TokenPosition = endsPage
-        ? { t: page.nextToken as string, i: -1, s: 0 }
-        : { t: token, i: index, s: size };
-      edges.push({ cursor: codec.encode(scope, position), node: items[index] as T });
+  const walk = new Walk(options.source);
+  const start = args.after
+    ? await locate(walk, codec.decode<TokenCursor>(scope, args.after))
+    : { w: await walk.read(null, 0), i: 0 };
+  let w: Window<T> | undefined = start.w;
+  let i = start.i;
+  const taken: Taken<T>[] = [];
+  while (w && taken.length < wanted) {
+    if (i < w.items.length) {
+      taken.push({ item: w.items[i] as T, window: w, index: i });
+      i += 1;
+    } else {
+      w = await walk.after(w);
+      i = 0;
     }
-    if (edges.length >= wanted) {
-      hasNextPage = index < items.length || page.nextToken !== undefined || page.more === true;
-      break;
-    }
-    if (page.nextToken === undefined) {
-      hasNextPage = page.more === true;
-      break;
-    }
-    token = page.nextToken;
-    skip = 0;
-    size = Math.min(MTURK_MAX_RESULTS, wanted - edges.length);
   }
+  const from = (x: Window<T> | undefined, k: number, n: number): Taken<T>[] =>
+    x ? x.items.slice(k, k + n).map((item, d) => ({ item, window: x, index: k + d })) : [];
+  const last = w;
+  const lastIndex = i;
+  let more: Promise<Taken<T>[]> | undefined;
+  /** Up to ANCHORS items after the page: the rest of its window, then one more window only when needed. */
+  const rest = (): Taken<T>[] | Promise<Taken<T>[]> => {
+    const known = from(last, lastIndex, ANCHORS);
+    if (known.length >= ANCHORS || !last || !continues(last)) return known;
+    more ??= walk.after(last).then((next) => [...known, ...from(next, 0, ANCHORS - known.length)]);
+    return more;
+  };
+  const cursorOf = (j: number): string | Promise<string> => {
+    const edge = taken[j] as Taken<T>;
+    const inPage = taken.slice(j + 1, j + 1 + ANCHORS);
+    const encode = (followers: Taken<T>[]) => codec.encode(scope, tokenCursor(walk, edge, followers));
+    return inPage.length >= ANCHORS ? encode(inPage) : then(rest(), (r) => encode([...inPage, ...r]));
+  };
+  const edges: Edge<T>[] = taken.map((t, j) => ({
+    node: t.item,
+    get cursor() {
+      return cursorOf(j);
+    },
+  }));
+  const lastItemFollows = () =>
+    last && lastIndex < last.items.length ? true : then(rest(), (r: Taken<T>[]) => r.length > 0);
   return {
     edges,
     pageInfo: {
-      hasNextPage,
+      get hasNextPage() {
+        return lastItemFollows();
+      },
       hasPreviousPage: args.after != null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return taken.length ? cursorOf(0) : null;
+      },
+      get endCursor() {
+        return taken.length ? cursorOf(taken.length - 1) : null;
+      },
     },
   };
 }
 
+function tokenCursor<T>(walk: Walk<T>, edge: Taken<T>, followers: Taken<T>[]): TokenCursor {
+  const anchors = followers.slice(0, ANCHORS);
+  const first = anchors[0];
+  if (first)
+    return {
+      t: first.window.token,
+      p: first.window.position,
+      a: anchors.map((f) => (walk.tags(f.window)[f.index] as string) ?? ""),
+    };
+  return { t: edge.window.token, p: edge.window.position, r: walk.tags(edge.window).slice(0, edge.index + 1) };
+}
+
 /**
- * Every item of a listing, page by page. The SDK's paginators insist on a bare MTurkClient, which would skip the
- * request's limiter, counters and page cache; this loop goes through them. Stops early when `more` says no.
+ * Every item of a listing, page by page, always MaxResults 100. Stops at a page without a token or an empty page
+ * (MTurk may send a token on its last page), or early when `more` says no.
  */
 export async function scanAll<T>(
   fetchPage: (token: string | undefined) => Promise<UpstreamPage<T>>,
@@ -151,7 +276,7 @@ export async function scanAll<T>(
     // A page served from a strategy's scan has no NextToken to go on with; a full scan must not stop there.
     if (page.more && page.nextToken === undefined) throw new Error("A full scan was given a page it cannot continue.");
     items.push(...page.items);
-    token = page.nextToken;
+    token = page.items.length > 0 ? page.nextToken : undefined;
   } while (token !== undefined);
   return { items, complete: true };
 }

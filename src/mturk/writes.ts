@@ -1,15 +1,10 @@
-import { createHash } from "node:crypto";
 import {
   AcceptQualificationRequestCommand,
   ApproveAssignmentCommand,
+  type Assignment,
   AssociateQualificationWithWorkerCommand,
-  CreateAdditionalAssignmentsForHITCommand,
-  CreateHITCommand,
-  type CreateHITCommandInput,
   CreateHITTypeCommand,
   type CreateHITTypeCommandInput,
-  CreateHITWithHITTypeCommand,
-  type CreateHITWithHITTypeCommandInput,
   CreateQualificationTypeCommand,
   type CreateQualificationTypeCommandInput,
   CreateWorkerBlockCommand,
@@ -18,6 +13,7 @@ import {
   DeleteWorkerBlockCommand,
   DisassociateQualificationFromWorkerCommand,
   type EventType,
+  type HIT,
   type MTurkClient,
   type NotificationSpecification,
   NotifyWorkersCommand,
@@ -25,7 +21,6 @@ import {
   type QualificationType,
   RejectAssignmentCommand,
   RejectQualificationRequestCommand,
-  SendBonusCommand,
   SendTestEventNotificationCommand,
   UpdateExpirationForHITCommand,
   UpdateHITReviewStatusCommand,
@@ -34,114 +29,161 @@ import {
   UpdateQualificationTypeCommand,
   type UpdateQualificationTypeCommandInput,
 } from "@aws-sdk/client-mturk";
-import type { GraphQLError } from "graphql";
 import type { Upstream } from "./client.js";
-import type { MTurkLoaders } from "./loaders.js";
+import { UpstreamError } from "./errors.js";
+import type { IdempotencyStore } from "./idempotency.js";
+import type { JournalEntry } from "./journal.js";
+import type { ListingOperation } from "./listings.js";
+import { type MTurkLoaders, qualificationKey } from "./loaders.js";
 import type { SnapshotCache } from "./snapshots.js";
 
-/** A write MTurk refused (RequestError, ParameterValidationError, a missing entity): a typed mutation result. */
-export class MTurkRequestFailed extends Error {
-  constructor(
-    message: string,
-    readonly operation: string,
-    readonly code: string,
-    readonly turkErrorCode?: string,
-  ) {
-    super(message);
-  }
+/** A write that MTurk refuses to repeat, made idempotent: true when the state was already what was asked. */
+export interface Applied {
+  alreadyApplied: boolean;
 }
 
-/** A write that could not reach MTurk after the SDK's retries (only as a bulk item; alone it is a GraphQL error). */
-export class UpstreamUnavailable extends Error {
-  constructor(
-    message: string,
-    readonly operation: string,
-  ) {
-    super(message);
-  }
+/** The listings whose items carry a HIT's data (status, counts, expiration). */
+const HIT_LISTINGS: ListingOperation[] = ["ListHITs", "ListReviewableHITs", "ListHITsForQualificationType"];
+const hitEntries = (hit: HIT, change: JournalEntry["change"]): JournalEntry[] =>
+  HIT_LISTINGS.map((operation) => ({ operation, id: hit.HITId as string, change, at: Date.now() }) as JournalEntry);
+
+/** An error that proves the write's state is already there, if `holds` reads it back from MTurk. */
+async function alreadyThere(error: unknown, holds: () => Promise<boolean>): Promise<Applied> {
+  if (!(error instanceof UpstreamError) || error.code === "UPSTREAM_UNAUTHORIZED") throw error;
+  const there = await holds().catch(() => false);
+  if (!there) throw error;
+  return { alreadyApplied: true };
 }
-
-/** The UniqueRequestToken MTurk dedupes on (1..64 chars), derived from the client's idempotency key. */
-export const requestToken = (operation: string, idempotencyKey: string) =>
-  createHash("sha256").update(`${operation}\u0000${idempotencyKey}`).digest("hex");
-
-/** MTurk's reply to a reused token names the HIT it created first. */
-const HIT_ID_IN_MESSAGE = /\b(3[A-Z0-9]{29})\b/;
-
-/** The listings each kind of change can alter: their snapshots and this request's pages are dropped. */
-const AFFECTS = {
-  qualificationRequests: ["ListQualificationRequests"],
-  qualificationTypes: ["ListQualificationTypes", "ListQualificationRequests"],
-  qualifications: ["ListWorkersWithQualificationType"],
-  blocks: ["ListWorkerBlocks"],
-  hits: ["ListHITs", "ListReviewableHITs", "ListHITsForQualificationType"],
-  assignments: ["ListAssignmentsForHIT", "ListHITs", "ListReviewableHITs", "ListHITsForQualificationType"],
-  bonuses: ["ListBonusPayments"],
-} as const;
 
 /**
- * Every MTurk write of one GraphQL request. Each maps MTurk's refusal to MTurkRequestFailed, sends a
- * UniqueRequestToken where MTurk takes one, treats "already processed" as the original success, and afterwards
- * drops whatever could now be stale: the request's loaders and pages, and the shared snapshots.
+ * Every MTurk write of one GraphQL request. Errors pass through as the upstream layer raised them (UpstreamError).
+ * MTurk's writes that refuse to repeat (approve, reject, decide a request, expire, delete) are made idempotent by
+ * reading the state back after a refusal or a lost answer. After each write the request's loaders forget what
+ * changed and the shared journal applies the change to every listing (see WriteJournal).
  */
 export class MTurkWrites {
   constructor(
-    private readonly upstream: Upstream,
-    private readonly loaders: MTurkLoaders,
-    private readonly snapshots: SnapshotCache,
+    readonly upstream: Upstream,
+    readonly loaders: MTurkLoaders,
+    readonly snapshots: SnapshotCache,
+    readonly idempotency: IdempotencyStore,
   ) {}
 
-  private async send<T>(operation: string, call: (client: MTurkClient) => Promise<T>): Promise<T> {
-    try {
-      return await this.upstream.call(operation, call);
-    } catch (error) {
-      const code = (error as GraphQLError).extensions?.code;
-      if (code === "BAD_USER_INPUT" || code === "NOT_FOUND")
-        throw new MTurkRequestFailed(
-          (error as Error).message,
-          operation,
-          String(code),
-          (error as GraphQLError).extensions?.turkErrorCode as string | undefined,
-        );
-      if (code === "UPSTREAM_UNAVAILABLE") throw new UpstreamUnavailable((error as Error).message, operation);
-      throw error;
-    }
+  send<T>(operation: string, call: (client: MTurkClient) => Promise<T>): Promise<T> {
+    return this.upstream.call(operation, call);
   }
 
-  private changed(kinds: (keyof typeof AFFECTS)[]) {
-    const operations = new Set(kinds.flatMap((kind) => AFFECTS[kind]));
-    this.snapshots.invalidate((key) => [...operations].some((op) => key.startsWith(`["${op}"`)));
+  /** After a write: pages read earlier in this request are stale; listings show the change from now on. */
+  changed(entries: JournalEntry[], rescan: ListingOperation[] = []): void {
+    this.snapshots.record(entries);
+    if (rescan.length) this.snapshots.invalidate(rescan);
     this.loaders.forgetPages();
   }
 
-  async acceptQualificationRequest(QualificationRequestId: string, IntegerValue?: number) {
-    await this.send("AcceptQualificationRequest", (c) =>
-      c.send(new AcceptQualificationRequestCommand({ QualificationRequestId, IntegerValue })),
-    );
-    this.loaders.qualificationRequests.clearAll();
-    this.loaders.qualificationScores.clearAll();
-    this.changed(["qualificationRequests", "qualifications"]);
+  /** The HIT as MTurk has it now, read past this request's cache. */
+  freshHit(hitId: string): Promise<HIT> {
+    return this.loaders.hits.clear(hitId).load(hitId);
   }
 
-  async rejectQualificationRequest(QualificationRequestId: string, Reason?: string) {
-    await this.send("RejectQualificationRequest", (c) =>
+  freshAssignment(assignmentId: string): Promise<Assignment> {
+    return this.loaders.assignments.clear(assignmentId).load(assignmentId);
+  }
+
+  /** A HIT write happened: its listings take the HIT as MTurk now has it (or drop it if it cannot be read). */
+  async hitChanged(hitId: string): Promise<void> {
+    const hit = await this.freshHit(hitId).catch(() => undefined);
+    this.changed(hit ? hitEntries(hit, { kind: "patch", fields: hit }) : [], hit ? [] : HIT_LISTINGS);
+  }
+
+  async acceptQualificationRequest(
+    target: { qualificationRequestId: string; qualificationTypeId?: string; workerId?: string },
+    IntegerValue?: number,
+  ): Promise<Applied> {
+    const { qualificationRequestId: id, qualificationTypeId: typeId, workerId } = target;
+    const result = await this.send("AcceptQualificationRequest", (c) =>
+      c.send(new AcceptQualificationRequestCommand({ QualificationRequestId: id, IntegerValue })),
+    ).then(
+      () => ({ alreadyApplied: false }),
+      // Accepted before (or the answer was lost): the worker now holds the qualification.
+      (error) =>
+        alreadyThere(error, async () => {
+          if (!typeId || !workerId) return false;
+          const key = qualificationKey(typeId, workerId);
+          const held = await this.loaders.qualificationScores.clear(key).load(key);
+          return held?.Status === "Granted";
+        }),
+    );
+    if (typeId && workerId) this.loaders.qualificationScores.clear(qualificationKey(typeId, workerId));
+    const granted =
+      typeId && workerId
+        ? [
+            {
+              operation: "ListWorkersWithQualificationType",
+              id: qualificationKey(typeId, workerId),
+              change: {
+                kind: "insert",
+                item: {
+                  QualificationTypeId: typeId,
+                  WorkerId: workerId,
+                  IntegerValue,
+                  Status: "Granted",
+                  GrantTime: new Date(),
+                },
+              },
+              at: Date.now(),
+            } as JournalEntry,
+          ]
+        : [];
+    this.changed([
+      { operation: "ListQualificationRequests", id, change: { kind: "remove" }, at: Date.now() },
+      ...granted,
+    ]);
+    return result;
+  }
+
+  async rejectQualificationRequest(QualificationRequestId: string, Reason?: string): Promise<Applied> {
+    const result = await this.send("RejectQualificationRequest", (c) =>
       c.send(new RejectQualificationRequestCommand({ QualificationRequestId, Reason })),
+    ).then(
+      () => ({ alreadyApplied: false }),
+      // MTurk has no read for a decided request: its refusal names the state the request is in.
+      (error) => alreadyThere(error, async () => /\bRejected\b/.test((error as Error).message)),
     );
-    this.loaders.qualificationRequests.clearAll();
-    this.changed(["qualificationRequests"]);
+    this.changed([
+      {
+        operation: "ListQualificationRequests",
+        id: QualificationRequestId,
+        change: { kind: "remove" },
+        at: Date.now(),
+      },
+    ]);
+    return result;
   }
 
-  /** The type a write returned replaces what this request had loaded; listings of types are dropped. */
+  /** The type a write returned replaces what this request had loaded; listings of types show it. */
   private rememberType(type: QualificationType | undefined) {
-    if (type?.QualificationTypeId)
-      this.loaders.qualificationTypes.clear(type.QualificationTypeId).prime(type.QualificationTypeId, type);
-    this.changed(["qualificationTypes"]);
+    const id = type?.QualificationTypeId;
+    if (!type || !id) return type;
+    this.loaders.qualificationTypes.clear(id).prime(id, type);
+    this.changed([
+      { operation: "ListQualificationTypes", id, change: { kind: "patch", fields: type }, at: Date.now() },
+    ]);
     return type;
   }
 
   async createQualificationType(input: CreateQualificationTypeCommandInput) {
     const r = await this.send("CreateQualificationType", (c) => c.send(new CreateQualificationTypeCommand(input)));
-    return this.rememberType(r.QualificationType);
+    const type = r.QualificationType;
+    if (type?.QualificationTypeId)
+      this.changed([
+        {
+          operation: "ListQualificationTypes",
+          id: type.QualificationTypeId,
+          change: { kind: "insert", item: type },
+          at: Date.now(),
+        },
+      ]);
+    return this.rememberType(type);
   }
 
   async updateQualificationType(input: UpdateQualificationTypeCommandInput) {
@@ -154,7 +196,18 @@ export class MTurkWrites {
       c.send(new DeleteQualificationTypeCommand({ QualificationTypeId })),
     );
     this.loaders.qualificationTypes.clear(QualificationTypeId);
-    this.changed(["qualificationTypes", "qualificationRequests"]);
+    // Deleting a type rejects its pending requests, which the gateway cannot name: those listings are scanned again.
+    this.changed(
+      [{ operation: "ListQualificationTypes", id: QualificationTypeId, change: { kind: "remove" }, at: Date.now() }],
+      ["ListQualificationRequests"],
+    );
+  }
+
+  private qualificationChanged(typeId: string, workerId: string, change: JournalEntry["change"]) {
+    this.loaders.qualificationScores.clear(qualificationKey(typeId, workerId));
+    this.changed([
+      { operation: "ListWorkersWithQualificationType", id: qualificationKey(typeId, workerId), change, at: Date.now() },
+    ]);
   }
 
   async associateQualification(
@@ -168,28 +221,36 @@ export class MTurkWrites {
         new AssociateQualificationWithWorkerCommand({ QualificationTypeId, WorkerId, IntegerValue, SendNotification }),
       ),
     );
-    this.loaders.qualificationScores.clearAll();
-    this.changed(["qualifications"]);
+    this.qualificationChanged(QualificationTypeId, WorkerId, {
+      kind: "insert",
+      item: { QualificationTypeId, WorkerId, IntegerValue, Status: "Granted", GrantTime: new Date() },
+    });
   }
 
   async disassociateQualification(QualificationTypeId: string, WorkerId: string, Reason?: string) {
     await this.send("DisassociateQualificationFromWorker", (c) =>
       c.send(new DisassociateQualificationFromWorkerCommand({ QualificationTypeId, WorkerId, Reason })),
     );
-    this.loaders.qualificationScores.clearAll();
-    this.changed(["qualifications"]);
+    this.qualificationChanged(QualificationTypeId, WorkerId, { kind: "patch", fields: { Status: "Revoked" } });
   }
 
   async createWorkerBlock(WorkerId: string, Reason: string) {
     await this.send("CreateWorkerBlock", (c) => c.send(new CreateWorkerBlockCommand({ WorkerId, Reason })));
     this.loaders.forgetBlocks();
-    this.changed(["blocks"]);
+    this.changed([
+      {
+        operation: "ListWorkerBlocks",
+        id: WorkerId,
+        change: { kind: "insert", item: { WorkerId, Reason } },
+        at: Date.now(),
+      },
+    ]);
   }
 
   async deleteWorkerBlock(WorkerId: string, Reason?: string) {
     await this.send("DeleteWorkerBlock", (c) => c.send(new DeleteWorkerBlockCommand({ WorkerId, Reason })));
     this.loaders.forgetBlocks();
-    this.changed(["blocks"]);
+    this.changed([{ operation: "ListWorkerBlocks", id: WorkerId, change: { kind: "remove" }, at: Date.now() }]);
   }
 
   /** NotifyWorkers for at most 100 workers (MTurk's limit); callers chunk larger lists. */
@@ -210,120 +271,86 @@ export class MTurkWrites {
   }
 
   /**
-   * CreateHIT or CreateHITWithHITType, exactly once per idempotency key: a retry that MTurk answers with
-   * HitAlreadyExists is the original success, and the HIT it names is returned.
+   * UpdateExpirationForHIT. MTurk refuses the same (HIT, ExpireAt) twice as already processed: a retry finds the
+   * HIT expiring at that time (or expired, for a time in the past) and succeeds.
    */
-  async createHIT(
-    input: (CreateHITCommandInput | CreateHITWithHITTypeCommandInput) & { HITTypeId?: string },
-    idempotencyKey: string,
-  ): Promise<{ hitId: string; alreadyExisted: boolean }> {
-    const operation = input.HITTypeId ? "CreateHITWithHITType" : "CreateHIT";
-    const UniqueRequestToken = requestToken("CreateHIT", idempotencyKey);
-    try {
-      const r = await this.send(operation, (c) =>
-        input.HITTypeId
-          ? c.send(
-              new CreateHITWithHITTypeCommand({ ...(input as CreateHITWithHITTypeCommandInput), UniqueRequestToken }),
-            )
-          : c.send(new CreateHITCommand({ ...(input as CreateHITCommandInput), UniqueRequestToken })),
-      );
-      const hit = r.HIT;
-      const hitId = hit?.HITId as string;
-      if (hit) this.loaders.hits.clear(hitId).prime(hitId, hit);
-      this.changed(["hits"]);
-      return { hitId, alreadyExisted: false };
-    } catch (error) {
-      const existing =
-        error instanceof MTurkRequestFailed && error.turkErrorCode === "AWS.MechanicalTurk.HitAlreadyExists"
-          ? HIT_ID_IN_MESSAGE.exec(error.message)?.[1]
-          : undefined;
-      if (!existing) throw error;
-      this.changed(["hits"]);
-      return { hitId: existing, alreadyExisted: true };
-    }
-  }
-
-  /** A write whose reuse of a token MTurk answers with DuplicateRequest: that answer is the original success. */
-  private async once(send: () => Promise<unknown>): Promise<{ alreadyProcessed: boolean }> {
-    try {
-      await send();
-      return { alreadyProcessed: false };
-    } catch (error) {
-      if (error instanceof MTurkRequestFailed && error.turkErrorCode === "AWS.MechanicalTurk.DuplicateRequest")
-        return { alreadyProcessed: true };
-      throw error;
-    }
-  }
-
-  async createAdditionalAssignments(HITId: string, NumberOfAdditionalAssignments: number, idempotencyKey: string) {
-    const UniqueRequestToken = requestToken("CreateAdditionalAssignmentsForHIT", idempotencyKey);
-    const result = await this.once(() =>
-      this.send("CreateAdditionalAssignmentsForHIT", (c) =>
-        c.send(
-          new CreateAdditionalAssignmentsForHITCommand({ HITId, NumberOfAdditionalAssignments, UniqueRequestToken }),
-        ),
-      ),
+  async updateExpirationForHIT(HITId: string, ExpireAt: Date): Promise<Applied> {
+    const result = await this.send("UpdateExpirationForHIT", (c) =>
+      c.send(new UpdateExpirationForHITCommand({ HITId, ExpireAt })),
+    ).then(
+      () => ({ alreadyApplied: false }),
+      // Already processed, or the answer was lost: the HIT expires at that time (or has expired) if it was applied.
+      (error) =>
+        alreadyThere(error, async () => {
+          const expiration = (await this.freshHit(HITId)).Expiration?.getTime() ?? Number.NaN;
+          const wanted = ExpireAt.getTime();
+          return wanted <= Date.now() ? expiration <= Date.now() + 1000 : Math.abs(expiration - wanted) < 1000;
+        }),
     );
-    this.forgetHit(HITId);
+    await this.hitChanged(HITId);
     return result;
-  }
-
-  async sendBonus(
-    input: { WorkerId: string; AssignmentId: string; BonusAmount: string; Reason: string },
-    idempotencyKey: string,
-  ) {
-    const UniqueRequestToken = requestToken("SendBonus", idempotencyKey);
-    const result = await this.once(() =>
-      this.send("SendBonus", (c) => c.send(new SendBonusCommand({ ...input, UniqueRequestToken }))),
-    );
-    this.changed(["bonuses"]);
-    return result;
-  }
-
-  private forgetHit(hitId: string) {
-    this.loaders.hits.clear(hitId);
-    this.changed(["hits"]);
-  }
-
-  async updateExpirationForHIT(HITId: string, ExpireAt: Date) {
-    await this.send("UpdateExpirationForHIT", (c) => c.send(new UpdateExpirationForHITCommand({ HITId, ExpireAt })));
-    this.forgetHit(HITId);
   }
 
   async updateHITReviewStatus(HITId: string, Revert: boolean) {
     await this.send("UpdateHITReviewStatus", (c) => c.send(new UpdateHITReviewStatusCommand({ HITId, Revert })));
-    this.forgetHit(HITId);
+    await this.hitChanged(HITId);
   }
 
   async updateHITTypeOfHIT(HITId: string, HITTypeId: string) {
     await this.send("UpdateHITTypeOfHIT", (c) => c.send(new UpdateHITTypeOfHITCommand({ HITId, HITTypeId })));
-    this.forgetHit(HITId);
+    await this.hitChanged(HITId);
   }
 
-  async deleteHIT(HITId: string) {
-    await this.send("DeleteHIT", (c) => c.send(new DeleteHITCommand({ HITId })));
-    this.forgetHit(HITId);
-    this.changed(["assignments"]);
-  }
-
-  async approveAssignment(AssignmentId: string, RequesterFeedback?: string, OverrideRejection?: boolean) {
-    await this.send("ApproveAssignment", (c) =>
-      c.send(new ApproveAssignmentCommand({ AssignmentId, RequesterFeedback, OverrideRejection })),
+  /** DeleteHIT. Deleting again is refused (the HIT is Disposed): a retry succeeds. */
+  async deleteHIT(HITId: string): Promise<Applied> {
+    const result = await this.send("DeleteHIT", (c) => c.send(new DeleteHITCommand({ HITId }))).then(
+      () => ({ alreadyApplied: false }),
+      (error) => alreadyThere(error, async () => (await this.freshHit(HITId)).HITStatus === "Disposed"),
     );
-    this.forgetAssignment(AssignmentId);
+    this.loaders.hits.clear(HITId);
+    const gone = hitEntries({ HITId }, { kind: "remove" });
+    // Its assignments and bonuses are no longer listed; the gateway cannot name them all.
+    this.changed(gone, ["ListAssignmentsForHIT", "ListBonusPayments"]);
+    return result;
+  }
+
+  /** ApproveAssignment. Approving again is refused (InvalidAssignmentState): a retry finds it Approved. */
+  async approveAssignment(AssignmentId: string, RequesterFeedback?: string, OverrideRejection?: boolean) {
+    return this.review(AssignmentId, "Approved", () =>
+      this.send("ApproveAssignment", (c) =>
+        c.send(new ApproveAssignmentCommand({ AssignmentId, RequesterFeedback, OverrideRejection })),
+      ),
+    );
   }
 
   async rejectAssignment(AssignmentId: string, RequesterFeedback: string) {
-    await this.send("RejectAssignment", (c) =>
-      c.send(new RejectAssignmentCommand({ AssignmentId, RequesterFeedback })),
+    return this.review(AssignmentId, "Rejected", () =>
+      this.send("RejectAssignment", (c) => c.send(new RejectAssignmentCommand({ AssignmentId, RequesterFeedback }))),
     );
-    this.forgetAssignment(AssignmentId);
   }
 
-  private forgetAssignment(assignmentId: string) {
+  private async review(assignmentId: string, status: "Approved" | "Rejected", send: () => Promise<unknown>) {
+    const result = await send().then(
+      () => ({ alreadyApplied: false }),
+      (error) =>
+        alreadyThere(error, async () => (await this.freshAssignment(assignmentId)).AssignmentStatus === status),
+    );
+    const time = status === "Approved" ? "ApprovalTime" : "RejectionTime";
     this.loaders.assignments.clear(assignmentId);
     this.loaders.hits.clearAll();
-    this.changed(["assignments"]);
+    // The HIT's counts and review state changed too: its listings are scanned again.
+    this.changed(
+      [
+        {
+          operation: "ListAssignmentsForHIT",
+          id: assignmentId,
+          change: { kind: "patch", fields: { AssignmentStatus: status, [time]: new Date() } },
+          at: Date.now(),
+        },
+      ],
+      HIT_LISTINGS,
+    );
+    return result;
   }
 
   async updateNotificationSettings(HITTypeId: string, Notification?: NotificationSpecification, Active?: boolean) {
@@ -339,16 +366,4 @@ export class MTurkWrites {
   }
 }
 
-/** Runs items with per-item results; concurrency is the request's upstream limit. */
-export async function eachItem<I, R>(items: I[], run: (item: I, index: number) => Promise<R>) {
-  return Promise.all(
-    items.map(async (item, index) => {
-      try {
-        return { index, item, result: await run(item, index) };
-      } catch (error) {
-        if (error instanceof MTurkRequestFailed || error instanceof UpstreamUnavailable) return { index, item, error };
-        throw error;
-      }
-    }),
-  );
-}
+export { hitEntries };

@@ -1,6 +1,7 @@
 import type { Assignment, BonusPayment } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { type Scope, scopes } from "../mturk/listings.js";
 import type { FetchPage } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
@@ -71,7 +72,7 @@ AssignmentRef.implement({
         description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
         args: bonusListingArgs,
         complexity: connectionComplexity,
-        resolve: (a, args, ctx, info) => bonusListing(ctx, info, args, { assignmentId: a.AssignmentId as string }),
+        resolve: (a, args, ctx) => bonusListing(ctx, args, { assignmentId: a.AssignmentId as string }),
       },
       ...pageOf("bonus payments"),
     ),
@@ -124,15 +125,13 @@ export const assignmentListingArgs = builder.args((t) => ({
 
 export function assignmentListing(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
-  args: Parameters<typeof listing>[2] & { filter?: { workerId?: string | null } | null },
-  scope: unknown[],
+  args: Parameters<typeof listing>[1] & { filter?: { workerId?: string | null } | null },
+  scope: Scope,
   fetchPage: FetchPage<Assignment>,
 ) {
-  return listing<Assignment>(ctx, info, args, {
+  return listing<Assignment>(ctx, args, {
     scope,
     fetchPage,
-    idOf: (a) => a.AssignmentId as string,
     sortKeys: {
       SUBMIT_TIME: (a) => time(a.SubmitTime),
       ACCEPT_TIME: (a) => time(a.AcceptTime),
@@ -158,14 +157,12 @@ export const bonusListingArgs = builder.args((t) => ({
 /** Bonuses of a HIT or of an assignment (ListBonusPayments needs one of them). */
 export function bonusListing(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
-  args: Parameters<typeof listing>[2],
+  args: Parameters<typeof listing>[1],
   of: { hitId?: string; assignmentId?: string },
 ) {
-  return listing<BonusPayment>(ctx, info, args, {
-    scope: ["ListBonusPayments", of],
+  return listing<BonusPayment>(ctx, args, {
+    scope: scopes.bonuses(of),
     fetchPage: (token, size) => ctx.loaders.listBonusPaymentsPage(of, token, size),
-    idOf: (b) => `${b.AssignmentId}:${time(b.GrantTime)}:${b.BonusAmount}`,
     sortKeys: {
       GRANT_TIME: (b) => time(b.GrantTime),
       AMOUNT: (b) => (b.BonusAmount === undefined ? undefined : Number.parseFloat(b.BonusAmount)),

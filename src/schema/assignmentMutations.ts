@@ -1,24 +1,34 @@
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
+import { sendBonus } from "../mturk/exactlyOnce.js";
+import { fingerprint } from "../mturk/idempotency.js";
+import type { Applied } from "../mturk/writes.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { bulkPayload, runBulk } from "./bulk.js";
-import { mutationErrors } from "./errors.js";
+import { keyedMutationErrors, mutationErrors } from "./errors.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney, workerIdRule } from "./validators.js";
 import { WorkerRef } from "./worker.js";
 
-const ReviewedRef = builder.objectRef<{ assignmentId: string }>("ReviewedAssignment").implement({
-  description: "An assignment after approval or rejection, read again from MTurk.",
-  fields: (t) => ({
-    assignment: t.field({
-      type: AssignmentRef,
-      nullable: false,
-      description: "The assignment as MTurk now has it.",
-      resolve: (a) => a.assignmentId,
+const ReviewedRef = builder
+  .objectRef<{ assignmentId: string; alreadyApplied: boolean }>("ReviewedAssignment")
+  .implement({
+    description: "An assignment after approval or rejection, read again from MTurk.",
+    fields: (t) => ({
+      alreadyApplied: t.exposeBoolean("alreadyApplied", {
+        nullable: false,
+        description:
+          "True when the assignment already had this status (a retry): MTurk refused to review it again and the gateway read it back.",
+      }),
+      assignment: t.field({
+        type: AssignmentRef,
+        nullable: false,
+        description: "The assignment as MTurk now has it.",
+        resolve: (a) => a.assignmentId,
+      }),
     }),
-  }),
-});
+  });
 
 const ApproveInput = builder.inputType("ApproveAssignmentInput", {
   description: "ApproveAssignment: pays the reward. OverrideRejection approves a rejected assignment within 30 days.",
@@ -125,16 +135,13 @@ type Selection = {
 async function reviewMany(
   ctx: GatewayContext,
   input: Selection,
-  review: (assignmentId: string, feedback: string | undefined) => Promise<void>,
+  review: (assignmentId: string, feedback: string | undefined) => Promise<Applied>,
 ) {
   const ids = input.select.assignmentIds ?? (await ctx.loaders.submittedAssignmentIds(input.select.hitId as string));
   return runBulk(
     ids,
     (id) => id,
-    async (id) => {
-      await review(id, input.requesterFeedback ?? undefined);
-      return { assignmentId: id };
-    },
+    async (id) => ({ assignmentId: id, ...(await review(id, input.requesterFeedback ?? undefined)) }),
   );
 }
 
@@ -145,14 +152,14 @@ builder.mutationFields((t) => ({
     description: "Approves a submitted assignment and pays its reward (ApproveAssignment).",
     errors: mutationErrors,
     args: { input: t.arg({ type: ApproveInput, required: true, description: "The assignment." }) },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.approveAssignment(
+    resolve: async (_root, { input }, ctx) => ({
+      assignmentId: input.assignmentId,
+      ...(await ctx.writes.approveAssignment(
         input.assignmentId,
         input.requesterFeedback ?? undefined,
         input.overrideRejection ?? undefined,
-      );
-      return { assignmentId: input.assignmentId };
-    },
+      )),
+    }),
   }),
   rejectAssignment: t.field({
     authScopes: { write: true },
@@ -160,10 +167,10 @@ builder.mutationFields((t) => ({
     description: "Rejects a submitted assignment (RejectAssignment).",
     errors: mutationErrors,
     args: { input: t.arg({ type: RejectInput, required: true, description: "The assignment and why." }) },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.rejectAssignment(input.assignmentId, input.requesterFeedback);
-      return { assignmentId: input.assignmentId };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      assignmentId: input.assignmentId,
+      ...(await ctx.writes.rejectAssignment(input.assignmentId, input.requesterFeedback)),
+    }),
   }),
   approveAssignments: t.field({
     authScopes: { pay: true },
@@ -203,11 +210,12 @@ builder.mutationFields((t) => ({
     type: BonusPaidRef,
     description:
       "Pays a bonus (SendBonus) exactly once per idempotencyKey: a retry, even after a lost response, pays nothing more.",
-    errors: mutationErrors,
+    errors: keyedMutationErrors,
     args: { input: t.arg({ type: BonusInput, required: true, description: "The bonus." }) },
     resolve: async (_root, { input }, ctx) => {
       if (!input.idempotencyKey) throw new InputInvalid("sendBonus needs an idempotencyKey.", "input.idempotencyKey");
-      const { alreadyProcessed } = await ctx.writes.sendBonus(
+      const { alreadyProcessed } = await sendBonus(
+        ctx.writes,
         {
           WorkerId: input.workerId,
           AssignmentId: input.assignmentId,
@@ -224,7 +232,7 @@ builder.mutationFields((t) => ({
     type: bulkPayload("SendBonuses", "a bulk bonus payment", "assignmentId", BonusPaidRef),
     description:
       "Pays many bonuses (SendBonus each, within the concurrency limit), each exactly once: an item's key is its own idempotencyKey or the batch key with the item's worker, assignment, amount and reason.",
-    errors: mutationErrors,
+    errors: keyedMutationErrors,
     args: {
       input: t.arg({
         type: builder.inputType("SendBonusesInput", {
@@ -247,9 +255,12 @@ builder.mutationFields((t) => ({
         input.items as Bonus[],
         (b) => b.assignmentId,
         async (b) => {
+          // A structured digest, so that no two different items (of this batch or another) share a key.
           const key =
-            b.idempotencyKey ?? `${input.idempotencyKey}:${b.workerId}:${b.assignmentId}:${b.bonusAmount}:${b.reason}`;
-          const { alreadyProcessed } = await ctx.writes.sendBonus(
+            b.idempotencyKey ??
+            fingerprint([input.idempotencyKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]);
+          const { alreadyProcessed } = await sendBonus(
+            ctx.writes,
             { WorkerId: b.workerId, AssignmentId: b.assignmentId, BonusAmount: b.bonusAmount, Reason: b.reason },
             key,
           );

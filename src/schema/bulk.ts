@@ -1,7 +1,6 @@
 import type { ObjectRef } from "@pothos/core";
-import { eachItem } from "../mturk/writes.js";
 import { builder } from "./builder.js";
-import { ItemFailureRef, itemFailure } from "./errors.js";
+import { ItemFailureRef, isItemError, itemFailure } from "./errors.js";
 
 /** One item of a bulk mutation: its position, its key (an id), and its result or failure. */
 export interface BulkItem<T> {
@@ -55,8 +54,24 @@ export function bulkPayload<T>(name: string, what: string, keyName: string, resu
   });
 }
 
-/** Runs every item (within the request's upstream concurrency limit) and collects per-item results. */
-export async function runBulk<I, T>(items: I[], key: (item: I) => string, run: (item: I, index: number) => Promise<T>) {
-  const settled = await eachItem(items, run);
-  return { results: settled.map((s) => ({ index: s.index, key: key(s.item), result: s.result, error: s.error })) };
+/**
+ * Runs every item (within the request's upstream concurrency limit) and collects per-item results: an item's
+ * MTurk error is its result; anything else fails the mutation.
+ */
+export async function runBulk<I, T>(
+  items: I[],
+  key: (item: I) => string,
+  run: (item: I, index: number) => Promise<T>,
+): Promise<{ results: BulkItem<T>[] }> {
+  const results = await Promise.all(
+    items.map(async (item, index): Promise<BulkItem<T>> => {
+      try {
+        return { index, key: key(item), result: await run(item, index) };
+      } catch (error) {
+        if (isItemError(error)) return { index, key: key(item), error };
+        throw error;
+      }
+    }),
+  );
+  return { results };
 }

@@ -1,9 +1,7 @@
-import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { type ListingQuery, resolveListing } from "../mturk/listing.js";
 import type { ConnectionArgs } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { selects } from "./selection.js";
 
 export const OrderDirectionEnum = builder.enumType("OrderDirection", {
   description: "Sort direction, as the legacy API's SortDirection (Ascending, Descending).",
@@ -45,17 +43,21 @@ interface ListingArgs extends ConnectionArgs {
 }
 
 /** Resolves a connection field over an MTurk listing with the client's ordering, page, filter and totalCount. */
+/** What Pothos's connection fields accept: the listing's lazy cursors are promises graphql-js awaits. */
+export type ConnectionResult<T> = {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+  pageNumber: number | null;
+};
+
 export function listing<T>(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
   args: ListingArgs,
-  query: Omit<ListingQuery<T>, "orderBy" | "page" | "wantsTotal">,
-) {
-  return resolveListing(
-    ctx,
-    { ...query, orderBy: args.orderBy, page: args.page, wantsTotal: selects(info, "totalCount") },
-    args,
-  );
+  query: Omit<ListingQuery<T>, "orderBy" | "page">,
+): Promise<ConnectionResult<T>> {
+  // A cursor, hasNextPage or totalCount may be a promise (read only when selected); graphql-js awaits any field.
+  return resolveListing(ctx, { ...query, orderBy: args.orderBy, page: args.page }, args) as Promise<never>;
 }
 
 /**
@@ -80,3 +82,20 @@ export function filterOf<T, F extends object>(input: F | null | undefined, keep:
 
 export const time = (date: Date | undefined) => date?.getTime();
 export const lower = (text: string | undefined) => text?.toLowerCase();
+
+/**
+ * A connection whose edges show another node than the listed item (a worker for a Qualification), keeping the item
+ * on the edge as `edgeField`. Cursors stay lazy: reading one may need an upstream page.
+ */
+export function mapNodes<T, N>(connection: ConnectionResult<T>, node: (item: T) => N, edgeField?: string) {
+  // Copied by descriptor: a spread would read totalCount's getter (a full scan) and the cursors'.
+  const mapped = Object.defineProperties({}, Object.getOwnPropertyDescriptors(connection)) as ConnectionResult<N>;
+  mapped.edges = connection.edges.map((edge) => ({
+    node: node(edge.node),
+    ...(edgeField ? { [edgeField]: edge.node } : {}),
+    get cursor() {
+      return edge.cursor;
+    },
+  }));
+  return mapped;
+}

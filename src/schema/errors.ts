@@ -1,4 +1,4 @@
-import { MTurkRequestFailed, UpstreamUnavailable } from "../mturk/writes.js";
+import { IdempotencyKeyConflict, MTurkRefused, MTurkUnavailable, OutcomeUnknown } from "../mturk/errors.js";
 import { builder } from "./builder.js";
 import { InputInvalid } from "./inputInvalid.js";
 
@@ -9,11 +9,11 @@ export const MutationErrorRef = builder.interfaceRef<Error>("MutationError").imp
   }),
 });
 
-builder.objectType(MTurkRequestFailed, {
+builder.objectType(MTurkRefused, {
   name: "MTurkRequestError",
   description: "MTurk refused the write (a RequestError, a ParameterValidationError, or a missing entity).",
   interfaces: [MutationErrorRef],
-  isTypeOf: (value) => value instanceof MTurkRequestFailed,
+  isTypeOf: (value) => value instanceof MTurkRefused,
   fields: (t) => ({
     operation: t.exposeString("operation", { nullable: false, description: "The MTurk operation that failed." }),
     code: t.exposeString("code", {
@@ -26,13 +26,45 @@ builder.objectType(MTurkRequestFailed, {
   }),
 });
 
-builder.objectType(UpstreamUnavailable, {
+builder.objectType(MTurkUnavailable, {
   name: "UpstreamUnavailableError",
-  description: "MTurk could not be reached after the SDK's retries (throttling, ServiceFault, timeouts). Retry later.",
+  description:
+    "MTurk could not be reached or did not answer after the SDK's retries (throttling, ServiceFault, timeouts, a dropped connection), and the gateway found that the write did not happen. Retry later.",
   interfaces: [MutationErrorRef],
-  isTypeOf: (value) => value instanceof UpstreamUnavailable,
+  isTypeOf: (value) => value instanceof MTurkUnavailable,
   fields: (t) => ({
     operation: t.exposeString("operation", { nullable: false, description: "The MTurk operation that failed." }),
+    retryable: t.exposeBoolean("retryable", {
+      nullable: false,
+      description: "Always true: retrying later may succeed (with the same idempotencyKey, where the input has one).",
+    }),
+  }),
+});
+
+builder.objectType(OutcomeUnknown, {
+  name: "OutcomeUnknownError",
+  description:
+    "MTurk did not answer whether a payment or creation happened, and the gateway could not read it back either (ListBonusPayments, GetHIT). Retrying with the same idempotencyKey is safe: MTurk applies a key at most once within 24 hours.",
+  interfaces: [MutationErrorRef],
+  isTypeOf: (value) => value instanceof OutcomeUnknown,
+  fields: (t) => ({
+    operation: t.exposeString("operation", {
+      nullable: false,
+      description: "The MTurk operation whose outcome is unknown.",
+    }),
+    check: t.exposeString("check", { nullable: false, description: "What to read to learn the outcome." }),
+  }),
+});
+
+builder.objectType(IdempotencyKeyConflict, {
+  name: "IdempotencyKeyConflictError",
+  description:
+    "The idempotencyKey was already used for a write with other content (another worker, assignment, amount or HIT). Nothing was sent; use a new key for a new write.",
+  interfaces: [MutationErrorRef],
+  isTypeOf: (value) => value instanceof IdempotencyKeyConflict,
+  fields: (t) => ({
+    operation: t.exposeString("operation", { nullable: false, description: "The MTurk operation." }),
+    idempotencyKey: t.exposeString("idempotencyKey", { nullable: false, description: "The key that was reused." }),
   }),
 });
 
@@ -50,7 +82,12 @@ builder.objectType(InputInvalid, {
 });
 
 /** The typed errors of every mutation: success, or one of these in the result union. */
-export const mutationErrors = { types: [MTurkRequestFailed, InputInvalid], directResult: true as const };
+export const mutationErrors = { types: [MTurkRefused, MTurkUnavailable, InputInvalid], directResult: true as const };
+/** Money and creation, with an idempotency key: they can also meet a reused key or an unknowable outcome. */
+export const keyedMutationErrors = {
+  types: [MTurkRefused, MTurkUnavailable, InputInvalid, OutcomeUnknown, IdempotencyKeyConflict],
+  directResult: true as const,
+};
 
 /** One failed item of a bulk mutation, as plain data (an Error returned by a resolver would become a GraphQL error). */
 export interface ItemFailure {
@@ -67,18 +104,28 @@ export const ItemFailureRef = builder.objectRef<ItemFailure>("BulkItemError").im
     message: t.exposeString("message", { nullable: false, description: "A readable explanation." }),
     code: t.exposeString("code", {
       nullable: false,
-      description: "NOT_FOUND, BAD_USER_INPUT (MTurk refused) or UPSTREAM_UNAVAILABLE (retry later).",
+      description:
+        "NOT_FOUND or BAD_USER_INPUT (MTurk refused), UPSTREAM_UNAVAILABLE (retry later), OUTCOME_UNKNOWN (read back failed; retry with the same key) or IDEMPOTENCY_KEY_CONFLICT.",
     }),
     operation: t.exposeString("operation", { description: "The MTurk operation that failed." }),
     turkErrorCode: t.exposeString("turkErrorCode", { description: "MTurk's TurkErrorCode, when MTurk refused." }),
   }),
 });
 
+/** Errors a bulk item reports in its result instead of failing the whole mutation. */
+export const isItemError = (error: unknown): error is Error =>
+  error instanceof MTurkRefused ||
+  error instanceof MTurkUnavailable ||
+  error instanceof OutcomeUnknown ||
+  error instanceof IdempotencyKeyConflict;
+
 export function itemFailure(error: Error | undefined): ItemFailure | null {
   if (!error) return null;
-  if (error instanceof MTurkRequestFailed)
+  if (error instanceof MTurkRefused || error instanceof MTurkUnavailable)
     return { message: error.message, code: error.code, operation: error.operation, turkErrorCode: error.turkErrorCode };
-  if (error instanceof UpstreamUnavailable)
-    return { message: error.message, code: "UPSTREAM_UNAVAILABLE", operation: error.operation };
+  if (error instanceof OutcomeUnknown)
+    return { message: `${error.message} ${error.check}`, code: "OUTCOME_UNKNOWN", operation: error.operation };
+  if (error instanceof IdempotencyKeyConflict)
+    return { message: error.message, code: "IDEMPOTENCY_KEY_CONFLICT", operation: error.operation };
   return { message: error.message, code: "BAD_USER_INPUT" };
 }

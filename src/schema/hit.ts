@@ -1,6 +1,7 @@
 import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStatus } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { type Scope, scopes } from "../mturk/listings.js";
 import type { FetchPage } from "../mturk/pagination.js";
 import {
   AssignmentRef,
@@ -23,7 +24,16 @@ import {
   pageOf,
   ReviewableHITStatusEnum,
 } from "./common.js";
-import { connectionComplexity, filterOf, listing, lower, orderInput, PageInput, time } from "./connections.js";
+import {
+  connectionComplexity,
+  filterOf,
+  listing,
+  lower,
+  mapNodes,
+  orderInput,
+  PageInput,
+  time,
+} from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { entityOrStub } from "./selection.js";
 
@@ -111,10 +121,10 @@ HITRef.implement({
           ...assignmentListingArgs,
         },
         complexity: connectionComplexity,
-        resolve: (hit, args, ctx, info) => {
+        resolve: (hit, args, ctx) => {
           const id = hit.HITId as string;
           const statuses = args.statuses?.length ? ([...args.statuses].sort() as AssignmentStatus[]) : undefined;
-          return assignmentListing(ctx, info, args, ["ListAssignmentsForHIT", id, statuses], (token, size) =>
+          return assignmentListing(ctx, args, scopes.assignments(id, statuses), (token, size) =>
             ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
           );
         },
@@ -127,7 +137,7 @@ HITRef.implement({
         description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
         args: bonusListingArgs,
         complexity: connectionComplexity,
-        resolve: (hit, args, ctx, info) => bonusListing(ctx, info, args, { hitId: hit.HITId as string }),
+        resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: hit.HITId as string }),
       },
       ...pageOf("bonus payments"),
     ),
@@ -197,17 +207,17 @@ export const hitListingArgs = builder.args((t) => ({
 /** A HIT connection over one of MTurk's HIT listings. */
 export function hitListing(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
-  args: Parameters<typeof listing>[2] & {
+  args: Parameters<typeof listing>[1] & {
     filter?: { statuses?: string[] | null; reviewStatuses?: string[] | null } | null;
   },
-  scope: unknown[],
+  scope: Scope,
   fetchPage: FetchPage<HIT>,
+  complete?: (items: HIT[]) => Promise<HIT[]>,
 ) {
-  return listing<HIT>(ctx, info, args, {
+  return listing<HIT>(ctx, args, {
     scope,
     fetchPage,
-    idOf: (hit) => hit.HITId as string,
+    complete,
     sortKeys: {
       CREATION_TIME: (hit) => time(hit.CreationTime),
       EXPIRATION: (hit) => time(hit.Expiration),
@@ -236,8 +246,8 @@ builder.queryFields((t) => ({
       description: "All the requester's HITs but deleted ones (ListHITs).",
       args: hitListingArgs,
       complexity: connectionComplexity,
-      resolve: (_root, args, ctx, info) =>
-        hitListing(ctx, info, args, ["ListHITs"], (token, size) => ctx.loaders.listHITsPage(token, size)),
+      resolve: (_root, args, ctx) =>
+        hitListing(ctx, args, scopes.hits(), (token, size) => ctx.loaders.listHITsPage(token, size)),
     },
     ...pageOf("HITs"),
   ),
@@ -251,14 +261,21 @@ builder.queryFields((t) => ({
         ...hitListingArgs,
       },
       complexity: connectionComplexity,
-      resolve: (_root, args, ctx, info) => {
+      resolve: async (_root, args, ctx) => {
         const filter = {
           hitTypeId: args.hitTypeId ?? undefined,
           status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
         };
-        return hitListing(ctx, info, args, ["ListReviewableHITs", filter], (token, size) =>
-          ctx.loaders.listReviewableHITsPage(filter, token, size),
+        // MTurk lists reviewable HITs as ids only: sorting and filtering need each whole HIT; a walk's edges load
+        // theirs (GetHIT, batched) when their fields are asked for.
+        const connection = await hitListing(
+          ctx,
+          args,
+          scopes.reviewableHits(filter),
+          (token, size) => ctx.loaders.listReviewableHITsPage(filter, token, size),
+          (hits) => ctx.loaders.wholeHits(hits),
         );
+        return mapNodes(connection, (hit): HIT | string => (hit.HITStatus === undefined ? (hit.HITId as string) : hit));
       },
     },
     ...pageOf("HITs"),

@@ -1,7 +1,9 @@
 import type { EventType } from "@aws-sdk/client-mturk";
 import { z } from "zod";
+import type { GatewayContext } from "../context.js";
+import { createAdditionalAssignments, createHIT } from "../mturk/exactlyOnce.js";
 import { builder } from "./builder.js";
-import { mutationErrors } from "./errors.js";
+import { keyedMutationErrors, mutationErrors } from "./errors.js";
 import { HITRef } from "./hit.js";
 import {
   hitFields,
@@ -12,6 +14,7 @@ import {
   toHitTypeInput,
   toNotification,
 } from "./hitInputs.js";
+import { InputInvalid } from "./inputInvalid.js";
 import { idempotencyKeyRule, mturkId } from "./validators.js";
 
 const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
@@ -29,9 +32,15 @@ const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boo
     }),
   }),
 });
-const HITPayload = builder.objectRef<{ hitId: string }>("HITPayload").implement({
+const HITPayload = builder.objectRef<{ hitId: string; alreadyApplied?: boolean }>("HITPayload").implement({
   description: "A HIT after a write, read again from MTurk.",
   fields: (t) => ({
+    alreadyApplied: t.boolean({
+      nullable: false,
+      description:
+        "True when MTurk refused to repeat the write (the same expiration twice) and the gateway found the HIT already in that state.",
+      resolve: (p) => p.alreadyApplied ?? false,
+    }),
     hit: t.field({
       type: HITRef,
       nullable: false,
@@ -54,12 +63,28 @@ const OkPayload = builder.objectRef<{ ok: true; hitTypeId?: string }>("OkPayload
   }),
 });
 
+/**
+ * MTurk's rule for UpdateExpirationForHIT, checked before the call: a time in the past expires the HIT; otherwise
+ * the change from the HIT's current expiration must be 60 s to 365 days (MTurk turns ExpireAt into that increment).
+ */
+async function checkExpirationChange(ctx: GatewayContext, hitId: string, expireAt: Date) {
+  if (expireAt.getTime() <= Date.now()) return;
+  const current = (await ctx.writes.freshHit(hitId)).Expiration?.getTime();
+  if (current === undefined) return;
+  const change = Math.round((expireAt.getTime() - current) / 1000);
+  if (change < 60 || change > 31_536_000)
+    throw new InputInvalid(
+      `MTurk accepts a new expiration 60 s to 365 days after the current one (${new Date(current).toISOString()}), or a time in the past to expire the HIT now; this is a change of ${change} s.`,
+      "input.expireAt",
+    );
+}
+
 builder.mutationFields((t) => ({
   createHIT: t.field({
     authScopes: { pay: true },
     type: CreatedHITPayload,
     description: "Creates a HIT with its own HIT type parameters (CreateHIT), exactly once per idempotencyKey.",
-    errors: mutationErrors,
+    errors: keyedMutationErrors,
     args: {
       input: t.arg({
         type: builder.inputType("CreateHITInput", {
@@ -72,13 +97,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      ctx.writes.createHIT(
-        {
-          ...toHitTypeInput(input),
-          ...toHitInput(input),
-        },
-        input.idempotencyKey,
-      ),
+      createHIT(ctx.writes, { ...toHitTypeInput(input), ...toHitInput(input) }, input.idempotencyKey),
   }),
   createHITType: t.field({
     authScopes: { write: true },
@@ -104,7 +123,7 @@ builder.mutationFields((t) => ({
     authScopes: { pay: true },
     type: CreatedHITPayload,
     description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
-    errors: mutationErrors,
+    errors: keyedMutationErrors,
     args: {
       input: t.arg({
         type: builder.inputType("CreateHITWithHITTypeInput", {
@@ -120,13 +139,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      ctx.writes.createHIT(
-        {
-          HITTypeId: input.hitTypeId,
-          ...toHitInput(input),
-        },
-        input.idempotencyKey,
-      ),
+      createHIT(ctx.writes, { HITTypeId: input.hitTypeId, ...toHitInput(input) }, input.idempotencyKey),
   }),
   createAdditionalAssignmentsForHIT: t.field({
     authScopes: { pay: true },
@@ -142,7 +155,7 @@ builder.mutationFields((t) => ({
     }),
     description:
       "Adds assignments to a HIT (CreateAdditionalAssignmentsForHIT), exactly once per idempotencyKey. A HIT created with fewer than 10 cannot reach 10 or more.",
-    errors: mutationErrors,
+    errors: keyedMutationErrors,
     args: {
       input: t.arg({
         type: builder.inputType("CreateAdditionalAssignmentsForHITInput", {
@@ -167,7 +180,8 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, ctx) => ({
       hitId: input.hitId,
-      ...(await ctx.writes.createAdditionalAssignments(
+      ...(await createAdditionalAssignments(
+        ctx.writes,
         input.hitId,
         input.numberOfAdditionalAssignments,
         input.idempotencyKey,
@@ -193,8 +207,8 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt);
-      return { hitId: input.hitId };
+      await checkExpirationChange(ctx, input.hitId, input.expireAt);
+      return { hitId: input.hitId, ...(await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt)) };
     },
   }),
   expireHIT: t.field({
@@ -210,10 +224,10 @@ builder.mutationFields((t) => ({
         description: "The HIT.",
       }),
     },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.updateExpirationForHIT(input.hitId, new Date(0));
-      return { hitId: input.hitId };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      hitId: input.hitId,
+      ...(await ctx.writes.updateExpirationForHIT(input.hitId, new Date(0))),
+    }),
   }),
   updateHITReviewStatus: t.field({
     authScopes: { write: true },
@@ -263,10 +277,14 @@ builder.mutationFields((t) => ({
   }),
   deleteHIT: t.field({
     authScopes: { write: true },
-    type: builder.objectRef<{ hitId: string }>("DeleteHITPayload").implement({
+    type: builder.objectRef<{ hitId: string; alreadyApplied: boolean }>("DeleteHITPayload").implement({
       description: "A deleted HIT.",
       fields: (f) => ({
         deletedHitId: f.exposeString("hitId", { nullable: false, description: "MTurk's id of the deleted HIT." }),
+        alreadyApplied: f.exposeBoolean("alreadyApplied", {
+          nullable: false,
+          description: "True when the HIT was already deleted (Disposed): a retry.",
+        }),
       }),
     }),
     description:
@@ -279,10 +297,7 @@ builder.mutationFields((t) => ({
         description: "The HIT.",
       }),
     },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.deleteHIT(input.hitId);
-      return { hitId: input.hitId };
-    },
+    resolve: async (_root, { input }, ctx) => ({ hitId: input.hitId, ...(await ctx.writes.deleteHIT(input.hitId)) }),
   }),
   updateNotificationSettings: t.field({
     authScopes: { write: true },

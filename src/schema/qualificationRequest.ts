@@ -1,7 +1,6 @@
 import type { QualificationRequest } from "@aws-sdk/client-mturk";
-import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
-import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
+import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { pageOf } from "./common.js";
 import { connectionComplexity, filterOf, listing, orderInput, PageInput, time } from "./connections.js";
@@ -86,18 +85,16 @@ const requestSortKeys = {
 /** The listing of pending requests of one type, or of all the caller's types. */
 export function pendingRequests(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
   typeId: string | undefined,
-  args: Parameters<typeof listing>[2] & {
+  args: Parameters<typeof listing>[1] & {
     filter?: { submittedAfter?: Date | null; submittedBefore?: Date | null; workerId?: string | null } | null;
   },
 ) {
-  return listing<QualificationRequest>(ctx, info, args, {
-    scope: ["ListQualificationRequests", typeId],
+  return listing<QualificationRequest>(ctx, args, {
+    scope: scopes.requests(typeId),
     fetchPage: (token, size) => ctx.loaders.qualificationRequestsPage(typeId, token, size),
-    // Snapshots read the type's own listing: the shared first-page strategy gives no NextToken to continue from.
-    scanPage: (token) => ctx.loaders.listQualificationRequestsPage(typeId, token, MTURK_MAX_RESULTS),
-    idOf: (r) => r.QualificationRequestId as string,
+    // Scans and continued walks read the type's own listing: the shared first-page strategy gives no NextToken.
+    scanPage: (token, size) => ctx.loaders.listQualificationRequestsPage(typeId, token, size),
     sortKeys: requestSortKeys,
     filter: filterOf(args.filter, (r, f) => {
       const submitted = time(r.SubmitTime) ?? 0;
@@ -119,7 +116,7 @@ builder.queryFields((t) => ({
         ...requestListingArgs,
       },
       complexity: connectionComplexity,
-      resolve: (_root, args, ctx, info) => pendingRequests(ctx, info, args.qualificationTypeId ?? undefined, args),
+      resolve: (_root, args, ctx) => pendingRequests(ctx, args.qualificationTypeId ?? undefined, args),
     },
     ...pageOf("qualification requests"),
   ),

@@ -30,6 +30,7 @@ function targetOf(input: { id?: string | null; qualificationRequestId?: string |
 
 interface DecidedRequest extends RequestTarget {
   accepted: boolean;
+  alreadyApplied: boolean;
 }
 
 const DecidedRequestRef = builder.objectRef<DecidedRequest>("DecidedQualificationRequest").implement({
@@ -46,6 +47,11 @@ const DecidedRequestRef = builder.objectRef<DecidedRequest>("DecidedQualificatio
         r.qualificationTypeId && r.workerId
           ? encodeGlobalID("QualificationRequest", `${r.qualificationTypeId}:${r.qualificationRequestId}:${r.workerId}`)
           : null,
+    }),
+    alreadyApplied: t.exposeBoolean("alreadyApplied", {
+      nullable: false,
+      description:
+        "True when the request had already been decided this way (a retry): MTurk refused to decide it again and the gateway read the state back.",
     }),
     worker: t.field({
       type: WorkerRef,
@@ -96,10 +102,10 @@ const RejectInput = builder.inputType("RejectQualificationRequestInput", {
 type Decision = { accept: true; integerValue?: number | null } | { accept: false; reason?: string | null };
 
 async function decide(ctx: GatewayContext, target: RequestTarget, decision: Decision): Promise<DecidedRequest> {
-  if (decision.accept)
-    await ctx.writes.acceptQualificationRequest(target.qualificationRequestId, decision.integerValue ?? undefined);
-  else await ctx.writes.rejectQualificationRequest(target.qualificationRequestId, decision.reason ?? undefined);
-  return { ...target, accepted: decision.accept };
+  const { alreadyApplied } = decision.accept
+    ? await ctx.writes.acceptQualificationRequest(target, decision.integerValue ?? undefined)
+    : await ctx.writes.rejectQualificationRequest(target.qualificationRequestId, decision.reason ?? undefined);
+  return { ...target, accepted: decision.accept, alreadyApplied };
 }
 
 const BulkDecisionPayload = bulkPayload(

@@ -1,9 +1,10 @@
 import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
-import { connectionComplexity, listing, lower, orderInput, PageInput, time } from "./connections.js";
+import { connectionComplexity, listing, lower, mapNodes, orderInput, PageInput, time } from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
 import { entityOrStub } from "./selection.js";
@@ -62,7 +63,7 @@ QualificationTypeRef.implement({
           "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
         args: requestListingArgs,
         complexity: connectionComplexity,
-        resolve: (type, args, ctx, info) => pendingRequests(ctx, info, type.QualificationTypeId as string, args),
+        resolve: (type, args, ctx) => pendingRequests(ctx, type.QualificationTypeId as string, args),
       },
       ...pageOf("qualification requests"),
     ),
@@ -73,9 +74,9 @@ QualificationTypeRef.implement({
           "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
         args: hitListingArgs,
         complexity: connectionComplexity,
-        resolve: (type, args, ctx, info) => {
+        resolve: (type, args, ctx) => {
           const id = type.QualificationTypeId as string;
-          return hitListing(ctx, info, args, ["ListHITsForQualificationType", id], (token, size) =>
+          return hitListing(ctx, args, scopes.hitsForType(id), (token, size) =>
             ctx.loaders.listHITsForQualificationTypePage(id, token, size),
           );
         },
@@ -97,27 +98,19 @@ QualificationTypeRef.implement({
           page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
         },
         complexity: connectionComplexity,
-        resolve: async (type, args, ctx, info) => {
+        resolve: async (type, args, ctx) => {
           const id = type.QualificationTypeId as string;
           const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-          const connection = await listing<Qualification>(ctx, info, args, {
-            scope: ["ListWorkersWithQualificationType", id, status],
+          const connection = await listing<Qualification>(ctx, args, {
+            scope: scopes.workersWithType(id, status),
             fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
-            idOf: (q) => q.WorkerId as string,
             sortKeys: {
               GRANT_TIME: (q) => time(q.GrantTime),
               INTEGER_VALUE: (q) => q.IntegerValue,
               WORKER_ID: (q) => q.WorkerId,
             },
           });
-          return {
-            ...connection,
-            edges: connection.edges.map((edge) => ({
-              cursor: edge.cursor,
-              node: { workerId: edge.node.WorkerId as string },
-              qualification: edge.node,
-            })),
-          };
+          return mapNodes(connection, (q) => ({ workerId: q.WorkerId as string }), "qualification");
         },
       },
       pageOf("workers holding a qualification type (ListWorkersWithQualificationType)")[0],
@@ -172,16 +165,15 @@ builder.queryFields((t) => ({
         page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
       complexity: connectionComplexity,
-      resolve: (_root, args, ctx, info) => {
+      resolve: (_root, args, ctx) => {
         const filter = {
           query: args.query ?? undefined,
           mustBeRequestable: args.mustBeRequestable ?? false,
           mustBeOwnedByCaller: args.mustBeOwnedByCaller ?? true,
         };
-        return listing<QualificationType>(ctx, info, args, {
-          scope: ["ListQualificationTypes", filter],
+        return listing<QualificationType>(ctx, args, {
+          scope: scopes.types(filter),
           fetchPage: (token, size) => ctx.loaders.listQualificationTypesPage(filter, token, size),
-          idOf: (type) => type.QualificationTypeId as string,
           sortKeys: { NAME: (type) => lower(type.Name), CREATION_TIME: (type) => time(type.CreationTime) },
         });
       },

@@ -35,10 +35,3 @@ export function entityOrStub<T>(
 ): T | string {
   return needsOnly(info, fromId) ? stub : id;
 }
-
-/** Whether a field's selection includes `name` (for example a connection's `totalCount`). */
-export function selects(info: GraphQLResolveInfo, name: string): boolean {
-  const fields = new Set<string>();
-  for (const node of info.fieldNodes as FieldNode[]) selectedFields(node.selectionSet, info.fragments, fields);
-  return fields.has(name);
-}

@@ -1,5 +1,6 @@
 import type { Qualification, WorkerBlock } from "@aws-sdk/client-mturk";
 import { badInput } from "../mturk/errors.js";
+import { scopes } from "../mturk/listings.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
 import { LocaleRef, pageOf, QualificationStatusEnum } from "./common.js";
@@ -109,11 +110,10 @@ builder.queryFields((t) => ({
         page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
       complexity: connectionComplexity,
-      resolve: (_root, args, ctx, info) =>
-        listing<WorkerBlock>(ctx, info, args, {
-          scope: ["ListWorkerBlocks"],
+      resolve: (_root, args, ctx) =>
+        listing<WorkerBlock>(ctx, args, {
+          scope: scopes.blocks(),
           fetchPage: (token, size) => ctx.loaders.listWorkerBlocksPage(token, size),
-          idOf: (b) => b.WorkerId as string,
           sortKeys: { WORKER_ID: (b) => b.WorkerId },
         }),
     },

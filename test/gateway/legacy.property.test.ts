@@ -195,7 +195,8 @@ describe("the snapshot mechanism", () => {
   it("a plain first/after walk pages over NextToken with no full scan", async () => {
     const { calls } = await stack.measured(`{ qualificationRequests(first: 5) { edges { cursor } } }`);
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.input).toEqual({ MaxResults: 5 });
+    // Every token read asks for 100: a token is followed with the size that made it (see pagination.ts).
+    expect(calls[0]?.input).toEqual({ MaxResults: 100 });
   });
 
   it("concurrent identical requests share one scan; inside the window the same query costs no call", async () => {

@@ -81,13 +81,14 @@ describe("qualification mutations", () => {
     );
     expect(after.qualificationType.requests.totalCount).toBe(list.qualificationType.requests.totalCount - 1);
     expect(after.qualificationType.requests.edges.map((e: any) => e.node.id)).not.toContain(id);
+    // A retry: MTurk refuses to decide the request again; the worker holds the qualification, so it was done.
     const again = await run(
-      `mutation($i: AcceptQualificationRequestInput!) { acceptQualificationRequest(input: $i) { __typename ${ERRORS} } }`,
+      `mutation($i: AcceptQualificationRequestInput!) { acceptQualificationRequest(input: $i) { __typename ... on DecidedQualificationRequest { alreadyApplied } ${ERRORS} } }`,
       { i: { id } },
     );
-    expect(again.acceptQualificationRequest).toMatchObject({
-      __typename: "MTurkRequestError",
-      turkErrorCode: "AWS.MechanicalTurk.InvalidQualificationRequestState",
+    expect(again.acceptQualificationRequest).toEqual({
+      __typename: "DecidedQualificationRequest",
+      alreadyApplied: true,
     });
   });
 
@@ -417,11 +418,19 @@ describe("assignment mutations and bonuses", () => {
       { a: two?.assignmentId },
     );
     expect(rejected.rejectAssignment.assignment.status).toBe("Rejected");
+    // Rejecting again is a retry (already Rejected); approving a rejected one without override is still refused.
     const twice = await run(
-      `mutation($a: String!) { rejectAssignment(input: { assignmentId: $a, requesterFeedback: "again" }) { __typename ${ERRORS} } }`,
+      `mutation($a: String!) { rejectAssignment(input: { assignmentId: $a, requesterFeedback: "again" }) { __typename ... on ReviewedAssignment { alreadyApplied } ${ERRORS} } }`,
       { a: two?.assignmentId },
     );
-    expect(twice.rejectAssignment).toMatchObject({ turkErrorCode: "AWS.MechanicalTurk.InvalidAssignmentState" });
+    expect(twice.rejectAssignment).toEqual({ __typename: "ReviewedAssignment", alreadyApplied: true });
+    const approveRejected = await run(
+      `mutation($a: String!) { approveAssignment(input: { assignmentId: $a }) { __typename ${ERRORS} } }`,
+      { a: two?.assignmentId },
+    );
+    expect(approveRejected.approveAssignment).toMatchObject({
+      turkErrorCode: "AWS.MechanicalTurk.InvalidAssignmentState",
+    });
     const bulk = await run(
       `mutation($h: String!) { approveAssignments(input: { select: { hitId: $h }, requesterFeedback: "ok" }) { __typename ... on ApproveAssignmentsPayload { succeeded failed results { assignmentId } } } }`,
       { h: hitId },
