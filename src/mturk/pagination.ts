@@ -118,16 +118,23 @@ class Walk<T> {
     return w.tags;
   }
 
-  /** Index of the first anchor (in anchor order) listed in `w`, or -1. */
-  find(w: Window<T>, anchors: string[]): number {
+  /** The first anchor (in anchor order) listed in `w`: its rank among the anchors and its index in `w`. */
+  find(w: Window<T>, anchors: string[]): Found<T> | undefined {
     const tags = this.tags(w);
-    for (const anchor of anchors) {
-      const index = tags.indexOf(anchor);
-      if (index >= 0) return index;
+    for (let rank = 0; rank < anchors.length; rank += 1) {
+      const index = tags.indexOf(anchors[rank] as string);
+      if (index >= 0) return { rank, w, i: index };
     }
-    return -1;
+    return undefined;
   }
 }
+
+interface Found<T> {
+  rank: number;
+  w: Window<T>;
+  i: number;
+}
+const better = <T>(a: Found<T> | undefined, b: Found<T> | undefined) => (!a || (b && b.rank < a.rank) ? b : a);
 
 const continues = <T>(w: Window<T>) => w.next !== undefined || w.more;
 
@@ -143,20 +150,20 @@ async function locate<T>(walk: Walk<T>, c: TokenCursor): Promise<{ w: Window<T>;
   }
   const anchors = c.a ?? [];
   let found = walk.find(w, anchors);
-  if (found >= 0) return { w, i: found };
+  if (found?.rank === 0) return found;
   const following = await walk.after(w);
-  found = following ? walk.find(following, anchors) : -1;
-  if (following && found >= 0) return { w: following, i: found };
-  if (c.t !== null) {
-    // Offset tokens: items removed before the token moved the anchors to earlier positions.
+  if (following) found = better(found, walk.find(following, anchors));
+  if (found?.rank === 0) return found;
+  // The first anchor is not where it was. Offset tokens: items removed before the token moved it to an earlier
+  // position; look for it from the start (removals only move items earlier). A later anchor found where the first
+  // was expected is no proof: the first may sit just before the window.
+  if (c.t !== null)
     for (let s: Window<T> | undefined = await walk.read(null, 0); s; s = await walk.after(s)) {
-      found = walk.find(s, anchors);
-      if (found >= 0) return { w: s, i: found };
-      if (s.position > c.p + 2 * WINDOW) break;
+      found = better(found, walk.find(s, anchors));
+      if (found?.rank === 0 || s.position > c.p + 2 * WINDOW) break;
     }
-  }
   // Every anchor left the list (another tool decided them): start again, so that no item is skipped.
-  return { w: await walk.read(null, 0), i: 0 };
+  return found ?? { w: await walk.read(null, 0), i: 0 };
 }
 
 /** Checks Relay arguments: forward paging only, `first` within 0..max. */
