@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { parameterError, requestError } from "./errors.js";
+import { change } from "./history.js";
 import type {
   AssignmentRecord,
+  BlockRecord,
   BonusRecord,
   HITRecord,
   HITTypeRecord,
@@ -12,6 +13,8 @@ import type {
   ReviewResultRecord,
   WorkerRecord,
 } from "./model.js";
+import { DEFAULT_SWITCHES, type SimulatorSwitches } from "./switches.js";
+import { TokenSealer } from "./tokens.js";
 
 export const DAY_MS = 86_400_000;
 /** MTurk's 20 % commission on rewards and bonuses, at least one cent. */
@@ -40,21 +43,13 @@ export type Random = ReturnType<typeof createRandom>;
 
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/** What a scan's NextToken encodes: the operation, its filter and the last item's sequence number. */
-interface PageCursor {
-  operation: string;
-  filter: string;
-  afterSeq: number;
-}
-
 /** The whole state of one simulated requester account. */
 export class Store {
   readonly random: Random;
   /** Offset of the simulated clock from the real one, moved by /_simulator/clock. */
   clockOffsetMs = 0;
   private seqCounter = 0;
-  /** Tokens are sealed with a key of this instance: a forged token, or one from another instance, fails to open. */
-  private readonly tokenKey = randomBytes(32);
+  readonly tokens = new TokenSealer();
 
   availableBalanceCents = 10_000_00;
   readonly qualificationTypes = new Map<string, QualificationTypeRecord>();
@@ -68,7 +63,7 @@ export class Store {
   readonly assignments = new Map<string, AssignmentRecord>();
   readonly assignmentsByHit = new Map<string, AssignmentRecord[]>();
   readonly bonuses: BonusRecord[] = [];
-  readonly blocks = new Map<string, { workerId: string; reason: string; seq: number }>();
+  readonly blocks = new Map<string, BlockRecord>();
   readonly requestTokens = new Map<string, { operation: string; resultId: string; at: number }>();
   readonly notificationSettings = new Map<string, { notification?: NotificationSpec; active: boolean }>();
   readonly reviewResults: ReviewResultRecord[] = [];
@@ -78,7 +73,11 @@ export class Store {
   private readonly timedAssignments = new Set<AssignmentRecord>();
   private nextDeadline = Number.POSITIVE_INFINITY;
 
-  constructor(seed: number) {
+  /** The simulator's switches: the same object across resets, changed in place by PUT /_simulator/switches. */
+  constructor(
+    seed: number,
+    readonly switches: SimulatorSwitches = { ...DEFAULT_SWITCHES },
+  ) {
     this.random = createRandom(seed);
   }
 
@@ -95,33 +94,6 @@ export class Store {
     let id = prefix;
     while (id.length < length) id += ID_ALPHABET[Math.floor(this.random.next() * ID_ALPHABET.length)];
     return id;
-  }
-
-  /** Seals a scan position as an opaque NextToken. */
-  sealToken(cursor: PageCursor): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.tokenKey, iv);
-    const body = Buffer.concat([cipher.update(JSON.stringify(cursor), "utf8"), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
-  }
-
-  /** Opens a NextToken; a token that was not sealed here for this operation and filter is a RequestError. */
-  openToken(token: string, operation: string, filter: string): number {
-    let cursor: PageCursor;
-    try {
-      const raw = Buffer.from(token, "base64url");
-      const decipher = createDecipheriv("aes-256-gcm", this.tokenKey, raw.subarray(0, 12));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      cursor = JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8"));
-    } catch {
-      throw requestError("InvalidParameterValue", `The value "${token}" is not valid for the parameter NextToken.`);
-    }
-    if (cursor.operation !== operation || cursor.filter !== filter)
-      throw requestError(
-        "InvalidParameterValue",
-        `The NextToken was issued for a different request and is not valid for ${operation} with these parameters.`,
-      );
-    return cursor.afterSeq;
   }
 
   addAssignment(assignment: AssignmentRecord): void {
@@ -159,7 +131,7 @@ export class Store {
       if (due === undefined) {
         this.timedAssignments.delete(a);
       } else if (due <= now) {
-        if (a.status === "Accepted") a.status = "Abandoned";
+        if (a.status === "Accepted") change(a, { status: "Abandoned" }, due);
         else this.approve(a, due);
         this.timedAssignments.delete(a);
       } else {
@@ -173,10 +145,16 @@ export class Store {
     const hit = this.hits.get(a.hitId);
     const reward = hit ? toCents(this.hitTypes.get(hit.hitTypeId)?.reward ?? "0") : 0;
     this.availableBalanceCents -= reward + (reward > 0 ? feeCents(reward) : 0);
-    a.status = "Approved";
-    a.approvalTime = at;
-    a.rejectionTime = undefined;
-    if (feedback !== undefined) a.requesterFeedback = feedback;
+    change(
+      a,
+      {
+        status: "Approved",
+        approvalTime: at,
+        rejectionTime: undefined,
+        ...(feedback !== undefined ? { requesterFeedback: feedback } : {}),
+      },
+      at,
+    );
     this.watchDeadline(a);
   }
 

@@ -1,4 +1,5 @@
-import { parameterError, requestError } from "../errors.js";
+import { alreadyProcessed, parameterError, requestError } from "../errors.js";
+import { change } from "../history.js";
 import type { HITRecord, HITTypeRecord, ReviewPolicy } from "../model.js";
 import { type Store, toCents } from "../store.js";
 import {
@@ -14,7 +15,7 @@ import {
   req,
   timestamp,
 } from "../validate.js";
-import { filter, type Input, type OperationTable, page, wireHIT } from "./common.js";
+import { filter, type Input, listed, type OperationTable, page, wireHIT } from "./common.js";
 
 import { checkQuestion, hitMembers, hitTypeFor, hitTypeMembers, requireFunds, SECONDS_IN_YEAR } from "./hitRules.js";
 
@@ -34,6 +35,7 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
   const hit: HITRecord = {
     id: store.newId(30, "3"),
     seq: store.nextSeq(),
+    listedFrom: now,
     hitTypeId: type.id,
     hitGroupId: type.id.replace(/^3/, "3G").slice(0, 30),
     hitLayoutId: input.HITLayoutId as string | undefined,
@@ -53,21 +55,23 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
   return { HIT: wireHIT(store, hit) };
 }
 
+/** A page of the account's HITs that are not Disposed, as `shape` puts each on the wire. */
 const listHits = (
   store: Store,
   operation: string,
   filterKey: unknown,
   keep: (hit: HITRecord) => boolean,
   input: Input,
+  shape: (hit: HITRecord) => unknown = (h) => wireHIT(store, h),
 ) => {
   const { page: hits, NextToken } = page(
     store,
     operation,
     filterKey,
-    filter(store.hits.values(), (h) => h.deletedAt === undefined && keep(h)),
+    filter(listed(store, store.hits.values()), (h) => h.deletedAt === undefined && keep(h)),
     input,
   );
-  return { NextToken, NumResults: hits.length, HITs: hits.map((h) => wireHIT(store, h)) };
+  return { NextToken, NumResults: hits.length, HITs: hits.map(shape) };
 };
 
 const paging = opt({ NextToken: nextToken, MaxResults: maxResults });
@@ -146,7 +150,7 @@ export const hitOperations: OperationTable = {
       if (expireAt > store.now() + SECONDS_IN_YEAR * 1000)
         throw parameterError("ExpireAt", input.ExpireAt, "A HIT can live at most one year.");
       // A time in the past expires the HIT now: the only way to cancel one.
-      hit.expiration = Math.max(expireAt, store.now());
+      change(hit, { expiration: Math.max(expireAt, store.now()) }, store.now());
       return {};
     },
   },
@@ -188,11 +192,8 @@ export const hitOperations: OperationTable = {
       const hit = store.liveHit(input.HITId as string);
       const token = input.UniqueRequestToken as string | undefined;
       const earlier = store.claimRequestToken(token, "CreateAdditionalAssignmentsForHIT");
-      if (earlier)
-        throw requestError(
-          "DuplicateRequest",
-          `The request with UniqueRequestToken "${token}" has already been processed. Request ID: ${earlier.resultId}`,
-        );
+      if (token !== undefined && earlier)
+        throw alreadyProcessed(store.switches.duplicateError, token, earlier.resultId);
       const extra = input.NumberOfAdditionalAssignments as number;
       if (hit.createdMaxAssignments < 10 && hit.maxAssignments + extra >= 10)
         throw requestError(
@@ -221,7 +222,7 @@ export const hitOperations: OperationTable = {
           "InvalidHITState",
           "This HIT has assignments that are submitted and not yet approved or rejected.",
         );
-      hit.deletedAt = store.now();
+      change(hit, { deletedAt: store.now() }, store.now());
       return {};
     },
   },
