@@ -39,6 +39,17 @@ export function parameterError(member: string, value: unknown, why?: string): Si
   return new SimulatorError("ParameterValidationError", message, 400, "AWS.MechanicalTurk.ParameterValidationError");
 }
 
+/** UpdateExpirationForHIT's rule: MTurk turns ExpireAt into an increment on the current expiration. */
+export const expirationIncrementError = (seconds: number) =>
+  new SimulatorError(
+    "ParameterValidationError",
+    stamped(
+      `The value ${seconds} is invalid for ExpirationIncrementInSeconds. Valid values range from 60 to 31536000.`,
+    ),
+    400,
+    "AWS.MechanicalTurk.ParameterValidationError",
+  );
+
 export function missingParameter(member: string): SimulatorError {
   return new SimulatorError(
     "ParameterValidationError",
@@ -64,7 +75,7 @@ export const unknownOperation = (target: string) =>
   new SimulatorError("UnknownOperationException", `Operation ${target} is not supported.`, 400);
 
 /**
- * A reused idempotency token (SendBonus, CreateAdditionalAssignmentsForHIT),
+ * A reused idempotency token (SendBonus, CreateAdditionalAssignmentsForHIT, a repeated UpdateExpirationForHIT),
  * shaped as the duplicateError switch says: the public record shows only the code-less "message" form.
  */
 export function alreadyProcessed(

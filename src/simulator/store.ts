@@ -17,6 +17,8 @@ import { DEFAULT_SWITCHES, type SimulatorSwitches } from "./switches.js";
 import { TokenSealer } from "./tokens.js";
 
 export const DAY_MS = 86_400_000;
+/** A deleted HIT stays readable as Disposed this long; after that it no longer exists. */
+export const DISPOSED_VISIBLE_MS = 120 * DAY_MS;
 /** MTurk's 20 % commission on rewards and bonuses, at least one cent. */
 export const feeCents = (amountCents: number) => Math.max(1, Math.ceil(amountCents * 0.2));
 export const toCents = (amount: string) => Math.round(Number.parseFloat(amount) * 100);
@@ -195,7 +197,15 @@ export class Store {
     };
   }
 
-  /** A live HIT of this account, or MTurk's HITDoesNotExist. */
+  /** A HIT GetHIT and DeleteHIT can see: live, or Disposed less than 120 days ago; else HITDoesNotExist. */
+  knownHit(hitId: string): HITRecord {
+    const hit = this.hits.get(hitId);
+    if (!hit || (hit.deletedAt !== undefined && this.now() - hit.deletedAt > DISPOSED_VISIBLE_MS))
+      throw requestError("HITDoesNotExist", `Hit ${hitId} does not exist.`);
+    return hit;
+  }
+
+  /** A live HIT of this account, or MTurk's HITDoesNotExist: every write but DeleteHIT treats Disposed as gone. */
   liveHit(hitId: string): HITRecord {
     const hit = this.hits.get(hitId);
     if (!hit || hit.deletedAt !== undefined) throw requestError("HITDoesNotExist", `Hit ${hitId} does not exist.`);

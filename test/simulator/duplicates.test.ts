@@ -1,4 +1,9 @@
-import { CreateAdditionalAssignmentsForHITCommand, CreateHITCommand, SendBonusCommand } from "@aws-sdk/client-mturk";
+import {
+  CreateAdditionalAssignmentsForHITCommand,
+  CreateHITCommand,
+  SendBonusCommand,
+  UpdateExpirationForHITCommand,
+} from "@aws-sdk/client-mturk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SWITCHES, DUPLICATE_ERRORS } from "../../src/simulator/switches.js";
 import { rejection, type SdkPair, startSdkPair } from "../support/sdk.js";
@@ -83,6 +88,17 @@ describe.each(DUPLICATE_ERRORS)("duplicateError %s", (shape) => {
     const before = pair.simulator.store.hits.get(hitId)?.maxAssignments;
     expectShape(await rejection(extend()), shape, token);
     expect(pair.simulator.store.hits.get(hitId)?.maxAssignments).toBe(before);
+  });
+
+  it("answers a repeated UpdateExpirationForHIT so", async () => {
+    const target = (pair.simulator.store.hits.get(hitId)?.expiration ?? 0) + 3_600_000;
+    const update = () =>
+      pair.client.send(new UpdateExpirationForHITCommand({ HITId: hitId, ExpireAt: new Date(target) }));
+    await update();
+    const date = new Date(target).toUTCString().split(" ");
+    // Java's Date.toString: "Wed Jul 14 20:26:06 UTC 2021".
+    const javaDate = `${date[0]?.slice(0, 3)} ${date[2]} ${date[1]} ${date[4]} UTC ${date[3]}`;
+    expectShape(await rejection(update()), shape, `${hitId}${javaDate}`);
   });
 
   it("leaves CreateHIT's HitAlreadyExists as documented", async () => {

@@ -1,4 +1,4 @@
-import { alreadyProcessed, parameterError, requestError } from "../errors.js";
+import { alreadyProcessed, expirationIncrementError, requestError } from "../errors.js";
 import { change } from "../history.js";
 import type { HITRecord, HITTypeRecord, ReviewPolicy } from "../model.js";
 import { type Store, toCents } from "../store.js";
@@ -74,6 +74,16 @@ const listHits = (
   return { NextToken, NumResults: hits.length, HITs: hits.map(shape) };
 };
 
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** Java's Date.toString in UTC ("Wed Jul 14 20:26:06 UTC 2021"), as MTurk writes ExpireAt into its token. */
+function javaDate(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  return `${WEEKDAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${time} UTC ${d.getUTCFullYear()}`;
+}
+
 const paging = opt({ NextToken: nextToken, MaxResults: maxResults });
 
 export const hitOperations: OperationTable = {
@@ -102,7 +112,8 @@ export const hitOperations: OperationTable = {
 
   GetHIT: {
     members: req({ HITId: entityId }),
-    handle: (store, input) => ({ HIT: wireHIT(store, store.liveHit(input.HITId as string)) }),
+    // A deleted HIT reads as Disposed for 120 days.
+    handle: (store, input) => ({ HIT: wireHIT(store, store.knownHit(input.HITId as string)) }),
   },
 
   ListHITs: {
@@ -121,6 +132,8 @@ export const hitOperations: OperationTable = {
         [typeId, status],
         (h) => (typeId === undefined || h.hitTypeId === typeId) && store.hitStatus(h) === status,
         input,
+        // MTurk returns only the HIT ids here (aws/aws-sdk-js#2522).
+        (h) => ({ HITId: h.id }),
       );
     },
   },
@@ -147,10 +160,19 @@ export const hitOperations: OperationTable = {
     handle(store, input) {
       const hit = store.liveHit(input.HITId as string);
       const expireAt = (input.ExpireAt as number) * 1000;
-      if (expireAt > store.now() + SECONDS_IN_YEAR * 1000)
-        throw parameterError("ExpireAt", input.ExpireAt, "A HIT can live at most one year.");
+      // MTurk de-duplicates on the HIT and ExpireAt (to the second) for 24 hours (Dallinger#3109).
+      const token = `${hit.id}${javaDate(expireAt)}`;
+      const earlier = store.claimRequestToken(token, "UpdateExpirationForHIT");
+      if (earlier) throw alreadyProcessed(store.switches.duplicateError, token, earlier.resultId);
+      const now = store.now();
+      if (expireAt > now) {
+        // The service applies an increment on the current expiration, limited to 60 s .. 1 year (aws-sdk-java#1817).
+        const increment = Math.trunc((expireAt - hit.expiration) / 1000);
+        if (increment < 60 || increment > SECONDS_IN_YEAR) throw expirationIncrementError(increment);
+      }
       // A time in the past expires the HIT now: the only way to cancel one.
-      change(hit, { expiration: Math.max(expireAt, store.now()) }, store.now());
+      change(hit, { expiration: expireAt > now ? expireAt : Math.min(hit.expiration, now) }, now);
+      store.recordRequestToken(token, "UpdateExpirationForHIT", store.newId(36));
       return {};
     },
   },
@@ -210,7 +232,8 @@ export const hitOperations: OperationTable = {
   DeleteHIT: {
     members: req({ HITId: entityId }),
     handle(store, input) {
-      const hit = store.liveHit(input.HITId as string);
+      // A Disposed HIT is found, and refused as being in the state 'Disposed' (boto3#2226).
+      const hit = store.knownHit(input.HITId as string);
       const status = store.hitStatus(hit);
       if (status !== "Reviewable" && status !== "Reviewing")
         throw requestError(
