@@ -19,8 +19,12 @@ import { TokenSealer } from "./tokens.js";
 export const DAY_MS = 86_400_000;
 /** A deleted HIT stays readable as Disposed this long; after that it no longer exists. */
 export const DISPOSED_VISIBLE_MS = 120 * DAY_MS;
-/** MTurk's 20 % commission on rewards and bonuses, at least one cent. */
-export const feeCents = (amountCents: number) => Math.max(1, Math.ceil(amountCents * 0.2));
+/**
+ * MTurk's commission on a reward or bonus: 20 %, another 20 % on a HIT with 10 or more assignments, at least one
+ * cent. Integer percent arithmetic, so 15 cents give 3, not 3.0000000000000004 rounded up to 4.
+ */
+export const feeCents = (amountCents: number, maxAssignments = 1) =>
+  Math.max(1, Math.ceil((amountCents * (maxAssignments >= 10 ? 40 : 20)) / 100));
 export const toCents = (amount: string) => Math.round(Number.parseFloat(amount) * 100);
 export const fromCents = (cents: number) => (cents / 100).toFixed(2);
 
@@ -142,11 +146,14 @@ export class Store {
     }
   }
 
-  /** Moves an assignment to Approved and pays its reward plus commission from the available balance. */
+  /**
+   * Moves an assignment to Approved and pays its reward plus commission from the available balance. The reward is
+   * the HIT type's current one: whether MTurk pays the reward at submission after UpdateHITTypeOfHIT is unknown.
+   */
   approve(a: AssignmentRecord, at: number, feedback?: string): void {
     const hit = this.hits.get(a.hitId);
     const reward = hit ? toCents(this.hitTypes.get(hit.hitTypeId)?.reward ?? "0") : 0;
-    this.availableBalanceCents -= reward + (reward > 0 ? feeCents(reward) : 0);
+    this.availableBalanceCents -= reward + (hit && reward > 0 ? feeCents(reward, hit.maxAssignments) : 0);
     change(
       a,
       {

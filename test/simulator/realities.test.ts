@@ -1,6 +1,7 @@
 import {
   CreateAdditionalAssignmentsForHITCommand,
   CreateHITCommand,
+  CreateHITTypeCommand,
   CreateQualificationTypeCommand,
   DeleteHITCommand,
   GetHITCommand,
@@ -29,6 +30,7 @@ const createHit = async (extra: Record<string, unknown> = {}) =>
   (await pair.client.send(new CreateHITCommand(hitInput(extra)))).HIT as {
     HITId: string;
     Expiration: Date;
+    QualificationRequirements?: unknown[];
   };
 const getHit = async (HITId: string) => (await pair.client.send(new GetHITCommand({ HITId }))).HIT;
 const now = async () => Date.parse((await pair.control<{ now: string }>("GET", "clock")).now);
@@ -142,5 +144,81 @@ describe("DeleteHIT", () => {
     expect(deleteAged.TurkErrorCode).toBe("AWS.MechanicalTurk.HITDoesNotExist");
     const never = await rejection(pair.client.send(new DeleteHITCommand({ HITId: "3NEVEREXISTED" })));
     expect(never.TurkErrorCode).toBe("AWS.MechanicalTurk.HITDoesNotExist");
+  });
+});
+
+describe("QualificationRequirements in replies", () => {
+  it("fill in ActionsGuarded Accept and RequiredToPreview false when the request sent neither", async () => {
+    const type = await pair.client.send(
+      new CreateQualificationTypeCommand({ Name: "Echo", Description: "d", QualificationTypeStatus: "Active" }),
+    );
+    const typeId = type.QualificationType?.QualificationTypeId as string;
+    const hit = await createHit({
+      QualificationRequirements: [
+        { QualificationTypeId: typeId, Comparator: "GreaterThan", IntegerValues: [18] },
+        { QualificationTypeId: typeId, Comparator: "Exists", ActionsGuarded: "DiscoverPreviewAndAccept" },
+        { QualificationTypeId: "00000000000000000071", Comparator: "In", LocaleValues: [{ Country: "US" }] },
+        { QualificationTypeId: "00000000000000000040", Comparator: "Exists", RequiredToPreview: true },
+      ],
+    });
+    const expected = [
+      {
+        QualificationTypeId: typeId,
+        Comparator: "GreaterThan",
+        IntegerValues: [18],
+        ActionsGuarded: "Accept",
+        RequiredToPreview: false,
+      },
+      {
+        QualificationTypeId: typeId,
+        Comparator: "Exists",
+        ActionsGuarded: "DiscoverPreviewAndAccept",
+        RequiredToPreview: false,
+      },
+      {
+        QualificationTypeId: "00000000000000000071",
+        Comparator: "In",
+        LocaleValues: [{ Country: "US" }],
+        ActionsGuarded: "Accept",
+        RequiredToPreview: false,
+      },
+      { QualificationTypeId: "00000000000000000040", Comparator: "Exists", RequiredToPreview: true },
+    ];
+    expect(hit.QualificationRequirements).toEqual(expected);
+    expect((await getHit(hit.HITId))?.QualificationRequirements).toEqual(expected);
+    const listed = await pair.client.send(new ListHITsCommand({ MaxResults: 100 }));
+    expect(listed.HITs?.find((h) => h.HITId === hit.HITId)?.QualificationRequirements).toEqual(expected);
+    const forType = await pair.client.send(new ListHITsForQualificationTypeCommand({ QualificationTypeId: typeId }));
+    expect(forType.HITs?.[0]?.QualificationRequirements).toEqual(expected);
+  });
+});
+
+describe("HIT input rules", () => {
+  it("refuses a reward below $0.01 and IntegerValues on Worker_Locale", async () => {
+    for (const send of [
+      () => pair.client.send(new CreateHITCommand(hitInput({ Reward: "0.00" }))),
+      () =>
+        pair.client.send(
+          new CreateHITTypeCommand({ Title: "t", Description: "d", Reward: "0", AssignmentDurationInSeconds: 60 }),
+        ),
+    ]) {
+      const error = await rejection(send());
+      expect(error.name).toBe("ParameterValidationError");
+      expect(error.message).toContain("Reward");
+    }
+    const locale = await rejection(
+      pair.client.send(
+        new CreateHITCommand(
+          hitInput({
+            QualificationRequirements: [
+              { QualificationTypeId: "00000000000000000071", Comparator: "EqualTo", IntegerValues: [1] },
+            ],
+          }),
+        ),
+      ),
+    );
+    expect(locale.name).toBe("ParameterValidationError");
+    expect(locale.message).toContain("Worker_Locale");
+    expect((await createHit({ Reward: "0.01" })).HITId).toBeTruthy();
   });
 });

@@ -4,6 +4,7 @@ import type {
   HITRecord,
   QualificationRecord,
   QualificationRequestRecord,
+  QualificationRequirementInput,
   QualificationTypeRecord,
 } from "../model.js";
 import type { Store } from "../store.js";
@@ -79,6 +80,14 @@ export function* listed<T extends Tracked<T>>(store: Store, records: Iterable<T>
   }
 }
 
+/** MTurk echoes a requirement with ActionsGuarded "Accept" and RequiredToPreview false when neither was sent. */
+export function wireRequirement(r: QualificationRequirementInput): QualificationRequirementInput {
+  if (r.ActionsGuarded === undefined && r.RequiredToPreview === undefined)
+    return { ...r, ActionsGuarded: "Accept", RequiredToPreview: false };
+  if (r.RequiredToPreview === undefined) return { ...r, RequiredToPreview: false };
+  return r;
+}
+
 export function wireHIT(store: Store, hit: HITRecord) {
   const type = store.hitTypes.get(hit.hitTypeId);
   const counts = store.assignmentCounts(hit);
@@ -99,7 +108,7 @@ export function wireHIT(store: Store, hit: HITRecord) {
     Expiration: wireTime(hit.expiration),
     AssignmentDurationInSeconds: type?.assignmentDurationInSeconds,
     RequesterAnnotation: hit.requesterAnnotation,
-    QualificationRequirements: type?.qualificationRequirements ?? [],
+    QualificationRequirements: (type?.qualificationRequirements ?? []).map(wireRequirement),
     HITReviewStatus: hit.reviewStatus,
     NumberOfAssignmentsPending: counts.pending,
     NumberOfAssignmentsAvailable: counts.available,

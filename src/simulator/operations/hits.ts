@@ -30,7 +30,7 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
       `There is already a HIT which exists with the same Unique Request Token. The HIT ID is ${earlier.resultId}.`,
     );
   const maxAssignments = (input.MaxAssignments as number | undefined) ?? 1;
-  requireFunds(store, toCents(type.reward) * maxAssignments);
+  requireFunds(store, toCents(type.reward), maxAssignments, maxAssignments);
   const now = store.now();
   const hit: HITRecord = {
     id: store.newId(30, "3"),
@@ -222,7 +222,8 @@ export const hitOperations: OperationTable = {
           "InvalidMaximumAssignmentsIncrease",
           "This HIT was created with fewer than 10 assignments and cannot be extended to 10 or more.",
         );
-      requireFunds(store, toCents(store.hitTypes.get(hit.hitTypeId)?.reward ?? "0") * extra);
+      const reward = toCents(store.hitTypes.get(hit.hitTypeId)?.reward ?? "0");
+      requireFunds(store, reward, extra, hit.maxAssignments + extra);
       hit.maxAssignments += extra;
       store.recordRequestToken(token, "CreateAdditionalAssignmentsForHIT", store.newId(36));
       return {};
