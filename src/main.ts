@@ -8,6 +8,7 @@ import { createMetrics } from "./observability/metrics.js";
 import { startTracing } from "./observability/tracing.js";
 import { authEnabled } from "./security/auth.js";
 import { startSimulator } from "./simulator/server.js";
+import { switchesFromEnv } from "./simulator/switches.js";
 
 /** `npm start`: the gateway, over the embedded simulator unless MTURK_ENDPOINT or MTURK_ENV says otherwise. */
 const config = (() => {
@@ -19,12 +20,21 @@ const config = (() => {
     process.exit(1);
   }
 })();
+/** The embedded simulator's switches from SIMULATOR_PAGING etc., as `npm run simulator` reads them. */
+function simulatorSwitches() {
+  try {
+    return switchesFromEnv(process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}
 let endpoint: string | undefined;
 let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 let describe: string;
 const simulator =
   config.mode === "simulator"
-    ? await startSimulator({ seed: config.SIMULATOR_SEED, size: config.SIMULATOR_SIZE })
+    ? await startSimulator({ seed: config.SIMULATOR_SEED, size: config.SIMULATOR_SIZE, switches: simulatorSwitches() })
     : undefined;
 if (simulator) {
   endpoint = simulator.url;

@@ -5,6 +5,7 @@ import { wireAssignment, wireQualification, wireQualificationRequest } from "./o
 import { workerRequestsQualification } from "./operations/qualifications.js";
 import type { SeedSize } from "./seed.js";
 import type { Simulator } from "./server.js";
+import type { Store } from "./store.js";
 
 /**
  * The worker side and the test hooks, under /_simulator/ and outside MTurk's protocol:
@@ -21,6 +22,7 @@ import type { Simulator } from "./server.js";
  *   POST   /_simulator/assignments/:assignmentId/submit {answer}
  *   POST   /_simulator/assignments/:assignmentId/return   POST /_simulator/assignments/:assignmentId/abandon
  *   GET    /_simulator/messages                       what NotifyWorkers delivered
+ *   GET    /_simulator/switches   PUT /_simulator/switches {paging?, tokenOnLastPage?, duplicateError?, listLagSeconds?}
  */
 export function handleControl(
   sim: Simulator,
@@ -35,82 +37,93 @@ export function handleControl(
     // "/_simulator/hits/3ABC/accept" is routed as "POST hits/:id/accept".
     const route = `${method} ${(parts.length > 2 ? [parts[0], ":id", ...parts.slice(2)] : parts).join("/")}`;
     const id = decodeURIComponent(parts[1] ?? "");
-    const store = sim.store;
-    const ok = (value: unknown) => ({ status: 200, body: value });
-    switch (route) {
-      case "POST reset":
-        sim.reset(
-          typeof body.seed === "number" ? body.seed : sim.seed,
-          (body.size as SeedSize | undefined) ?? sim.size,
-        );
-        return ok({ seed: sim.seed, size: sim.size });
-      case "GET clock":
-        return ok({ now: new Date(store.now()).toISOString(), offsetSeconds: store.clockOffsetMs / 1000 });
-      case "POST clock/advance":
-        store.clockOffsetMs += Number(body.seconds ?? 0) * 1000;
-        store.tick();
-        return ok({ now: new Date(store.now()).toISOString(), offsetSeconds: store.clockOffsetMs / 1000 });
-      case "GET calls":
-        return ok(sim.instrumentation.calls);
-      case "DELETE calls":
-        sim.instrumentation.resetCalls();
-        return ok({});
-      case "GET counters":
-        return ok(sim.instrumentation.counters);
-      case "PUT latency":
-        sim.instrumentation.latency = { fixedMs: Number(body.fixedMs ?? 0), jitterMs: Number(body.jitterMs ?? 0) };
-        return ok(sim.instrumentation.latency);
-      case "PUT faults":
-        sim.instrumentation.rates = {
-          throttleRate: Number(body.throttleRate ?? 0),
-          serviceFaultRate: Number(body.serviceFaultRate ?? 0),
-          dropRate: Number(body.dropRate ?? 0),
-        };
-        return ok(sim.instrumentation.rates);
-      case "DELETE faults":
-        sim.instrumentation.clearFaults();
-        return ok({});
-      case "POST faults/next":
-        sim.instrumentation.schedule(String(body.operation ?? "*"), Number(body.count ?? 1), body.fault as FaultKind);
-        return ok({});
-      case "GET fixtures":
-        return ok(fixtures(sim));
-      case "POST workers": {
-        const workerId = typeof body.workerId === "string" ? body.workerId : store.newId(14, "A");
-        if (!/^A[A-Z0-9]{1,63}$/.test(workerId))
-          throw new SimulatorError("BadRequest", "workerId must match ^A[A-Z0-9]+$", 400);
-        store.workers.set(workerId, { id: workerId, locale: { Country: String(body.country ?? "US") }, adult: true });
-        return ok({ workerId });
-      }
-      case "POST workers/:id/qualification-requests": {
-        const result = workerRequestsQualification(
-          store,
-          id,
-          String(body.qualificationTypeId),
-          body.answer as string | undefined,
-        );
-        return ok(
-          result.request
-            ? { qualificationRequest: wireQualificationRequest(result.request) }
-            : { qualification: wireQualification(result.granted) },
-        );
-      }
-      case "POST hits/:id/accept":
-        return ok({ assignment: wireAssignment(workerAcceptsHit(store, id, String(body.workerId))) });
-      case "POST assignments/:id/submit":
-        return ok({ assignment: wireAssignment(workerSubmitsAssignment(store, id, String(body.answer ?? ""))) });
-      case "POST assignments/:id/return":
-        return ok({ assignment: wireAssignment(workerLeavesAssignment(store, id, "Returned")) });
-      case "POST assignments/:id/abandon":
-        return ok({ assignment: wireAssignment(workerLeavesAssignment(store, id, "Abandoned")) });
-      case "GET messages":
-        return ok(store.sentMessages);
-      default:
-        return { status: 404, body: { error: `No simulator route ${method} ${path}` } };
-    }
+    const answer = testHook(sim, route, body) ?? workerSide(sim.store, route, id, body);
+    if (answer === NO_ROUTE) return { status: 404, body: { error: `No simulator route ${method} ${path}` } };
+    return { status: 200, body: answer };
   } catch (error) {
     if (error instanceof SimulatorError) return { status: error.httpStatus, body: error.body() };
     return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+const NO_ROUTE = Symbol("no route");
+
+/** The test hooks: reset, clock, call log, latency, faults, fixtures, switches. */
+function testHook(sim: Simulator, route: string, body: Record<string, unknown>): unknown {
+  const store = sim.store;
+  switch (route) {
+    case "POST reset":
+      sim.reset(typeof body.seed === "number" ? body.seed : sim.seed, (body.size as SeedSize | undefined) ?? sim.size);
+      return { seed: sim.seed, size: sim.size };
+    case "GET clock":
+      return { now: new Date(store.now()).toISOString(), offsetSeconds: store.clockOffsetMs / 1000 };
+    case "POST clock/advance":
+      store.clockOffsetMs += Number(body.seconds ?? 0) * 1000;
+      store.tick();
+      return { now: new Date(store.now()).toISOString(), offsetSeconds: store.clockOffsetMs / 1000 };
+    case "GET calls":
+      return sim.instrumentation.calls;
+    case "DELETE calls":
+      sim.instrumentation.resetCalls();
+      return {};
+    case "GET counters":
+      return sim.instrumentation.counters;
+    case "PUT latency":
+      sim.instrumentation.latency = { fixedMs: Number(body.fixedMs ?? 0), jitterMs: Number(body.jitterMs ?? 0) };
+      return sim.instrumentation.latency;
+    case "PUT faults":
+      sim.instrumentation.rates = {
+        throttleRate: Number(body.throttleRate ?? 0),
+        serviceFaultRate: Number(body.serviceFaultRate ?? 0),
+        dropRate: Number(body.dropRate ?? 0),
+      };
+      return sim.instrumentation.rates;
+    case "DELETE faults":
+      sim.instrumentation.clearFaults();
+      return {};
+    case "POST faults/next":
+      sim.instrumentation.schedule(String(body.operation ?? "*"), Number(body.count ?? 1), body.fault as FaultKind);
+      return {};
+    case "GET fixtures":
+      return fixtures(sim);
+    case "GET switches":
+      return sim.switches;
+    case "PUT switches":
+      return sim.setSwitches(body);
+    default:
+      return undefined;
+  }
+}
+
+/** The worker side: workers, their qualification requests, accepting and working on HITs, messages received. */
+function workerSide(store: Store, route: string, id: string, body: Record<string, unknown>): unknown {
+  switch (route) {
+    case "POST workers": {
+      const workerId = typeof body.workerId === "string" ? body.workerId : store.newId(14, "A");
+      if (!/^A[A-Z0-9]{1,63}$/.test(workerId))
+        throw new SimulatorError("BadRequest", "workerId must match ^A[A-Z0-9]+$", 400);
+      store.workers.set(workerId, { id: workerId, locale: { Country: String(body.country ?? "US") }, adult: true });
+      return { workerId };
+    }
+    case "POST workers/:id/qualification-requests": {
+      const typeId = String(body.qualificationTypeId);
+      const result = workerRequestsQualification(store, id, typeId, body.answer as string | undefined);
+      return result.request
+        ? { qualificationRequest: wireQualificationRequest(result.request) }
+        : { qualification: wireQualification(result.granted) };
+    }
+    case "POST hits/:id/accept":
+      return { assignment: wireAssignment(workerAcceptsHit(store, id, String(body.workerId))) };
+    case "POST assignments/:id/submit":
+      return { assignment: wireAssignment(workerSubmitsAssignment(store, id, String(body.answer ?? ""))) };
+    case "POST assignments/:id/return":
+      return { assignment: wireAssignment(workerLeavesAssignment(store, id, "Returned")) };
+    case "POST assignments/:id/abandon":
+      return { assignment: wireAssignment(workerLeavesAssignment(store, id, "Abandoned")) };
+    case "GET messages":
+      return store.sentMessages;
+    default:
+      return NO_ROUTE;
   }
 }
 

@@ -1,3 +1,7 @@
+import type { SimulatorSwitches } from "./switches.js";
+
+const MODELLED_TYPES = new Set(["RequestError", "ServiceFault"]);
+
 /** An error the simulator answers with, shaped as MTurk's JSON 1.1 error body. */
 export class SimulatorError extends Error {
   constructor(
@@ -10,10 +14,10 @@ export class SimulatorError extends Error {
   }
 
   body(): Record<string, string> {
-    // MTurk's own exceptions use `Message` + `TurkErrorCode`; AWS front-door errors use lower-case `message`.
-    return this.turkErrorCode
-      ? { __type: this.type, Message: this.message, TurkErrorCode: this.turkErrorCode }
-      : { __type: this.type, message: this.message };
+    // MTurk's own exceptions use `Message` (+ `TurkErrorCode`); AWS front-door errors use lower-case `message`.
+    if (this.turkErrorCode) return { __type: this.type, Message: this.message, TurkErrorCode: this.turkErrorCode };
+    if (MODELLED_TYPES.has(this.type)) return { __type: this.type, Message: this.message };
+    return { __type: this.type, message: this.message };
   }
 }
 
@@ -34,6 +38,17 @@ export function parameterError(member: string, value: unknown, why?: string): Si
   const message = `The value "${shown}" is not valid for the parameter ${member}.${why ? ` ${why}` : ""} (${Date.now()} s)`;
   return new SimulatorError("ParameterValidationError", message, 400, "AWS.MechanicalTurk.ParameterValidationError");
 }
+
+/** UpdateExpirationForHIT's rule: MTurk turns ExpireAt into an increment on the current expiration. */
+export const expirationIncrementError = (seconds: number) =>
+  new SimulatorError(
+    "ParameterValidationError",
+    stamped(
+      `The value ${seconds} is invalid for ExpirationIncrementInSeconds. Valid values range from 60 to 31536000.`,
+    ),
+    400,
+    "AWS.MechanicalTurk.ParameterValidationError",
+  );
 
 export function missingParameter(member: string): SimulatorError {
   return new SimulatorError(
@@ -58,3 +73,23 @@ export const serializationError = (message: string) => new SimulatorError("Seria
 
 export const unknownOperation = (target: string) =>
   new SimulatorError("UnknownOperationException", `Operation ${target} is not supported.`, 400);
+
+/**
+ * A reused idempotency token (SendBonus, CreateAdditionalAssignmentsForHIT, a repeated UpdateExpirationForHIT),
+ * shaped as the duplicateError switch says: the public record shows only the code-less "message" form.
+ */
+export function alreadyProcessed(
+  shape: SimulatorSwitches["duplicateError"],
+  token: string,
+  requestId: string,
+): SimulatorError {
+  const message = `The idempotency token "${token}" has already been processed.`;
+  switch (shape) {
+    case "DuplicateRequest":
+      return requestError("DuplicateRequest", `${message} Request ID: ${requestId}`);
+    case "message":
+      return new SimulatorError("RequestError", stamped(message), 400);
+    case "opaque":
+      return new SimulatorError("RequestError", stamped("Your request could not be processed."), 400);
+  }
+}

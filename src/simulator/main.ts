@@ -2,8 +2,12 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { SEED_SIZES } from "./seed.js";
 import { startSimulator } from "./server.js";
+import { parseSwitchText, SWITCH_ENV } from "./switches.js";
 
-/** `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables). */
+/**
+ * `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables),
+ * and the switches: `--paging offset --token-on-last-page --duplicate-error message --list-lag 5`.
+ */
 const { values } = parseArgs({
   options: {
     port: { type: "string" },
@@ -12,6 +16,10 @@ const { values } = parseArgs({
     size: { type: "string" },
     latency: { type: "string" },
     jitter: { type: "string" },
+    paging: { type: "string" },
+    "token-on-last-page": { type: "boolean" },
+    "duplicate-error": { type: "string" },
+    "list-lag": { type: "string" },
   },
 });
 const env = process.env;
@@ -37,12 +45,35 @@ const config = z
     secretAccessKey: env.SIMULATOR_SECRET_ACCESS_KEY,
   });
 
+const switches = (() => {
+  try {
+    return parseSwitchText(
+      {
+        paging: values.paging ?? env[SWITCH_ENV.paging],
+        tokenOnLastPage: values["token-on-last-page"] ?? env[SWITCH_ENV.tokenOnLastPage],
+        duplicateError: values["duplicate-error"] ?? env[SWITCH_ENV.duplicateError],
+        listLagSeconds: values["list-lag"] ?? env[SWITCH_ENV.listLagSeconds],
+      },
+      {
+        paging: `--paging / ${SWITCH_ENV.paging}`,
+        tokenOnLastPage: `--token-on-last-page / ${SWITCH_ENV.tokenOnLastPage}`,
+        duplicateError: `--duplicate-error / ${SWITCH_ENV.duplicateError}`,
+        listLagSeconds: `--list-lag / ${SWITCH_ENV.listLagSeconds}`,
+      },
+    );
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+})();
+
 const simulator = await startSimulator({
   port: config.port,
   host: config.host,
   seed: config.seed,
   size: config.size,
   latency: { fixedMs: config.latency, jitterMs: config.jitter },
+  switches,
   credentials:
     config.accessKeyId && config.secretAccessKey
       ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
@@ -52,6 +83,7 @@ console.log(`MTurk simulator listening on ${simulator.url} (seed ${config.seed},
 console.log(`  AWS_ACCESS_KEY_ID=${simulator.credentials.accessKeyId}`);
 console.log(`  AWS_SECRET_ACCESS_KEY=${simulator.credentials.secretAccessKey}`);
 console.log(`  region us-east-1; worker side and test hooks under ${simulator.url}/_simulator/`);
+console.log(`  switches ${JSON.stringify(simulator.switches)} (GET/PUT ${simulator.url}/_simulator/switches)`);
 const stop = () => simulator.close().then(() => process.exit(0));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -1,4 +1,5 @@
 /** The simulator's internal records. Times are epoch milliseconds of the simulated clock. */
+import type { Tracked } from "./history.js";
 
 export interface LocaleValue {
   Country: string;
@@ -14,7 +15,7 @@ export interface QualificationRequirementInput {
   ActionsGuarded?: string;
 }
 
-export interface QualificationTypeRecord {
+export interface QualificationTypeRecord extends Tracked<QualificationTypeRecord> {
   id: string;
   seq: number;
   owner: "caller" | "system" | "other";
@@ -32,7 +33,7 @@ export interface QualificationTypeRecord {
   deletedAt?: number;
 }
 
-export interface QualificationRecord {
+export interface QualificationRecord extends Tracked<QualificationRecord> {
   typeId: string;
   workerId: string;
   seq: number;
@@ -43,7 +44,7 @@ export interface QualificationRecord {
   reason?: string;
 }
 
-export interface QualificationRequestRecord {
+export interface QualificationRequestRecord extends Tracked<QualificationRequestRecord> {
   id: string;
   seq: number;
   typeId: string;
@@ -78,7 +79,7 @@ export interface ReviewPolicy {
   Parameters?: { Key?: string; Values?: string[]; MapEntries?: { Key?: string; Values?: string[] }[] }[];
 }
 
-export interface HITRecord {
+export interface HITRecord extends Tracked<HITRecord> {
   id: string;
   seq: number;
   hitTypeId: string;
@@ -100,7 +101,7 @@ export interface HITRecord {
 
 export type AssignmentState = "Accepted" | "Submitted" | "Approved" | "Rejected" | "Returned" | "Abandoned";
 
-export interface AssignmentRecord {
+export interface AssignmentRecord extends Tracked<AssignmentRecord> {
   id: string;
   seq: number;
   hitId: string;
@@ -116,7 +117,7 @@ export interface AssignmentRecord {
   requesterFeedback?: string;
 }
 
-export interface BonusRecord {
+export interface BonusRecord extends Tracked<BonusRecord> {
   seq: number;
   workerId: string;
   assignmentId: string;
@@ -124,6 +125,12 @@ export interface BonusRecord {
   amountCents: number;
   reason: string;
   grantTime: number;
+}
+
+export interface BlockRecord extends Tracked<BlockRecord> {
+  workerId: string;
+  reason: string;
+  seq: number;
 }
 
 export interface NotificationSpec {

@@ -9,6 +9,7 @@ import { Instrumentation } from "./instrumentation.js";
 import { operations } from "./operations/index.js";
 import { type SeedSize, seedStore } from "./seed.js";
 import { Store } from "./store.js";
+import { resolveSwitches, type SimulatorSwitches } from "./switches.js";
 import { validateInput } from "./validate.js";
 
 export const TARGET_PREFIX = "MTurkRequesterServiceV20170117.";
@@ -21,6 +22,8 @@ export interface SimulatorOptions {
   size?: SeedSize;
   credentials?: Credentials;
   latency?: { fixedMs: number; jitterMs: number };
+  /** The unknowns of MTurk's behaviour (see switches.ts); unset ones take their defaults. */
+  switches?: Partial<SimulatorSwitches>;
 }
 
 /** A running simulator: an MTurk requester endpoint on loopback plus its /_simulator/ control routes. */
@@ -28,6 +31,8 @@ export class Simulator {
   store: Store;
   readonly instrumentation = new Instrumentation();
   readonly credentials: Credentials;
+  /** One object for the simulator's life: resets keep it, PUT /_simulator/switches changes it in place. */
+  readonly switches: SimulatorSwitches;
   seed: number;
   size: SeedSize;
   url = "";
@@ -35,6 +40,7 @@ export class Simulator {
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.credentials = options.credentials ?? DEFAULT_CREDENTIALS;
+    this.switches = resolveSwitches(options.switches);
     this.seed = options.seed ?? 1;
     this.size = options.size ?? "demo";
     this.store = this.freshStore(this.seed, this.size);
@@ -42,12 +48,17 @@ export class Simulator {
   }
 
   private freshStore(seed: number, size: SeedSize): Store {
-    const store = new Store(seed);
+    const store = new Store(seed, this.switches);
     seedStore(store, size);
     return store;
   }
 
-  /** Replaces the whole account with a freshly seeded one. */
+  /** Changes some switches at run time; returns the full set. */
+  setSwitches(patch: unknown): SimulatorSwitches {
+    return Object.assign(this.switches, resolveSwitches(patch, this.switches));
+  }
+
+  /** Replaces the whole account with a freshly seeded one; the switches stay. */
   reset(seed = this.seed, size = this.size): void {
     this.seed = seed;
     this.size = size;

@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { parameterError, requestError } from "./errors.js";
+import { change } from "./history.js";
 import type {
   AssignmentRecord,
+  BlockRecord,
   BonusRecord,
   HITRecord,
   HITTypeRecord,
@@ -12,10 +13,18 @@ import type {
   ReviewResultRecord,
   WorkerRecord,
 } from "./model.js";
+import { DEFAULT_SWITCHES, type SimulatorSwitches } from "./switches.js";
+import { TokenSealer } from "./tokens.js";
 
 export const DAY_MS = 86_400_000;
-/** MTurk's 20 % commission on rewards and bonuses, at least one cent. */
-export const feeCents = (amountCents: number) => Math.max(1, Math.ceil(amountCents * 0.2));
+/** A deleted HIT stays readable as Disposed this long; after that it no longer exists. */
+export const DISPOSED_VISIBLE_MS = 120 * DAY_MS;
+/**
+ * MTurk's commission on a reward or bonus: 20 %, another 20 % on a HIT with 10 or more assignments, at least one
+ * cent. Integer percent arithmetic, so 15 cents give 3, not 3.0000000000000004 rounded up to 4.
+ */
+export const feeCents = (amountCents: number, maxAssignments = 1) =>
+  Math.max(1, Math.ceil((amountCents * (maxAssignments >= 10 ? 40 : 20)) / 100));
 export const toCents = (amount: string) => Math.round(Number.parseFloat(amount) * 100);
 export const fromCents = (cents: number) => (cents / 100).toFixed(2);
 
@@ -40,21 +49,13 @@ export type Random = ReturnType<typeof createRandom>;
 
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/** What a scan's NextToken encodes: the operation, its filter and the last item's sequence number. */
-interface PageCursor {
-  operation: string;
-  filter: string;
-  afterSeq: number;
-}
-
 /** The whole state of one simulated requester account. */
 export class Store {
   readonly random: Random;
   /** Offset of the simulated clock from the real one, moved by /_simulator/clock. */
   clockOffsetMs = 0;
   private seqCounter = 0;
-  /** Tokens are sealed with a key of this instance: a forged token, or one from another instance, fails to open. */
-  private readonly tokenKey = randomBytes(32);
+  readonly tokens = new TokenSealer();
 
   availableBalanceCents = 10_000_00;
   readonly qualificationTypes = new Map<string, QualificationTypeRecord>();
@@ -68,7 +69,7 @@ export class Store {
   readonly assignments = new Map<string, AssignmentRecord>();
   readonly assignmentsByHit = new Map<string, AssignmentRecord[]>();
   readonly bonuses: BonusRecord[] = [];
-  readonly blocks = new Map<string, { workerId: string; reason: string; seq: number }>();
+  readonly blocks = new Map<string, BlockRecord>();
   readonly requestTokens = new Map<string, { operation: string; resultId: string; at: number }>();
   readonly notificationSettings = new Map<string, { notification?: NotificationSpec; active: boolean }>();
   readonly reviewResults: ReviewResultRecord[] = [];
@@ -78,7 +79,11 @@ export class Store {
   private readonly timedAssignments = new Set<AssignmentRecord>();
   private nextDeadline = Number.POSITIVE_INFINITY;
 
-  constructor(seed: number) {
+  /** The simulator's switches: the same object across resets, changed in place by PUT /_simulator/switches. */
+  constructor(
+    seed: number,
+    readonly switches: SimulatorSwitches = { ...DEFAULT_SWITCHES },
+  ) {
     this.random = createRandom(seed);
   }
 
@@ -95,33 +100,6 @@ export class Store {
     let id = prefix;
     while (id.length < length) id += ID_ALPHABET[Math.floor(this.random.next() * ID_ALPHABET.length)];
     return id;
-  }
-
-  /** Seals a scan position as an opaque NextToken. */
-  sealToken(cursor: PageCursor): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.tokenKey, iv);
-    const body = Buffer.concat([cipher.update(JSON.stringify(cursor), "utf8"), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
-  }
-
-  /** Opens a NextToken; a token that was not sealed here for this operation and filter is a RequestError. */
-  openToken(token: string, operation: string, filter: string): number {
-    let cursor: PageCursor;
-    try {
-      const raw = Buffer.from(token, "base64url");
-      const decipher = createDecipheriv("aes-256-gcm", this.tokenKey, raw.subarray(0, 12));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      cursor = JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8"));
-    } catch {
-      throw requestError("InvalidParameterValue", `The value "${token}" is not valid for the parameter NextToken.`);
-    }
-    if (cursor.operation !== operation || cursor.filter !== filter)
-      throw requestError(
-        "InvalidParameterValue",
-        `The NextToken was issued for a different request and is not valid for ${operation} with these parameters.`,
-      );
-    return cursor.afterSeq;
   }
 
   addAssignment(assignment: AssignmentRecord): void {
@@ -159,7 +137,7 @@ export class Store {
       if (due === undefined) {
         this.timedAssignments.delete(a);
       } else if (due <= now) {
-        if (a.status === "Accepted") a.status = "Abandoned";
+        if (a.status === "Accepted") change(a, { status: "Abandoned" }, due);
         else this.approve(a, due);
         this.timedAssignments.delete(a);
       } else {
@@ -168,15 +146,24 @@ export class Store {
     }
   }
 
-  /** Moves an assignment to Approved and pays its reward plus commission from the available balance. */
+  /**
+   * Moves an assignment to Approved and pays its reward plus commission from the available balance. The reward is
+   * the HIT type's current one: whether MTurk pays the reward at submission after UpdateHITTypeOfHIT is unknown.
+   */
   approve(a: AssignmentRecord, at: number, feedback?: string): void {
     const hit = this.hits.get(a.hitId);
     const reward = hit ? toCents(this.hitTypes.get(hit.hitTypeId)?.reward ?? "0") : 0;
-    this.availableBalanceCents -= reward + (reward > 0 ? feeCents(reward) : 0);
-    a.status = "Approved";
-    a.approvalTime = at;
-    a.rejectionTime = undefined;
-    if (feedback !== undefined) a.requesterFeedback = feedback;
+    this.availableBalanceCents -= reward + (hit && reward > 0 ? feeCents(reward, hit.maxAssignments) : 0);
+    change(
+      a,
+      {
+        status: "Approved",
+        approvalTime: at,
+        rejectionTime: undefined,
+        ...(feedback !== undefined ? { requesterFeedback: feedback } : {}),
+      },
+      at,
+    );
     this.watchDeadline(a);
   }
 
@@ -217,7 +204,15 @@ export class Store {
     };
   }
 
-  /** A live HIT of this account, or MTurk's HITDoesNotExist. */
+  /** A HIT GetHIT and DeleteHIT can see: live, or Disposed less than 120 days ago; else HITDoesNotExist. */
+  knownHit(hitId: string): HITRecord {
+    const hit = this.hits.get(hitId);
+    if (!hit || (hit.deletedAt !== undefined && this.now() - hit.deletedAt > DISPOSED_VISIBLE_MS))
+      throw requestError("HITDoesNotExist", `Hit ${hitId} does not exist.`);
+    return hit;
+  }
+
+  /** A live HIT of this account, or MTurk's HITDoesNotExist: every write but DeleteHIT treats Disposed as gone. */
   liveHit(hitId: string): HITRecord {
     const hit = this.hits.get(hitId);
     if (!hit || hit.deletedAt !== undefined) throw requestError("HITDoesNotExist", `Hit ${hitId} does not exist.`);

@@ -202,7 +202,7 @@ describe("HITs", () => {
     expect((await pair.client.send(new GetHITCommand({ HITId: hit.HITId }))).HIT?.HITStatus).toBe("Reviewable");
   });
 
-  it("moves through the lifecycle: Assignable, Unassignable, Reviewable, deleted", async () => {
+  it("moves through the lifecycle: Assignable, Unassignable, Reviewable, Disposed", async () => {
     const hit = await createHit({ MaxAssignments: 1 });
     const workerId = await newWorker();
     const { assignment } = await pair.control<{ assignment: { AssignmentId: string } }>(
@@ -222,7 +222,8 @@ describe("HITs", () => {
     expect(unreviewed.message).toContain("submitted");
     await pair.client.send(new ApproveAssignmentCommand({ AssignmentId: assignment.AssignmentId }));
     await pair.client.send(new DeleteHITCommand({ HITId: hit.HITId }));
-    const gone = await rejection(pair.client.send(new GetHITCommand({ HITId: hit.HITId })));
+    expect(await status()).toBe("Disposed");
+    const gone = await rejection(pair.client.send(new GetHITCommand({ HITId: "3NOSUCHHIT" })));
     expect(gone).toMatchObject({ name: "RequestError", TurkErrorCode: "AWS.MechanicalTurk.HITDoesNotExist" });
     expect(gone.$metadata?.httpStatusCode).toBe(400);
     const listed = await pair.client.send(new ListHITsCommand({ MaxResults: 100 }));

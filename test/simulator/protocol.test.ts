@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as sdk from "@aws-sdk/client-mturk";
 import {
+  CreateQualificationTypeCommand,
   GetAccountBalanceCommand,
   ListHITsCommand,
   ListQualificationRequestsCommand,
+  ListQualificationTypesCommand,
   MTurkClient,
   SendBonusCommand,
 } from "@aws-sdk/client-mturk";
@@ -176,6 +178,40 @@ describe("paging", () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("a NextToken stays within 255 characters for a 200-character Query over several pages, in every paging mode", async () => {
+    const query = `${"q".repeat(190)}longsearch`;
+    expect(query).toHaveLength(200);
+    const made: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const type = await pair.client.send(
+        new CreateQualificationTypeCommand({
+          Name: `Long query ${i}`,
+          Description: `Matches ${query} (${i})`,
+          QualificationTypeStatus: "Active",
+        }),
+      );
+      made.push(type.QualificationType?.QualificationTypeId as string);
+    }
+    for (const paging of ["keyset", "offset", "page"]) {
+      await pair.control("PUT", "switches", { paging });
+      const seen: string[] = [];
+      let NextToken: string | undefined;
+      let pages = 0;
+      do {
+        const page = await pair.client.send(
+          new ListQualificationTypesCommand({ Query: query, MustBeRequestable: false, MaxResults: 2, NextToken }),
+        );
+        seen.push(...(page.QualificationTypes ?? []).map((t) => t.QualificationTypeId as string));
+        NextToken = page.NextToken;
+        if (NextToken) expect(NextToken.length, paging).toBeLessThanOrEqual(255);
+        pages += 1;
+      } while (NextToken);
+      expect(pages).toBe(4);
+      expect(seen, paging).toEqual(made);
+    }
+    await pair.control("PUT", "switches", { paging: "keyset" });
   });
 
   it("MaxResults is limited to 1..100", async () => {

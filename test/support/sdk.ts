@@ -1,11 +1,12 @@
 import { MTurkClient } from "@aws-sdk/client-mturk";
 import type { SeedSize } from "../../src/simulator/seed.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+import type { SimulatorSwitches } from "../../src/simulator/switches.js";
 import { control } from "./stack.js";
 
 /** A simulator and a plain SDK client for contract tests that talk to it as any MTurk client would. */
-export async function startSdkPair(size: SeedSize = "tiny", seed = 3) {
-  const simulator = await startSimulator({ size, seed });
+export async function startSdkPair(size: SeedSize = "tiny", seed = 3, switches: Partial<SimulatorSwitches> = {}) {
+  const simulator = await startSimulator({ size, seed, switches });
   const client = new MTurkClient({
     region: "us-east-1",
     endpoint: simulator.url,

@@ -4,6 +4,7 @@ import { createMTurkClient } from "../../src/mturk/client.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import type { SeedSize } from "../../src/simulator/seed.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+import type { SimulatorSwitches } from "../../src/simulator/switches.js";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T;
@@ -11,8 +12,14 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 }
 
 /** The simulator over HTTP, the real SDK client, and the gateway driven through `yoga.fetch`. */
-export async function startStack(options: { size?: SeedSize; seed?: number; env?: Record<string, string> } = {}) {
-  const simulator = await startSimulator({ size: options.size ?? "tiny", seed: options.seed ?? 7 });
+export async function startStack(
+  options: { size?: SeedSize; seed?: number; env?: Record<string, string>; switches?: Partial<SimulatorSwitches> } = {},
+) {
+  const simulator = await startSimulator({
+    size: options.size ?? "tiny",
+    seed: options.seed ?? 7,
+    switches: options.switches,
+  });
   const config: GatewayConfig = loadConfig({ MTURK_ENDPOINT: simulator.url, LOG_LEVEL: "silent", ...options.env });
   // Fault tests set retries low through env; everything else keeps the defaults.
   const client = createMTurkClient({

@@ -1,5 +1,5 @@
 import { EventType, NotificationTransport } from "@aws-sdk/client-mturk";
-import { parameterError, requestError } from "../errors.js";
+import { alreadyProcessed, parameterError, requestError } from "../errors.js";
 import type { NotificationSpec } from "../model.js";
 import { feeCents, fromCents, type Store, toCents } from "../store.js";
 import {
@@ -17,7 +17,7 @@ import {
   struct,
   workerId,
 } from "../validate.js";
-import { filter, type OperationTable, page, wireTime } from "./common.js";
+import { filter, listed, type OperationTable, page, wireTime } from "./common.js";
 
 const EVENT_TYPES = Object.values(EventType);
 const notificationSpecification = struct(
@@ -79,6 +79,7 @@ export const accountOperations: OperationTable = {
         workerId: input.WorkerId as string,
         reason: input.Reason as string,
         seq: existing?.seq ?? store.nextSeq(),
+        listedFrom: existing?.listedFrom ?? store.now(),
       });
       return {};
     },
@@ -96,7 +97,13 @@ export const accountOperations: OperationTable = {
   ListWorkerBlocks: {
     members: paging,
     handle(store, input) {
-      const { page: blocks, NextToken } = page(store, "ListWorkerBlocks", null, store.blocks.values(), input);
+      const { page: blocks, NextToken } = page(
+        store,
+        "ListWorkerBlocks",
+        null,
+        listed(store, store.blocks.values()),
+        input,
+      );
       return {
         NextToken,
         NumResults: blocks.length,
@@ -114,11 +121,8 @@ export const accountOperations: OperationTable = {
       store.tick();
       const token = input.UniqueRequestToken as string | undefined;
       const earlier = store.claimRequestToken(token, "SendBonus");
-      if (earlier)
-        throw requestError(
-          "DuplicateRequest",
-          `The request with UniqueRequestToken "${token}" has already been processed. Request ID: ${earlier.resultId}`,
-        );
+      if (token !== undefined && earlier)
+        throw alreadyProcessed(store.switches.duplicateError, token, earlier.resultId);
       const a = store.assignments.get(input.AssignmentId as string);
       if (!a || !["Submitted", "Approved", "Rejected"].includes(a.status))
         throw requestError("AssignmentDoesNotExist", `Assignment ${input.AssignmentId} does not exist.`);
@@ -135,6 +139,7 @@ export const accountOperations: OperationTable = {
       store.availableBalanceCents -= total;
       store.bonuses.push({
         seq: store.nextSeq(),
+        listedFrom: store.now(),
         workerId: a.workerId,
         assignmentId: a.id,
         hitId: a.hitId,
@@ -160,7 +165,7 @@ export const accountOperations: OperationTable = {
         "ListBonusPayments",
         [hitId, assignmentId],
         filter(
-          store.bonuses,
+          listed(store, store.bonuses),
           (b) =>
             (hitId === undefined || b.hitId === hitId) &&
             (assignmentId === undefined || b.assignmentId === assignmentId),

@@ -1,8 +1,9 @@
 import { requestError } from "../errors.js";
+import { change } from "../history.js";
 import type { AssignmentRecord, QualificationRequirementInput, WorkerRecord } from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, list, maxResults, nextToken, oneOf, opt, req, str } from "../validate.js";
-import { filter, type OperationTable, page, qualificationKey, wireAssignment, wireHIT } from "./common.js";
+import { filter, listed, type OperationTable, page, qualificationKey, wireAssignment, wireHIT } from "./common.js";
 import { SYSTEM_LOCALE_TYPE_ID } from "./hitRules.js";
 
 const SUBMITTED_STATES = ["Submitted", "Approved", "Rejected"] as const;
@@ -121,10 +122,8 @@ export function workerSubmitsAssignment(store: Store, assignmentId: string, answ
   const a = openAssignment(store, assignmentId);
   const hit = store.liveHit(a.hitId);
   const now = store.now();
-  a.status = "Submitted";
-  a.submitTime = now;
-  a.answer = answer;
-  a.autoApprovalTime = now + (store.hitTypes.get(hit.hitTypeId)?.autoApprovalDelayInSeconds ?? 0) * 1000;
+  const delay = store.hitTypes.get(hit.hitTypeId)?.autoApprovalDelayInSeconds ?? 0;
+  change(a, { status: "Submitted", submitTime: now, answer, autoApprovalTime: now + delay * 1000 }, now);
   store.watchDeadline(a);
   if (hit.assignmentReviewPolicy) {
     store.reviewResults.push({
@@ -147,7 +146,7 @@ export function workerSubmitsAssignment(store: Store, assignmentId: string, answ
 /** The worker side: return (gives the slot back) or abandon (lets the deadline pass) an accepted assignment. */
 export function workerLeavesAssignment(store: Store, assignmentId: string, how: "Returned" | "Abandoned") {
   const a = openAssignment(store, assignmentId);
-  a.status = how;
+  change(a, { status: how }, store.now());
   store.watchDeadline(a);
   return a;
 }
@@ -174,7 +173,7 @@ export const assignmentOperations: OperationTable = {
         store,
         "ListAssignmentsForHIT",
         [hit.id, [...statuses].sort()],
-        filter(store.assignmentsByHit.get(hit.id) ?? [], (a) => statuses.includes(a.status)),
+        filter(listed(store, store.assignmentsByHit.get(hit.id) ?? []), (a) => statuses.includes(a.status)),
         input,
       );
       return { NextToken, NumResults: assignments.length, Assignments: assignments.map(wireAssignment) };
@@ -205,9 +204,8 @@ export const assignmentOperations: OperationTable = {
     handle(store, input) {
       const a = visibleAssignment(store, input.AssignmentId as string);
       if (a.status !== "Submitted") throw invalidState(a, "Submitted");
-      a.status = "Rejected";
-      a.rejectionTime = store.now();
-      a.requesterFeedback = input.RequesterFeedback as string;
+      const now = store.now();
+      change(a, { status: "Rejected", rejectionTime: now, requesterFeedback: input.RequesterFeedback as string }, now);
       store.watchDeadline(a);
       return {};
     },

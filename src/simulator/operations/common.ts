@@ -1,11 +1,14 @@
+import { type Tracked, viewAt } from "../history.js";
 import type {
   AssignmentRecord,
   HITRecord,
   QualificationRecord,
   QualificationRequestRecord,
+  QualificationRequirementInput,
   QualificationTypeRecord,
 } from "../model.js";
 import type { Store } from "../store.js";
+import type { Cursor } from "../tokens.js";
 import type { Members } from "../validate.js";
 
 /** What an operation handler sees: the account state and the validated input. */
@@ -20,8 +23,13 @@ export type OperationTable = Record<string, Operation>;
 export const wireTime = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
 /**
- * One page of a keyset scan. Items are listed in sequence order and the token records the last sequence number
- * returned, so a scan never skips or repeats an item, even when items are added or removed while it runs.
+ * One page of a List operation, the single place where paging is decided. Items come in sequence (creation)
+ * order. The NextToken seals the walk's position in the mode of the `paging` switch when the walk started, so
+ * flipping the switch mid-walk does not break a walk under way:
+ * - keyset: the last sequence number returned; a walk never skips or repeats, whatever is added or removed;
+ * - offset: the next absolute offset in the current list; removals before it shift the next page;
+ * - page: the next page number, read with the MaxResults of the call that uses it.
+ * With `tokenOnLastPage` the last non-empty page also carries a token; an empty page never does.
  */
 export function page<T extends { seq: number }>(
   store: Store,
@@ -30,14 +38,19 @@ export function page<T extends { seq: number }>(
   items: Iterable<T>,
   input: Input,
 ): { page: T[]; NextToken?: string } {
-  const filterKey = JSON.stringify(filter ?? null);
-  const afterSeq = typeof input.NextToken === "string" ? store.openToken(input.NextToken, operation, filterKey) : 0;
-  // The 2017 API does not document a default page size; the legacy API's was 10.
+  const scope = store.tokens.scope(operation, filter);
+  const cursor: Cursor =
+    typeof input.NextToken === "string"
+      ? store.tokens.open(input.NextToken, scope, operation)
+      : { mode: store.switches.paging, at: 0 };
+  // Documented sample responses show 10 results when MaxResults is omitted.
   const size = typeof input.MaxResults === "number" ? input.MaxResults : 10;
+  const skip = cursor.mode === "offset" ? cursor.at : cursor.mode === "page" ? cursor.at * size : 0;
   const result: T[] = [];
   let more = false;
+  let index = 0;
   for (const item of items) {
-    if (item.seq <= afterSeq) continue;
+    if (cursor.mode === "keyset" ? item.seq <= cursor.at : index++ < skip) continue;
     if (result.length === size) {
       more = true;
       break;
@@ -45,9 +58,34 @@ export function page<T extends { seq: number }>(
     result.push(item);
   }
   const last = result.at(-1);
-  return more && last
-    ? { page: result, NextToken: store.sealToken({ operation, filter: filterKey, afterSeq: last.seq }) }
-    : { page: result };
+  if (!last || (!more && !store.switches.tokenOnLastPage)) return { page: result };
+  const next = cursor.mode === "keyset" ? last.seq : cursor.mode === "offset" ? skip + result.length : cursor.at + 1;
+  return { page: result, NextToken: store.tokens.seal(scope, { mode: cursor.mode, at: next }) };
+}
+
+/**
+ * The records a List operation sees: with the listLagSeconds switch, each as it was that many seconds ago (not
+ * yet created ones left out); Get operations read the records themselves.
+ */
+export function* listed<T extends Tracked<T>>(store: Store, records: Iterable<T>): Iterable<T> {
+  const lag = store.switches.listLagSeconds;
+  if (lag <= 0) {
+    yield* records;
+    return;
+  }
+  const cutoff = store.now() - lag * 1000;
+  for (const record of records) {
+    const view = viewAt(record, cutoff);
+    if (view) yield view;
+  }
+}
+
+/** MTurk echoes a requirement with ActionsGuarded "Accept" and RequiredToPreview false when neither was sent. */
+export function wireRequirement(r: QualificationRequirementInput): QualificationRequirementInput {
+  if (r.ActionsGuarded === undefined && r.RequiredToPreview === undefined)
+    return { ...r, ActionsGuarded: "Accept", RequiredToPreview: false };
+  if (r.RequiredToPreview === undefined) return { ...r, RequiredToPreview: false };
+  return r;
 }
 
 export function wireHIT(store: Store, hit: HITRecord) {
@@ -70,7 +108,7 @@ export function wireHIT(store: Store, hit: HITRecord) {
     Expiration: wireTime(hit.expiration),
     AssignmentDurationInSeconds: type?.assignmentDurationInSeconds,
     RequesterAnnotation: hit.requesterAnnotation,
-    QualificationRequirements: type?.qualificationRequirements ?? [],
+    QualificationRequirements: (type?.qualificationRequirements ?? []).map(wireRequirement),
     HITReviewStatus: hit.reviewStatus,
     NumberOfAssignmentsPending: counts.pending,
     NumberOfAssignmentsAvailable: counts.available,

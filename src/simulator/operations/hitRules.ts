@@ -1,7 +1,7 @@
 import { Comparator, HITAccessActions } from "@aws-sdk/client-mturk";
 import { parameterError, requestError } from "../errors.js";
 import type { HITTypeRecord, QualificationRequirementInput } from "../model.js";
-import { feeCents, type Store } from "../store.js";
+import { feeCents, type Store, toCents } from "../store.js";
 import { bool, entityId, idempotencyToken, int, list, money, oneOf, opt, req, str, struct } from "../validate.js";
 import type { Input } from "./common.js";
 
@@ -87,6 +87,8 @@ function checkRequirements(store: Store, requirements: QualificationRequirementI
         setComparator ? locales.length > 30 : locales.length !== 1 || !["EqualTo", "NotEqualTo"].includes(r.Comparator)
       )
         throw parameterError(`${at}.LocaleValues`, locales, "Give 1 with EqualTo/NotEqualTo, up to 30 with In/NotIn.");
+    } else if (r.QualificationTypeId === SYSTEM_LOCALE_TYPE_ID && ints.length) {
+      throw parameterError(`${at}.IntegerValues`, ints, "IntegerValues cannot be used with the Worker_Locale type.");
     } else if (setComparator ? ints.length < 1 || ints.length > 15 : ints.length !== 1) {
       throw parameterError(`${at}.IntegerValues`, ints, "Give 1 value, or 1 to 15 with In/NotIn.");
     }
@@ -99,6 +101,8 @@ function checkRequirements(store: Store, requirements: QualificationRequirementI
 export function hitTypeFor(store: Store, input: Input): HITTypeRecord {
   const requirements = (input.QualificationRequirements as QualificationRequirementInput[] | undefined) ?? [];
   checkRequirements(store, requirements);
+  if (toCents(input.Reward as string) < 1)
+    throw parameterError("Reward", input.Reward, "The reward must be at least 0.01.");
   const params = {
     autoApprovalDelayInSeconds: (input.AutoApprovalDelayInSeconds as number | undefined) ?? 30 * 86_400,
     assignmentDurationInSeconds: input.AssignmentDurationInSeconds as number,
@@ -137,8 +141,9 @@ export function checkQuestion(input: Input) {
   }
 }
 
-export function requireFunds(store: Store, cents: number) {
-  const total = cents + feeCents(cents);
+/** The funds check of HIT creation and extension: each assignment's reward plus its commission. */
+export function requireFunds(store: Store, rewardCents: number, assignments: number, maxAssignments: number) {
+  const total = assignments * (rewardCents + feeCents(rewardCents, maxAssignments));
   if (store.availableBalanceCents < total)
     throw requestError(
       "InsufficientFunds",

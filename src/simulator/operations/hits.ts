@@ -1,4 +1,5 @@
-import { parameterError, requestError } from "../errors.js";
+import { alreadyProcessed, expirationIncrementError, requestError } from "../errors.js";
+import { change } from "../history.js";
 import type { HITRecord, HITTypeRecord, ReviewPolicy } from "../model.js";
 import { type Store, toCents } from "../store.js";
 import {
@@ -14,7 +15,7 @@ import {
   req,
   timestamp,
 } from "../validate.js";
-import { filter, type Input, type OperationTable, page, wireHIT } from "./common.js";
+import { filter, type Input, listed, type OperationTable, page, wireHIT } from "./common.js";
 
 import { checkQuestion, hitMembers, hitTypeFor, hitTypeMembers, requireFunds, SECONDS_IN_YEAR } from "./hitRules.js";
 
@@ -29,11 +30,12 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
       `There is already a HIT which exists with the same Unique Request Token. The HIT ID is ${earlier.resultId}.`,
     );
   const maxAssignments = (input.MaxAssignments as number | undefined) ?? 1;
-  requireFunds(store, toCents(type.reward) * maxAssignments);
+  requireFunds(store, toCents(type.reward), maxAssignments, maxAssignments);
   const now = store.now();
   const hit: HITRecord = {
     id: store.newId(30, "3"),
     seq: store.nextSeq(),
+    listedFrom: now,
     hitTypeId: type.id,
     hitGroupId: type.id.replace(/^3/, "3G").slice(0, 30),
     hitLayoutId: input.HITLayoutId as string | undefined,
@@ -53,22 +55,34 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
   return { HIT: wireHIT(store, hit) };
 }
 
+/** A page of the account's HITs that are not Disposed, as `shape` puts each on the wire. */
 const listHits = (
   store: Store,
   operation: string,
   filterKey: unknown,
   keep: (hit: HITRecord) => boolean,
   input: Input,
+  shape: (hit: HITRecord) => unknown = (h) => wireHIT(store, h),
 ) => {
   const { page: hits, NextToken } = page(
     store,
     operation,
     filterKey,
-    filter(store.hits.values(), (h) => h.deletedAt === undefined && keep(h)),
+    filter(listed(store, store.hits.values()), (h) => h.deletedAt === undefined && keep(h)),
     input,
   );
-  return { NextToken, NumResults: hits.length, HITs: hits.map((h) => wireHIT(store, h)) };
+  return { NextToken, NumResults: hits.length, HITs: hits.map(shape) };
 };
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** Java's Date.toString in UTC ("Wed Jul 14 20:26:06 UTC 2021"), as MTurk writes ExpireAt into its token. */
+function javaDate(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  return `${WEEKDAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${time} UTC ${d.getUTCFullYear()}`;
+}
 
 const paging = opt({ NextToken: nextToken, MaxResults: maxResults });
 
@@ -98,7 +112,8 @@ export const hitOperations: OperationTable = {
 
   GetHIT: {
     members: req({ HITId: entityId }),
-    handle: (store, input) => ({ HIT: wireHIT(store, store.liveHit(input.HITId as string)) }),
+    // A deleted HIT reads as Disposed for 120 days.
+    handle: (store, input) => ({ HIT: wireHIT(store, store.knownHit(input.HITId as string)) }),
   },
 
   ListHITs: {
@@ -117,6 +132,8 @@ export const hitOperations: OperationTable = {
         [typeId, status],
         (h) => (typeId === undefined || h.hitTypeId === typeId) && store.hitStatus(h) === status,
         input,
+        // MTurk returns only the HIT ids here (aws/aws-sdk-js#2522).
+        (h) => ({ HITId: h.id }),
       );
     },
   },
@@ -143,10 +160,19 @@ export const hitOperations: OperationTable = {
     handle(store, input) {
       const hit = store.liveHit(input.HITId as string);
       const expireAt = (input.ExpireAt as number) * 1000;
-      if (expireAt > store.now() + SECONDS_IN_YEAR * 1000)
-        throw parameterError("ExpireAt", input.ExpireAt, "A HIT can live at most one year.");
+      // MTurk de-duplicates on the HIT and ExpireAt (to the second) for 24 hours (Dallinger#3109).
+      const token = `${hit.id}${javaDate(expireAt)}`;
+      const earlier = store.claimRequestToken(token, "UpdateExpirationForHIT");
+      if (earlier) throw alreadyProcessed(store.switches.duplicateError, token, earlier.resultId);
+      const now = store.now();
+      if (expireAt > now) {
+        // The service applies an increment on the current expiration, limited to 60 s .. 1 year (aws-sdk-java#1817).
+        const increment = Math.trunc((expireAt - hit.expiration) / 1000);
+        if (increment < 60 || increment > SECONDS_IN_YEAR) throw expirationIncrementError(increment);
+      }
       // A time in the past expires the HIT now: the only way to cancel one.
-      hit.expiration = Math.max(expireAt, store.now());
+      change(hit, { expiration: expireAt > now ? expireAt : Math.min(hit.expiration, now) }, now);
+      store.recordRequestToken(token, "UpdateExpirationForHIT", store.newId(36));
       return {};
     },
   },
@@ -188,18 +214,16 @@ export const hitOperations: OperationTable = {
       const hit = store.liveHit(input.HITId as string);
       const token = input.UniqueRequestToken as string | undefined;
       const earlier = store.claimRequestToken(token, "CreateAdditionalAssignmentsForHIT");
-      if (earlier)
-        throw requestError(
-          "DuplicateRequest",
-          `The request with UniqueRequestToken "${token}" has already been processed. Request ID: ${earlier.resultId}`,
-        );
+      if (token !== undefined && earlier)
+        throw alreadyProcessed(store.switches.duplicateError, token, earlier.resultId);
       const extra = input.NumberOfAdditionalAssignments as number;
       if (hit.createdMaxAssignments < 10 && hit.maxAssignments + extra >= 10)
         throw requestError(
           "InvalidMaximumAssignmentsIncrease",
           "This HIT was created with fewer than 10 assignments and cannot be extended to 10 or more.",
         );
-      requireFunds(store, toCents(store.hitTypes.get(hit.hitTypeId)?.reward ?? "0") * extra);
+      const reward = toCents(store.hitTypes.get(hit.hitTypeId)?.reward ?? "0");
+      requireFunds(store, reward, extra, hit.maxAssignments + extra);
       hit.maxAssignments += extra;
       store.recordRequestToken(token, "CreateAdditionalAssignmentsForHIT", store.newId(36));
       return {};
@@ -209,7 +233,8 @@ export const hitOperations: OperationTable = {
   DeleteHIT: {
     members: req({ HITId: entityId }),
     handle(store, input) {
-      const hit = store.liveHit(input.HITId as string);
+      // A Disposed HIT is found, and refused as being in the state 'Disposed' (boto3#2226).
+      const hit = store.knownHit(input.HITId as string);
       const status = store.hitStatus(hit);
       if (status !== "Reviewable" && status !== "Reviewing")
         throw requestError(
@@ -221,7 +246,7 @@ export const hitOperations: OperationTable = {
           "InvalidHITState",
           "This HIT has assignments that are submitted and not yet approved or rejected.",
         );
-      hit.deletedAt = store.now();
+      change(hit, { deletedAt: store.now() }, store.now());
       return {};
     },
   },

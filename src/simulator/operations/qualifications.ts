@@ -1,9 +1,11 @@
 import { parameterError, requestError } from "../errors.js";
-import type { QualificationRequestRecord, QualificationTypeRecord } from "../model.js";
+import { change } from "../history.js";
+import type { QualificationRecord, QualificationRequestRecord, QualificationTypeRecord } from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, int, maxResults, nextToken, oneOf, opt, req, str, workerId } from "../validate.js";
 import {
   filter,
+  listed,
   type OperationTable,
   page,
   qualificationKey,
@@ -34,13 +36,17 @@ function checkTestSettings(next: Partial<QualificationTypeRecord>) {
 export function grantQualification(store: Store, typeId: string, workerId: string, integerValue?: number) {
   const key = qualificationKey(typeId, workerId);
   const existing = store.qualifications.get(key);
-  const record = {
+  const now = store.now();
+  // A re-grant changes the record in place: it keeps its first grant's seq, and lagging listings its history.
+  if (existing) return change(existing, { integerValue, grantTime: now, status: "Granted", reason: undefined }, now);
+  const record: QualificationRecord = {
     typeId,
     workerId,
-    seq: existing?.seq ?? store.nextSeq(),
+    seq: store.nextSeq(),
+    listedFrom: now,
     integerValue,
-    grantTime: store.now(),
-    status: "Granted" as const,
+    grantTime: now,
+    status: "Granted",
   };
   store.qualifications.set(key, record);
   return record;
@@ -84,6 +90,7 @@ export function workerRequestsQualification(store: Store, workerId: string, type
     test: type.test,
     answer: type.test !== undefined ? (answer ?? "") : undefined,
     submitTime: store.now(),
+    listedFrom: store.now(),
     status: "Pending",
   };
   store.qualificationRequests.set(request.id, request);
@@ -153,6 +160,7 @@ export const qualificationOperations: OperationTable = {
         autoGrantedValue:
           input.AutoGranted === true ? ((input.AutoGrantedValue as number | undefined) ?? 1) : undefined,
         creationTime: store.now(),
+        listedFrom: store.now(),
       };
       checkTestSettings(record);
       store.qualificationTypes.set(record.id, record);
@@ -184,7 +192,7 @@ export const qualificationOperations: OperationTable = {
         store,
         "ListQualificationTypes",
         [input.Query, input.MustBeRequestable, input.MustBeOwnedByCaller],
-        filter(store.qualificationTypes.values(), (t) => {
+        filter(listed(store, store.qualificationTypes.values()), (t) => {
           if (t.deletedAt !== undefined) return false;
           if (input.MustBeOwnedByCaller === true && t.owner !== "caller") return false;
           if (input.MustBeRequestable === true && (t.owner === "system" || t.status !== "Active")) return false;
@@ -242,16 +250,12 @@ export const qualificationOperations: OperationTable = {
     members: req({ QualificationTypeId: entityId }),
     handle(store, input) {
       const type = store.ownedQualificationType(input.QualificationTypeId as string);
-      type.deletedAt = store.now();
-      type.status = "Inactive";
+      const now = store.now();
+      change(type, { deletedAt: now, status: "Inactive" }, now);
       // Deletion rejects pending requests; existing Qualifications stay.
-      for (const r of store.qualificationRequests.values()) {
-        if (r.typeId === type.id && r.status === "Pending") {
-          r.status = "Rejected";
-          r.reason = "The Qualification type was deleted.";
-          r.decidedAt = store.now();
-        }
-      }
+      for (const r of store.qualificationRequests.values())
+        if (r.typeId === type.id && r.status === "Pending")
+          change(r, { status: "Rejected", reason: "The Qualification type was deleted.", decidedAt: now }, now);
       return {};
     },
   },
@@ -266,7 +270,7 @@ export const qualificationOperations: OperationTable = {
         "ListQualificationRequests",
         typeId,
         filter(
-          store.qualificationRequests.values(),
+          listed(store, store.qualificationRequests.values()),
           (r) =>
             r.status === "Pending" &&
             (typeId === undefined ? store.qualificationTypes.get(r.typeId)?.owner === "caller" : r.typeId === typeId),
@@ -281,8 +285,7 @@ export const qualificationOperations: OperationTable = {
     members: { ...req({ QualificationRequestId: str() }), ...opt({ IntegerValue: int() }) },
     handle(store, input) {
       const request = pendingRequest(store, input.QualificationRequestId as string);
-      request.status = "Accepted";
-      request.decidedAt = store.now();
+      change(request, { status: "Accepted", decidedAt: store.now() }, store.now());
       grantQualification(store, request.typeId, request.workerId, input.IntegerValue as number | undefined);
       return {};
     },
@@ -292,9 +295,8 @@ export const qualificationOperations: OperationTable = {
     members: { ...req({ QualificationRequestId: str() }), ...opt({ Reason: str({ max: 1024 }) }) },
     handle(store, input) {
       const request = pendingRequest(store, input.QualificationRequestId as string);
-      request.status = "Rejected";
-      request.reason = input.Reason as string | undefined;
-      request.decidedAt = store.now();
+      const reason = input.Reason as string | undefined;
+      change(request, { status: "Rejected", reason, decidedAt: store.now() }, store.now());
       return {};
     },
   },
@@ -319,8 +321,7 @@ export const qualificationOperations: OperationTable = {
       const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId as string));
       if (held?.status !== "Granted")
         throw requestError("QualificationDoesNotExist", "You requested a Qualification that does not exist.");
-      held.status = "Revoked";
-      held.reason = input.Reason as string | undefined;
+      change(held, { status: "Revoked", reason: input.Reason as string | undefined }, store.now());
       return {};
     },
   },
@@ -345,7 +346,7 @@ export const qualificationOperations: OperationTable = {
         store,
         "ListWorkersWithQualificationType",
         [type.id, wanted],
-        filter(store.qualifications.values(), (q) => q.typeId === type.id && q.status === wanted),
+        filter(listed(store, store.qualifications.values()), (q) => q.typeId === type.id && q.status === wanted),
         input,
       );
       // Qualifications keep their first grant's seq, so a re-grant never moves a worker behind a scan's position.

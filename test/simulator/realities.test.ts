@@ -1,0 +1,224 @@
+import {
+  CreateAdditionalAssignmentsForHITCommand,
+  CreateHITCommand,
+  CreateHITTypeCommand,
+  CreateQualificationTypeCommand,
+  DeleteHITCommand,
+  GetHITCommand,
+  ListHITsCommand,
+  ListHITsForQualificationTypeCommand,
+  ListReviewableHITsCommand,
+  UpdateExpirationForHITCommand,
+} from "@aws-sdk/client-mturk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rejection, type SdkPair, startSdkPair } from "../support/sdk.js";
+
+/** What the real MTurk does where the simulator used to be kinder (shared/reference/mturk-realities.md). */
+const QUESTION = "<HTMLQuestion><HTMLContent>hi</HTMLContent><FrameHeight>400</FrameHeight></HTMLQuestion>";
+let pair: SdkPair;
+const hitInput = (extra: Record<string, unknown> = {}) => ({
+  Title: "Realities",
+  Description: "d",
+  Reward: "0.50",
+  LifetimeInSeconds: 3600,
+  AssignmentDurationInSeconds: 600,
+  MaxAssignments: 1,
+  Question: QUESTION,
+  ...extra,
+});
+const createHit = async (extra: Record<string, unknown> = {}) =>
+  (await pair.client.send(new CreateHITCommand(hitInput(extra)))).HIT as {
+    HITId: string;
+    Expiration: Date;
+    QualificationRequirements?: unknown[];
+  };
+const getHit = async (HITId: string) => (await pair.client.send(new GetHITCommand({ HITId }))).HIT;
+const now = async () => Date.parse((await pair.control<{ now: string }>("GET", "clock")).now);
+const expireAt = (HITId: string, at: number) =>
+  pair.client.send(new UpdateExpirationForHITCommand({ HITId, ExpireAt: new Date(at) }));
+
+beforeAll(async () => {
+  pair = await startSdkPair("empty");
+});
+afterAll(() => pair.close());
+
+describe("ListReviewableHITs", () => {
+  it("returns only the HIT ids", async () => {
+    const hit = await createHit();
+    await expireAt(hit.HITId, 0);
+    const listed = await pair.client.send(new ListReviewableHITsCommand({ MaxResults: 100 }));
+    expect(listed.HITs).toContainEqual({ HITId: hit.HITId });
+    for (const h of listed.HITs ?? []) expect(Object.keys(h)).toEqual(["HITId"]);
+  });
+});
+
+describe("UpdateExpirationForHIT", () => {
+  it("applies an increment on the current expiration that must lie in 60..31,536,000 s", async () => {
+    const hit = await createHit();
+    const current = hit.Expiration.getTime();
+    const tooSmall = await rejection(expireAt(hit.HITId, current + 11_000));
+    expect(tooSmall).toMatchObject({
+      name: "ParameterValidationError",
+      TurkErrorCode: "AWS.MechanicalTurk.ParameterValidationError",
+    });
+    expect(tooSmall.message).toMatch(/^The value 11 is invalid for ExpirationIncrementInSeconds\. /);
+    // Shortening a HIT without expiring it is a negative increment.
+    const shorter = await rejection(expireAt(hit.HITId, current - 3_000_000));
+    expect(shorter.message).toContain("The value -3000 is invalid");
+    const tooFar = await rejection(expireAt(hit.HITId, current + 31_536_001_000));
+    expect(tooFar.message).toContain("The value 31536001 is invalid");
+    expect((await getHit(hit.HITId))?.Expiration?.getTime()).toBe(current);
+
+    await expireAt(hit.HITId, current + 60_000);
+    expect((await getHit(hit.HITId))?.Expiration?.getTime()).toBe(current + 60_000);
+    // The next increment counts from the new expiration.
+    const fromNew = await rejection(expireAt(hit.HITId, current + 90_000));
+    expect(fromNew.message).toContain("The value 30 is invalid");
+  });
+
+  it("expires a HIT with a time in the past; the same HIT and time again is already processed", async () => {
+    const hit = await createHit();
+    expect((await getHit(hit.HITId))?.HITStatus).toBe("Assignable");
+    await expireAt(hit.HITId, (await now()) - 1000);
+    const expired = await getHit(hit.HITId);
+    expect(expired?.HITStatus).toBe("Reviewable");
+    expect(expired?.Expiration?.getTime()).toBeLessThanOrEqual(await now());
+    await expireAt(hit.HITId, 0);
+    const again = await rejection(expireAt(hit.HITId, 0));
+    expect(again).toMatchObject({ name: "RequestError", TurkErrorCode: "AWS.MechanicalTurk.DuplicateRequest" });
+    expect(again.message).toContain(`The idempotency token "${hit.HITId}Thu Jan 01 00:00:00 UTC 1970"`);
+    expect(again.message).toContain("has already been processed");
+    // Another time is another request.
+    await expireAt(hit.HITId, 1000);
+  });
+
+  it("refuses a repeated extension for 24 hours", async () => {
+    const hit = await createHit();
+    const target = hit.Expiration.getTime() + 3_600_000;
+    await expireAt(hit.HITId, target);
+    const repeated = await rejection(expireAt(hit.HITId, target));
+    expect(repeated.message).toContain("has already been processed");
+    await pair.control("POST", "clock/advance", { seconds: 25 * 3600 });
+    // A day later the token is forgotten: the same ExpireAt is now in the past and expires the HIT again.
+    await expireAt(hit.HITId, target);
+  });
+});
+
+describe("DeleteHIT", () => {
+  it("leaves a Disposed HIT that GetHIT reads for 120 days and no List operation shows", async () => {
+    const type = await pair.client.send(
+      new CreateQualificationTypeCommand({ Name: "Disposal", Description: "d", QualificationTypeStatus: "Active" }),
+    );
+    const typeId = type.QualificationType?.QualificationTypeId as string;
+    const hit = await createHit({ QualificationRequirements: [{ QualificationTypeId: typeId, Comparator: "Exists" }] });
+    await expireAt(hit.HITId, 0);
+    await pair.client.send(new DeleteHITCommand({ HITId: hit.HITId }));
+    expect(await getHit(hit.HITId)).toMatchObject({ HITId: hit.HITId, HITStatus: "Disposed" });
+    const ids = (page: { HITs?: { HITId?: string }[] }) => page.HITs?.map((h) => h.HITId);
+    expect(ids(await pair.client.send(new ListHITsCommand({ MaxResults: 100 })))).not.toContain(hit.HITId);
+    expect(ids(await pair.client.send(new ListReviewableHITsCommand({ MaxResults: 100 })))).not.toContain(hit.HITId);
+    const forType = await pair.client.send(new ListHITsForQualificationTypeCommand({ QualificationTypeId: typeId }));
+    expect(forType.HITs).toEqual([]);
+
+    const again = await rejection(pair.client.send(new DeleteHITCommand({ HITId: hit.HITId })));
+    expect(again).toMatchObject({ name: "RequestError", TurkErrorCode: "AWS.MechanicalTurk.InvalidHITState" });
+    expect(again.message).toMatch(
+      /^This HIT is currently in the state 'Disposed'\. This operation can be called with a status of: Reviewing, Reviewable/,
+    );
+    // Every other operation on a Disposed HIT answers as for a HIT that does not exist.
+    const extend = await rejection(
+      pair.client.send(
+        new CreateAdditionalAssignmentsForHITCommand({ HITId: hit.HITId, NumberOfAdditionalAssignments: 1 }),
+      ),
+    );
+    expect(extend.TurkErrorCode).toBe("AWS.MechanicalTurk.HITDoesNotExist");
+    const expire = await rejection(expireAt(hit.HITId, 5000));
+    expect(expire.TurkErrorCode).toBe("AWS.MechanicalTurk.HITDoesNotExist");
+
+    await pair.control("POST", "clock/advance", { seconds: 119 * 86_400 });
+    expect((await getHit(hit.HITId))?.HITStatus).toBe("Disposed");
+    await pair.control("POST", "clock/advance", { seconds: 2 * 86_400 });
+    const aged = await rejection(pair.client.send(new GetHITCommand({ HITId: hit.HITId })));
+    expect(aged.TurkErrorCode).toBe("AWS.MechanicalTurk.HITDoesNotExist");
+    const deleteAged = await rejection(pair.client.send(new DeleteHITCommand({ HITId: hit.HITId })));
+    expect(deleteAged.TurkErrorCode).toBe("AWS.MechanicalTurk.HITDoesNotExist");
+    const never = await rejection(pair.client.send(new DeleteHITCommand({ HITId: "3NEVEREXISTED" })));
+    expect(never.TurkErrorCode).toBe("AWS.MechanicalTurk.HITDoesNotExist");
+  });
+});
+
+describe("QualificationRequirements in replies", () => {
+  it("fill in ActionsGuarded Accept and RequiredToPreview false when the request sent neither", async () => {
+    const type = await pair.client.send(
+      new CreateQualificationTypeCommand({ Name: "Echo", Description: "d", QualificationTypeStatus: "Active" }),
+    );
+    const typeId = type.QualificationType?.QualificationTypeId as string;
+    const hit = await createHit({
+      QualificationRequirements: [
+        { QualificationTypeId: typeId, Comparator: "GreaterThan", IntegerValues: [18] },
+        { QualificationTypeId: typeId, Comparator: "Exists", ActionsGuarded: "DiscoverPreviewAndAccept" },
+        { QualificationTypeId: "00000000000000000071", Comparator: "In", LocaleValues: [{ Country: "US" }] },
+        { QualificationTypeId: "00000000000000000040", Comparator: "Exists", RequiredToPreview: true },
+      ],
+    });
+    const expected = [
+      {
+        QualificationTypeId: typeId,
+        Comparator: "GreaterThan",
+        IntegerValues: [18],
+        ActionsGuarded: "Accept",
+        RequiredToPreview: false,
+      },
+      {
+        QualificationTypeId: typeId,
+        Comparator: "Exists",
+        ActionsGuarded: "DiscoverPreviewAndAccept",
+        RequiredToPreview: false,
+      },
+      {
+        QualificationTypeId: "00000000000000000071",
+        Comparator: "In",
+        LocaleValues: [{ Country: "US" }],
+        ActionsGuarded: "Accept",
+        RequiredToPreview: false,
+      },
+      { QualificationTypeId: "00000000000000000040", Comparator: "Exists", RequiredToPreview: true },
+    ];
+    expect(hit.QualificationRequirements).toEqual(expected);
+    expect((await getHit(hit.HITId))?.QualificationRequirements).toEqual(expected);
+    const listed = await pair.client.send(new ListHITsCommand({ MaxResults: 100 }));
+    expect(listed.HITs?.find((h) => h.HITId === hit.HITId)?.QualificationRequirements).toEqual(expected);
+    const forType = await pair.client.send(new ListHITsForQualificationTypeCommand({ QualificationTypeId: typeId }));
+    expect(forType.HITs?.[0]?.QualificationRequirements).toEqual(expected);
+  });
+});
+
+describe("HIT input rules", () => {
+  it("refuses a reward below $0.01 and IntegerValues on Worker_Locale", async () => {
+    for (const send of [
+      () => pair.client.send(new CreateHITCommand(hitInput({ Reward: "0.00" }))),
+      () =>
+        pair.client.send(
+          new CreateHITTypeCommand({ Title: "t", Description: "d", Reward: "0", AssignmentDurationInSeconds: 60 }),
+        ),
+    ]) {
+      const error = await rejection(send());
+      expect(error.name).toBe("ParameterValidationError");
+      expect(error.message).toContain("Reward");
+    }
+    const locale = await rejection(
+      pair.client.send(
+        new CreateHITCommand(
+          hitInput({
+            QualificationRequirements: [
+              { QualificationTypeId: "00000000000000000071", Comparator: "EqualTo", IntegerValues: [1] },
+            ],
+          }),
+        ),
+      ),
+    );
+    expect(locale.name).toBe("ParameterValidationError");
+    expect(locale.message).toContain("Worker_Locale");
+    expect((await createHit({ Reward: "0.01" })).HITId).toBeTruthy();
+  });
+});
