@@ -66,17 +66,20 @@ const OkPayload = builder.objectRef<{ ok: true; hitTypeId?: string }>("OkPayload
 /**
  * MTurk's rule for UpdateExpirationForHIT, checked before the call: a time in the past expires the HIT; otherwise
  * the change from the HIT's current expiration must be 60 s to 365 days (MTurk turns ExpireAt into that increment).
+ * True when the HIT already expires at that time (a retry): nothing is sent.
  */
-async function checkExpirationChange(ctx: GatewayContext, hitId: string, expireAt: Date) {
-  if (expireAt.getTime() <= Date.now()) return;
+async function expirationUnchanged(ctx: GatewayContext, hitId: string, expireAt: Date): Promise<boolean> {
+  if (expireAt.getTime() <= Date.now()) return false;
   const current = (await ctx.writes.freshHit(hitId)).Expiration?.getTime();
-  if (current === undefined) return;
+  if (current === undefined) return false;
   const change = Math.round((expireAt.getTime() - current) / 1000);
+  if (change === 0) return true;
   if (change < 60 || change > 31_536_000)
     throw new InputInvalid(
       `MTurk accepts a new expiration 60 s to 365 days after the current one (${new Date(current).toISOString()}), or a time in the past to expire the HIT now; this is a change of ${change} s.`,
       "input.expireAt",
     );
+  return false;
 }
 
 builder.mutationFields((t) => ({
@@ -207,7 +210,8 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, { input }, ctx) => {
-      await checkExpirationChange(ctx, input.hitId, input.expireAt);
+      if (await expirationUnchanged(ctx, input.hitId, input.expireAt))
+        return { hitId: input.hitId, alreadyApplied: true };
       return { hitId: input.hitId, ...(await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt)) };
     },
   }),

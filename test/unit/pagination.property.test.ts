@@ -36,7 +36,11 @@ function listing(model: Model, tokenOnLastPage: boolean) {
     const more = start + size < items.length;
     const last = page.at(-1);
     const next =
-      model === "keyset" ? String(last?.seq ?? token ?? 0) : model === "offset" ? String(start + page.length) : String(Number(token ?? 0) + 1);
+      model === "keyset"
+        ? String(last?.seq ?? token ?? 0)
+        : model === "offset"
+          ? String(start + page.length)
+          : String(Number(token ?? 0) + 1);
     return { items: page, nextToken: page.length && (more || tokenOnLastPage) ? next : undefined };
   };
   return { items, add, fetchPage, calls: () => calls };
@@ -73,64 +77,79 @@ const step = fc.record({
 describe("token cursors under every NextToken model", () => {
   it("a walk that decides items it was shown and sees inserts returns every item exactly once", async () => {
     await fc.assert(
-      fc.asyncProperty(models, fc.boolean(), fc.integer({ min: 0, max: 400 }), fc.array(step, { minLength: 1, maxLength: 30 }), async (model, tokenOnLastPage, size, steps) => {
-        const source = listing(model, tokenOnLastPage);
-        for (let i = 0; i < size; i += 1) source.add();
-        const original = source.items.map(idOf);
-        const seen: string[] = [];
-        let after: string | null = null;
-        for (let s = 0; ; s += 1) {
-          const st = steps[s % steps.length] as (typeof steps)[number];
-          const p = await page(source, st.first, after);
-          // A mid-page cursor returns only the edges up to it; the rest come again on the next page.
-          const cut = st.midPage !== undefined && p.ids.length ? st.midPage % p.ids.length : p.ids.length - 1;
-          const taken = p.ids.slice(0, cut + 1);
-          seen.push(...taken);
-          for (const k of st.decide) {
-            const id = taken[k % Math.max(1, taken.length)];
-            const at = source.items.findIndex((i) => i.id === id);
-            if (at >= 0) source.items.splice(at, 1);
+      fc.asyncProperty(
+        models,
+        fc.boolean(),
+        fc.integer({ min: 0, max: 400 }),
+        fc.array(step, { minLength: 1, maxLength: 30 }),
+        async (model, tokenOnLastPage, size, steps) => {
+          const source = listing(model, tokenOnLastPage);
+          for (let i = 0; i < size; i += 1) source.add();
+          const original = source.items.map(idOf);
+          const seen: string[] = [];
+          let after: string | null = null;
+          for (let s = 0; ; s += 1) {
+            const st = steps[s % steps.length] as (typeof steps)[number];
+            const p = await page(source, st.first, after);
+            // A mid-page cursor returns only the edges up to it; the rest come again on the next page.
+            const cut = st.midPage !== undefined && p.ids.length ? st.midPage % p.ids.length : p.ids.length - 1;
+            const taken = p.ids.slice(0, cut + 1);
+            seen.push(...taken);
+            for (const k of st.decide) {
+              const id = taken[k % Math.max(1, taken.length)];
+              const at = source.items.findIndex((i) => i.id === id);
+              if (at >= 0) source.items.splice(at, 1);
+            }
+            // Inserts stop at some point, or a walk of small pages never reaches a growing end.
+            for (let i = 0; i < st.inserts && s < 40; i += 1) source.add();
+            if (!p.ids.length) break;
+            if (cut === p.ids.length - 1 && !p.hasNextPage) break;
+            after = cut === p.ids.length - 1 ? p.endCursor : (p.cursors[cut] as string);
+            if (s > 2000) throw new Error("the walk does not end");
           }
-          // Inserts stop at some point, or a walk of small pages never reaches a growing end.
-          for (let i = 0; i < st.inserts && s < 40; i += 1) source.add();
-          if (!p.ids.length) break;
-          if (cut === p.ids.length - 1 && !p.hasNextPage) break;
-          after = cut === p.ids.length - 1 ? p.endCursor : (p.cursors[cut] as string);
-          if (s > 2000) throw new Error("the walk does not end");
-        }
-        // Exactly once: no duplicates, and every item present at the start was returned.
-        expect(new Set(seen).size).toBe(seen.length);
-        for (const id of original) expect(seen).toContain(id);
-      }),
+          // Exactly once: no duplicates, and every item present at the start was returned.
+          expect(new Set(seen).size).toBe(seen.length);
+          for (const id of original) expect(seen).toContain(id);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it("when another tool also removes items not yet shown, every item that stays is still returned", async () => {
     await fc.assert(
-      fc.asyncProperty(models, fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.array(fc.nat(), { maxLength: 8 })), { minLength: 1, maxLength: 20 }), async (model, tokenOnLastPage, size, steps) => {
-        const source = listing(model, tokenOnLastPage);
-        for (let i = 0; i < size; i += 1) source.add();
-        const removed = new Set<string>();
-        const seen = new Set<string>();
-        const original = source.items.map(idOf);
-        let after: string | null = null;
-        for (let s = 0; s < 5000; s += 1) {
-          const [first, removals] = steps[s % steps.length] as [number, number[]];
-          const p = await page(source, first, after);
-          for (const id of p.ids) seen.add(id);
-          for (const k of removals) {
-            const victim = source.items[k % Math.max(1, source.items.length)];
-            if (victim) {
-              removed.add(victim.id);
-              source.items.splice(source.items.indexOf(victim), 1);
+      fc.asyncProperty(
+        models,
+        fc.boolean(),
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.array(fc.nat(), { maxLength: 8 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        async (model, tokenOnLastPage, size, steps) => {
+          const source = listing(model, tokenOnLastPage);
+          for (let i = 0; i < size; i += 1) source.add();
+          const removed = new Set<string>();
+          const seen = new Set<string>();
+          const original = source.items.map(idOf);
+          let after: string | null = null;
+          for (let s = 0; s < 5000; s += 1) {
+            const [first, removals] = steps[s % steps.length] as [number, number[]];
+            const p = await page(source, first, after);
+            for (const id of p.ids) seen.add(id);
+            for (const k of removals) {
+              const victim = source.items[k % Math.max(1, source.items.length)];
+              if (victim) {
+                removed.add(victim.id);
+                source.items.splice(source.items.indexOf(victim), 1);
+              }
             }
+            if (!p.hasNextPage) break;
+            after = p.endCursor;
           }
-          if (!p.hasNextPage) break;
-          after = p.endCursor;
-        }
-        for (const id of original) if (!removed.has(id)) expect(seen.has(id)).toBe(true);
-      }),
+          for (const id of original) if (!removed.has(id)) expect(seen.has(id)).toBe(true);
+        },
+      ),
       { numRuns: 150 },
     );
   });
