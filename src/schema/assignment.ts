@@ -13,6 +13,8 @@ import { WorkerRef } from "./worker.js";
 export const AssignmentRef = builder.loadableNodeRef("Assignment", {
   id: { resolve: (a: Assignment) => a.AssignmentId as string },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.assignments.loadMany(ids),
+  // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
+  loaderOptions: { cache: false },
 });
 export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
 

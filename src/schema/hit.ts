@@ -40,6 +40,8 @@ import { entityOrStub } from "./selection.js";
 export const HITRef = builder.loadableNodeRef("HIT", {
   id: { resolve: (hit: HIT) => hit.HITId as string },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.hits.loadMany(ids),
+  // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
+  loaderOptions: { cache: false },
 });
 export const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
 

@@ -13,6 +13,8 @@ import { QualificationRef, WorkerRef } from "./worker.js";
 export const QualificationTypeRef = builder.loadableNodeRef("QualificationType", {
   id: { resolve: (type: QualificationType) => type.QualificationTypeId as string },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.qualificationTypes.loadMany(ids),
+  // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
+  loaderOptions: { cache: false },
 });
 
 /** Fields answerable from a QualificationTypeId alone, without GetQualificationType. */
