@@ -55,6 +55,26 @@ describe("upstream calls and waves against MTurk's floor", () => {
     expect(waves).toBe(1);
   });
 
+  it("an entity and its links start in the same wave: GetQualificationType beside ListQualificationRequests", async () => {
+    const { result, calls, waves } = await stack.measured(
+      `query($t: String!) { qualificationType(qualificationTypeId: $t) { name requests(first: 50) { edges { node { qualificationRequestId } } } } }`,
+      { t: f.typesWithPendingRequests[0] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(operationsOf(calls)).toEqual(["GetQualificationType", "ListQualificationRequests"]);
+    expect(waves).toBe(1);
+  });
+
+  it("a HIT and its assignments start in the same wave: GetHIT beside ListAssignmentsForHIT", async () => {
+    const { result, calls, waves } = await stack.measured(
+      `query($h: String!) { hit(hitId: $h) { title assignments(first: 20, statuses: [Submitted, Approved]) { edges { node { assignmentId } } } } }`,
+      { h: f.hitIds[1] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(operationsOf(calls)).toEqual(["GetHIT", "ListAssignmentsForHIT"]);
+    expect(waves).toBe(1);
+  });
+
   it("blocks of many workers cost one ListWorkerBlocks scan", async () => {
     const { result, calls, waves } = await stack.measured(
       `{ qualificationRequests(first: 60) { edges { node { worker { block { reason } } } } } }`,
