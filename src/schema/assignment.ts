@@ -2,12 +2,20 @@ import type { Assignment, BonusPayment } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { type Scope, scopes } from "../mturk/listings.js";
-import type { FetchPage } from "../mturk/pagination.js";
+import { type FetchPage, WINDOW } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
-import { connectionComplexity, filterOf, listing, orderInput, PageInput, time } from "./connections.js";
+import {
+  connectionComplexity,
+  filterOf,
+  listing,
+  orderInput,
+  PageInput,
+  prefetchFirstWindow,
+  time,
+} from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
-import { entityOrStub } from "./selection.js";
+import { entityOrStub, type Prefetch } from "./selection.js";
 import { WorkerRef } from "./worker.js";
 
 export const AssignmentRef = builder.loadableNodeRef("Assignment", {
@@ -19,9 +27,17 @@ export const AssignmentRef = builder.loadableNodeRef("Assignment", {
 export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
 
 /** Fields answerable from an AssignmentId alone, without GetAssignment. */
-const ASSIGNMENT_FROM_ID = new Set(["id", "assignmentId", "bonusPayments"]);
-const assignmentOrStub = (info: GraphQLResolveInfo, id: string) =>
-  entityOrStub<Assignment>(info, ASSIGNMENT_FROM_ID, id, { AssignmentId: id });
+const ASSIGNMENT = {
+  fromId: new Set(["id", "assignmentId", "bonusPayments"]),
+  links: {
+    bonusPayments: (id, args, ctx) =>
+      prefetchFirstWindow(ctx, args, scopes.bonuses({ assignmentId: id }), () =>
+        ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, WINDOW),
+      ),
+  } satisfies Record<string, Prefetch>,
+};
+const assignmentOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
+  entityOrStub<Assignment>(info, ctx, ASSIGNMENT, id, { AssignmentId: id });
 
 AssignmentRef.implement({
   description:
@@ -66,7 +82,7 @@ AssignmentRef.implement({
     hit: t.field({
       type: HITRef,
       description: "The HIT (GetHIT, batched; free when the HIT was already read in this request).",
-      resolve: (a, _args, _ctx, info) => hitOrStub(info, a.HITId as string),
+      resolve: (a, _args, ctx, info) => hitOrStub(info, ctx, a.HITId as string),
     }),
     bonusPayments: t.connection(
       {
@@ -101,7 +117,7 @@ BonusPaymentRef.implement({
     assignment: t.field({
       type: AssignmentRef,
       description: "The assignment (GetAssignment, batched).",
-      resolve: (b, _args, _ctx, info) => assignmentOrStub(info, b.AssignmentId as string),
+      resolve: (b, _args, ctx, info) => assignmentOrStub(info, ctx, b.AssignmentId as string),
     }),
   }),
 });
@@ -179,6 +195,6 @@ builder.queryFields((t) => ({
     description:
       "One assignment by AssignmentId (GetAssignment, which also primes its HIT); null with NOT_FOUND when missing.",
     args: { assignmentId: t.arg.string({ required: true, description: "MTurk's AssignmentId." }) },
-    resolve: (_root, args, _ctx, info) => assignmentOrStub(info, args.assignmentId),
+    resolve: (_root, args, ctx, info) => assignmentOrStub(info, ctx, args.assignmentId),
   }),
 }));

@@ -1,5 +1,6 @@
 import type { GatewayContext } from "../context.js";
-import { type ListingQuery, resolveListing } from "../mturk/listing.js";
+import { type ListingQuery, needsSnapshot, resolveListing } from "../mturk/listing.js";
+import type { Scope } from "../mturk/listings.js";
 import type { ConnectionArgs } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 
@@ -98,4 +99,20 @@ export function mapNodes<T, N>(connection: ConnectionResult<T>, node: (item: T) 
     },
   }));
   return mapped;
+}
+
+/**
+ * A link's first upstream page, started early by `entityOrStub`: the same call the connection will make (cached for
+ * it), unless a cursor decides where to read or a cached snapshot answers without a call.
+ */
+export function prefetchFirstWindow(
+  ctx: GatewayContext,
+  args: Record<string, unknown>,
+  scope: Scope,
+  read: (forScan: boolean) => Promise<unknown>,
+): Promise<unknown> | undefined {
+  if (args.after) return undefined;
+  const forScan = needsSnapshot(args);
+  if (forScan && ctx.snapshots.has(scope)) return undefined;
+  return read(forScan);
 }

@@ -2,7 +2,7 @@ import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStat
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { type Scope, scopes } from "../mturk/listings.js";
-import type { FetchPage } from "../mturk/pagination.js";
+import { type FetchPage, WINDOW } from "../mturk/pagination.js";
 import {
   AssignmentRef,
   assignmentListing,
@@ -32,10 +32,11 @@ import {
   mapNodes,
   orderInput,
   PageInput,
+  prefetchFirstWindow,
   time,
 } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
-import { entityOrStub } from "./selection.js";
+import { entityOrStub, type Prefetch } from "./selection.js";
 
 export const HITRef = builder.loadableNodeRef("HIT", {
   id: { resolve: (hit: HIT) => hit.HITId as string },
@@ -46,9 +47,26 @@ export const HITRef = builder.loadableNodeRef("HIT", {
 export const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
 
 /** Fields answerable from a HITId alone, without GetHIT. */
-const HIT_FROM_ID = new Set(["id", "hitId", "assignments", "bonusPayments"]);
-export const hitOrStub = (info: GraphQLResolveInfo, id: string) =>
-  entityOrStub<HIT>(info, HIT_FROM_ID, id, { HITId: id });
+const HIT = {
+  fromId: new Set(["id", "hitId", "assignments", "bonusPayments"]),
+  links: {
+    assignments: (id, args, ctx) => {
+      const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
+      return prefetchFirstWindow(ctx, args, scopes.assignments(id, statuses), () =>
+        ctx.loaders.listAssignmentsForHITPage(id, statuses, undefined, WINDOW),
+      );
+    },
+    bonusPayments: (id, args, ctx) =>
+      prefetchFirstWindow(ctx, args, scopes.bonuses({ hitId: id }), () =>
+        ctx.loaders.listBonusPaymentsPage({ hitId: id }, undefined, WINDOW),
+      ),
+  } satisfies Record<string, Prefetch>,
+};
+export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
+  entityOrStub<HIT>(info, ctx, HIT, id, { HITId: id });
+/** ListAssignmentsForHIT's AssignmentStatuses, in one order, so that equal filters share a page and a snapshot. */
+const sortedStatuses = (statuses: AssignmentStatus[] | null | undefined) =>
+  statuses?.length ? [...statuses].sort() : undefined;
 
 HITRef.implement({
   description:
@@ -125,7 +143,7 @@ HITRef.implement({
         complexity: connectionComplexity,
         resolve: (hit, args, ctx) => {
           const id = hit.HITId as string;
-          const statuses = args.statuses?.length ? ([...args.statuses].sort() as AssignmentStatus[]) : undefined;
+          const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
           return assignmentListing(ctx, args, scopes.assignments(id, statuses), (token, size) =>
             ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
           );
@@ -173,7 +191,7 @@ QualificationRequirementRef.implement({
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The required type (GetQualificationType, batched; system types resolve too).",
-      resolve: (r, _args, _ctx, info) => qualificationTypeOrStub(info, r.QualificationTypeId as string),
+      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, r.QualificationTypeId as string),
     }),
   }),
 });
@@ -240,7 +258,7 @@ builder.queryFields((t) => ({
     type: HITRef,
     description: "One HIT by HITId (GetHIT); null with a NOT_FOUND error when it does not exist or was deleted.",
     args: { hitId: t.arg.string({ required: true, description: "MTurk's HITId." }) },
-    resolve: (_root, args, _ctx, info) => hitOrStub(info, args.hitId),
+    resolve: (_root, args, ctx, info) => hitOrStub(info, ctx, args.hitId),
   }),
   hits: t.connection(
     {

@@ -41,7 +41,7 @@ builder.node(QualificationRequestRef, {
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The requested type (GetQualificationType, batched and cached per request).",
-      resolve: (r, _args, _ctx, info) => qualificationTypeOrStub(info, r.QualificationTypeId as string),
+      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, r.QualificationTypeId as string),
     }),
     worker: t.field({
       type: WorkerRef,

@@ -2,12 +2,22 @@ import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { scopes } from "../mturk/listings.js";
+import { WINDOW } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
-import { connectionComplexity, listing, lower, mapNodes, orderInput, PageInput, time } from "./connections.js";
+import {
+  connectionComplexity,
+  listing,
+  lower,
+  mapNodes,
+  orderInput,
+  PageInput,
+  prefetchFirstWindow,
+  time,
+} from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
-import { entityOrStub } from "./selection.js";
+import { entityOrStub, type Prefetch } from "./selection.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
 export const QualificationTypeRef = builder.loadableNodeRef("QualificationType", {
@@ -17,10 +27,30 @@ export const QualificationTypeRef = builder.loadableNodeRef("QualificationType",
   loaderOptions: { cache: false },
 });
 
-/** Fields answerable from a QualificationTypeId alone, without GetQualificationType. */
-export const QUALIFICATION_TYPE_FROM_ID = new Set(["id", "qualificationTypeId", "requests", "hits", "workers"]);
-export const qualificationTypeOrStub = (info: GraphQLResolveInfo, id: string) =>
-  entityOrStub<QualificationType>(info, QUALIFICATION_TYPE_FROM_ID, id, { QualificationTypeId: id });
+/** Fields answerable from a QualificationTypeId alone, and the links whose first page can start with the type. */
+const QUALIFICATION_TYPE = {
+  fromId: new Set(["id", "qualificationTypeId", "requests", "hits", "workers"]),
+  links: {
+    requests: (id, args, ctx) =>
+      prefetchFirstWindow(ctx, args, scopes.requests(id), (forScan) =>
+        forScan
+          ? ctx.loaders.listQualificationRequestsPage(id, undefined, WINDOW)
+          : ctx.loaders.qualificationRequestsPage(id, undefined, WINDOW),
+      ),
+    hits: (id, args, ctx) =>
+      prefetchFirstWindow(ctx, args, scopes.hitsForType(id), () =>
+        ctx.loaders.listHITsForQualificationTypePage(id, undefined, WINDOW),
+      ),
+    workers: (id, args, ctx) => {
+      const status = (args.status ?? "Granted") as "Granted" | "Revoked";
+      return prefetchFirstWindow(ctx, args, scopes.workersWithType(id, status), () =>
+        ctx.loaders.listWorkersWithQualificationTypePage(id, status, undefined, WINDOW),
+      );
+    },
+  } satisfies Record<string, Prefetch>,
+};
+export const qualificationTypeOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
+  entityOrStub<QualificationType>(info, ctx, QUALIFICATION_TYPE, id, { QualificationTypeId: id });
 
 QualificationTypeRef.implement({
   description:
@@ -146,7 +176,7 @@ builder.queryFields((t) => ({
     description:
       "One qualification type by its MTurk id (GetQualificationType); null with a NOT_FOUND error when missing.",
     args: { qualificationTypeId: t.arg.string({ required: true, description: "MTurk's QualificationTypeId." }) },
-    resolve: (_root, args, _ctx, info) => qualificationTypeOrStub(info, args.qualificationTypeId),
+    resolve: (_root, args, ctx, info) => qualificationTypeOrStub(info, ctx, args.qualificationTypeId),
   }),
   qualificationTypes: t.connection(
     {

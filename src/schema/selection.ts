@@ -1,37 +1,52 @@
-import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
+import {
+  type FieldNode,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  getArgumentValues,
+  getNamedType,
+  isObjectType,
+} from "graphql";
+// graphql's own field collection (fragments, type conditions, @skip/@include), as execution uses it.
+import { collectSubfields } from "graphql/execution/collectFields.js";
+import type { GatewayContext } from "../context.js";
 
-/** Names of the fields a resolver's result is asked for, through inline fragments and fragment spreads. */
-function selectedFields(
-  selectionSet: SelectionSetNode | undefined,
-  fragments: Record<string, FragmentDefinitionNode>,
-  into: Set<string>,
-) {
-  for (const selection of selectionSet?.selections ?? []) {
-    if (selection.kind === "Field") into.add(selection.name.value);
-    else if (selection.kind === "InlineFragment") selectedFields(selection.selectionSet, fragments, into);
-    else selectedFields(fragments[selection.name.value]?.selectionSet, fragments, into);
-  }
-  return into;
+/** A selected field of the result: its name and its arguments with variables applied. */
+export interface Selected {
+  name: string;
+  args: Record<string, unknown>;
 }
+
+/** The fields selected under the field being resolved, as graphql will execute them. */
+export function selectedFields(info: GraphQLResolveInfo): Selected[] {
+  const type = getNamedType(info.returnType);
+  if (!isObjectType(type)) return [];
+  const fields = collectSubfields(info.schema, info.fragments, info.variableValues, type, info.fieldNodes);
+  return [...fields.values()].map((nodes) => selectedField(type, nodes[0] as FieldNode, info));
+}
+
+function selectedField(type: GraphQLObjectType, node: FieldNode, info: GraphQLResolveInfo): Selected {
+  const name = node.name.value;
+  const definition = type.getFields()[name];
+  return { name, args: definition ? getArgumentValues(definition, node, info.variableValues) : {} };
+}
+
+/** Starts an upstream call a child field will make, so that it runs in the parent's wave. */
+export type Prefetch = (id: string, args: Record<string, unknown>, ctx: GatewayContext) => Promise<unknown> | undefined;
 
 /**
- * Whether a field's selection needs only what its id gives (the id itself and links that list by id). Then the
- * entity need not be fetched: `qualificationType(qualificationTypeId:) { requests }` costs ListQualificationRequests
- * alone, not GetQualificationType too.
+ * An entity for a link or root field: a stub with its id when the selection needs nothing else (then it is not
+ * fetched at all), else its id to load. Either way the calls of selected links that depend on the id alone start
+ * now, beside the entity's own Get: one round trip per level of dependency.
  */
-export function needsOnly(info: GraphQLResolveInfo, fromId: ReadonlySet<string>): boolean {
-  const fields = new Set<string>();
-  for (const node of info.fieldNodes as FieldNode[]) selectedFields(node.selectionSet, info.fragments, fields);
-  for (const field of fields) if (field !== "__typename" && !fromId.has(field)) return false;
-  return true;
-}
-
-/** An entity for a link or root field: a stub with its id when the selection needs no more, else its id to load. */
 export function entityOrStub<T>(
   info: GraphQLResolveInfo,
-  fromId: ReadonlySet<string>,
+  ctx: GatewayContext,
+  entity: { fromId: ReadonlySet<string>; links?: Record<string, Prefetch> },
   id: string,
   stub: T,
 ): T | string {
-  return needsOnly(info, fromId) ? stub : id;
+  const selected = selectedFields(info);
+  // The prefetched call is cached for the child; its failure is the child's to report.
+  for (const field of selected) entity.links?.[field.name]?.(id, field.args, ctx)?.catch(() => undefined);
+  return selected.every((f) => f.name === "__typename" || entity.fromId.has(f.name)) ? stub : id;
 }

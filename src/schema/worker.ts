@@ -61,7 +61,7 @@ QualificationRef.implement({
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The type (GetQualificationType, batched).",
-      resolve: (q, _args, _ctx, info) => qualificationTypeOrStub(info, q.QualificationTypeId as string),
+      resolve: (q, _args, ctx, info) => qualificationTypeOrStub(info, ctx, q.QualificationTypeId as string),
     }),
     worker: t.field({
       type: WorkerRef,

@@ -65,6 +65,14 @@ describe("upstream calls and waves against MTurk's floor", () => {
     expect(waves).toBe(1);
   });
 
+  it("selections are read as graphql executes them: a skipped field costs no Get, an included fragment does", async () => {
+    const doc = `query($t: String!, $skip: Boolean!) { qualificationType(qualificationTypeId: $t) { ...Name @skip(if: $skip) requests(first: 5) { edges { cursor } } } } fragment Name on QualificationType { name }`;
+    const skipped = await stack.measured(doc, { t: f.typesWithPendingRequests[0], skip: true });
+    expect(operationsOf(skipped.calls)).toEqual(["ListQualificationRequests"]);
+    const included = await stack.measured(doc, { t: f.typesWithPendingRequests[0], skip: false });
+    expect(operationsOf(included.calls)).toEqual(["GetQualificationType", "ListQualificationRequests"]);
+  });
+
   it("a HIT and its assignments start in the same wave: GetHIT beside ListAssignmentsForHIT", async () => {
     const { result, calls, waves } = await stack.measured(
       `query($h: String!) { hit(hitId: $h) { title assignments(first: 20, statuses: [Submitted, Approved]) { edges { node { assignmentId } } } } }`,
