@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashApiKey } from "../../src/security/auth.js";
+import { type Stack, startStack } from "../support/stack.js";
+
+/** What each scope allows, tried as an attacker holding a key would. */
+const KEYS = { writer: "scope-writer-01", readWriter: "scope-rw-000001", all: "scope-all-00001" };
+let stack: Stack;
+let hitId: string;
+
+beforeAll(async () => {
+  stack = await startStack({
+    size: "tiny",
+    seed: 41,
+    env: {
+      AUTH_API_KEYS: JSON.stringify([
+        { name: "writer", sha256: hashApiKey(KEYS.writer), scopes: ["write"] },
+        { name: "read-writer", sha256: hashApiKey(KEYS.readWriter), scopes: ["read", "write"] },
+        { name: "all", sha256: hashApiKey(KEYS.all), scopes: ["read", "write", "pay"] },
+      ]),
+    },
+  });
+  const f = await stack.control<{ hitIds: string[] }>("GET", "fixtures");
+  hitId = f.hitIds[0] as string;
+});
+afterAll(() => stack.close());
+
+async function as(key: string, query: string, variables: Record<string, unknown> = {}) {
+  const response = await stack.yoga.fetch("http://gateway.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": key },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
+}
+const codes = (r: { errors?: { extensions?: { code?: string } }[] }) => (r.errors ?? []).map((e) => e.extensions?.code);
+
+describe("scopes guard money and reads wherever they are reached", () => {
+  it("a key without read gets no answers through a mutation payload", async () => {
+    const r = await as(
+      KEYS.writer,
+      `mutation($h: String!) { expireHIT(input: { hitId: $h }) { ... on HITPayload { alreadyApplied hit { assignments { edges { node { answer } } } } } } }`,
+      { h: hitId },
+    );
+    expect(codes(r)).toContain("FORBIDDEN");
+    expect(JSON.stringify(r.data)).not.toContain("answer");
+    expect(r.data?.expireHIT?.alreadyApplied).toBe(false);
+  });
+
+  it("extending a HIT needs pay; expiring it needs write only", async () => {
+    const later = new Date(Date.now() + 400 * 86_400_000).toISOString();
+    const doc = `mutation($h: String!, $at: DateTime!) { updateExpirationForHIT(input: { hitId: $h, expireAt: $at }) { __typename } }`;
+    const f = await stack.control<{ hitIds: string[] }>("GET", "fixtures");
+    const h = f.hitIds[1];
+    expect(codes(await as(KEYS.readWriter, doc, { h, at: later }))).toContain("FORBIDDEN");
+    const current = (await as(KEYS.all, `query($h: String!) { hit(hitId: $h) { expiration } }`, { h })).data.hit
+      .expiration;
+    const extended = new Date(new Date(current).getTime() + 86_400_000).toISOString();
+    expect((await as(KEYS.all, doc, { h, at: extended })).data.updateExpirationForHIT.__typename).toBe("HITPayload");
+    expect(codes(await as(KEYS.readWriter, doc, { h, at: "2020-01-01T00:00:00Z" }))).not.toContain("FORBIDDEN");
+  });
+
+  it("a read+write key cannot move a HIT to a costlier type (updateHITTypeOfHIT needs pay)", async () => {
+    const created = await as(
+      KEYS.readWriter,
+      `mutation { createHITType(input: { title: "t", description: "d", reward: "250.00", assignmentDurationInSeconds: 600 }) { ... on OkPayload { hitTypeId } } }`,
+    );
+    const hitTypeId = created.data.createHITType.hitTypeId;
+    const moved = await as(
+      KEYS.readWriter,
+      `mutation($h: String!, $t: String!) { updateHITTypeOfHIT(input: { hitId: $h, hitTypeId: $t }) { __typename } }`,
+      { h: hitId, t: hitTypeId },
+    );
+    expect(codes(moved)).toContain("FORBIDDEN");
+  });
+});
