@@ -7,6 +7,8 @@ interface AccountBalanceShape {
 }
 
 const AccountBalanceRef = builder.objectRef<AccountBalanceShape>("AccountBalance").implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description: "The requester account's balance (GetAccountBalance).",
   fields: (t) => ({
     availableBalance: t.expose("available", {

@@ -40,6 +40,8 @@ const assignmentOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: str
   entityOrStub<Assignment>(info, ctx, ASSIGNMENT, id, { AssignmentId: id });
 
 AssignmentRef.implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description:
     "A worker's work on a HIT (MTurk's Assignment), fetched with GetAssignment and listed by ListAssignmentsForHIT.",
   fields: (t) => ({
@@ -98,6 +100,8 @@ AssignmentRef.implement({
 });
 
 BonusPaymentRef.implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description: "A bonus paid to a worker for an assignment (MTurk's BonusPayment, from ListBonusPayments).",
   fields: (t) => ({
     workerId: t.exposeString("WorkerId", { description: "The worker paid." }),

@@ -2,12 +2,10 @@ import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { sendBonus } from "../mturk/exactlyOnce.js";
 import { fingerprint } from "../mturk/idempotency.js";
-import type { Applied } from "../mturk/writes.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
-import { bulkPayload, runBulk } from "./bulk.js";
-import { keyedMutationErrors, mutationErrors } from "./errors.js";
 import { InputInvalid } from "./inputInvalid.js";
+import { defineBulkMutation, defineMutation } from "./mutation.js";
 import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney, workerIdRule } from "./validators.js";
 import { WorkerRef } from "./worker.js";
 
@@ -30,7 +28,7 @@ const ReviewedRef = builder
     }),
   });
 
-const ApproveInput = builder.inputType("ApproveAssignmentInput", {
+const ApproveAssignmentInput = builder.inputType("ApproveAssignmentInput", {
   description: "ApproveAssignment: pays the reward. OverrideRejection approves a rejected assignment within 30 days.",
   fields: (t) => ({
     assignmentId: t.string({ required: true, description: "The AssignmentId.", validate: mturkId }),
@@ -41,7 +39,7 @@ const ApproveInput = builder.inputType("ApproveAssignmentInput", {
     overrideRejection: t.boolean({ description: "Approve an assignment you rejected (OverrideRejection)." }),
   }),
 });
-const RejectInput = builder.inputType("RejectAssignmentInput", {
+const RejectAssignmentInput = builder.inputType("RejectAssignmentInput", {
   description: "RejectAssignment: no reward; the worker sees the feedback.",
   fields: (t) => ({
     assignmentId: t.string({ required: true, description: "The AssignmentId.", validate: mturkId }),
@@ -54,18 +52,17 @@ const RejectInput = builder.inputType("RejectAssignmentInput", {
 });
 
 /** The assignments a bulk review names: explicit ids, or every submitted assignment of a HIT. */
-const bulkTargets = builder.inputType("AssignmentSelection", {
+const AssignmentSelection = builder.inputType("AssignmentSelection", {
+  // Exactly one of the two (GraphQL's @oneOf).
+  isOneOf: true,
   description: "Which assignments: `assignmentIds`, or every submitted assignment of `hitId` (ListAssignmentsForHIT).",
   fields: (t) => ({
     assignmentIds: t.stringList({ description: "These assignments.", validate: z.array(mturkId) }),
     hitId: t.string({ description: "Every Submitted assignment of this HIT.", validate: mturkId }),
   }),
-  validate: z
-    .looseObject({ assignmentIds: z.array(z.string()).nullish(), hitId: z.string().nullish() })
-    .refine((v) => !!v.assignmentIds !== !!v.hitId, { message: "Give assignmentIds or hitId.", path: ["hitId"] }),
 });
 
-const BonusInput = builder.inputType("SendBonusInput", {
+const SendBonusInput = builder.inputType("SendBonusInput", {
   description: "SendBonus: pays a worker extra for an assignment, exactly once per idempotencyKey.",
   fields: (t) => ({
     workerId: t.string({ required: true, description: "The worker.", validate: workerIdRule }),
@@ -104,168 +101,132 @@ const BonusPaidRef = builder
     }),
   });
 
-type Bonus = {
-  workerId: string;
-  assignmentId: string;
-  bonusAmount: string;
-  reason: string;
-  idempotencyKey?: string | null;
-};
-
-const selectionInput = (name: string, extra: "approve" | "reject") =>
-  builder.inputType(name, {
-    description:
-      extra === "approve" ? "Assignments to approve, with optional feedback." : "Assignments to reject, with feedback.",
-    fields: (t) => ({
-      select: t.field({ type: bulkTargets, required: true, description: "Which assignments." }),
-      requesterFeedback: t.string({
-        required: extra === "reject",
-        description: "Feedback for every worker, at most 1,024 characters.",
-        validate: extra === "reject" ? feedbackRule.min(1) : feedbackRule,
-      }) as never,
+const ApproveAssignmentsInput = builder.inputType("ApproveAssignmentsInput", {
+  description: "Assignments to approve, with optional feedback.",
+  fields: (t) => ({
+    select: t.field({ type: AssignmentSelection, required: true, description: "Which assignments." }),
+    requesterFeedback: t.string({
+      description: "Feedback for every worker, at most 1,024 characters.",
+      validate: feedbackRule,
     }),
-  });
+  }),
+});
+const RejectAssignmentsInput = builder.inputType("RejectAssignmentsInput", {
+  description: "Assignments to reject, with feedback.",
+  fields: (t) => ({
+    select: t.field({ type: AssignmentSelection, required: true, description: "Which assignments." }),
+    requesterFeedback: t.string({
+      required: true,
+      description: "Feedback for every worker, at most 1,024 characters.",
+      validate: feedbackRule.min(1),
+    }),
+  }),
+});
+const SendBonusesInput = builder.inputType("SendBonusesInput", {
+  description: "The bonuses to pay.",
+  fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "The batch's key: retrying the batch pays nothing twice.",
+      validate: idempotencyKeyRule,
+    }),
+    items: t.field({ type: [SendBonusInput], required: true, description: "One entry per bonus." }),
+  }),
+});
 
-type Selection = {
-  select: { assignmentIds?: string[] | null; hitId?: string | null };
-  requesterFeedback?: string | null;
-};
+/** The assignments a bulk review names: its ids, or every submitted assignment of its HIT. */
+const selected = (ctx: GatewayContext, select: { assignmentIds?: string[] | null; hitId?: string | null }) =>
+  select.assignmentIds ?? ctx.loaders.submittedAssignmentIds(select.hitId as string);
 
-/** Reviews the selected assignments one call each (within the concurrency limit), with a result per assignment. */
-async function reviewMany(
-  ctx: GatewayContext,
-  input: Selection,
-  review: (assignmentId: string, feedback: string | undefined) => Promise<Applied>,
-) {
-  const ids = input.select.assignmentIds ?? (await ctx.loaders.submittedAssignmentIds(input.select.hitId as string));
-  return runBulk(
-    ids,
-    (id) => id,
-    async (id) => ({ assignmentId: id, ...(await review(id, input.requesterFeedback ?? undefined)) }),
+const approve = async (ctx: GatewayContext, id: string, feedback?: string | null, override?: boolean | null) => ({
+  assignmentId: id,
+  ...(await ctx.writes.approveAssignment(id, feedback ?? undefined, override ?? undefined)),
+});
+const reject = async (ctx: GatewayContext, id: string, feedback: string) => ({
+  assignmentId: id,
+  ...(await ctx.writes.rejectAssignment(id, feedback)),
+});
+
+type Bonus = { workerId: string; assignmentId: string; bonusAmount: string; reason: string };
+async function payBonus(ctx: GatewayContext, b: Bonus, key: string) {
+  const { alreadyProcessed } = await sendBonus(
+    ctx.writes,
+    { WorkerId: b.workerId, AssignmentId: b.assignmentId, BonusAmount: b.bonusAmount, Reason: b.reason },
+    key,
   );
+  return { workerId: b.workerId, assignmentId: b.assignmentId, alreadyProcessed };
 }
 
-builder.mutationFields((t) => ({
-  approveAssignment: t.field({
-    authScopes: { pay: true },
-    type: ReviewedRef,
-    description: "Approves a submitted assignment and pays its reward (ApproveAssignment).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: ApproveInput, required: true, description: "The assignment." }) },
-    resolve: async (_root, { input }, ctx) => ({
-      assignmentId: input.assignmentId,
-      ...(await ctx.writes.approveAssignment(
-        input.assignmentId,
-        input.requesterFeedback ?? undefined,
-        input.overrideRejection ?? undefined,
-      )),
-    }),
-  }),
-  rejectAssignment: t.field({
-    authScopes: { write: true },
-    type: ReviewedRef,
-    description: "Rejects a submitted assignment (RejectAssignment).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: RejectInput, required: true, description: "The assignment and why." }) },
-    resolve: async (_root, { input }, ctx) => ({
-      assignmentId: input.assignmentId,
-      ...(await ctx.writes.rejectAssignment(input.assignmentId, input.requesterFeedback)),
-    }),
-  }),
-  approveAssignments: t.field({
-    authScopes: { pay: true },
-    type: bulkPayload("ApproveAssignments", "a bulk approval", "assignmentId", ReviewedRef),
-    description:
-      "Approves many assignments (ApproveAssignment each, within the concurrency limit): by ids, or every submitted assignment of a HIT.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: selectionInput("ApproveAssignmentsInput", "approve"),
-        required: true,
-        description: "Which, and the feedback.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      reviewMany(ctx, input as unknown as Selection, (id, feedback) => ctx.writes.approveAssignment(id, feedback)),
-  }),
-  rejectAssignments: t.field({
-    authScopes: { write: true },
-    type: bulkPayload("RejectAssignments", "a bulk rejection", "assignmentId", ReviewedRef),
-    description: "Rejects many assignments (RejectAssignment each): by ids, or every submitted assignment of a HIT.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: selectionInput("RejectAssignmentsInput", "reject"),
-        required: true,
-        description: "Which, and why.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      reviewMany(ctx, input as unknown as Selection, (id, feedback) =>
-        ctx.writes.rejectAssignment(id, feedback as string),
-      ),
-  }),
-  sendBonus: t.field({
-    authScopes: { pay: true },
-    type: BonusPaidRef,
-    description:
-      "Pays a bonus (SendBonus) exactly once per idempotencyKey: a retry, even after a lost response, pays nothing more.",
-    errors: keyedMutationErrors,
-    args: { input: t.arg({ type: BonusInput, required: true, description: "The bonus." }) },
-    resolve: async (_root, { input }, ctx) => {
-      if (!input.idempotencyKey) throw new InputInvalid("sendBonus needs an idempotencyKey.", "input.idempotencyKey");
-      const { alreadyProcessed } = await sendBonus(
-        ctx.writes,
-        {
-          WorkerId: input.workerId,
-          AssignmentId: input.assignmentId,
-          BonusAmount: input.bonusAmount,
-          Reason: input.reason,
-        },
-        input.idempotencyKey,
-      );
-      return { workerId: input.workerId, assignmentId: input.assignmentId, alreadyProcessed };
-    },
-  }),
-  sendBonuses: t.field({
-    authScopes: { pay: true },
-    type: bulkPayload("SendBonuses", "a bulk bonus payment", "assignmentId", BonusPaidRef),
-    description:
-      "Pays many bonuses (SendBonus each, within the concurrency limit), each exactly once: an item's key is its own idempotencyKey or the batch key with the item's worker, assignment, amount and reason.",
-    errors: keyedMutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("SendBonusesInput", {
-          description: "The bonuses to pay.",
-          fields: (f) => ({
-            idempotencyKey: f.string({
-              required: true,
-              description: "The batch's key: retrying the batch pays nothing twice.",
-              validate: idempotencyKeyRule,
-            }),
-            items: f.field({ type: [BonusInput], required: true, description: "One entry per bonus." }),
-          }),
-        }),
-        required: true,
-        description: "The bonuses.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      runBulk(
-        input.items as Bonus[],
-        (b) => b.assignmentId,
-        async (b) => {
-          // A structured digest, so that no two different items (of this batch or another) share a key.
-          const key =
-            b.idempotencyKey ??
-            fingerprint([input.idempotencyKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]);
-          const { alreadyProcessed } = await sendBonus(
-            ctx.writes,
-            { WorkerId: b.workerId, AssignmentId: b.assignmentId, BonusAmount: b.bonusAmount, Reason: b.reason },
-            key,
-          );
-          return { workerId: b.workerId, assignmentId: b.assignmentId, alreadyProcessed };
-        },
-      ),
-  }),
-}));
+defineMutation("approveAssignment", {
+  description: "Approves a submitted assignment and pays its reward (ApproveAssignment).",
+  scopes: { write: true, pay: true },
+  input: ApproveAssignmentInput,
+  inputDescription: "The assignment.",
+  payload: ReviewedRef,
+  resolve: (input, ctx) => approve(ctx, input.assignmentId, input.requesterFeedback, input.overrideRejection),
+});
+defineMutation("rejectAssignment", {
+  description: "Rejects a submitted assignment (RejectAssignment).",
+  scopes: { write: true },
+  input: RejectAssignmentInput,
+  inputDescription: "The assignment and why.",
+  payload: ReviewedRef,
+  resolve: (input, ctx) => reject(ctx, input.assignmentId, input.requesterFeedback),
+});
+defineBulkMutation("approveAssignments", {
+  description:
+    "Approves many assignments (ApproveAssignment each, within the concurrency limit): by ids, or every submitted assignment of a HIT.",
+  what: "a bulk approval",
+  scopes: { write: true, pay: true },
+  input: ApproveAssignmentsInput,
+  inputDescription: "Which, and the feedback.",
+  keyName: "assignmentId",
+  result: ReviewedRef,
+  items: (input, ctx) => selected(ctx, input.select),
+  key: (id) => id,
+  run: (id, ctx, input) => approve(ctx, id, input.requesterFeedback),
+});
+defineBulkMutation("rejectAssignments", {
+  description: "Rejects many assignments (RejectAssignment each): by ids, or every submitted assignment of a HIT.",
+  what: "a bulk rejection",
+  scopes: { write: true },
+  input: RejectAssignmentsInput,
+  inputDescription: "Which, and why.",
+  keyName: "assignmentId",
+  result: ReviewedRef,
+  items: (input, ctx) => selected(ctx, input.select),
+  key: (id) => id,
+  run: (id, ctx, input) => reject(ctx, id, input.requesterFeedback),
+});
+defineMutation("sendBonus", {
+  description:
+    "Pays a bonus (SendBonus) exactly once per idempotencyKey: a retry, even after a lost response, pays nothing more.",
+  scopes: { write: true, pay: true },
+  input: SendBonusInput,
+  inputDescription: "The bonus.",
+  payload: BonusPaidRef,
+  keyed: true,
+  resolve: (input, ctx) => {
+    if (!input.idempotencyKey) throw new InputInvalid("sendBonus needs an idempotencyKey.", "input.idempotencyKey");
+    return payBonus(ctx, input, input.idempotencyKey);
+  },
+});
+defineBulkMutation("sendBonuses", {
+  description:
+    "Pays many bonuses (SendBonus each, within the concurrency limit), each exactly once: an item's key is its own idempotencyKey or a digest of the batch key with the item's worker, assignment, amount and reason.",
+  what: "a bulk bonus payment",
+  scopes: { write: true, pay: true },
+  input: SendBonusesInput,
+  inputDescription: "The bonuses.",
+  keyName: "assignmentId",
+  result: BonusPaidRef,
+  items: (input) => input.items,
+  key: (b) => b.assignmentId,
+  run: (b, ctx, input) =>
+    payBonus(
+      ctx,
+      b,
+      // A structured digest, so that no two different items (of this batch or another) share a key.
+      b.idempotencyKey ?? fingerprint([input.idempotencyKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]),
+    ),
+});

@@ -69,6 +69,8 @@ const sortedStatuses = (statuses: AssignmentStatus[] | null | undefined) =>
   statuses?.length ? [...statuses].sort() : undefined;
 
 HITRef.implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description:
     "A HIT (MTurk's HIT), fetched with GetHIT and listed by ListHITs, ListReviewableHITs and ListHITsForQualificationType.",
   fields: (t) => ({
@@ -165,6 +167,8 @@ HITRef.implement({
 });
 
 QualificationRequirementRef.implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description: "A requirement a worker must meet for a HIT (MTurk's QualificationRequirement).",
   fields: (t) => ({
     qualificationTypeId: t.exposeString("QualificationTypeId", {

@@ -1,9 +1,9 @@
 import type { EventType } from "@aws-sdk/client-mturk";
+import { GraphQLError } from "graphql";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { createAdditionalAssignments, createHIT } from "../mturk/exactlyOnce.js";
 import { builder } from "./builder.js";
-import { keyedMutationErrors, mutationErrors } from "./errors.js";
 import { HITRef } from "./hit.js";
 import {
   hitFields,
@@ -15,6 +15,8 @@ import {
   toNotification,
 } from "./hitInputs.js";
 import { InputInvalid } from "./inputInvalid.js";
+import type { Types } from "./mutation.js";
+import { defineMutation } from "./mutation.js";
 import { idempotencyKeyRule, mturkId } from "./validators.js";
 
 const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
@@ -49,13 +51,8 @@ const HITPayload = builder.objectRef<{ hitId: string; alreadyApplied?: boolean }
     }),
   }),
 });
-const hitIdInput = (name: string, description: string) =>
-  builder.inputType(name, {
-    description,
-    fields: (t) => ({ hitId: t.string({ required: true, description: "The HITId.", validate: mturkId }) }),
-  });
 
-const OkPayload = builder.objectRef<{ ok: true; hitTypeId?: string }>("OkPayload").implement({
+const OkPayload = builder.objectRef<{ ok: boolean; hitTypeId?: string }>("OkPayload").implement({
   description: "A write with nothing to return but its success.",
   fields: (t) => ({
     ok: t.exposeBoolean("ok", { nullable: false, description: "Always true: failures come back as error types." }),
@@ -82,282 +79,249 @@ async function expirationUnchanged(ctx: GatewayContext, hitId: string, expireAt:
   return false;
 }
 
-builder.mutationFields((t) => ({
-  createHIT: t.field({
-    authScopes: { pay: true },
-    type: CreatedHITPayload,
-    description: "Creates a HIT with its own HIT type parameters (CreateHIT), exactly once per idempotencyKey.",
-    errors: keyedMutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("CreateHITInput", {
-          description: "CreateHIT.",
-          fields: (f) => ({ ...hitTypeFields(f), ...hitFields(f) }),
-          validate: questionRule,
-        }),
-        required: true,
-        description: "The HIT.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      createHIT(ctx.writes, { ...toHitTypeInput(input), ...toHitInput(input) }, input.idempotencyKey),
+const hitId = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) =>
+  t.string({ required: true, description: "The HITId.", validate: mturkId });
+
+const CreateHITInput = builder.inputType("CreateHITInput", {
+  description: "CreateHIT.",
+  fields: (t) => ({ ...hitTypeFields(t), ...hitFields(t) }),
+  validate: questionRule,
+});
+const CreateHITTypeInput = builder.inputType("CreateHITTypeInput", {
+  description: "CreateHITType.",
+  fields: (t) => hitTypeFields(t),
+});
+const CreateHITWithHITTypeInput = builder.inputType("CreateHITWithHITTypeInput", {
+  description: "CreateHITWithHITType.",
+  fields: (t) => ({
+    hitTypeId: t.string({ required: true, description: "The HIT type.", validate: mturkId }),
+    ...hitFields(t),
   }),
-  createHITType: t.field({
-    authScopes: { write: true },
-    type: OkPayload,
-    description: "Creates (or finds) a HIT type (CreateHITType): identical parameters give the same HITTypeId.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("CreateHITTypeInput", {
-          description: "CreateHITType.",
-          fields: (f) => hitTypeFields(f),
-        }),
-        required: true,
-        description: "The HIT type.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => ({
-      ok: true as const,
-      hitTypeId: await ctx.writes.createHITType(toHitTypeInput(input)),
+  validate: questionRule,
+});
+const CreateAdditionalAssignmentsForHITInput = builder.inputType("CreateAdditionalAssignmentsForHITInput", {
+  description: "CreateAdditionalAssignmentsForHIT.",
+  fields: (t) => ({
+    hitId: hitId(t),
+    numberOfAdditionalAssignments: t.int({
+      required: true,
+      description: "How many to add.",
+      validate: z.number().int().min(1),
+    }),
+    idempotencyKey: t.string({
+      required: true,
+      description: "Your key: a retry adds nothing twice.",
+      validate: idempotencyKeyRule,
     }),
   }),
-  createHITWithHITType: t.field({
-    authScopes: { pay: true },
-    type: CreatedHITPayload,
-    description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
-    errors: keyedMutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("CreateHITWithHITTypeInput", {
-          description: "CreateHITWithHITType.",
-          fields: (f) => ({
-            hitTypeId: f.string({ required: true, description: "The HIT type.", validate: mturkId }),
-            ...hitFields(f),
-          }),
-          validate: questionRule,
-        }),
-        required: true,
-        description: "The HIT.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      createHIT(ctx.writes, { HITTypeId: input.hitTypeId, ...toHitInput(input) }, input.idempotencyKey),
+});
+const UpdateExpirationForHITInput = builder.inputType("UpdateExpirationForHITInput", {
+  description: "UpdateExpirationForHIT.",
+  fields: (t) => ({
+    hitId: hitId(t),
+    expireAt: t.field({ type: "DateTime", required: true, description: "The new expiration (ExpireAt)." }),
   }),
-  createAdditionalAssignmentsForHIT: t.field({
-    authScopes: { pay: true },
-    type: builder.objectRef<{ hitId: string; alreadyProcessed: boolean }>("AdditionalAssignmentsPayload").implement({
-      description: "A HIT after more assignments were added.",
-      fields: (f) => ({
-        hit: f.field({ type: HITRef, nullable: false, description: "The HIT, read again.", resolve: (p) => p.hitId }),
-        alreadyProcessed: f.exposeBoolean("alreadyProcessed", {
-          nullable: false,
-          description: "True when an earlier attempt with this key had added them.",
-        }),
+});
+const ExpireHITInput = builder.inputType("ExpireHITInput", {
+  description: "The HIT to expire.",
+  fields: (t) => ({ hitId: hitId(t) }),
+});
+const UpdateHITReviewStatusInput = builder.inputType("UpdateHITReviewStatusInput", {
+  description: "UpdateHITReviewStatus.",
+  fields: (t) => ({
+    hitId: hitId(t),
+    revert: t.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
+  }),
+});
+const UpdateHITTypeOfHITInput = builder.inputType("UpdateHITTypeOfHITInput", {
+  description: "UpdateHITTypeOfHIT.",
+  fields: (t) => ({
+    hitId: hitId(t),
+    hitTypeId: t.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
+  }),
+});
+const DeleteHITInput = builder.inputType("DeleteHITInput", {
+  description: "The HIT to delete.",
+  fields: (t) => ({ hitId: hitId(t) }),
+});
+const UpdateNotificationSettingsInput = builder.inputType("UpdateNotificationSettingsInput", {
+  description: "UpdateNotificationSettings: give notification, active, or both.",
+  fields: (t) => ({
+    hitTypeId: t.string({ required: true, description: "The HIT type.", validate: mturkId }),
+    notification: t.field({ type: NotificationInput, description: "Where to send events." }),
+    active: t.boolean({ description: "Whether notifications are sent." }),
+  }),
+  validate: z
+    .looseObject({ notification: z.unknown().nullish(), active: z.boolean().nullish() })
+    .refine((v) => v.notification != null || v.active != null, {
+      message: "Give notification or active.",
+      path: ["active"],
+    }),
+});
+const SendTestEventNotificationInput = builder.inputType("SendTestEventNotificationInput", {
+  description: "SendTestEventNotification.",
+  fields: (t) => ({
+    notification: t.field({ type: NotificationInput, required: true, description: "The destination to test." }),
+    testEventType: t.string({ required: true, description: "The event to simulate, e.g. Ping." }),
+  }),
+});
+
+const AdditionalAssignmentsPayload = builder
+  .objectRef<{ hitId: string; alreadyProcessed: boolean }>("AdditionalAssignmentsPayload")
+  .implement({
+    description: "A HIT after more assignments were added.",
+    fields: (t) => ({
+      hit: t.field({ type: HITRef, nullable: false, description: "The HIT, read again.", resolve: (p) => p.hitId }),
+      alreadyProcessed: t.exposeBoolean("alreadyProcessed", {
+        nullable: false,
+        description: "True when an earlier attempt with this key had added them.",
       }),
     }),
-    description:
-      "Adds assignments to a HIT (CreateAdditionalAssignmentsForHIT), exactly once per idempotencyKey. A HIT created with fewer than 10 cannot reach 10 or more.",
-    errors: keyedMutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("CreateAdditionalAssignmentsForHITInput", {
-          description: "CreateAdditionalAssignmentsForHIT.",
-          fields: (f) => ({
-            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
-            numberOfAdditionalAssignments: f.int({
-              required: true,
-              description: "How many to add.",
-              validate: z.number().int().min(1),
-            }),
-            idempotencyKey: f.string({
-              required: true,
-              description: "Your key: a retry adds nothing twice.",
-              validate: idempotencyKeyRule,
-            }),
-          }),
-        }),
-        required: true,
-        description: "The HIT and how many.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => ({
-      hitId: input.hitId,
-      ...(await createAdditionalAssignments(
-        ctx.writes,
-        input.hitId,
-        input.numberOfAdditionalAssignments,
-        input.idempotencyKey,
-      )),
+  });
+const DeleteHITPayload = builder.objectRef<{ hitId: string; alreadyApplied: boolean }>("DeleteHITPayload").implement({
+  description: "A deleted HIT.",
+  fields: (t) => ({
+    deletedHitId: t.exposeString("hitId", { nullable: false, description: "MTurk's id of the deleted HIT." }),
+    alreadyApplied: t.exposeBoolean("alreadyApplied", {
+      nullable: false,
+      description: "True when the HIT was already deleted (Disposed): a retry.",
     }),
   }),
-  updateExpirationForHIT: t.field({
-    authScopes: { write: true },
-    type: HITPayload,
-    description: "Sets when a HIT expires (UpdateExpirationForHIT); a time in the past expires it now.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("UpdateExpirationForHITInput", {
-          description: "UpdateExpirationForHIT.",
-          fields: (f) => ({
-            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
-            expireAt: f.field({ type: "DateTime", required: true, description: "The new expiration (ExpireAt)." }),
-          }),
-        }),
-        required: true,
-        description: "The HIT and its new expiration.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => {
-      if (await expirationUnchanged(ctx, input.hitId, input.expireAt))
-        return { hitId: input.hitId, alreadyApplied: true };
-      return { hitId: input.hitId, ...(await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt)) };
-    },
+});
+
+/** Extending a HIT's life lets more work be done and paid: it needs `pay` beside `write`. */
+function requirePayToExtend(ctx: GatewayContext, expireAt: Date) {
+  if (expireAt.getTime() > Date.now() && !ctx.principal.scopes.has("pay"))
+    throw new GraphQLError(`${ctx.principal.name} may not extend a HIT: that needs the pay scope.`, {
+      extensions: { code: "FORBIDDEN" },
+    });
+}
+
+defineMutation("createHIT", {
+  description: "Creates a HIT with its own HIT type parameters (CreateHIT), exactly once per idempotencyKey.",
+  scopes: { write: true, pay: true },
+  input: CreateHITInput,
+  inputDescription: "The HIT.",
+  payload: CreatedHITPayload,
+  keyed: true,
+  resolve: (input, ctx) =>
+    createHIT(ctx.writes, { ...toHitTypeInput(input), ...toHitInput(input) }, input.idempotencyKey),
+});
+defineMutation("createHITType", {
+  description: "Creates (or finds) a HIT type (CreateHITType): identical parameters give the same HITTypeId.",
+  scopes: { write: true },
+  input: CreateHITTypeInput,
+  inputDescription: "The HIT type.",
+  payload: OkPayload,
+  resolve: async (input, ctx) => ({ ok: true, hitTypeId: await ctx.writes.createHITType(toHitTypeInput(input)) }),
+});
+defineMutation("createHITWithHITType", {
+  description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
+  scopes: { write: true, pay: true },
+  input: CreateHITWithHITTypeInput,
+  inputDescription: "The HIT.",
+  payload: CreatedHITPayload,
+  keyed: true,
+  resolve: (input, ctx) =>
+    createHIT(ctx.writes, { HITTypeId: input.hitTypeId, ...toHitInput(input) }, input.idempotencyKey),
+});
+defineMutation("createAdditionalAssignmentsForHIT", {
+  description:
+    "Adds assignments to a HIT (CreateAdditionalAssignmentsForHIT), exactly once per idempotencyKey. A HIT created with fewer than 10 cannot reach 10 or more.",
+  scopes: { write: true, pay: true },
+  input: CreateAdditionalAssignmentsForHITInput,
+  inputDescription: "The HIT and how many.",
+  payload: AdditionalAssignmentsPayload,
+  keyed: true,
+  resolve: async (input, ctx) => ({
+    hitId: input.hitId,
+    ...(await createAdditionalAssignments(
+      ctx.writes,
+      input.hitId,
+      input.numberOfAdditionalAssignments,
+      input.idempotencyKey,
+    )),
   }),
-  expireHIT: t.field({
-    authScopes: { write: true },
-    type: HITPayload,
-    description:
-      "Expires a HIT now: the only way MTurk offers to cancel one (UpdateExpirationForHIT with a past time).",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: hitIdInput("ExpireHITInput", "The HIT to expire."),
-        required: true,
-        description: "The HIT.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => ({
-      hitId: input.hitId,
-      ...(await ctx.writes.updateExpirationForHIT(input.hitId, new Date(0))),
-    }),
+});
+defineMutation("updateExpirationForHIT", {
+  description:
+    "Sets when a HIT expires (UpdateExpirationForHIT); a time in the past expires it now. Extending needs the pay scope.",
+  scopes: { write: true },
+  input: UpdateExpirationForHITInput,
+  inputDescription: "The HIT and its new expiration.",
+  payload: HITPayload,
+  resolve: async (input, ctx) => {
+    requirePayToExtend(ctx, input.expireAt);
+    if (await expirationUnchanged(ctx, input.hitId, input.expireAt))
+      return { hitId: input.hitId, alreadyApplied: true };
+    return { hitId: input.hitId, ...(await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt)) };
+  },
+});
+defineMutation("expireHIT", {
+  description: "Expires a HIT now: the only way MTurk offers to cancel one (UpdateExpirationForHIT with a past time).",
+  scopes: { write: true },
+  input: ExpireHITInput,
+  inputDescription: "The HIT.",
+  payload: HITPayload,
+  resolve: async (input, ctx) => ({
+    hitId: input.hitId,
+    ...(await ctx.writes.updateExpirationForHIT(input.hitId, new Date(0))),
   }),
-  updateHITReviewStatus: t.field({
-    authScopes: { write: true },
-    type: HITPayload,
-    description: "Moves a Reviewable HIT to Reviewing, or back with revert (UpdateHITReviewStatus).",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("UpdateHITReviewStatusInput", {
-          description: "UpdateHITReviewStatus.",
-          fields: (f) => ({
-            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
-            revert: f.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
-          }),
-        }),
-        required: true,
-        description: "The HIT.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.updateHITReviewStatus(input.hitId, input.revert ?? false);
-      return { hitId: input.hitId };
-    },
-  }),
-  updateHITTypeOfHIT: t.field({
-    authScopes: { write: true },
-    type: HITPayload,
-    description: "Moves a HIT to another HIT type (UpdateHITTypeOfHIT).",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("UpdateHITTypeOfHITInput", {
-          description: "UpdateHITTypeOfHIT.",
-          fields: (f) => ({
-            hitId: f.string({ required: true, description: "The HITId.", validate: mturkId }),
-            hitTypeId: f.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
-          }),
-        }),
-        required: true,
-        description: "The HIT and its new type.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.updateHITTypeOfHIT(input.hitId, input.hitTypeId);
-      return { hitId: input.hitId };
-    },
-  }),
-  deleteHIT: t.field({
-    authScopes: { write: true },
-    type: builder.objectRef<{ hitId: string; alreadyApplied: boolean }>("DeleteHITPayload").implement({
-      description: "A deleted HIT.",
-      fields: (f) => ({
-        deletedHitId: f.exposeString("hitId", { nullable: false, description: "MTurk's id of the deleted HIT." }),
-        alreadyApplied: f.exposeBoolean("alreadyApplied", {
-          nullable: false,
-          description: "True when the HIT was already deleted (Disposed): a retry.",
-        }),
-      }),
-    }),
-    description:
-      "Deletes a HIT (DeleteHIT): only a Reviewable or Reviewing HIT whose submitted work is all approved or rejected.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: hitIdInput("DeleteHITInput", "The HIT to delete."),
-        required: true,
-        description: "The HIT.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => ({ hitId: input.hitId, ...(await ctx.writes.deleteHIT(input.hitId)) }),
-  }),
-  updateNotificationSettings: t.field({
-    authScopes: { write: true },
-    type: OkPayload,
-    description: "Sets or (de)activates a HIT type's notifications (UpdateNotificationSettings).",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("UpdateNotificationSettingsInput", {
-          description: "UpdateNotificationSettings: give notification, active, or both.",
-          fields: (f) => ({
-            hitTypeId: f.string({ required: true, description: "The HIT type.", validate: mturkId }),
-            notification: f.field({ type: NotificationInput, description: "Where to send events." }),
-            active: f.boolean({ description: "Whether notifications are sent." }),
-          }),
-          validate: z
-            .looseObject({ notification: z.unknown().nullish(), active: z.boolean().nullish() })
-            .refine((v) => v.notification != null || v.active != null, {
-              message: "Give notification or active.",
-              path: ["active"],
-            }),
-        }),
-        required: true,
-        description: "The HIT type and its settings.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.updateNotificationSettings(
-        input.hitTypeId,
-        input.notification ? toNotification(input.notification) : undefined,
-        input.active ?? undefined,
-      );
-      return { ok: true as const, hitTypeId: input.hitTypeId };
-    },
-  }),
-  sendTestEventNotification: t.field({
-    authScopes: { write: true },
-    type: OkPayload,
-    description: "Sends a test event to a notification destination (SendTestEventNotification).",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("SendTestEventNotificationInput", {
-          description: "SendTestEventNotification.",
-          fields: (f) => ({
-            notification: f.field({ type: NotificationInput, required: true, description: "The destination to test." }),
-            testEventType: f.string({ required: true, description: "The event to simulate, e.g. Ping." }),
-          }),
-        }),
-        required: true,
-        description: "The destination and the event.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.sendTestEventNotification(toNotification(input.notification), input.testEventType as EventType);
-      return { ok: true as const };
-    },
-  }),
-}));
+});
+defineMutation("updateHITReviewStatus", {
+  description: "Moves a Reviewable HIT to Reviewing, or back with revert (UpdateHITReviewStatus).",
+  scopes: { write: true },
+  input: UpdateHITReviewStatusInput,
+  inputDescription: "The HIT.",
+  payload: HITPayload,
+  resolve: async (input, ctx) => {
+    await ctx.writes.updateHITReviewStatus(input.hitId, input.revert ?? false);
+    return { hitId: input.hitId };
+  },
+});
+defineMutation("updateHITTypeOfHIT", {
+  description: "Moves a HIT to another HIT type (UpdateHITTypeOfHIT); the reward may change, so it needs pay.",
+  scopes: { write: true, pay: true },
+  input: UpdateHITTypeOfHITInput,
+  inputDescription: "The HIT and its new type.",
+  payload: HITPayload,
+  resolve: async (input, ctx) => {
+    await ctx.writes.updateHITTypeOfHIT(input.hitId, input.hitTypeId);
+    return { hitId: input.hitId };
+  },
+});
+defineMutation("deleteHIT", {
+  description:
+    "Deletes a HIT (DeleteHIT): only a Reviewable or Reviewing HIT whose submitted work is all approved or rejected.",
+  scopes: { write: true },
+  input: DeleteHITInput,
+  inputDescription: "The HIT.",
+  payload: DeleteHITPayload,
+  resolve: async (input, ctx) => ({ hitId: input.hitId, ...(await ctx.writes.deleteHIT(input.hitId)) }),
+});
+defineMutation("updateNotificationSettings", {
+  description: "Sets or (de)activates a HIT type's notifications (UpdateNotificationSettings).",
+  scopes: { write: true },
+  input: UpdateNotificationSettingsInput,
+  inputDescription: "The HIT type and its settings.",
+  payload: OkPayload,
+  resolve: async (input, ctx) => {
+    await ctx.writes.updateNotificationSettings(
+      input.hitTypeId,
+      input.notification ? toNotification(input.notification) : undefined,
+      input.active ?? undefined,
+    );
+    return { ok: true, hitTypeId: input.hitTypeId };
+  },
+});
+defineMutation("sendTestEventNotification", {
+  description: "Sends a test event to a notification destination (SendTestEventNotification).",
+  scopes: { write: true },
+  input: SendTestEventNotificationInput,
+  inputDescription: "The destination and the event.",
+  payload: OkPayload,
+  resolve: async (input, ctx) => {
+    await ctx.writes.sendTestEventNotification(toNotification(input.notification), input.testEventType as EventType);
+    return { ok: true };
+  },
+});

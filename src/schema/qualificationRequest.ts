@@ -17,6 +17,8 @@ export const qualificationRequestKey = (r: QualificationRequest) =>
 export const QualificationRequestRef = builder.objectRef<QualificationRequest>("QualificationRequest");
 
 builder.node(QualificationRequestRef, {
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description:
     "A worker's pending request for a qualification (MTurk's QualificationRequest), from ListQualificationRequests. MTurk has no Get for one: `node(id)` scans its type's pending requests.",
   id: { resolve: (r) => qualificationRequestKey(r) },

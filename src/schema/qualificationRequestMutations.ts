@@ -3,9 +3,8 @@ import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
-import { bulkPayload, runBulk } from "./bulk.js";
-import { mutationErrors } from "./errors.js";
 import { InputInvalid } from "./inputInvalid.js";
+import { defineBulkMutation, defineMutation } from "./mutation.js";
 import { feedbackRule } from "./validators.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
@@ -84,14 +83,14 @@ const requestTargetFields = (
   }),
 });
 
-const AcceptInput = builder.inputType("AcceptQualificationRequestInput", {
+const AcceptQualificationRequestInput = builder.inputType("AcceptQualificationRequestInput", {
   description: "AcceptQualificationRequest: grants the worker the type's Qualification.",
   fields: (t) => ({
     ...requestTargetFields(t as never),
     integerValue: t.int({ description: "The value of the granted Qualification (IntegerValue)." }),
   }),
 });
-const RejectInput = builder.inputType("RejectQualificationRequestInput", {
+const RejectQualificationRequestInput = builder.inputType("RejectQualificationRequestInput", {
   description: "RejectQualificationRequest: refuses the request; the worker sees the reason.",
   fields: (t) => ({
     ...requestTargetFields(t as never),
@@ -108,85 +107,69 @@ async function decide(ctx: GatewayContext, target: RequestTarget, decision: Deci
   return { ...target, accepted: decision.accept, alreadyApplied };
 }
 
-const BulkDecisionPayload = bulkPayload(
-  "QualificationRequestDecisions",
-  "a bulk accept or reject",
-  "qualificationRequestId",
-  DecidedRequestRef,
-);
+const AcceptQualificationRequestsInput = builder.inputType("AcceptQualificationRequestsInput", {
+  description: "The requests to accept.",
+  fields: (t) => ({
+    items: t.field({ type: [AcceptQualificationRequestInput], required: true, description: "One entry per request." }),
+  }),
+});
+const RejectQualificationRequestsInput = builder.inputType("RejectQualificationRequestsInput", {
+  description: "The requests to reject.",
+  fields: (t) => ({
+    items: t.field({ type: [RejectQualificationRequestInput], required: true, description: "One entry per request." }),
+  }),
+});
 
-builder.mutationFields((t) => ({
-  acceptQualificationRequest: t.field({
-    authScopes: { write: true },
-    type: DecidedRequestRef,
-    description:
-      "Accepts a pending qualification request (AcceptQualificationRequest) and returns the granted Qualification and the worker.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({ type: AcceptInput, required: true, description: "Which request, and the value to grant." }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      decide(ctx, targetOf(input, "input"), { accept: true, integerValue: input.integerValue }),
-  }),
-  rejectQualificationRequest: t.field({
-    authScopes: { write: true },
-    type: DecidedRequestRef,
-    description: "Rejects a pending qualification request (RejectQualificationRequest).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: RejectInput, required: true, description: "Which request, and why." }) },
-    resolve: (_root, { input }, ctx) => decide(ctx, targetOf(input, "input"), { accept: false, reason: input.reason }),
-  }),
-  acceptQualificationRequests: t.field({
-    authScopes: { write: true },
-    type: BulkDecisionPayload,
-    description:
-      "Accepts many qualification requests (AcceptQualificationRequest each, within the concurrency limit), with a result per item.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("AcceptQualificationRequestsInput", {
-          description: "The requests to accept.",
-          fields: (f) => ({
-            items: f.field({ type: [AcceptInput], required: true, description: "One entry per request." }),
-          }),
-        }),
-        required: true,
-        description: "The requests to accept.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) => {
-      const targets = input.items.map((item, i) => ({ item, target: targetOf(item, `input.items.${i}`) }));
-      return runBulk(
-        targets,
-        (x) => x.target.qualificationRequestId,
-        ({ item, target }) => decide(ctx, target, { accept: true, integerValue: item.integerValue }),
-      );
-    },
-  }),
-  rejectQualificationRequests: t.field({
-    authScopes: { write: true },
-    type: BulkDecisionPayload,
-    description: "Rejects many qualification requests (RejectQualificationRequest each), with a result per item.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("RejectQualificationRequestsInput", {
-          description: "The requests to reject.",
-          fields: (f) => ({
-            items: f.field({ type: [RejectInput], required: true, description: "One entry per request." }),
-          }),
-        }),
-        required: true,
-        description: "The requests to reject.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) => {
-      const targets = input.items.map((item, i) => ({ item, target: targetOf(item, `input.items.${i}`) }));
-      return runBulk(
-        targets,
-        (x) => x.target.qualificationRequestId,
-        ({ item, target }) => decide(ctx, target, { accept: false, reason: item.reason }),
-      );
-    },
-  }),
-}));
+type AcceptItem = { id?: string | null; qualificationRequestId?: string | null; integerValue?: number | null };
+type RejectItem = { id?: string | null; qualificationRequestId?: string | null; reason?: string | null };
+const accept = (ctx: GatewayContext, item: AcceptItem, field: string) =>
+  decide(ctx, targetOf(item, field), { accept: true, integerValue: item.integerValue });
+const reject = (ctx: GatewayContext, item: RejectItem, field: string) =>
+  decide(ctx, targetOf(item, field), { accept: false, reason: item.reason });
+/** Bulk items with their input path, so that a bad id names its item. */
+const numbered = <T>(items: T[]) => items.map((item, i) => ({ item, field: `input.items.${i}` }));
+
+defineMutation("acceptQualificationRequest", {
+  description:
+    "Accepts a pending qualification request (AcceptQualificationRequest) and returns the granted Qualification and the worker.",
+  scopes: { write: true },
+  input: AcceptQualificationRequestInput,
+  inputDescription: "Which request, and the value to grant.",
+  payload: DecidedRequestRef,
+  resolve: (input, ctx) => accept(ctx, input, "input"),
+});
+defineMutation("rejectQualificationRequest", {
+  description: "Rejects a pending qualification request (RejectQualificationRequest).",
+  scopes: { write: true },
+  input: RejectQualificationRequestInput,
+  inputDescription: "Which request, and why.",
+  payload: DecidedRequestRef,
+  resolve: (input, ctx) => reject(ctx, input, "input"),
+});
+defineBulkMutation("acceptQualificationRequests", {
+  description:
+    "Accepts many qualification requests (AcceptQualificationRequest each, within the concurrency limit), with a result per item.",
+  what: "a bulk accept or reject",
+  scopes: { write: true },
+  input: AcceptQualificationRequestsInput,
+  inputDescription: "The requests to accept.",
+  keyName: "qualificationRequestId",
+  payloadName: "QualificationRequestDecisions",
+  result: DecidedRequestRef,
+  items: (input) => numbered(input.items),
+  key: ({ item, field }) => targetOf(item, field).qualificationRequestId,
+  run: ({ item, field }, ctx) => accept(ctx, item, field),
+});
+defineBulkMutation("rejectQualificationRequests", {
+  description: "Rejects many qualification requests (RejectQualificationRequest each), with a result per item.",
+  what: "a bulk accept or reject",
+  scopes: { write: true },
+  input: RejectQualificationRequestsInput,
+  inputDescription: "The requests to reject.",
+  keyName: "qualificationRequestId",
+  payloadName: "QualificationRequestDecisions",
+  result: DecidedRequestRef,
+  items: (input) => numbered(input.items),
+  key: ({ item, field }) => targetOf(item, field).qualificationRequestId,
+  run: ({ item, field }, ctx) => reject(ctx, item, field),
+});

@@ -53,6 +53,8 @@ export const qualificationTypeOrStub = (info: GraphQLResolveInfo, ctx: GatewayCo
   entityOrStub<QualificationType>(info, ctx, QUALIFICATION_TYPE, id, { QualificationTypeId: id });
 
 QualificationTypeRef.implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description:
     "A qualification type (MTurk's QualificationType), fetched with GetQualificationType and listed by ListQualificationTypes.",
   fields: (t) => ({

@@ -1,8 +1,8 @@
-import type { QualificationType } from "@aws-sdk/client-mturk";
+import type { QualificationType, QualificationTypeStatus } from "@aws-sdk/client-mturk";
 import { z } from "zod";
 import { builder } from "./builder.js";
 import { QualificationTypeStatusEnum } from "./common.js";
-import { mutationErrors } from "./errors.js";
+import { defineMutation } from "./mutation.js";
 import { QualificationTypeRef } from "./qualificationType.js";
 import { mturkId, xmlRule } from "./validators.js";
 
@@ -35,7 +35,7 @@ const TypePayload = builder.objectRef<{ type: QualificationType }>("Qualificatio
   }),
 });
 
-const CreateInput = builder.inputType("CreateQualificationTypeInput", {
+const CreateQualificationTypeInput = builder.inputType("CreateQualificationTypeInput", {
   description: "CreateQualificationType. A test needs testDurationInSeconds and cannot be auto-granted.",
   fields: (t) => ({
     name: t.string({ required: true, description: "Unique among your types (Name).", validate: z.string().min(1) }),
@@ -76,7 +76,7 @@ const CreateInput = builder.inputType("CreateQualificationTypeInput", {
     }),
 });
 
-const UpdateInput = builder.inputType("UpdateQualificationTypeInput", {
+const UpdateQualificationTypeInput = builder.inputType("UpdateQualificationTypeInput", {
   description: "UpdateQualificationType. MTurk does not allow changing the name or keywords, or removing a test.",
   fields: (t) => ({
     qualificationTypeId: t.string({ required: true, description: "The type's id.", validate: mturkId }),
@@ -91,66 +91,69 @@ const UpdateInput = builder.inputType("UpdateQualificationTypeInput", {
   }),
 });
 
-builder.mutationFields((t) => ({
-  createQualificationType: t.field({
-    authScopes: { write: true },
-    type: TypePayload,
-    description: "Creates a qualification type (CreateQualificationType).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: CreateInput, required: true, description: "The new type." }) },
-    resolve: async (_root, { input }, ctx) => ({
-      type: (await ctx.writes.createQualificationType({
+const DeleteQualificationTypeInput = builder.inputType("DeleteQualificationTypeInput", {
+  description: "DeleteQualificationType.",
+  fields: (t) => ({
+    qualificationTypeId: t.string({ required: true, description: "The type's id.", validate: mturkId }),
+  }),
+});
+const DeleteQualificationTypePayload = builder.objectRef<{ id: string }>("DeleteQualificationTypePayload").implement({
+  description: "A deleted qualification type. MTurk rejects its pending requests; granted Qualifications stay.",
+  fields: (t) => ({
+    deletedQualificationTypeId: t.exposeString("id", {
+      nullable: false,
+      description: "MTurk's id of the deleted type.",
+    }),
+  }),
+});
+
+/** The type a write returned, or an internal error when MTurk's answer has none (it always has). */
+const written = (type: QualificationType | undefined) => {
+  if (!type) throw new Error("MTurk answered a qualification type write without the type.");
+  return { type };
+};
+
+defineMutation("createQualificationType", {
+  description: "Creates a qualification type (CreateQualificationType).",
+  scopes: { write: true },
+  input: CreateQualificationTypeInput,
+  inputDescription: "The new type.",
+  payload: TypePayload,
+  resolve: async (input, ctx) =>
+    written(
+      await ctx.writes.createQualificationType({
         Name: input.name,
         Description: input.description,
         Keywords: input.keywords ?? undefined,
-        QualificationTypeStatus: input.status as "Active" | "Inactive",
+        QualificationTypeStatus: input.status as QualificationTypeStatus,
         ...testSettings(input),
-      })) as QualificationType,
-    }),
-  }),
-  updateQualificationType: t.field({
-    authScopes: { write: true },
-    type: TypePayload,
-    description: "Updates a qualification type (UpdateQualificationType).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: UpdateInput, required: true, description: "The type and what changes." }) },
-    resolve: async (_root, { input }, ctx) => ({
-      type: (await ctx.writes.updateQualificationType({
+      }),
+    ),
+});
+defineMutation("updateQualificationType", {
+  description: "Updates a qualification type (UpdateQualificationType).",
+  scopes: { write: true },
+  input: UpdateQualificationTypeInput,
+  inputDescription: "The type and what changes.",
+  payload: TypePayload,
+  resolve: async (input, ctx) =>
+    written(
+      await ctx.writes.updateQualificationType({
         QualificationTypeId: input.qualificationTypeId,
         Description: input.description ?? undefined,
-        QualificationTypeStatus: (input.status ?? undefined) as "Active" | "Inactive" | undefined,
+        QualificationTypeStatus: (input.status ?? undefined) as QualificationTypeStatus | undefined,
         ...testSettings(input),
-      })) as QualificationType,
-    }),
-  }),
-  deleteQualificationType: t.field({
-    authScopes: { write: true },
-    type: builder.objectRef<{ id: string }>("DeleteQualificationTypePayload").implement({
-      description: "A deleted qualification type. MTurk rejects its pending requests; granted Qualifications stay.",
-      fields: (f) => ({
-        deletedQualificationTypeId: f.exposeString("id", {
-          nullable: false,
-          description: "MTurk's id of the deleted type.",
-        }),
       }),
-    }),
-    description: "Deletes a qualification type (DeleteQualificationType); MTurk may take up to 48 h to free its name.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("DeleteQualificationTypeInput", {
-          description: "DeleteQualificationType.",
-          fields: (f) => ({
-            qualificationTypeId: f.string({ required: true, description: "The type's id.", validate: mturkId }),
-          }),
-        }),
-        required: true,
-        description: "The type to delete.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.deleteQualificationType(input.qualificationTypeId);
-      return { id: input.qualificationTypeId };
-    },
-  }),
-}));
+    ),
+});
+defineMutation("deleteQualificationType", {
+  description: "Deletes a qualification type (DeleteQualificationType); MTurk may take up to 48 h to free its name.",
+  scopes: { write: true },
+  input: DeleteQualificationTypeInput,
+  inputDescription: "The type to delete.",
+  payload: DeleteQualificationTypePayload,
+  resolve: async (input, ctx) => {
+    await ctx.writes.deleteQualificationType(input.qualificationTypeId);
+    return { id: input.qualificationTypeId };
+  },
+});

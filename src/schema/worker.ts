@@ -18,6 +18,8 @@ export const QualificationRef = builder.objectRef<Qualification>("Qualification"
 export const WorkerBlockRef = builder.objectRef<WorkerBlock>("WorkerBlock");
 
 builder.node(WorkerRef, {
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description:
     "An MTurk worker, known by WorkerId. MTurk has no worker lookup: a worker has no profile, and MTurk cannot list all of a worker's assignments, bonuses or qualifications across HITs and types; ask from the HIT, assignment or qualification type instead.",
   id: { resolve: (w) => w.workerId },
@@ -46,6 +48,8 @@ builder.node(WorkerRef, {
 });
 
 QualificationRef.implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description: "A worker's Qualification of a type (GetQualificationScore, ListWorkersWithQualificationType).",
   fields: (t) => ({
     qualificationTypeId: t.exposeString("QualificationTypeId", { description: "The type's id." }),
@@ -72,6 +76,8 @@ QualificationRef.implement({
 });
 
 WorkerBlockRef.implement({
+  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
+  authScopes: { read: true },
   description: "A worker the requester blocked (MTurk's WorkerBlock, from ListWorkerBlocks).",
   fields: (t) => ({
     workerId: t.exposeString("WorkerId", { description: "The blocked worker's id." }),

@@ -1,8 +1,8 @@
 import { z } from "zod";
+import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
-import { bulkPayload, runBulk } from "./bulk.js";
-import { mutationErrors } from "./errors.js";
+import { defineBulkMutation, defineMutation } from "./mutation.js";
 import { mturkId, workerIdRule } from "./validators.js";
 import { QualificationRef, WorkerRef, type WorkerShape } from "./worker.js";
 
@@ -27,7 +27,7 @@ const WorkerChangeRef = builder.objectRef<WorkerShape & { qualificationTypeId?: 
   }),
 });
 
-const BlockInput = builder.inputType("CreateWorkerBlockInput", {
+const CreateWorkerBlockInput = builder.inputType("CreateWorkerBlockInput", {
   description: "CreateWorkerBlock: the worker can no longer work on your HITs.",
   fields: (t) => ({
     workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
@@ -38,14 +38,14 @@ const BlockInput = builder.inputType("CreateWorkerBlockInput", {
     }),
   }),
 });
-const UnblockInput = builder.inputType("DeleteWorkerBlockInput", {
+const DeleteWorkerBlockInput = builder.inputType("DeleteWorkerBlockInput", {
   description: "DeleteWorkerBlock: lifts a block (unblocking a worker who is not blocked succeeds).",
   fields: (t) => ({
     workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
     reason: t.string({ description: "Why the block is lifted (Reason)." }),
   }),
 });
-const QualifyInput = builder.inputType("AssociateQualificationWithWorkerInput", {
+const AssociateQualificationWithWorkerInput = builder.inputType("AssociateQualificationWithWorkerInput", {
   description: "AssociateQualificationWithWorker: grants a Qualification of your type directly.",
   fields: (t) => ({
     qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
@@ -54,7 +54,7 @@ const QualifyInput = builder.inputType("AssociateQualificationWithWorkerInput", 
     sendNotification: t.boolean({ description: "Tell the worker by e-mail (SendNotification)." }),
   }),
 });
-const UnqualifyInput = builder.inputType("DisassociateQualificationFromWorkerInput", {
+const DisassociateQualificationFromWorkerInput = builder.inputType("DisassociateQualificationFromWorkerInput", {
   description: "DisassociateQualificationFromWorker: revokes a worker's Qualification of your type.",
   fields: (t) => ({
     qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
@@ -100,152 +100,130 @@ const NotifyPayload = builder
 
 const NOTIFY_CHUNK = 100;
 
-builder.mutationFields((t) => ({
-  createWorkerBlock: t.field({
-    authScopes: { write: true },
-    type: WorkerChangeRef,
-    description: "Blocks a worker (CreateWorkerBlock).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: BlockInput, required: true, description: "Who and why." }) },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.createWorkerBlock(input.workerId, input.reason);
-      return { workerId: input.workerId };
-    },
+const BlockWorkersInput = builder.inputType("BlockWorkersInput", {
+  description: "The workers to block.",
+  fields: (t) => ({
+    items: t.field({ type: [CreateWorkerBlockInput], required: true, description: "One entry per worker." }),
   }),
-  deleteWorkerBlock: t.field({
-    authScopes: { write: true },
-    type: WorkerChangeRef,
-    description: "Unblocks a worker (DeleteWorkerBlock).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: UnblockInput, required: true, description: "Who." }) },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.deleteWorkerBlock(input.workerId, input.reason ?? undefined);
-      return { workerId: input.workerId };
-    },
+});
+const UnblockWorkersInput = builder.inputType("UnblockWorkersInput", {
+  description: "The workers to unblock.",
+  fields: (t) => ({
+    items: t.field({ type: [DeleteWorkerBlockInput], required: true, description: "One entry per worker." }),
   }),
-  blockWorkers: t.field({
-    authScopes: { write: true },
-    type: bulkPayload("BlockWorkers", "a bulk block", "workerId", WorkerChangeRef),
-    description:
-      "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("BlockWorkersInput", {
-          description: "The workers to block.",
-          fields: (f) => ({
-            items: f.field({ type: [BlockInput], required: true, description: "One entry per worker." }),
-          }),
-        }),
-        required: true,
-        description: "The workers to block.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      runBulk(
-        input.items,
-        (i) => i.workerId,
-        async (i) => {
-          await ctx.writes.createWorkerBlock(i.workerId, i.reason);
-          return { workerId: i.workerId };
-        },
-      ),
+});
+const NotifyWorkersInput = builder.inputType("NotifyWorkersInput", {
+  description: "The message and its recipients.",
+  fields: (t) => ({
+    subject: t.string({
+      required: true,
+      description: "Subject, at most 200 characters.",
+      validate: z.string().min(1).max(200),
+    }),
+    messageText: t.string({
+      required: true,
+      description: "Text, at most 4,096 characters.",
+      validate: z.string().min(1).max(4096),
+    }),
+    workerIds: t.stringList({
+      required: true,
+      description: "Recipients; duplicates are sent once.",
+      validate: z.array(workerIdRule).min(1),
+    }),
   }),
-  unblockWorkers: t.field({
-    authScopes: { write: true },
-    type: bulkPayload("UnblockWorkers", "a bulk unblock", "workerId", WorkerChangeRef),
-    description: "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("UnblockWorkersInput", {
-          description: "The workers to unblock.",
-          fields: (f) => ({
-            items: f.field({ type: [UnblockInput], required: true, description: "One entry per worker." }),
-          }),
-        }),
-        required: true,
-        description: "The workers to unblock.",
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      runBulk(
-        input.items,
-        (i) => i.workerId,
-        async (i) => {
-          await ctx.writes.deleteWorkerBlock(i.workerId, i.reason ?? undefined);
-          return { workerId: i.workerId };
-        },
-      ),
-  }),
-  associateQualificationWithWorker: t.field({
-    authScopes: { write: true },
-    type: WorkerChangeRef,
-    description: "Grants a worker a Qualification of your type (AssociateQualificationWithWorker).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: QualifyInput, required: true, description: "The type, the worker, the value." }) },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.associateQualification(
-        input.qualificationTypeId,
-        input.workerId,
-        input.integerValue ?? undefined,
-        input.sendNotification ?? undefined,
-      );
-      return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
-    },
-  }),
-  disassociateQualificationFromWorker: t.field({
-    authScopes: { write: true },
-    type: WorkerChangeRef,
-    description: "Revokes a worker's Qualification of your type (DisassociateQualificationFromWorker).",
-    errors: mutationErrors,
-    args: { input: t.arg({ type: UnqualifyInput, required: true, description: "The type and the worker." }) },
-    resolve: async (_root, { input }, ctx) => {
-      await ctx.writes.disassociateQualification(input.qualificationTypeId, input.workerId, input.reason ?? undefined);
-      return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
-    },
-  }),
-  notifyWorkers: t.field({
-    authScopes: { write: true },
-    type: NotifyPayload,
-    description:
-      "Sends a message to any number of workers (NotifyWorkers, in chunks of MTurk's limit of 100). MTurk reaches only workers whose work you approved or rejected; the others come back as failures.",
-    errors: mutationErrors,
-    args: {
-      input: t.arg({
-        type: builder.inputType("NotifyWorkersInput", {
-          description: "The message and its recipients.",
-          fields: (f) => ({
-            subject: f.string({
-              required: true,
-              description: "Subject, at most 200 characters.",
-              validate: z.string().min(1).max(200),
-            }),
-            messageText: f.string({
-              required: true,
-              description: "Text, at most 4,096 characters.",
-              validate: z.string().min(1).max(4096),
-            }),
-            workerIds: f.stringList({
-              required: true,
-              description: "Recipients; duplicates are sent once.",
-              validate: z.array(workerIdRule).min(1),
-            }),
-          }),
-        }),
-        required: true,
-        description: "The message and its recipients.",
-      }),
-    },
-    resolve: async (_root, { input }, ctx) => {
-      const workers = [...new Set(input.workerIds)];
-      const chunks = Array.from({ length: Math.ceil(workers.length / NOTIFY_CHUNK) }, (_, i) =>
-        workers.slice(i * NOTIFY_CHUNK, (i + 1) * NOTIFY_CHUNK),
-      );
-      const failures = (
-        await Promise.all(chunks.map((chunk) => ctx.writes.notifyWorkers(input.subject, input.messageText, chunk)))
-      ).flat();
-      return { notified: workers.length - failures.length, failures, chunks: chunks.length };
-    },
-  }),
-}));
+});
+
+const block = async (ctx: GatewayContext, input: { workerId: string; reason: string }) => {
+  await ctx.writes.createWorkerBlock(input.workerId, input.reason);
+  return { workerId: input.workerId };
+};
+const unblock = async (ctx: GatewayContext, input: { workerId: string; reason?: string | null }) => {
+  await ctx.writes.deleteWorkerBlock(input.workerId, input.reason ?? undefined);
+  return { workerId: input.workerId };
+};
+
+defineMutation("createWorkerBlock", {
+  description: "Blocks a worker (CreateWorkerBlock).",
+  scopes: { write: true },
+  input: CreateWorkerBlockInput,
+  inputDescription: "Who and why.",
+  payload: WorkerChangeRef,
+  resolve: (input, ctx) => block(ctx, input),
+});
+defineMutation("deleteWorkerBlock", {
+  description: "Unblocks a worker (DeleteWorkerBlock).",
+  scopes: { write: true },
+  input: DeleteWorkerBlockInput,
+  inputDescription: "Who.",
+  payload: WorkerChangeRef,
+  resolve: (input, ctx) => unblock(ctx, input),
+});
+defineBulkMutation("blockWorkers", {
+  description: "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
+  what: "a bulk block",
+  scopes: { write: true },
+  input: BlockWorkersInput,
+  inputDescription: "The workers to block.",
+  keyName: "workerId",
+  result: WorkerChangeRef,
+  items: (input) => input.items,
+  key: (item) => item.workerId,
+  run: (item, ctx) => block(ctx, item),
+});
+defineBulkMutation("unblockWorkers", {
+  description: "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
+  what: "a bulk unblock",
+  scopes: { write: true },
+  input: UnblockWorkersInput,
+  inputDescription: "The workers to unblock.",
+  keyName: "workerId",
+  result: WorkerChangeRef,
+  items: (input) => input.items,
+  key: (item) => item.workerId,
+  run: (item, ctx) => unblock(ctx, item),
+});
+defineMutation("associateQualificationWithWorker", {
+  description: "Grants a worker a Qualification of your type (AssociateQualificationWithWorker).",
+  scopes: { write: true },
+  input: AssociateQualificationWithWorkerInput,
+  inputDescription: "The type, the worker, the value.",
+  payload: WorkerChangeRef,
+  resolve: async (input, ctx) => {
+    await ctx.writes.associateQualification(
+      input.qualificationTypeId,
+      input.workerId,
+      input.integerValue ?? undefined,
+      input.sendNotification ?? undefined,
+    );
+    return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
+  },
+});
+defineMutation("disassociateQualificationFromWorker", {
+  description: "Revokes a worker's Qualification of your type (DisassociateQualificationFromWorker).",
+  scopes: { write: true },
+  input: DisassociateQualificationFromWorkerInput,
+  inputDescription: "The type and the worker.",
+  payload: WorkerChangeRef,
+  resolve: async (input, ctx) => {
+    await ctx.writes.disassociateQualification(input.qualificationTypeId, input.workerId, input.reason ?? undefined);
+    return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
+  },
+});
+defineMutation("notifyWorkers", {
+  description:
+    "Sends a message to any number of workers (NotifyWorkers, in chunks of MTurk's limit of 100). MTurk reaches only workers whose work you approved or rejected; the others come back as failures.",
+  scopes: { write: true },
+  input: NotifyWorkersInput,
+  inputDescription: "The message and its recipients.",
+  payload: NotifyPayload,
+  resolve: async (input, ctx) => {
+    const workers = [...new Set(input.workerIds)];
+    const chunks = Array.from({ length: Math.ceil(workers.length / NOTIFY_CHUNK) }, (_, i) =>
+      workers.slice(i * NOTIFY_CHUNK, (i + 1) * NOTIFY_CHUNK),
+    );
+    const failures = (
+      await Promise.all(chunks.map((chunk) => ctx.writes.notifyWorkers(input.subject, input.messageText, chunk)))
+    ).flat();
+    return { notified: workers.length - failures.length, failures, chunks: chunks.length };
+  },
+});

@@ -1,0 +1,81 @@
+import type { InputObjectRef, ObjectRef, SchemaTypes } from "@pothos/core";
+import type { GatewayContext } from "../context.js";
+import { builder } from "./builder.js";
+import { type BulkItem, bulkPayload, runBulk } from "./bulk.js";
+import { keyedMutationErrors, mutationErrors } from "./errors.js";
+
+export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;
+type Scopes = { write: true; pay?: true };
+
+/** Who may run a mutation: `write`, and `pay` too for anything that can raise what the account pays. */
+const authScopes = (scopes: Scopes) => (scopes.pay ? { $all: { write: true, pay: true } } : { write: true });
+
+/**
+ * A Relay mutation over one MTurk write: one required `input`, a payload, and a result union of the payload and
+ * the typed errors the write can meet (`keyed` adds those of an idempotency key: a reused key, an unknown outcome).
+ */
+export function defineMutation<I extends object, P>(
+  name: string,
+  options: {
+    description: string;
+    scopes: Scopes;
+    input: InputObjectRef<Types, I>;
+    inputDescription: string;
+    payload: ObjectRef<Types, P>;
+    keyed?: boolean;
+    resolve: (input: I, ctx: GatewayContext) => Promise<P>;
+  },
+) {
+  builder.mutationField(name, (t) =>
+    t.field({
+      authScopes: authScopes(options.scopes),
+      type: options.payload,
+      description: options.description,
+      errors: options.keyed ? keyedMutationErrors : mutationErrors,
+      args: { input: t.arg({ type: options.input, required: true, description: options.inputDescription }) },
+      resolve: (_root: unknown, args: { input: I }, ctx: GatewayContext) => options.resolve(args.input, ctx),
+    } as never),
+  );
+}
+
+const bulkPayloads = new Map<string, unknown>();
+
+/**
+ * A bulk mutation: the items an input names run one MTurk write each (within the request's upstream concurrency),
+ * and the payload has one result per item in input order, with `succeeded` and `failed`.
+ */
+export function defineBulkMutation<I extends object, Item, R>(
+  name: string,
+  options: {
+    description: string;
+    /** What one call does, for the generated types' descriptions ("a bulk approval"). */
+    what: string;
+    scopes: Scopes;
+    input: InputObjectRef<Types, I>;
+    inputDescription: string;
+    /** The field that names an item in its result (assignmentId, workerId). */
+    keyName: string;
+    /** The payload's type name without "Payload", when several bulk mutations share it. */
+    payloadName?: string;
+    result: ObjectRef<Types, R>;
+    items: (input: I, ctx: GatewayContext) => Item[] | Promise<Item[]>;
+    key: (item: Item) => string;
+    run: (item: Item, ctx: GatewayContext, input: I) => Promise<R>;
+  },
+) {
+  const payloadName = options.payloadName ?? name.charAt(0).toUpperCase() + name.slice(1);
+  let payload = bulkPayloads.get(payloadName) as ObjectRef<Types, { results: BulkItem<R>[] }> | undefined;
+  if (!payload) {
+    payload = bulkPayload(payloadName, options.what, options.keyName, options.result);
+    bulkPayloads.set(payloadName, payload);
+  }
+  defineMutation(name, {
+    description: options.description,
+    scopes: options.scopes,
+    input: options.input,
+    inputDescription: options.inputDescription,
+    payload,
+    resolve: async (input, ctx) =>
+      runBulk(await options.items(input, ctx), options.key, (item) => options.run(item, ctx, input)),
+  });
+}
