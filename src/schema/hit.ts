@@ -46,8 +46,8 @@ export const HITRef = builder.loadableNodeRef("HIT", {
 });
 export const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
 
-/** Fields answerable from a HITId alone, without GetHIT. */
-const HIT = {
+/** Fields answerable from a HITId alone, without GetHIT, and the links whose first page can start with the HIT. */
+const HIT_ENTITY = {
   fromId: new Set(["id", "hitId", "assignments", "bonusPayments"]),
   links: {
     assignments: (id, args, ctx) => {
@@ -63,7 +63,7 @@ const HIT = {
   } satisfies Record<string, Prefetch>,
 };
 export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
-  entityOrStub<HIT>(info, ctx, HIT, id, { HITId: id });
+  entityOrStub<HIT>(info, ctx, HIT_ENTITY, id, { HITId: id });
 /** ListAssignmentsForHIT's AssignmentStatuses, in one order, so that equal filters share a page and a snapshot. */
 const sortedStatuses = (statuses: AssignmentStatus[] | null | undefined) =>
   statuses?.length ? [...statuses].sort() : undefined;
