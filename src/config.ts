@@ -40,6 +40,10 @@ const configSchema = z
     MAX_COMPLEXITY: z.coerce.number().int().min(1).default(20_000),
     MAX_DEPTH: z.coerce.number().int().min(1).default(15),
     MAX_BREADTH: z.coerce.number().int().min(1).default(300),
+    /** Items one bulk mutation may name (its price counts them too). */
+    MAX_BULK_ITEMS: z.coerce.number().int().min(1).default(500),
+    /** Upstream calls one request may make, a backstop behind the complexity limit (default: MAX_COMPLEXITY). */
+    MAX_UPSTREAM_CALLS: z.coerce.number().int().min(1).optional(),
     /** API keys as JSON, [{"name","sha256","scopes":["read","write","pay"]}] (`npm run api-key` makes one), or a file. */
     AUTH_API_KEYS: z.string().optional(),
     AUTH_API_KEYS_FILE: z.string().optional(),
@@ -81,6 +85,8 @@ const configSchema = z
       mode,
       // MTurk publishes no limit; its documented clients use a few calls per second. The simulator needs none.
       ratePerSecond: env.MTURK_RATE_PER_SECOND ?? (real ? 5 : 0),
+      // A price is an upper bound of calls: a request within MAX_COMPLEXITY never needs more.
+      maxUpstreamCalls: env.MAX_UPSTREAM_CALLS ?? env.MAX_COMPLEXITY,
       graphiql: env.GRAPHIQL ?? !production,
       tracesExporter:
         env.OTEL_TRACES_EXPORTER ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? ("otlp" as const) : ("none" as const)),

@@ -15,9 +15,16 @@ export interface GatewayContext {
   maxPageSize: number;
   /** Full listings shared across requests (sorting, totals, page numbers, filters). */
   snapshots: SnapshotCache;
+  /** The configured limits the prices (src/schema/cost.ts) and the bulk mutations read. */
+  limits: Limits;
+  /** Stops the request's upstream calls: queued ones are not sent (timeout, client gone). */
+  cancel(): void;
+}
+
+export interface Limits {
   /** What one full scan declares to the complexity limit. */
   scanCost: number;
-  complexityLimit: { complexity: number; depth: number; breadth: number };
-  /** The page size of the connection whose complexity is being computed (see connectionComplexity). */
-  complexityPageSize?: number;
+  maxPageSize: number;
+  maxBulkItems: number;
+  complexity: { complexity: number; depth: number; breadth: number };
 }

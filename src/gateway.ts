@@ -150,7 +150,12 @@ export function createGateway({
     metrics,
   });
   const idempotency = new MemoryIdempotencyStore();
-  const complexityLimit = { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH };
+  const limits = {
+    scanCost: config.SCAN_COST,
+    maxPageSize: config.MAX_PAGE_SIZE,
+    maxBulkItems: config.MAX_BULK_ITEMS,
+    complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
+  };
   const settings = {
     scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
     requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
@@ -200,9 +205,11 @@ export function createGateway({
       }),
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
     ],
-    context: ({ principal }) => {
-      const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics);
+    context: ({ principal, request }) => {
+      const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics, config.maxUpstreamCalls);
       const loaders = new MTurkLoaders(upstream, settings, hints, snapshots);
+      // A client that goes away stops the request's upstream calls.
+      request.signal.addEventListener("abort", () => upstream.cancel("The client went away."), { once: true });
       return {
         principal: principal as Principal,
         loaders,
@@ -210,8 +217,8 @@ export function createGateway({
         codec,
         maxPageSize: config.MAX_PAGE_SIZE,
         snapshots,
-        scanCost: config.SCAN_COST,
-        complexityLimit,
+        limits,
+        cancel: () => upstream.cancel("The operation timed out."),
       };
     },
     maskedErrors: {

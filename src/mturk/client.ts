@@ -1,6 +1,7 @@
 import { MTurkClient } from "@aws-sdk/client-mturk";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { GraphQLError } from "graphql";
 import pLimit from "p-limit";
 import type { Metrics } from "../observability/metrics.js";
 import { toUpstreamError } from "./errors.js";
@@ -60,16 +61,44 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
  */
 export class Upstream {
   private readonly limit: ReturnType<typeof pLimit>;
+  private calls = 0;
+  private cancelled?: GraphQLError;
+  private controller?: AbortController;
 
   constructor(
     readonly client: MTurkClient,
     concurrency: number,
     private readonly metrics?: Metrics,
+    /** The request's upstream call budget: a backstop behind the complexity limit. */
+    private readonly maxCalls = Number.POSITIVE_INFINITY,
   ) {
     this.limit = pLimit(concurrency);
   }
 
+  /** Stops the request's calls: queued ones are never sent, those in flight are aborted. */
+  cancel(reason: string): void {
+    this.cancelled ??= new GraphQLError(reason, { extensions: { code: "TIMEOUT" } });
+    this.controller?.abort();
+  }
+
+  /** The client, with this request's abort signal on every command. */
+  private sender(): MTurkClient {
+    this.controller ??= new AbortController();
+    const { client, controller } = this;
+    return {
+      send: (command: Parameters<MTurkClient["send"]>[0]) => client.send(command, { abortSignal: controller.signal }),
+    } as MTurkClient;
+  }
+
   call<T>(operation: string, send: (client: MTurkClient) => Promise<T>): Promise<T> {
+    if (this.cancelled) return Promise.reject(this.cancelled);
+    this.calls += 1;
+    if (this.calls > this.maxCalls)
+      return Promise.reject(
+        new GraphQLError(`The request needs more than ${this.maxCalls} MTurk calls (MAX_UPSTREAM_CALLS).`, {
+          extensions: { code: "QUERY_TOO_COMPLEX", kind: "upstream calls" },
+        }),
+      );
     return this.limit(() =>
       tracer.startActiveSpan(
         `MTurk ${operation}`,
@@ -78,12 +107,14 @@ export class Upstream {
           attributes: { "rpc.system": "aws-api", "rpc.service": "MTurk", "rpc.method": operation },
         },
         async (span) => {
+          if (this.cancelled) throw this.cancelled;
           const stop = this.metrics?.upstreamDuration.startTimer({ operation });
           try {
-            const result = await send(this.client);
+            const result = await send(this.sender());
             this.metrics?.upstreamCalls.inc({ operation, outcome: "ok" });
             return result;
           } catch (error) {
+            if (this.cancelled) throw this.cancelled;
             const mapped = toUpstreamError(error, operation);
             this.metrics?.upstreamCalls.inc({ operation, outcome: String(mapped.extensions.code) });
             span.setStatus({ code: SpanStatusCode.ERROR, message: String(mapped.extensions.code) });

@@ -5,15 +5,7 @@ import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, WINDOW } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
-import {
-  connectionComplexity,
-  filterOf,
-  listing,
-  orderInput,
-  PageInput,
-  prefetchFirstWindow,
-  time,
-} from "./connections.js";
+import { filterOf, listing, orderInput, PageInput, prefetchFirstWindow, time } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
 import { WorkerRef } from "./worker.js";
@@ -91,7 +83,6 @@ AssignmentRef.implement({
         type: BonusPaymentRef,
         description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
         args: bonusListingArgs,
-        complexity: connectionComplexity,
         resolve: (a, args, ctx) => bonusListing(ctx, args, { assignmentId: a.AssignmentId as string }),
       },
       ...pageOf("bonus payments"),

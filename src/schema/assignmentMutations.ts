@@ -183,6 +183,7 @@ defineBulkMutation("approveAssignments", {
   keyName: "assignmentId",
   result: ReviewedRef,
   items: (input, ctx) => selected(ctx, input.select),
+  count: (input) => input.select.assignmentIds?.length ?? null,
   key: (id) => id,
   run: (id, ctx, input) => approve(ctx, id, input.requesterFeedback),
 });
@@ -195,6 +196,7 @@ defineBulkMutation("rejectAssignments", {
   keyName: "assignmentId",
   result: ReviewedRef,
   items: (input, ctx) => selected(ctx, input.select),
+  count: (input) => input.select.assignmentIds?.length ?? null,
   key: (id) => id,
   run: (id, ctx, input) => reject(ctx, id, input.requesterFeedback),
 });
@@ -221,6 +223,7 @@ defineBulkMutation("sendBonuses", {
   keyName: "assignmentId",
   result: BonusPaidRef,
   items: (input) => input.items,
+  count: (input) => input.items.length,
   key: (b) => b.assignmentId,
   run: (b, ctx, input) =>
     payBonus(

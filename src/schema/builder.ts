@@ -8,6 +8,7 @@ import ValidationPlugin from "@pothos/plugin-validation";
 import { GraphQLError } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
+import { connectionCost, nodesCost, singleNodeCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
 
 export const builder = new SchemaBuilder<{
@@ -50,7 +51,7 @@ export const builder = new SchemaBuilder<{
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: (ctx) => ctx.complexityLimit,
+    limit: (ctx) => ctx.limits.complexity,
     complexityError: (kind, result) =>
       new GraphQLError(`The query is over the ${String(kind).toLowerCase()} limit.`, {
         extensions: { code: "QUERY_TOO_COMPLEX", kind: String(kind).toLowerCase(), ...result },
@@ -61,11 +62,13 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
     nodeQueryOptions: {
       authScopes: { read: true },
+      complexity: singleNodeCost,
       description: "Fetches any object by its global id (the Relay Node interface).",
       args: { id: { description: "A global id, as any object's `id` field gives it." } },
     },
     nodesQueryOptions: {
       authScopes: { read: true },
+      complexity: nodesCost,
       description: "Fetches several objects by their global ids, batched like every other read.",
       args: { ids: { description: "Global ids, as objects' `id` fields give them." } },
     },
@@ -76,9 +79,10 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { description: "The item at this edge." },
     edgesFieldOptions: {
       description: "The items of this page with their cursors.",
-      // The connection's page size multiplies what is selected under its edges (see connectionComplexity).
-      complexity: (_args, ctx) => ({ field: 1, multiplier: ctx.complexityPageSize ?? 10 }),
+      // The connection field's own price multiplies by its page size (see cost.ts): edges add nothing.
+      complexity: { field: 0, multiplier: 1 },
     },
+    defaultConnectionFieldOptions: { complexity: connectionCost },
     pageInfoFieldOptions: { description: "Paging information for this page." },
     hasNextPageFieldOptions: { description: "True when items follow this page (MTurk returned a NextToken)." },
     hasPreviousPageFieldOptions: { description: "True when this page was asked for `after` a cursor." },

@@ -9,10 +9,7 @@ import {
   QualificationTypeStatus,
   ReviewableHITStatus,
 } from "@aws-sdk/client-mturk";
-import type { SchemaTypes } from "@pothos/core";
 import { builder } from "./builder.js";
-
-type SchemaTypesOf<B> = B extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;
 
 /** An amount of money as MTurk gives it (a decimal string in USD), with the legacy API's FormattedPrice. */
 export interface MoneyShape {
@@ -87,26 +84,8 @@ export const ComparatorEnum = enumOf(
 export const ActionsGuardedEnum = enumOf("ActionsGuarded", "What a QualificationRequirement guards.", HITAccessActions);
 
 /**
- * Options for a connection's generated types: descriptions, and the connection fields every connection has
- * (`totalCount`, `pageNumber`). Use as `t.connection(field, ...pageOf("HITs"))`.
+ * Descriptions of a connection's generated types (every connection also has `totalCount` and `pageNumber`, see
+ * builder.ts). Use as `t.connection(field, ...pageOf("HITs"))`.
  */
 export const pageOf = (items: string) =>
-  [
-    {
-      description: `A page of ${items}.`,
-      fields: (t: PothosSchemaTypes.ObjectFieldBuilder<SchemaTypesOf<typeof builder>, object>) => ({
-        totalCount: t.int({
-          nullable: false,
-          description:
-            "How many items the whole (filtered) list has, exactly. MTurk gives no totals: this reads the listing's snapshot (a full scan, shared and cached; see README: consistency window).",
-          complexity: (_args, ctx) => ctx.scanCost,
-          resolve: (connection) => (connection as { totalCount?: number }).totalCount ?? 0,
-        }),
-        pageNumber: t.int({
-          description: "The page number when the connection was asked for a `page` (legacy PageNumber), else null.",
-          resolve: (connection) => (connection as { pageNumber?: number | null }).pageNumber ?? null,
-        }),
-      }),
-    },
-    { description: `One of ${items}, with its cursor.` },
-  ] as const;
+  [{ description: `A page of ${items}.` }, { description: `One of ${items}, with its cursor.` }] as const;

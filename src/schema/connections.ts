@@ -21,6 +21,23 @@ export const PageInput = builder.inputType("PageInput", {
   }),
 });
 
+/** Fields every connection has beside edges and pageInfo: the legacy API's total and page number. */
+builder.globalConnectionFields((t) => ({
+  totalCount: t.int({
+    nullable: false,
+    description:
+      "How many items the whole (filtered) list has, exactly. MTurk gives no totals: this reads the listing's snapshot (a full scan, shared and cached; see README: consistency window).",
+    // Its scan is priced on the connection field (see cost.ts).
+    complexity: 0,
+    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).totalCount,
+  }),
+  pageNumber: t.int({
+    description: "The page number when the connection was asked for a `page` (legacy PageNumber), else null.",
+    complexity: 0,
+    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).pageNumber,
+  }),
+}));
+
 /** An `orderBy` input for one entity: `{ field: <Entity>OrderField, direction: OrderDirection = ASC }`. */
 export function orderInput(entity: string, fields: Record<string, string>) {
   const fieldEnum = builder.enumType(`${entity}OrderField`, {
@@ -60,21 +77,6 @@ export function listing<T>(
   // A cursor, hasNextPage or totalCount may be a promise (read only when selected); graphql-js awaits any field.
   return resolveListing(ctx, { ...query, orderBy: args.orderBy, page: args.page }, args) as Promise<never>;
 }
-
-/**
- * Complexity of a connection field: a full scan (ordering, a page number or a filter) adds the configured scan
- * cost; `totalCount` adds it too (once). `first` (or the page size) multiplies what is selected under `edges`:
- * the page size is handed to the edges field through the context, because the plugin evaluates a field's own
- * cost before its selections and `edges` cannot see its connection's arguments.
- */
-export const connectionComplexity = (
-  args: { first?: number | null; page?: { size?: number | null } | null; orderBy?: unknown; filter?: unknown },
-  ctx: GatewayContext,
-) => {
-  const size = args.page ? (args.page.size ?? 10) : (args.first ?? 10);
-  ctx.complexityPageSize = Math.min(Math.max(0, size), ctx.maxPageSize);
-  return { field: 1 + (args.orderBy || args.page || args.filter ? ctx.scanCost : 0), multiplier: 1 };
-};
 
 /** A filter for `listing` from a filter input, or none when the client gave none. */
 export function filterOf<T, F extends object>(input: F | null | undefined, keep: (item: T, filter: F) => boolean) {

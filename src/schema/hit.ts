@@ -24,17 +24,8 @@ import {
   pageOf,
   ReviewableHITStatusEnum,
 } from "./common.js";
-import {
-  connectionComplexity,
-  filterOf,
-  listing,
-  lower,
-  mapNodes,
-  orderInput,
-  PageInput,
-  prefetchFirstWindow,
-  time,
-} from "./connections.js";
+import { filterOf, listing, lower, mapNodes, orderInput, PageInput, prefetchFirstWindow, time } from "./connections.js";
+import { reviewableCost } from "./cost.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
 
@@ -142,7 +133,6 @@ HITRef.implement({
           }),
           ...assignmentListingArgs,
         },
-        complexity: connectionComplexity,
         resolve: (hit, args, ctx) => {
           const id = hit.HITId as string;
           const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
@@ -158,7 +148,6 @@ HITRef.implement({
         type: BonusPaymentRef,
         description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
         args: bonusListingArgs,
-        complexity: connectionComplexity,
         resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: hit.HITId as string }),
       },
       ...pageOf("bonus payments"),
@@ -269,7 +258,6 @@ builder.queryFields((t) => ({
       type: HITRef,
       description: "All the requester's HITs but deleted ones (ListHITs).",
       args: hitListingArgs,
-      complexity: connectionComplexity,
       resolve: (_root, args, ctx) =>
         hitListing(ctx, args, scopes.hits(), (token, size) => ctx.loaders.listHITsPage(token, size)),
     },
@@ -284,7 +272,7 @@ builder.queryFields((t) => ({
         status: t.arg({ type: ReviewableHITStatusEnum, description: "Reviewable (default) or Reviewing (Status)." }),
         ...hitListingArgs,
       },
-      complexity: connectionComplexity,
+      complexity: reviewableCost,
       resolve: async (_root, args, ctx) => {
         const filter = {
           hitTypeId: args.hitTypeId ?? undefined,

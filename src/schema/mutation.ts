@@ -2,7 +2,9 @@ import type { InputObjectRef, ObjectRef, SchemaTypes } from "@pothos/core";
 import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
 import { type BulkItem, bulkPayload, runBulk } from "./bulk.js";
+import { bulkCost } from "./cost.js";
 import { keyedMutationErrors, mutationErrors } from "./errors.js";
+import { InputInvalid } from "./inputInvalid.js";
 
 export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;
 type Scopes = { write: true; pay?: true };
@@ -23,6 +25,8 @@ export function defineMutation<I extends object, P>(
     inputDescription: string;
     payload: ObjectRef<Types, P>;
     keyed?: boolean;
+    /** The price when the write takes more than a few calls (see cost.ts). */
+    complexity?: (input: I, ctx: GatewayContext) => { field: number; multiplier: number };
     resolve: (input: I, ctx: GatewayContext) => Promise<P>;
   },
 ) {
@@ -32,6 +36,10 @@ export function defineMutation<I extends object, P>(
       type: options.payload,
       description: options.description,
       errors: options.keyed ? keyedMutationErrors : mutationErrors,
+      // A write, its read-back and the payload's reads.
+      complexity: options.complexity
+        ? (args: { input: I }, ctx: GatewayContext) => options.complexity?.(args.input, ctx)
+        : { field: WRITE_COST, multiplier: 1 },
       args: { input: t.arg({ type: options.input, required: true, description: options.inputDescription }) },
       resolve: (_root: unknown, args: { input: I }, ctx: GatewayContext) => options.resolve(args.input, ctx),
     } as never),
@@ -39,6 +47,8 @@ export function defineMutation<I extends object, P>(
 }
 
 const bulkPayloads = new Map<string, unknown>();
+/** A single write's price: the call, a read-back when MTurk's answer is ambiguous, and the payload's reads. */
+const WRITE_COST = 3;
 
 /**
  * A bulk mutation: the items an input names run one MTurk write each (within the request's upstream concurrency),
@@ -59,6 +69,8 @@ export function defineBulkMutation<I extends object, Item, R>(
     payloadName?: string;
     result: ObjectRef<Types, R>;
     items: (input: I, ctx: GatewayContext) => Item[] | Promise<Item[]>;
+    /** How many items the input names, for the price; null when a scan decides (then MAX_BULK_ITEMS). */
+    count: (input: I) => number | null;
     key: (item: Item) => string;
     run: (item: Item, ctx: GatewayContext, input: I) => Promise<R>;
   },
@@ -75,7 +87,15 @@ export function defineBulkMutation<I extends object, Item, R>(
     input: options.input,
     inputDescription: options.inputDescription,
     payload,
-    resolve: async (input, ctx) =>
-      runBulk(await options.items(input, ctx), options.key, (item) => options.run(item, ctx, input)),
+    complexity: (input, ctx) => bulkCost(options.count(input) ?? ctx.limits.maxBulkItems + ctx.limits.scanCost, ctx),
+    resolve: async (input, ctx) => {
+      const items = await options.items(input, ctx);
+      if (items.length > ctx.limits.maxBulkItems)
+        throw new InputInvalid(
+          `A bulk mutation takes at most ${ctx.limits.maxBulkItems} items (MAX_BULK_ITEMS); this one names ${items.length}.`,
+          "input",
+        );
+      return runBulk(items, options.key, (item) => options.run(item, ctx, input));
+    },
   });
 }

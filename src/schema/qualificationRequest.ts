@@ -3,7 +3,7 @@ import type { GatewayContext } from "../context.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { pageOf } from "./common.js";
-import { connectionComplexity, filterOf, listing, orderInput, PageInput, time } from "./connections.js";
+import { filterOf, listing, orderInput, PageInput, time } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
 
@@ -117,7 +117,6 @@ builder.queryFields((t) => ({
         qualificationTypeId: t.arg.string({ description: "Only requests for this type (QualificationTypeId)." }),
         ...requestListingArgs,
       },
-      complexity: connectionComplexity,
       resolve: (_root, args, ctx) => pendingRequests(ctx, args.qualificationTypeId ?? undefined, args),
     },
     ...pageOf("qualification requests"),

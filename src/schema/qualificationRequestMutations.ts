@@ -157,6 +157,7 @@ defineBulkMutation("acceptQualificationRequests", {
   payloadName: "QualificationRequestDecisions",
   result: DecidedRequestRef,
   items: (input) => numbered(input.items),
+  count: (input) => input.items.length,
   key: ({ item, field }) => targetOf(item, field).qualificationRequestId,
   run: ({ item, field }, ctx) => accept(ctx, item, field),
 });
@@ -170,6 +171,7 @@ defineBulkMutation("rejectQualificationRequests", {
   payloadName: "QualificationRequestDecisions",
   result: DecidedRequestRef,
   items: (input) => numbered(input.items),
+  count: (input) => input.items.length,
   key: ({ item, field }) => targetOf(item, field).qualificationRequestId,
   run: ({ item, field }, ctx) => reject(ctx, item, field),
 });

@@ -5,16 +5,7 @@ import { scopes } from "../mturk/listings.js";
 import { WINDOW } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
-import {
-  connectionComplexity,
-  listing,
-  lower,
-  mapNodes,
-  orderInput,
-  PageInput,
-  prefetchFirstWindow,
-  time,
-} from "./connections.js";
+import { listing, lower, mapNodes, orderInput, PageInput, prefetchFirstWindow, time } from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
@@ -96,7 +87,6 @@ QualificationTypeRef.implement({
         description:
           "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
         args: requestListingArgs,
-        complexity: connectionComplexity,
         resolve: (type, args, ctx) => pendingRequests(ctx, type.QualificationTypeId as string, args),
       },
       ...pageOf("qualification requests"),
@@ -107,7 +97,6 @@ QualificationTypeRef.implement({
         description:
           "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
         args: hitListingArgs,
-        complexity: connectionComplexity,
         resolve: (type, args, ctx) => {
           const id = type.QualificationTypeId as string;
           return hitListing(ctx, args, scopes.hitsForType(id), (token, size) =>
@@ -131,7 +120,6 @@ QualificationTypeRef.implement({
           orderBy: t.arg({ type: QualificationOrder, description: "Sort order." }),
           page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
         },
-        complexity: connectionComplexity,
         resolve: async (type, args, ctx) => {
           const id = type.QualificationTypeId as string;
           const status = (args.status ?? "Granted") as "Granted" | "Revoked";
@@ -198,7 +186,6 @@ builder.queryFields((t) => ({
         orderBy: t.arg({ type: QualificationTypeOrder, description: "Sort order." }),
         page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
-      complexity: connectionComplexity,
       resolve: (_root, args, ctx) => {
         const filter = {
           query: args.query ?? undefined,

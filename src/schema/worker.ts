@@ -4,7 +4,7 @@ import { scopes } from "../mturk/listings.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
 import { LocaleRef, pageOf, QualificationStatusEnum } from "./common.js";
-import { connectionComplexity, listing, orderInput, PageInput } from "./connections.js";
+import { listing, orderInput, PageInput } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 
 export interface WorkerShape {
@@ -40,6 +40,8 @@ builder.node(WorkerRef, {
     }),
     block: t.field({
       type: WorkerBlockRef,
+      // One ListWorkerBlocks scan per request, however many workers ask.
+      complexity: (_args, ctx) => ctx.limits.scanCost,
       description:
         "The requester's block of this worker, or null (from one ListWorkerBlocks scan per request: MTurk has no per-worker lookup).",
       resolve: (w, _args, ctx) => ctx.loaders.workerBlock(w.workerId),
@@ -115,7 +117,6 @@ builder.queryFields((t) => ({
         orderBy: t.arg({ type: WorkerBlockOrder, description: "Sort order." }),
         page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
-      complexity: connectionComplexity,
       resolve: (_root, args, ctx) =>
         listing<WorkerBlock>(ctx, args, {
           scope: scopes.blocks(),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
+import { InputInvalid } from "./inputInvalid.js";
 import { defineBulkMutation, defineMutation } from "./mutation.js";
 import { mturkId, workerIdRule } from "./validators.js";
 import { QualificationRef, WorkerRef, type WorkerShape } from "./worker.js";
@@ -167,6 +168,7 @@ defineBulkMutation("blockWorkers", {
   keyName: "workerId",
   result: WorkerChangeRef,
   items: (input) => input.items,
+  count: (input) => input.items.length,
   key: (item) => item.workerId,
   run: (item, ctx) => block(ctx, item),
 });
@@ -179,6 +181,7 @@ defineBulkMutation("unblockWorkers", {
   keyName: "workerId",
   result: WorkerChangeRef,
   items: (input) => input.items,
+  count: (input) => input.items.length,
   key: (item) => item.workerId,
   run: (item, ctx) => unblock(ctx, item),
 });
@@ -216,8 +219,14 @@ defineMutation("notifyWorkers", {
   input: NotifyWorkersInput,
   inputDescription: "The message and its recipients.",
   payload: NotifyPayload,
+  complexity: (input) => ({ field: Math.ceil(new Set(input.workerIds).size / NOTIFY_CHUNK) + 1, multiplier: 1 }),
   resolve: async (input, ctx) => {
     const workers = [...new Set(input.workerIds)];
+    if (workers.length > ctx.limits.maxBulkItems)
+      throw new InputInvalid(
+        `notifyWorkers takes at most ${ctx.limits.maxBulkItems} workers (MAX_BULK_ITEMS).`,
+        "input.workerIds",
+      );
     const chunks = Array.from({ length: Math.ceil(workers.length / NOTIFY_CHUNK) }, (_, i) =>
       workers.slice(i * NOTIFY_CHUNK, (i + 1) * NOTIFY_CHUNK),
     );

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
 
 const json = (status: number, body: unknown) =>
@@ -31,21 +30,26 @@ export function useBodyLimit(maxBytes: number): Plugin {
   };
 }
 
-/** Ends an operation that runs longer than `ms` with a TIMEOUT error (its upstream calls may still finish). */
-export function useOperationTimeout(ms: number): Plugin {
+/**
+ * Ends an operation that runs longer than `ms` with a TIMEOUT error, and cancels its upstream calls (the context's
+ * `cancel`): queued ones are never sent, those in flight are aborted.
+ */
+export function useOperationTimeout(ms: number): Plugin<{ cancel?: () => void }> {
   return {
     onExecute({ executeFn, setExecuteFn }) {
       setExecuteFn((args) => {
-        const controller = new AbortController();
-        const timeout = sleep(ms, undefined, { signal: controller.signal }).then(
-          () => ({
-            errors: [
-              createGraphQLError(`The operation took longer than ${ms} ms.`, { extensions: { code: "TIMEOUT" } }),
-            ],
-          }),
-          () => new Promise<never>(() => {}),
-        );
-        return Promise.race([Promise.resolve(executeFn(args)).finally(() => controller.abort()), timeout]) as never;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise((resolve) => {
+          timer = setTimeout(() => {
+            (args.contextValue as { cancel?: () => void }).cancel?.();
+            resolve({
+              errors: [
+                createGraphQLError(`The operation took longer than ${ms} ms.`, { extensions: { code: "TIMEOUT" } }),
+              ],
+            });
+          }, ms);
+        });
+        return Promise.race([Promise.resolve(executeFn(args)).finally(() => clearTimeout(timer)), timeout]) as never;
       });
     },
   };

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/stack.js";
 
@@ -15,7 +16,7 @@ afterAll(() => stack.close());
 
 const refusedBeforeAnyCall = async (document: string, variables: Record<string, unknown> = {}) => {
   const { result, calls } = await stack.measured(document, variables);
-  expect(result.errors?.[0]?.extensions?.code, JSON.stringify(result.errors)).toBe("QUERY_TOO_COMPLEX");
+  expect(result.errors?.[0]?.extensions?.code, JSON.stringify(result.errors?.[0])).toBe("QUERY_TOO_COMPLEX");
   expect(calls).toHaveLength(0);
 };
 
@@ -90,5 +91,90 @@ describe("cancellation", () => {
     // At most the calls in flight when it timed out finish; none is started afterwards.
     expect(slow.simulator.instrumentation.calls.length).toBeLessThanOrEqual(atTimeout + 2);
     expect(slow.simulator.instrumentation.calls.length).toBeLessThan(20);
+  });
+});
+
+describe("the price bounds the calls", () => {
+  let fixtures: { hitIds: string[]; typesWithPendingRequests: string[] };
+  beforeAll(async () => {
+    fixtures = await stack.control("GET", "fixtures");
+  });
+
+  /** Random read documents over the linked graph: connections of random sizes, orders, totals and links. */
+  const size = fc.integer({ min: 0, max: 150 });
+  const conn = (body: string) =>
+    fc.record({ first: size, order: fc.boolean(), total: fc.boolean(), info: fc.boolean() }).map(
+      ({ first, order, total, info }) =>
+        (field: string, orderField: string) =>
+          `${field}(first: ${first}${order ? `, orderBy: { field: ${orderField} }` : ""}) { ${total ? "totalCount " : ""}${info ? "pageInfo { hasNextPage endCursor } " : ""}edges { cursor node { ${body} } } }`,
+    );
+  const worker = fc.constantFrom(
+    "workerId",
+    "block { reason }",
+    "qualification(qualificationTypeId: $t) { integerValue }",
+  );
+  const assignmentBody = fc
+    .tuple(worker, fc.boolean(), fc.boolean())
+    .map(
+      ([w, hit, bonus]) =>
+        `assignmentId worker { ${w} }${hit ? " hit { title }" : ""}${bonus ? " bonusPayments(first: 3) { totalCount }" : ""}`,
+    );
+  const assignments = fc
+    .tuple(conn("assignmentId"), assignmentBody)
+    .map(([c, body]) => c("assignments", "SUBMIT_TIME").replace("node { assignmentId }", `node { ${body} }`));
+  const hitBody = fc
+    .tuple(fc.boolean(), fc.option(assignments, { nil: undefined }))
+    .map(([title, a]) => `hitId${title ? " title" : ""}${a ? ` ${a}` : ""}`);
+  const roots = fc.oneof(
+    fc
+      .tuple(conn("hitId"), hitBody)
+      .map(([c, body]) => c("hits", "REWARD").replace("node { hitId }", `node { ${body} }`)),
+    fc
+      .tuple(conn("hitId"), hitBody)
+      .map(([c, body]) => c("reviewableHits", "TITLE").replace("node { hitId }", `node { ${body} }`)),
+    fc
+      .tuple(conn("id"), worker)
+      .map(([c, w]) => c("qualificationRequests", "SUBMIT_TIME").replace("node { id }", `node { id worker { ${w} } }`)),
+    fc
+      .tuple(conn("name"), conn("qualificationRequestId"))
+      .map(([types, requests]) =>
+        types("qualificationTypes", "NAME").replace(
+          "node { name }",
+          `node { name ${requests("requests", "SUBMIT_TIME")} }`,
+        ),
+      ),
+    fc
+      .tuple(fc.integer({ min: 1, max: 40 }), hitBody)
+      .map(([n, body]) => `nodes(ids: $ids) { id ... on HIT { ${body} } } # ${n}`),
+  );
+
+  it("for random documents, the upstream calls never exceed the declared price", async () => {
+    const { complexityFromQuery } = await import("@pothos/plugin-complexity");
+    const { schema } = await import("../../src/schema/index.js");
+    const ctx = {
+      limits: {
+        scanCost: 50,
+        maxPageSize: 1000,
+        maxBulkItems: 500,
+        complexity: { complexity: 1e9, depth: 99, breadth: 9999 },
+      },
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(roots, { minLength: 1, maxLength: 3 }), async (fields) => {
+        const ids = hitIds.slice(0, 40).map((h) => Buffer.from(`HIT:${h}`).toString("base64"));
+        const body = fields.map((f, i) => `r${i}: ${f.replace(/ # \d+$/, "")}`).join(" ");
+        const declared = [body.includes("$t") && "$t: String!", body.includes("$ids") && "$ids: [ID!]!"].filter(
+          Boolean,
+        );
+        const query = `query${declared.length ? `(${declared.join(", ")})` : ""} { ${body} }`;
+        const variables = { t: fixtures.typesWithPendingRequests[0], ids };
+        const price = complexityFromQuery(query, { schema, ctx, variables }).complexity;
+        const { result, calls } = await stack.measured(query, variables);
+        const unexpected = (result.errors ?? []).filter((e) => e.extensions?.code !== "QUERY_TOO_COMPLEX");
+        expect(unexpected, query).toEqual([]);
+        expect(calls.length, `${query}\nprice ${price}`).toBeLessThanOrEqual(price);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
