@@ -7,7 +7,7 @@ import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operation
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
-import { createYoga, type Plugin } from "graphql-yoga";
+import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
@@ -83,26 +83,35 @@ export interface GatewayOptions {
 
 const READY_CACHE_MS = 5_000;
 
-/** /ready: MTurk answers the gateway's credentials (open to anyone). /health is yoga's own (200 while up). */
-function useHealthChecks(client: MTurkClient): Plugin {
-  let ready: { at: number; ok: boolean } | undefined;
-  const json = (status: number, body: unknown) =>
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-  return {
-    async onRequest({ url, endResponse }) {
-      if (url.pathname !== "/ready") return;
-      if (!ready || Date.now() - ready.at > READY_CACHE_MS) {
-        const ok = await new Upstream(client, 1)
-          .call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})))
-          .then(
-            () => true,
-            () => false,
-          );
-        ready = { at: Date.now(), ok };
+/**
+ * /ready (yoga's readiness check): MTurk answers the gateway's credentials. One check in flight, shared by every
+ * caller, and its answer kept READY_CACHE_MS: a flood of /ready costs MTurk one call per window.
+ */
+function useReadiness(client: MTurkClient): Plugin {
+  let last: { at: number; ok: boolean } | undefined;
+  let inFlight: Promise<boolean> | undefined;
+  const probe = () =>
+    new Upstream(client, 1)
+      .call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})))
+      .then(
+        () => true,
+        () => false,
+      );
+  return useReadinessCheck({
+    endpoint: "/ready",
+    check: async () => {
+      if (!last || Date.now() - last.at > READY_CACHE_MS) {
+        inFlight ??= probe().finally(() => {
+          inFlight = undefined;
+        });
+        last = { at: Date.now(), ok: await inFlight };
       }
-      endResponse(json(ready.ok ? 200 : 503, { status: ready.ok ? "ready" : "upstream unavailable" }));
+      return new Response(JSON.stringify({ status: last.ok ? "ready" : "upstream unavailable" }), {
+        status: last.ok ? 200 : 503,
+        headers: { "content-type": "application/json" },
+      });
     },
-  };
+  });
 }
 
 /** /metrics needs an API key when authentication is on (only /health and /ready are open). */
@@ -177,18 +186,30 @@ export function createGateway({
     },
     plugins: [
       useRequestLogging(logger),
-      useHealthChecks(client),
+      useReadiness(client),
       useMetricsAuth(config),
       useBodyLimit(config.MAX_BODY_BYTES),
       usePrometheus({
         endpoint: "/metrics",
         registry: metrics.registry,
+        // Only these (the plugin turns every other on by default), with labels from bounded sets: an operation
+        // name or a URL is the caller's text and would grow the registry without bound.
         metrics: {
           graphql_yoga_http_duration: true,
           graphql_envelop_request_duration: true,
           graphql_envelop_error_result: true,
           graphql_envelop_phase_execute: true,
+          graphql_envelop_deprecated_field: false,
+          graphql_envelop_request: false,
+          graphql_envelop_request_time_summary: false,
+          graphql_envelop_phase_parse: false,
+          graphql_envelop_phase_validate: false,
+          graphql_envelop_phase_context: false,
+          graphql_envelop_phase_subscribe: false,
+          graphql_envelop_schema_change: false,
+          graphql_envelop_execute_resolver: false,
         },
+        labels: { operationName: false, url: false, path: false, fieldName: false, typeName: false },
       }),
       useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] }),
       ...(config.PERSISTED_OPERATIONS_FILE ? [persistedOperations(config.PERSISTED_OPERATIONS_FILE)] : []),

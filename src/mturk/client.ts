@@ -6,6 +6,7 @@ import pLimit from "p-limit";
 import type { Metrics } from "../observability/metrics.js";
 import { toUpstreamError } from "./errors.js";
 import { type RateBudget, UNLIMITED } from "./rateBudget.js";
+import { PerCallRetryStrategy } from "./retry.js";
 
 /** Spans go to whatever OpenTelemetry provider the host registers (none: no-op). */
 const tracer = trace.getTracer("mturk-graphql-gateway");
@@ -30,8 +31,7 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
     region: "us-east-1",
     endpoint: options.endpoint,
     credentials: options.credentials,
-    maxAttempts: options.maxAttempts,
-    retryMode: "standard",
+    retryStrategy: new PerCallRetryStrategy(options.maxAttempts),
     requestHandler: new NodeHttpHandler({ requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs }),
   });
   const budget = options.budget ?? UNLIMITED;
