@@ -11,7 +11,10 @@ export const MTURK_ENDPOINTS = {
 const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    HOST: z.string().default("0.0.0.0"),
+    /** Default: 0.0.0.0 with authentication on, 127.0.0.1 with it off (then only this machine can call). */
+    HOST: z.string().optional(),
+    /** With authentication off, the Host headers accepted besides localhost (comma-separated), against DNS rebinding. */
+    ALLOWED_HOSTS: z.string().optional(),
     /** simulator: start the embedded simulator (the default without MTURK_ENDPOINT); sandbox/production: AWS. */
     MTURK_ENV: z.enum(["simulator", "sandbox", "production"]).optional(),
     MTURK_ENDPOINT: z.url().optional(),
@@ -52,6 +55,8 @@ const configSchema = z
     AUTH_JWT_JWKS_FILE: z.string().optional(),
     AUTH_JWT_ISSUER: z.string().optional(),
     AUTH_JWT_AUDIENCE: z.string().optional(),
+    /** The oldest a JWT may be (seconds since its iat); tokens must carry an exp too. */
+    AUTH_JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).default(86_400),
     /** MTurk's rate budget for the whole process: calls per second and burst (0: unlimited). */
     MTURK_RATE_PER_SECOND: z.coerce.number().min(0).optional(),
     MTURK_RATE_BURST: z.coerce.number().int().min(1).default(20),
@@ -102,15 +107,25 @@ const configSchema = z
                 jwksFile: env.AUTH_JWT_JWKS_FILE,
                 issuer: env.AUTH_JWT_ISSUER,
                 audience: env.AUTH_JWT_AUDIENCE,
+                maxAgeSeconds: env.AUTH_JWT_MAX_AGE_SECONDS,
               }
             : undefined,
       },
     };
   })
-  .refine((c) => !(c.mode === "sandbox" || c.mode === "production") || authEnabled(c.auth), {
+  .transform((c) => ({ ...c, HOST: c.HOST ?? (authEnabled(c.auth) ? "0.0.0.0" : "127.0.0.1") }))
+  .refine((c) => !reachesBeyondLoopback(c) || authEnabled(c.auth), {
     message:
-      "MTURK_ENV=sandbox or production needs authentication: set AUTH_API_KEYS(_FILE) or AUTH_JWT_SECRET / AUTH_JWT_JWKS_FILE.",
+      "MTURK_ENV=sandbox or production, or an MTURK_ENDPOINT that is not the embedded simulator or a loopback address, needs authentication: set AUTH_API_KEYS(_FILE) or AUTH_JWT_SECRET / AUTH_JWT_JWKS_FILE.",
   });
+
+/** Whether the gateway talks to an MTurk that is not this machine's (where an account and money may be real). */
+function reachesBeyondLoopback(c: { mode: string; MTURK_ENDPOINT?: string }): boolean {
+  if (c.mode === "sandbox" || c.mode === "production") return true;
+  if (c.mode !== "custom" || !c.MTURK_ENDPOINT) return false;
+  const host = new URL(c.MTURK_ENDPOINT).hostname;
+  return !(host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host));
+}
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 

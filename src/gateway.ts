@@ -21,7 +21,8 @@ import { MTurkWrites } from "./mturk/writes.js";
 import { createLogger, useRequestLogging } from "./observability/logging.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { schema } from "./schema/index.js";
-import { hasValidApiKey, type Principal, useAuthentication } from "./security/auth.js";
+import { authEnabled, hasValidApiKey, type Principal, useAuthentication } from "./security/auth.js";
+import { useHostCheck } from "./security/hosts.js";
 import { useBodyLimit, useOperationTimeout } from "./security/limits.js";
 
 /** Operations GraphiQL opens with: each walks the seeded account from a different starting point. */
@@ -135,9 +136,10 @@ function useMetricsAuth(config: GatewayConfig): Plugin {
 }
 
 function persistedOperations(file: string) {
-  const store = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  // A Map, not an object: a hash such as "__proto__" must find nothing.
+  const store = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>));
   return usePersistedOperations({
-    getPersistedOperation: (hash) => store[hash] ?? null,
+    getPersistedOperation: (hash) => store.get(hash) ?? null,
     allowArbitraryOperations: false,
   });
 }
@@ -177,7 +179,7 @@ export function createGateway({
     graphiql: config.graphiql ? { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS } : false,
     // GraphiQL's assets are served from the package, not a CDN: it works on closed networks.
     renderGraphiQL,
-    cors: origins ? { origin: origins.includes("*") ? "*" : origins, credentials: !origins.includes("*") } : false,
+    cors: corsFor(origins),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(" ")),
       info: (...args) => logger.info(args.map(String).join(" ")),
@@ -185,6 +187,7 @@ export function createGateway({
       error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),
     },
     plugins: [
+      ...(authEnabled(config.auth) ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS?.split(",") ?? [])])]),
       useRequestLogging(logger),
       useReadiness(client),
       useMetricsAuth(config),
@@ -250,6 +253,9 @@ export function createGateway({
         if (graphqlError?.name === "GraphQLError" && (!original || original.name === "GraphQLError")) {
           // Raised on purpose (by the gateway, a plugin or graphql-js): keep it, and give it a code if it has none.
           const source = original ?? graphqlError;
+          // yoga puts a request-parsing error's own message (a piece of the body) in extensions.originalError.
+          if (graphqlError.extensions?.originalError)
+            delete (graphqlError.extensions as Record<string, unknown>).originalError;
           if (isCoded(source)) return graphqlError;
           const status = (source.extensions?.http as { status?: number } | undefined)?.status;
           const code = status === 401 ? "UNAUTHENTICATED" : status === 403 ? "FORBIDDEN" : "BAD_USER_INPUT";
@@ -276,6 +282,21 @@ export function createGateway({
     },
   });
 }
+
+/**
+ * CORS for the configured origins: any origin with "*" (without credentials); else only a listed origin gets
+ * Access-Control-Allow-Origin (with credentials), and any other origin gets no CORS header at all.
+ */
+function corsFor(origins: string[] | undefined): CORSOptionsFactory | false {
+  if (!origins) return false;
+  if (origins.includes("*")) return () => ({ origin: "*", credentials: false });
+  return (request) => {
+    const origin = request.headers.get("origin");
+    return (origin && origins.includes(origin) ? { origin: [origin], credentials: true } : false) as CORSOptions;
+  };
+}
+type CORSOptions = { origin: string | string[]; credentials: boolean };
+type CORSOptionsFactory = (request: Request) => CORSOptions;
 
 /** A GraphQLError with an `extensions.code` (checked by shape: graphql may be loaded twice, ESM and CJS). */
 function isCoded(error: unknown): boolean {

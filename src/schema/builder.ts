@@ -1,8 +1,8 @@
-import SchemaBuilder from "@pothos/core";
+import SchemaBuilder, { PothosValidationError } from "@pothos/core";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ErrorsPlugin from "@pothos/plugin-errors";
-import RelayPlugin from "@pothos/plugin-relay";
+import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ValidationPlugin from "@pothos/plugin-validation";
 import { GraphQLError } from "graphql";
@@ -10,6 +10,9 @@ import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
 import { connectionCost, nodesCost, singleNodeCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
+
+/** The Relay node types (`node(id:)`): HITs, assignments, qualification types and requests, workers. */
+const NODE_TYPES = new Set(["HIT", "Assignment", "QualificationType", "QualificationRequest", "Worker"]);
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
@@ -59,6 +62,13 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: "omit",
+    // A global id of a type this API does not have is the caller's mistake (BAD_USER_INPUT), not an internal one.
+    decodeGlobalID: (globalID) => {
+      const decoded = decodeGlobalID(globalID);
+      if (!NODE_TYPES.has(decoded.typename))
+        throw new PothosValidationError(`"${globalID.slice(0, 100)}" is not the global id of an object of this API.`);
+      return decoded;
+    },
     cursorType: "String",
     nodeQueryOptions: {
       authScopes: { read: true },

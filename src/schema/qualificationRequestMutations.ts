@@ -30,7 +30,28 @@ function targetOf(input: { id?: string | null; qualificationRequestId?: string |
 interface DecidedRequest extends RequestTarget {
   accepted: boolean;
   alreadyApplied: boolean;
+  decidedAt: number;
 }
+
+/** MTurk's clock and ours may differ by this much. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The Qualification an accept granted, read from MTurk. A global id carries its type and worker, and a client can
+ * forge them: they are believed only when that worker now holds that type's qualification, granted by this accept.
+ */
+async function granted(r: DecidedRequest, ctx: GatewayContext): Promise<Qualification | null> {
+  if (!r.accepted || !r.qualificationTypeId || !r.workerId) return null;
+  const held = await ctx.loaders.qualificationScores
+    .load(qualificationKey(r.qualificationTypeId, r.workerId))
+    .catch(() => null);
+  if (held?.Status !== "Granted") return null;
+  const grantedAt = held.GrantTime?.getTime() ?? 0;
+  return r.alreadyApplied || grantedAt >= r.decidedAt - CLOCK_SKEW_MS ? held : null;
+}
+/** The worker and type of the id: checked for an accept; for a reject MTurk has nothing to check them with. */
+const trusted = async (r: DecidedRequest, ctx: GatewayContext) =>
+  !!r.workerId && !!r.qualificationTypeId && (!r.accepted || (await granted(r, ctx)) !== null);
 
 const DecidedRequestRef = builder.objectRef<DecidedRequest>("DecidedQualificationRequest").implement({
   description: "A qualification request that was accepted or rejected, with what changed.",
@@ -42,8 +63,8 @@ const DecidedRequestRef = builder.objectRef<DecidedRequest>("DecidedQualificatio
     decidedQualificationRequestId: t.id({
       description:
         "The request's global id (it is no longer pending): remove it from cached lists. Null when asked by raw id.",
-      resolve: (r) =>
-        r.qualificationTypeId && r.workerId
+      resolve: async (r, _args, ctx) =>
+        (await trusted(r, ctx))
           ? encodeGlobalID("QualificationRequest", `${r.qualificationTypeId}:${r.qualificationRequestId}:${r.workerId}`)
           : null,
     }),
@@ -54,19 +75,15 @@ const DecidedRequestRef = builder.objectRef<DecidedRequest>("DecidedQualificatio
     }),
     worker: t.field({
       type: WorkerRef,
-      description: "The requesting worker (known when the request was named by its global id).",
-      resolve: (r) => (r.workerId ? { workerId: r.workerId } : null),
+      description:
+        "The requesting worker, when the request was named by its global id (for an accept: checked against the Qualification MTurk granted).",
+      resolve: async (r, _args, ctx) => ((await trusted(r, ctx)) ? { workerId: r.workerId as string } : null),
     }),
     qualification: t.field({
       type: QualificationRef,
       description:
         "The Qualification the accept granted (GetQualificationScore, read after the write); null after a reject.",
-      resolve: (r, _args, ctx) =>
-        r.accepted && r.qualificationTypeId && r.workerId
-          ? (ctx.loaders.qualificationScores.load(
-              qualificationKey(r.qualificationTypeId, r.workerId),
-            ) as Promise<Qualification | null>)
-          : null,
+      resolve: (r, _args, ctx) => granted(r, ctx),
     }),
   }),
 });
@@ -101,10 +118,11 @@ const RejectQualificationRequestInput = builder.inputType("RejectQualificationRe
 type Decision = { accept: true; integerValue?: number | null } | { accept: false; reason?: string | null };
 
 async function decide(ctx: GatewayContext, target: RequestTarget, decision: Decision): Promise<DecidedRequest> {
+  const decidedAt = Date.now();
   const { alreadyApplied } = decision.accept
     ? await ctx.writes.acceptQualificationRequest(target, decision.integerValue ?? undefined)
     : await ctx.writes.rejectQualificationRequest(target.qualificationRequestId, decision.reason ?? undefined);
-  return { ...target, accepted: decision.accept, alreadyApplied };
+  return { ...target, accepted: decision.accept, alreadyApplied, decidedAt };
 }
 
 const AcceptQualificationRequestsInput = builder.inputType("AcceptQualificationRequestsInput", {

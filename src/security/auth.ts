@@ -31,7 +31,7 @@ export const hashApiKey = (key: string) => createHash("sha256").update(key, "utf
 
 export interface AuthConfig {
   apiKeys: ApiKeyEntry[];
-  jwt?: { secret?: string; jwksFile?: string; issuer?: string; audience?: string };
+  jwt?: { secret?: string; jwksFile?: string; issuer?: string; audience?: string; maxAgeSeconds?: number };
 }
 
 /** API keys from JSON (inline or a file), validated. */
@@ -64,7 +64,12 @@ function jwksProvider(file: string) {
 }
 
 const unauthenticated = (message: string) =>
-  createGraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+  createGraphQLError(message, {
+    extensions: {
+      code: "UNAUTHENTICATED",
+      http: { status: 401, headers: { "WWW-Authenticate": 'ApiKey realm="mturk-graphql-gateway", Bearer' } },
+    },
+  });
 
 /** Finds the API key entry for a presented key (constant-time compare of hashes). */
 export function principalForApiKey(keys: ApiKeyEntry[], presented: string): Principal | undefined {
@@ -113,25 +118,37 @@ export function useAuthentication(auth: AuthConfig): Plugin<{ principal: Princip
           algorithms: auth.jwt.jwksFile ? ["RS256", "ES256"] : ["HS256"],
           issuer: auth.jwt.issuer,
           audience: auth.jwt.audience,
+          // A token older than this (from its iat) is refused even before its exp.
+          maxAge: auth.jwt.maxAgeSeconds,
         },
         reject: { missingToken: false, invalidToken: true },
         extendContext: "jwt",
       }) as Plugin<{ principal: Principal }>,
     );
   }
+  // Before the document is parsed or validated: a caller without a credential learns nothing about the schema.
+  const principals = new WeakMap<Request, Principal>();
   plugins.push({
-    onContextBuilding: ({ context, extendContext }) => {
-      const jwt = (context as { jwt?: { payload: Record<string, unknown> } }).jwt;
+    onRequestParse: ({ request, serverContext }) => {
+      const jwt = (serverContext as { jwt?: { payload: Record<string, unknown> } }).jwt;
       if (jwt) {
-        extendContext({
-          principal: { name: String(jwt.payload.sub ?? "jwt"), scopes: scopesOfJwt(jwt.payload), via: "jwt" },
+        if (typeof jwt.payload.exp !== "number") throw unauthenticated("The bearer token has no expiry (exp).");
+        principals.set(request, {
+          name: String(jwt.payload.sub ?? "jwt"),
+          scopes: scopesOfJwt(jwt.payload),
+          via: "jwt",
         });
         return;
       }
-      const key = apiKeyOf((context as { request: Request }).request.headers);
+      const key = apiKeyOf(request.headers);
       if (!key) throw unauthenticated("Authentication required: send an API key (x-api-key) or a bearer token.");
       const principal = principalForApiKey(auth.apiKeys, key);
       if (!principal) throw unauthenticated("The API key is not valid.");
+      principals.set(request, principal);
+    },
+    onContextBuilding: ({ context, extendContext }) => {
+      const principal = principals.get((context as { request: Request }).request);
+      if (!principal) throw unauthenticated("Authentication required.");
       extendContext({ principal });
     },
   });

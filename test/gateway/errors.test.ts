@@ -67,7 +67,8 @@ describe("MTurk errors as GraphQL errors", () => {
       maxAttempts: 1,
       timeoutMs: 5000,
     });
-    const yoga = createGateway({ config: loadConfig({ MTURK_ENDPOINT: stack.simulator.url }), client });
+    const config = loadConfig({ MTURK_ENDPOINT: stack.simulator.url, ALLOWED_HOSTS: "gateway.test" });
+    const yoga = createGateway({ config, client });
     const response = await yoga.fetch("http://gateway.test/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -45,7 +45,7 @@ describe("unauthenticated callers learn nothing", () => {
     });
     expect(response.status).toBe(401);
     const text = await response.text();
-    expect(text).not.toMatch(/Did you mean|hitz|required/i);
+    expect(text).not.toMatch(/Did you mean|hitz|of required type|Cannot query field/i);
     expect(response.headers.get("www-authenticate")).toMatch(/ApiKey|Bearer/);
   });
 
@@ -64,7 +64,8 @@ describe("unauthenticated callers learn nothing", () => {
   it("a malformed JSON body's error does not echo the body", async () => {
     const response = await fetchGraphQL({ headers: { "x-api-key": KEY }, body: '{"query": "SECRETSNIPPET' });
     const text = await response.text();
-    expect(response.status).toBe(400);
+    expect(response.status).toBeLessThan(500);
+    expect(JSON.parse(text).errors[0].extensions.code).toBe("BAD_REQUEST");
     expect(text).not.toContain("SECRETSNIPPET");
   });
 });

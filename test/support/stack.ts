@@ -20,7 +20,13 @@ export async function startStack(
     seed: options.seed ?? 7,
     switches: options.switches,
   });
-  const config: GatewayConfig = loadConfig({ MTURK_ENDPOINT: simulator.url, LOG_LEVEL: "silent", ...options.env });
+  const config: GatewayConfig = loadConfig({
+    MTURK_ENDPOINT: simulator.url,
+    LOG_LEVEL: "silent",
+    // Tests address the gateway as http://gateway.test (yoga.fetch); without auth only named hosts are served.
+    ALLOWED_HOSTS: "gateway.test",
+    ...options.env,
+  });
   // Fault tests set retries low through env; everything else keeps the defaults.
   const client = createMTurkClient({
     endpoint: simulator.url,
