@@ -13,9 +13,9 @@ import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
-import { MemoryIdempotencyStore } from "./mturk/idempotency.js";
+import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
 import { MTurkLoaders } from "./mturk/loaders.js";
-import { SnapshotCache } from "./mturk/snapshots.js";
+import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { MTurkWrites } from "./mturk/writes.js";
 import { createLogger, useRequestLogging } from "./observability/logging.js";
@@ -79,12 +79,23 @@ export interface GatewayOptions {
   /** The registry the SDK client's middleware also counts into (see createMTurkClient). */
   metrics?: Metrics;
   logger?: Logger;
+  /** What several instances share (src/fleet, with REDIS_URL); without it everything stays in this process. */
+  shared?: SharedServices;
+}
+
+export interface SharedServices {
+  snapshots: SharedSnapshotStore;
+  idempotency: IdempotencyStore;
+  codec: CursorCodec;
+  plugins: Plugin[];
+  /** Why this instance runs on per-instance fallbacks, if it does: /ready says so. */
+  degraded(): string | undefined;
 }
 
 const READY_CACHE_MS = 5_000;
 
 /** /ready: MTurk answers the gateway's credentials (open to anyone). /health is yoga's own (200 while up). */
-function useHealthChecks(client: MTurkClient): Plugin {
+function useHealthChecks(client: MTurkClient, degraded?: () => string | undefined): Plugin {
   let ready: { at: number; ok: boolean } | undefined;
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -100,7 +111,10 @@ function useHealthChecks(client: MTurkClient): Plugin {
           );
         ready = { at: Date.now(), ok };
       }
-      endResponse(json(ready.ok ? 200 : 503, { status: ready.ok ? "ready" : "upstream unavailable" }));
+      // Degraded still serves (on per-instance fallbacks): a load balancer must not drop the whole fleet for it.
+      const reason = degraded?.();
+      const status = ready.ok ? (reason ? "degraded" : "ready") : "upstream unavailable";
+      endResponse(json(ready.ok ? 200 : 503, reason ? { status, degraded: reason } : { status }));
     },
   };
 }
@@ -139,8 +153,9 @@ export function createGateway({
   client,
   metrics = createMetrics(),
   logger = createLogger(config.LOG_LEVEL),
+  shared,
 }: GatewayOptions) {
-  const codec = new CursorCodec(config.CURSOR_SECRET);
+  const codec = shared?.codec ?? new CursorCodec(config.CURSOR_SECRET);
   // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
   const hints = new StrategyHints();
   const snapshots = new SnapshotCache({
@@ -148,8 +163,9 @@ export function createGateway({
     maxItems: config.SNAPSHOT_MAX_ITEMS,
     journalMs: config.WRITE_JOURNAL_MS,
     metrics,
+    shared: shared?.snapshots,
   });
-  const idempotency = new MemoryIdempotencyStore();
+  const idempotency = shared?.idempotency ?? new MemoryIdempotencyStore();
   const complexityLimit = { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH };
   const settings = {
     scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
@@ -172,7 +188,7 @@ export function createGateway({
     },
     plugins: [
       useRequestLogging(logger),
-      useHealthChecks(client),
+      useHealthChecks(client, shared?.degraded),
       useMetricsAuth(config),
       useBodyLimit(config.MAX_BODY_BYTES),
       usePrometheus({
@@ -199,6 +215,7 @@ export function createGateway({
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
+      ...(shared?.plugins ?? []),
     ],
     context: ({ principal }) => {
       const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics);
