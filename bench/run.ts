@@ -3,7 +3,9 @@
  *  1. the simulator's own speed (seeding the large account, a full SDK scan of 10,000 pending requests),
  *  2. upstream calls, waves and wall time of canonical nested queries at 0 ms and 50 ms simulated latency,
  *     next to MTurk's floor (the fewest calls and round trips a careful hand-written script would need),
- *  3. gateway throughput against a bare graphql-yoga `{ hello }` server measured in the same run.
+ *  3. gateway throughput against a bare graphql-yoga `{ hello }` server measured in the same run,
+ *  4. the fleet: upstream calls of N concurrent identical sorted queries over 1 and 3 gateway processes, with and
+ *     without Redis (only when Debian's redis-server is installed).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
@@ -19,7 +21,8 @@ import { createGateway } from "../src/gateway.js";
 import { createMTurkClient } from "../src/mturk/client.js";
 import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 import type { CallRecord } from "../src/simulator/instrumentation.js";
-import { Simulator } from "../src/simulator/server.js";
+import { Simulator, startSimulator } from "../src/simulator/server.js";
+import { type GatewayProcess, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
 import { countWaves, startStack } from "../test/support/stack.js";
 
 /**
@@ -292,7 +295,47 @@ async function throughput() {
   await stack.close();
 }
 
+/** Issue 11's figure: N concurrent identical sorted queries spread over the instances; each scenario starts cold. */
+async function fleet(n = 30) {
+  console.log(`\n## Fleet (${n} concurrent identical sorted queries, 10,000 pending requests, gateway processes)`);
+  const missing = redisMissing();
+  if (missing) {
+    console.log(`skipped: ${missing}`);
+    return;
+  }
+  console.log("| instances | REDIS_URL | upstream ListQualificationRequests calls | floor | wall |");
+  console.log("|---|---|---|---|---|");
+  const document = `{ qualificationRequests(orderBy: { field: SUBMIT_TIME }) { totalCount } }`;
+  for (const [instances, withRedis] of [
+    [1, false],
+    [3, false],
+    [1, true],
+    [3, true],
+  ] as const) {
+    const simulator = await startSimulator({ size: "large" });
+    const redis = withRedis ? await startRedis() : undefined;
+    const env: Record<string, string> = {
+      MTURK_ENDPOINT: simulator.url,
+      AWS_ACCESS_KEY_ID: simulator.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey,
+      ...(redis ? { REDIS_URL: redis.url } : {}),
+    };
+    const gateways: GatewayProcess[] = [];
+    for (let i = 0; i < instances; i += 1) gateways.push(await startGateway(env));
+    simulator.instrumentation.resetCalls();
+    const start = performance.now();
+    await Promise.all(Array.from({ length: n }, (_, i) => (gateways[i % instances] as GatewayProcess).data(document)));
+    const wall = performance.now() - start;
+    const calls = simulator.instrumentation.calls.filter((c) => c.operation === "ListQualificationRequests").length;
+    console.log(`| ${instances} | ${redis ? "set" : "–"} | ${calls} | 100 | ${ms(wall)} |`);
+    await Promise.all(gateways.map((g) => g.stop()));
+    await redis?.stop();
+    await simulator.close();
+  }
+}
+
 await simulatorSpeed();
 await nestedQueries();
 await legacyPage();
 await throughput();
+await fleet();

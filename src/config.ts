@@ -80,6 +80,8 @@ const configSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** From how many types a single unfiltered ListQualificationRequests probe replaces per-type calls. */
     REQUEST_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(3),
+    /** Several instances on one MTurk account share rate budget, scans, journal, cursor secret and idempotency here. */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   })
   .transform((env) => {
     const mode = env.MTURK_ENV ?? (env.MTURK_ENDPOINT ? ("custom" as const) : ("simulator" as const));

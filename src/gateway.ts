@@ -13,9 +13,9 @@ import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
-import { MemoryIdempotencyStore } from "./mturk/idempotency.js";
+import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
 import { MTurkLoaders } from "./mturk/loaders.js";
-import { SnapshotCache } from "./mturk/snapshots.js";
+import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { MTurkWrites } from "./mturk/writes.js";
 import { createLogger, useRequestLogging } from "./observability/logging.js";
@@ -80,15 +80,27 @@ export interface GatewayOptions {
   /** The registry the SDK client's middleware also counts into (see createMTurkClient). */
   metrics?: Metrics;
   logger?: Logger;
+  /** What several instances share (src/fleet, with REDIS_URL); without it everything stays in this process. */
+  shared?: SharedServices;
+}
+
+export interface SharedServices {
+  snapshots: SharedSnapshotStore;
+  idempotency: IdempotencyStore;
+  codec: CursorCodec;
+  plugins: Plugin[];
+  /** Why this instance runs on per-instance fallbacks, if it does: /ready says so. */
+  degraded(): string | undefined;
 }
 
 const READY_CACHE_MS = 5_000;
 
 /**
  * /ready (yoga's readiness check): MTurk answers the gateway's credentials. One check in flight, shared by every
- * caller, and its answer kept READY_CACHE_MS: a flood of /ready costs MTurk one call per window.
+ * caller, and its answer kept READY_CACHE_MS: a flood of /ready costs MTurk one call per window. A degraded
+ * instance (Redis away: per-instance fallbacks) still serves: a load balancer must not drop the fleet for it.
  */
-function useReadiness(client: MTurkClient): Plugin {
+function useReadiness(client: MTurkClient, degraded?: () => string | undefined): Plugin {
   let last: { at: number; ok: boolean } | undefined;
   let inFlight: Promise<boolean> | undefined;
   const probe = () =>
@@ -107,7 +119,9 @@ function useReadiness(client: MTurkClient): Plugin {
         });
         last = { at: Date.now(), ok: await inFlight };
       }
-      return new Response(JSON.stringify({ status: last.ok ? "ready" : "upstream unavailable" }), {
+      const reason = degraded?.();
+      const status = last.ok ? (reason ? "degraded" : "ready") : "upstream unavailable";
+      return new Response(JSON.stringify(reason ? { status, degraded: reason } : { status }), {
         status: last.ok ? 200 : 503,
         headers: { "content-type": "application/json" },
       });
@@ -150,8 +164,9 @@ export function createGateway({
   client,
   metrics = createMetrics(),
   logger = createLogger(config.LOG_LEVEL),
+  shared,
 }: GatewayOptions) {
-  const codec = new CursorCodec(config.CURSOR_SECRET);
+  const codec = shared?.codec ?? new CursorCodec(config.CURSOR_SECRET);
   // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
   const hints = new StrategyHints();
   const snapshots = new SnapshotCache({
@@ -159,8 +174,9 @@ export function createGateway({
     maxItems: config.SNAPSHOT_MAX_ITEMS,
     journalMs: config.WRITE_JOURNAL_MS,
     metrics,
+    shared: shared?.snapshots,
   });
-  const idempotency = new MemoryIdempotencyStore();
+  const idempotency = shared?.idempotency ?? new MemoryIdempotencyStore();
   const limits = {
     scanCost: config.SCAN_COST,
     maxPageSize: config.MAX_PAGE_SIZE,
@@ -189,7 +205,7 @@ export function createGateway({
     plugins: [
       ...(authEnabled(config.auth) ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS?.split(",") ?? [])])]),
       useRequestLogging(logger),
-      useReadiness(client),
+      useReadiness(client, shared?.degraded),
       useMetricsAuth(config),
       useBodyLimit(config.MAX_BODY_BYTES),
       usePrometheus({
@@ -228,6 +244,7 @@ export function createGateway({
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
+      ...(shared?.plugins ?? []),
     ],
     context: ({ principal, request }) => {
       const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics, config.maxUpstreamCalls);

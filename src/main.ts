@@ -1,8 +1,10 @@
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
+import { startFleet } from "./fleet/index.js";
 import { createGateway } from "./gateway.js";
 import { createMTurkClient } from "./mturk/client.js";
-import { TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
+import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
 import { createMetrics } from "./observability/metrics.js";
 import { startTracing } from "./observability/tracing.js";
@@ -51,26 +53,53 @@ if (simulator) {
 const logger = createLogger(config.LOG_LEVEL);
 const tracing = startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const metrics = createMetrics();
+let budget: RateBudget =
+  config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : UNLIMITED;
 const client = createMTurkClient({
   endpoint,
   credentials,
   maxAttempts: config.MTURK_MAX_ATTEMPTS,
   timeoutMs: config.MTURK_TIMEOUT_MS,
-  budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : UNLIMITED,
+  // Indirect: the fleet's budget needs the client's access key id (its Redis namespace) before it exists.
+  budget: { take: () => budget.take() },
   metrics,
 });
-const yoga = createGateway({ config, client, metrics, logger });
+/** The fleet's key namespace names the MTurk account: the endpoint and the access key id (never the secret). */
+async function accessKeyId(): Promise<string> {
+  if (credentials) return credentials.accessKeyId;
+  try {
+    return (await client.config.credentials()).accessKeyId;
+  } catch (error) {
+    console.error(`REDIS_URL is set, but no AWS credentials name the MTurk account: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+const fleet = config.REDIS_URL
+  ? await startFleet({
+      redisUrl: config.REDIS_URL,
+      endpoint: endpoint as string,
+      accessKeyId: await accessKeyId(),
+      config,
+      logger,
+      registry: metrics.registry,
+    })
+  : undefined;
+if (fleet?.budget) budget = fleet.budget;
+const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared });
 const server = createServer(yoga);
 // A connection that stalls its request cannot hold the server: Node's own request timeout bounds it.
 server.requestTimeout = config.REQUEST_TIMEOUT_MS + 5_000;
 server.listen(config.PORT, config.HOST, () => {
+  // The port bound, not the one asked for: PORT=0 picks a free one.
+  const { port } = server.address() as AddressInfo;
   console.log(
-    `MTurk GraphQL gateway: http://localhost:${config.PORT}/graphql${config.graphiql ? " (GraphiQL in a browser)" : ""}`,
+    `MTurk GraphQL gateway: http://localhost:${port}/graphql${config.graphiql ? " (GraphiQL in a browser)" : ""}`,
   );
   console.log(`Mode: ${config.mode} - ${describe}`);
   console.log(
     `Rate budget: ${config.ratePerSecond > 0 ? `${config.ratePerSecond} calls/s, burst ${config.MTURK_RATE_BURST}` : "unlimited"}; metrics at /metrics; health at /health and /ready; traces: ${config.tracesExporter}`,
   );
+  if (fleet) console.log(fleet.describe);
   if (!authEnabled(config.auth))
     console.warn(
       "WARNING: AUTHENTICATION IS OFF. Anyone who can reach this port can read and write the MTurk account. Set AUTH_API_KEYS or AUTH_JWT_SECRET before exposing it.",
@@ -79,6 +108,7 @@ server.listen(config.PORT, config.HOST, () => {
 
 const stop = async () => {
   server.close();
+  await fleet?.close();
   await tracing?.shutdown();
   await simulator?.close();
   process.exit(0);

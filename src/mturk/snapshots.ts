@@ -2,6 +2,41 @@ import type { Metrics } from "../observability/metrics.js";
 import { type JournalEntry, WriteJournal } from "./journal.js";
 import { type ListingOperation, operationOfKey, scopeKey } from "./listings.js";
 
+/** A change of listings as instances share it (plain data): the gateway's writes, or listings to scan again. */
+export type ListingChange = { entries: JournalEntry[] } | { invalidate: ListingOperation[] };
+
+export interface SharedSnapshot<T> {
+  items: T[];
+  /** When the scan ended: the consistency window counts from then on every instance. */
+  at: number;
+  /** fleet: another instance's scan; scan: this instance's. */
+  source: "fleet" | "scan";
+  /** False when a change made during the scan makes it stale: served to this request, not kept. */
+  keep: boolean;
+}
+
+/**
+ * Snapshots and write journal shared by several instances (src/fleet, on Redis). SnapshotCache keeps its own copies
+ * and its API; this strategy makes one scan serve the whole fleet and every write show on every instance.
+ */
+export interface SharedSnapshotStore {
+  /** Registers how this instance applies the changes other instances make. */
+  listen(apply: (change: ListingChange) => void): void;
+  /** Resolves once every change made in the fleet before the call is applied here (never rejects). */
+  catchUp(): Promise<void>;
+  /** Shares a change made by this instance. */
+  publish(change: ListingChange): void;
+  /**
+   * The fleet's snapshot of the listing `key`: a fresh scan of another instance, or this instance's scan under the
+   * fleet's lock, then shared. `outdated` says whether changes made since a scan began make it stale.
+   */
+  fetch<T>(
+    key: string,
+    scan: () => Promise<T[]>,
+    outdated: (changes: ListingChange[]) => boolean,
+  ): Promise<SharedSnapshot<T>>;
+}
+
 /**
  * Full listings of MTurk list operations, shared across requests for a short time. Sorting, totals, page numbers
  * and filters need the whole list, and MTurk gives no totals: one scan per (operation, arguments) serves every
@@ -16,6 +51,8 @@ export interface SnapshotOptions {
   /** How long the gateway applies its own writes to MTurk's listings (MTurk's listing lag is unknown). */
   journalMs?: number;
   metrics?: Metrics;
+  /** Shares scans and the journal with other instances; without it both stay in this process. */
+  shared?: SharedSnapshotStore;
 }
 
 interface Entry {
@@ -33,10 +70,16 @@ export class SnapshotCache {
 
   constructor(private readonly options: SnapshotOptions) {
     this.journal = new WriteJournal(options.journalMs ?? 600_000);
+    options.shared?.listen((change) => {
+      if ("invalidate" in change) this.invalidateHere(change.invalidate);
+      else this.recordHere(change.entries);
+    });
   }
 
   /** The listing's items, from a fresh snapshot, the scan in flight, or a new scan; the journal applied. */
   async get<T>(scope: readonly unknown[], scan: () => Promise<T[]>): Promise<T[]> {
+    // Writes made through other instances before this request reach the journal (and drop snapshots) first.
+    if (this.options.shared) await this.options.shared.catchUp();
     const items = await this.raw(scopeKey(scope), scan);
     return this.journal.apply(scope, items);
   }
@@ -55,12 +98,18 @@ export class SnapshotCache {
       this.options.metrics?.snapshotRequests.inc({ result: "shared" });
       return running as Promise<T[]>;
     }
-    this.options.metrics?.snapshotRequests.inc({ result: "miss" });
-    const started = scan().then(
-      (items) => {
+    const shared = this.options.shared;
+    if (!shared) this.options.metrics?.snapshotRequests.inc({ result: "miss" });
+    const fetched = shared
+      ? shared.fetch(key, scan, (changes) => this.outdates(key, changes))
+      : scan().then((items): SharedSnapshot<T> => ({ items, at: Date.now(), source: "scan", keep: true }));
+    const started = fetched.then(
+      (snapshot) => {
         this.inFlight.delete(key);
-        this.store(key, items);
-        return items;
+        if (shared)
+          this.options.metrics?.snapshotRequests.inc({ result: snapshot.source === "fleet" ? "fleet" : "miss" });
+        if (snapshot.keep) this.store(key, snapshot.items, snapshot.at);
+        return snapshot.items;
       },
       (error) => {
         this.inFlight.delete(key);
@@ -71,10 +120,23 @@ export class SnapshotCache {
     return started;
   }
 
-  private store(key: string, items: unknown[]) {
+  /** Whether these changes make a snapshot of `key` stale: an effect on it the journal cannot apply. */
+  private outdates(key: string, changes: ListingChange[]): boolean {
+    const operation = operationOfKey(key);
+    const scope = JSON.parse(key) as unknown[];
+    return changes.some((change) =>
+      "invalidate" in change
+        ? change.invalidate.includes(operation)
+        : change.entries.some(
+            (entry) => entry.operation === operation && this.journal.unknownEffect(operation, scope, entry),
+          ),
+    );
+  }
+
+  private store(key: string, items: unknown[], at = Date.now()) {
     this.forget(key);
     this.sweep();
-    const entry = { items, at: Date.now() };
+    const entry = { items, at };
     if (weight(entry) > this.options.maxItems) return;
     this.done.set(key, entry);
     this.items += weight(entry);
@@ -99,6 +161,11 @@ export class SnapshotCache {
 
   /** A write of the gateway: applied to every listing from now on; listings it may change unknowably are dropped. */
   record(entries: JournalEntry[]): void {
+    this.recordHere(entries);
+    this.options.shared?.publish({ entries });
+  }
+
+  private recordHere(entries: JournalEntry[]): void {
     for (const entry of entries) {
       this.journal.record(entry);
       for (const key of [...this.done.keys()])
@@ -112,6 +179,11 @@ export class SnapshotCache {
 
   /** Drops every snapshot of these operations: for writes whose effect on listings the gateway cannot compute. */
   invalidate(operations: ListingOperation[]): void {
+    this.invalidateHere(operations);
+    this.options.shared?.publish({ invalidate: operations });
+  }
+
+  private invalidateHere(operations: ListingOperation[]): void {
     for (const key of [...this.done.keys()]) if (operations.includes(operationOfKey(key))) this.forget(key);
   }
 

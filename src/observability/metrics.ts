@@ -38,7 +38,7 @@ export function createMetrics() {
     }),
     snapshotRequests: new Counter({
       name: "gateway_snapshot_requests_total",
-      help: "Full-listing snapshot lookups: hit (cached), shared (joined a scan in flight), miss (new scan).",
+      help: "Full-listing snapshot lookups: hit (cached), shared (joined a scan in flight), miss (new scan), fleet (another instance's scan, from Redis).",
       labelNames: ["result"],
       registers: [registry],
     }),

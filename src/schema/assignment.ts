@@ -23,9 +23,7 @@ const ASSIGNMENT = {
   fromId: new Set(["id", "assignmentId", "bonusPayments"]),
   links: {
     bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(ctx, args, scopes.bonuses({ assignmentId: id }), () =>
-        ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, WINDOW),
-      ),
+      prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, WINDOW)),
   } satisfies Record<string, Prefetch>,
 };
 const assignmentOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>

@@ -1,6 +1,5 @@
 import type { GatewayContext } from "../context.js";
 import { type ListingQuery, needsSnapshot, resolveListing } from "../mturk/listing.js";
-import type { Scope } from "../mturk/listings.js";
 import type { ConnectionArgs } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 
@@ -105,16 +104,12 @@ export function mapNodes<T, N>(connection: ConnectionResult<T>, node: (item: T) 
 
 /**
  * A link's first upstream page, started early by `entityOrStub`: the same call the connection will make (cached for
- * it), unless a cursor decides where to read or a cached snapshot answers without a call.
+ * it). Not when a cursor decides where to read, nor for ordering, page numbers and filters: those read the
+ * listing's snapshot, whose scan is shared (across requests, and across instances with REDIS_URL).
  */
 export function prefetchFirstWindow(
-  ctx: GatewayContext,
   args: Record<string, unknown>,
-  scope: Scope,
-  read: (forScan: boolean) => Promise<unknown>,
+  read: () => Promise<unknown>,
 ): Promise<unknown> | undefined {
-  if (args.after) return undefined;
-  const forScan = needsSnapshot(args);
-  if (forScan && ctx.snapshots.has(scope)) return undefined;
-  return read(forScan);
+  return args.after || needsSnapshot(args) ? undefined : read();
 }

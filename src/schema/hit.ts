@@ -43,14 +43,10 @@ const HIT_ENTITY = {
   links: {
     assignments: (id, args, ctx) => {
       const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
-      return prefetchFirstWindow(ctx, args, scopes.assignments(id, statuses), () =>
-        ctx.loaders.listAssignmentsForHITPage(id, statuses, undefined, WINDOW),
-      );
+      return prefetchFirstWindow(args, () => ctx.loaders.listAssignmentsForHITPage(id, statuses, undefined, WINDOW));
     },
     bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(ctx, args, scopes.bonuses({ hitId: id }), () =>
-        ctx.loaders.listBonusPaymentsPage({ hitId: id }, undefined, WINDOW),
-      ),
+      prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ hitId: id }, undefined, WINDOW)),
   } satisfies Record<string, Prefetch>,
 };
 export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>

@@ -23,18 +23,12 @@ const QUALIFICATION_TYPE = {
   fromId: new Set(["id", "qualificationTypeId", "requests", "hits", "workers"]),
   links: {
     requests: (id, args, ctx) =>
-      prefetchFirstWindow(ctx, args, scopes.requests(id), (forScan) =>
-        forScan
-          ? ctx.loaders.listQualificationRequestsPage(id, undefined, WINDOW)
-          : ctx.loaders.qualificationRequestsPage(id, undefined, WINDOW),
-      ),
+      prefetchFirstWindow(args, () => ctx.loaders.qualificationRequestsPage(id, undefined, WINDOW)),
     hits: (id, args, ctx) =>
-      prefetchFirstWindow(ctx, args, scopes.hitsForType(id), () =>
-        ctx.loaders.listHITsForQualificationTypePage(id, undefined, WINDOW),
-      ),
+      prefetchFirstWindow(args, () => ctx.loaders.listHITsForQualificationTypePage(id, undefined, WINDOW)),
     workers: (id, args, ctx) => {
       const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-      return prefetchFirstWindow(ctx, args, scopes.workersWithType(id, status), () =>
+      return prefetchFirstWindow(args, () =>
         ctx.loaders.listWorkersWithQualificationTypePage(id, status, undefined, WINDOW),
       );
     },
