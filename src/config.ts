@@ -37,6 +37,8 @@ const configSchema = z
     WRITE_JOURNAL_MS: z.coerce.number().int().min(0).default(600_000),
     /** Items all snapshots may hold together; the least recently used go first. */
     SNAPSHOT_MAX_ITEMS: z.coerce.number().int().min(0).default(200_000),
+    /** Snapshots kept at most, however small. */
+    SNAPSHOT_MAX_ENTRIES: z.coerce.number().int().min(1).default(1_000),
     /** What one full scan declares to the complexity limit (about the pages of a large listing). */
     SCAN_COST: z.coerce.number().int().min(0).default(50),
     /** Query limits: complexity (upstream work), depth and breadth (selections). */

@@ -172,6 +172,7 @@ export function createGateway({
   const snapshots = new SnapshotCache({
     ttlMs: config.SNAPSHOT_TTL_MS,
     maxItems: config.SNAPSHOT_MAX_ITEMS,
+    maxEntries: config.SNAPSHOT_MAX_ENTRIES,
     journalMs: config.WRITE_JOURNAL_MS,
     metrics,
     shared: shared?.snapshots,

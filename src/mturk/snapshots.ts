@@ -48,6 +48,8 @@ export interface SnapshotOptions {
   ttlMs: number;
   /** Items kept over all snapshots (an empty one counts as one); the least recently used snapshots go first. */
   maxItems: number;
+  /** Snapshots kept at most, whatever their size (each holds its key: a listing's arguments). */
+  maxEntries?: number;
   /** How long the gateway applies its own writes to MTurk's listings (MTurk's listing lag is unknown). */
   journalMs?: number;
   metrics?: Metrics;
@@ -140,10 +142,16 @@ export class SnapshotCache {
     if (weight(entry) > this.options.maxItems) return;
     this.done.set(key, entry);
     this.items += weight(entry);
+    const maxEntries = this.options.maxEntries ?? 1_000;
     for (const oldest of this.done.keys()) {
-      if (this.items <= this.options.maxItems) break;
+      if (this.items <= this.options.maxItems && this.done.size <= maxEntries) break;
       this.forget(oldest);
     }
+  }
+
+  /** How many snapshots and items are kept (for /metrics and tests). */
+  get size(): { entries: number; items: number } {
+    return { entries: this.done.size, items: this.items };
   }
 
   /** Drops expired snapshots: they would only be scanned again. */

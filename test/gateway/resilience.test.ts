@@ -1,3 +1,4 @@
+import { complexityFromQuery } from "@pothos/plugin-complexity";
 import fc from "fast-check";
 import {
   type GraphQLField,
@@ -9,7 +10,7 @@ import {
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/security/auth.js";
-import { dummyLiteral, mutationFields, queryFields } from "../support/documents.js";
+import { dummyLiteral, mutationFields, queryFields, schema } from "../support/documents.js";
 import { type Stack, startStack } from "../support/stack.js";
 
 describe("reads under MTurk's throttling and faults", () => {
@@ -104,7 +105,19 @@ describe("fuzzing the schema", () => {
     return ` { __typename ${parts.join(" ")} }`;
   }
 
-  it("random documents and variables never cause a 5xx, a crash, a stack trace or a leaked secret", async () => {
+  /** The document's price as the complexity plugin computes it (with the gateway's default limits). */
+  function priceOf(query: string, variables: unknown): number {
+    const ctx = { limits: { scanCost: 50, maxPageSize: 1000, maxBulkItems: 500, complexity: {} } };
+    try {
+      return complexityFromQuery(query, { schema, ctx, variables: (variables ?? {}) as Record<string, unknown> })
+        .complexity;
+    } catch {
+      // A document the plugin cannot price is refused before execution: it makes no call.
+      return 0;
+    }
+  }
+
+  it("random documents and variables never cause a 5xx, a crash, a stack trace, a leaked secret or more calls than their price", async () => {
     const roots = [
       ...queryFields().map((f) => ["query", f] as const),
       ...mutationFields().map((f) => ["mutation", f] as const),
@@ -125,6 +138,7 @@ describe("fuzzing the schema", () => {
           let query = `${kind} { ${field.name}${argText}${selection(field.type, 2, pick)} }`;
           if (mode === "garbled")
             query = query.slice(0, pick(query.length)) + "}{$!".charAt(pick(4)) + query.slice(pick(query.length));
+          stack.simulator.instrumentation.resetCalls();
           const response = await stack.yoga.fetch("http://gateway.test/graphql", {
             method: "POST",
             headers: { "content-type": "application/json", "x-api-key": KEY },
@@ -138,6 +152,9 @@ describe("fuzzing the schema", () => {
           const body = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
           for (const error of body.errors ?? [])
             expect(error.extensions?.code, `${query}\n${text.slice(0, 300)}`).toBeTruthy();
+          // The price bounds the calls: no document makes more upstream calls than it was priced at.
+          const calls = stack.simulator.instrumentation.calls.length;
+          if (calls > 0) expect(calls, query).toBeLessThanOrEqual(priceOf(query, variables));
         },
       ),
       { numRuns: 150 },
