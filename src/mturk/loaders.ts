@@ -30,7 +30,7 @@ import { isNotFound } from "./errors.js";
 import { scopes } from "./listings.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import type { SnapshotCache } from "./snapshots.js";
-import { type StrategyHints, scanWithBudget } from "./strategies.js";
+import { firstPagesOfTypes, qualificationsByWorker, type StrategyHints } from "./strategies.js";
 
 export interface LoaderSettings {
   scoreScanThreshold: number;
@@ -99,75 +99,32 @@ export class MTurkLoaders {
   );
 
   /** Qualification of a worker for a type, or null when the worker holds none. Key: qualificationKey(). */
-  readonly qualificationScores = new DataLoader<string, Qualification | null>(async (keys) => {
-    const byType = new Map<string, string[]>();
-    for (const key of keys) {
-      const [typeId = "", workerId = ""] = key.split("|");
-      byType.set(typeId, [...(byType.get(typeId) ?? []), workerId]);
-    }
-    const found = new Map<string, Qualification | null | Error>();
-    await Promise.all(
-      [...byType].map(async ([typeId, workerIds]) => {
-        // A failed scan answers this type's keys with its error, not the other types' keys.
-        const scanned =
-          workerIds.length >= this.settings.scoreScanThreshold
-            ? await settle(this.scanQualificationsOfType(typeId, workerIds.length - 1))
-            : undefined;
-        if (scanned instanceof Error) {
-          for (const workerId of workerIds) found.set(qualificationKey(typeId, workerId), scanned);
-          return;
-        }
-        await Promise.all(
-          workerIds.map(async (workerId) => {
-            const key = qualificationKey(typeId, workerId);
-            if (scanned) return found.set(key, scanned.get(workerId) ?? null);
-            found.set(key, await settle(orNullWhenMissing(this.getQualificationScore(typeId, workerId))));
-          }),
-        );
-      }),
-    );
-    return keys.map((key) => found.get(key) ?? null);
-  });
-
-  private getQualificationScore(QualificationTypeId: string, WorkerId: string): Promise<Qualification> {
-    return this.upstream
-      .call("GetQualificationScore", (c) => c.send(new GetQualificationScoreCommand({ QualificationTypeId, WorkerId })))
-      .then((r) => r.Qualification as Qualification);
-  }
-
-  /**
-   * Every Qualification of a type (Granted and Revoked, as GetQualificationScore would answer), if two
-   * ListWorkersWithQualificationType scans finish within `budget` calls; otherwise undefined.
-   */
-  private async scanQualificationsOfType(typeId: string, budget: number) {
-    const scans = await scanWithBudget(this.hints, `ListWorkersWithQualificationType:${typeId}`, budget, (pages) =>
-      Promise.all(
-        (["Granted", "Revoked"] as const).map((status) =>
-          pages((token) => this.listWorkersWithQualificationTypePage(typeId, status, token, MTURK_MAX_RESULTS)),
+  readonly qualificationScores = new DataLoader<string, Qualification | null>((keys) =>
+    qualificationsByWorker(keys, {
+      hints: this.hints,
+      threshold: this.settings.scoreScanThreshold,
+      listPage: (typeId, status, token) =>
+        this.listWorkersWithQualificationTypePage(typeId, status, token, MTURK_MAX_RESULTS),
+      get: (QualificationTypeId, WorkerId) =>
+        orNullWhenMissing(
+          this.upstream
+            .call("GetQualificationScore", (c) =>
+              c.send(new GetQualificationScoreCommand({ QualificationTypeId, WorkerId })),
+            )
+            .then((r) => r.Qualification ?? null),
         ),
-      ).then((lists) => lists.flat()),
-    );
-    if (!scans) return undefined;
-    return new Map(scans.map((q) => [q.WorkerId as string, q]));
-  }
+    }),
+  );
 
-  /** The first page of several types' pending requests: one unfiltered scan when that is fewer calls. */
-  private readonly firstRequestPages = new DataLoader<string, UpstreamPage<QualificationRequest>>(async (typeIds) => {
-    const scanned =
-      new Set(typeIds).size >= this.settings.requestScanThreshold
-        ? await scanWithBudget(this.hints, "ListQualificationRequests:*", typeIds.length - 1, (pages) =>
-            pages((token) => this.listQualificationRequestsPage(undefined, token, MTURK_MAX_RESULTS)),
-          )
-        : undefined;
-    return Promise.all(
-      typeIds.map(async (typeId) => {
-        if (!scanned) return settle(this.listQualificationRequestsPage(typeId, undefined, MTURK_MAX_RESULTS));
-        // The unfiltered listing, filtered by type, has the per-type listing's order.
-        const ofType = scanned.filter((r) => r.QualificationTypeId === typeId);
-        return { items: ofType.slice(0, MTURK_MAX_RESULTS), more: ofType.length > MTURK_MAX_RESULTS };
-      }),
-    );
-  });
+  /** The first window of several types' pending requests (see firstPagesOfTypes). */
+  private readonly firstRequestPages = new DataLoader<string, UpstreamPage<QualificationRequest>>((typeIds) =>
+    firstPagesOfTypes(typeIds, {
+      hints: this.hints,
+      threshold: this.settings.requestScanThreshold,
+      window: MTURK_MAX_RESULTS,
+      listPage: (typeId, token) => this.listQualificationRequestsPage(typeId, token, MTURK_MAX_RESULTS),
+    }),
+  );
 
   /**
    * A pending request by "typeId:requestId". MTurk has no Get for requests: its type's pending requests are

@@ -54,3 +54,82 @@ export async function scanWithBudget<T>(
   hints.set(listing, cut ? budget + 1 : used);
   return cut ? undefined : items;
 }
+
+const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
+
+/**
+ * Qualifications of workers by "typeId|workerId": per type, two ListWorkersWithQualificationType scans (Granted
+ * and Revoked, as GetQualificationScore would answer) when they fit in fewer calls than one Get per worker; else
+ * a Get each. A failed scan answers only its own type's keys.
+ */
+export async function qualificationsByWorker<Q extends { WorkerId?: string }>(
+  keys: readonly string[],
+  deps: {
+    hints: StrategyHints;
+    threshold: number;
+    listPage: (typeId: string, status: "Granted" | "Revoked", token: string | undefined) => Promise<UpstreamPage<Q>>;
+    get: (typeId: string, workerId: string) => Promise<Q | null>;
+  },
+): Promise<(Q | null | Error)[]> {
+  const byType = new Map<string, string[]>();
+  for (const key of keys) {
+    const [typeId = "", workerId = ""] = key.split("|");
+    byType.set(typeId, [...(byType.get(typeId) ?? []), workerId]);
+  }
+  const found = new Map<string, Q | null | Error>();
+  await Promise.all(
+    [...byType].map(async ([typeId, workerIds]) => {
+      const scanned =
+        workerIds.length >= deps.threshold
+          ? await settle(
+              scanWithBudget(deps.hints, `ListWorkersWithQualificationType:${typeId}`, workerIds.length - 1, (pages) =>
+                Promise.all(
+                  (["Granted", "Revoked"] as const).map((status) =>
+                    pages((token) => deps.listPage(typeId, status, token)),
+                  ),
+                ).then((lists) => lists.flat()),
+              ),
+            )
+          : undefined;
+      const held = Array.isArray(scanned) ? new Map(scanned.map((q) => [q.WorkerId as string, q])) : undefined;
+      await Promise.all(
+        workerIds.map(async (workerId) => {
+          const key = `${typeId}|${workerId}`;
+          if (scanned instanceof Error) found.set(key, scanned);
+          else if (held) found.set(key, held.get(workerId) ?? null);
+          else found.set(key, await settle(deps.get(typeId, workerId)));
+        }),
+      );
+    }),
+  );
+  return keys.map((key) => found.get(key) ?? null);
+}
+
+/**
+ * The first pages of several types' pending requests: one unfiltered ListQualificationRequests scan when that is
+ * fewer calls than one call per type (its pages have no NextToken to go on with: `more` says items follow).
+ */
+export async function firstPagesOfTypes<R extends { QualificationTypeId?: string }>(
+  typeIds: readonly string[],
+  deps: {
+    hints: StrategyHints;
+    threshold: number;
+    window: number;
+    listPage: (typeId: string | undefined, token: string | undefined) => Promise<UpstreamPage<R>>;
+  },
+): Promise<(UpstreamPage<R> | Error)[]> {
+  const scanned =
+    new Set(typeIds).size >= deps.threshold
+      ? await scanWithBudget(deps.hints, "ListQualificationRequests:*", typeIds.length - 1, (pages) =>
+          pages((token) => deps.listPage(undefined, token)),
+        )
+      : undefined;
+  return Promise.all(
+    typeIds.map(async (typeId) => {
+      if (!scanned) return settle(deps.listPage(typeId, undefined));
+      // The unfiltered listing, filtered by type, has the per-type listing's order.
+      const ofType = scanned.filter((r) => r.QualificationTypeId === typeId);
+      return { items: ofType.slice(0, deps.window), more: ofType.length > deps.window };
+    }),
+  );
+}
