@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import {
+  isAlreadyProcessed,
+  MTurkRefused,
+  MTurkUnavailable,
+  toUpstreamError,
+  type UpstreamError,
+} from "../../src/mturk/errors.js";
+import { sdkError } from "../support/stubClient.js";
+
+/** One error path: what the SDK raises becomes one typed UpstreamError, once. */
+describe("toUpstreamError", () => {
+  it("classifies MTurk's answers", () => {
+    const missing = toUpstreamError(
+      sdkError("RequestError", "Hit X does not exist. (1624047673969)", {
+        TurkErrorCode: "AWS.MechanicalTurk.HITDoesNotExist",
+      }),
+      "GetHIT",
+    );
+    expect(missing).toBeInstanceOf(MTurkRefused);
+    expect(missing.message).toBe("Hit X does not exist.");
+    expect(missing.extensions).toMatchObject({ code: "NOT_FOUND", operation: "GetHIT" });
+    const throttled = toUpstreamError(sdkError("ThrottlingException", "Rate exceeded"), "ListHITs");
+    expect(throttled).toBeInstanceOf(MTurkUnavailable);
+    expect((throttled as MTurkUnavailable).retryable).toBe(true);
+    const auth = toUpstreamError(
+      sdkError("InvalidSignatureException", "The signature for AKIDSECRET is wrong"),
+      "GetHIT",
+    );
+    expect(auth.message).not.toContain("AKIDSECRET");
+    expect(auth.extensions.code).toBe("UPSTREAM_UNAUTHORIZED");
+    const dropped = toUpstreamError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), "SendBonus");
+    expect(dropped).toBeInstanceOf(MTurkUnavailable);
+  });
+
+  it("knows which answers may hide an applied write", () => {
+    const refusal = toUpstreamError(
+      sdkError("RequestError", "Insufficient funds", { TurkErrorCode: "AWS.MechanicalTurk.InsufficientFunds" }),
+      "SendBonus",
+    ) as UpstreamError;
+    expect(refusal.ambiguous).toBe(false);
+    const opaque = toUpstreamError(
+      sdkError("RequestError", "Your request could not be processed."),
+      "SendBonus",
+    ) as UpstreamError;
+    expect(opaque.ambiguous).toBe(true);
+    const duplicate = toUpstreamError(
+      sdkError("RequestError", 'The idempotency token "t" has already been processed.'),
+      "SendBonus",
+    ) as UpstreamError;
+    expect(isAlreadyProcessed(duplicate)).toBe(true);
+    expect(duplicate.ambiguous).toBe(true);
+  });
+
+  it("cuts and cleans long messages in linear time", () => {
+    const long = toUpstreamError(
+      sdkError("RequestError", `${" ".repeat(95_000)}x (1624047673969)`, { TurkErrorCode: "AWS.MechanicalTurk.X" }),
+      "GetHIT",
+    );
+    expect(long.message.length).toBeLessThanOrEqual(501);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { CursorCodec } from "../../src/mturk/cursors.js";
+import { resolveListing } from "../../src/mturk/listing.js";
+import { scopes } from "../../src/mturk/listings.js";
+import { SnapshotCache } from "../../src/mturk/snapshots.js";
+import { qualificationsByWorker, StrategyHints, scanWithBudget } from "../../src/mturk/strategies.js";
+
+/** Set-based strategies and sorted listings in process. */
+const pagesOf =
+  <T>(items: T[], size = 100) =>
+  (token: string | undefined) => {
+    const start = Number(token ?? 0);
+    const next = start + size < items.length ? String(start + size) : undefined;
+    return Promise.resolve({ items: items.slice(start, start + size), nextToken: next });
+  };
+
+describe("strategies", () => {
+  it("a scan that does not fit its budget is cut off, remembered, and not tried again", async () => {
+    const hints = new StrategyHints();
+    let calls = 0;
+    const items = Array.from({ length: 450 }, (_, i) => i);
+    const run = () =>
+      scanWithBudget(hints, "L", 3, (pages) =>
+        pages((token) => {
+          calls += 1;
+          return pagesOf(items)(token);
+        }),
+      );
+    expect(await run()).toBeUndefined();
+    expect(calls).toBe(3);
+    expect(await run()).toBeUndefined();
+    expect(calls).toBe(3);
+  });
+
+  it("many workers of one type: two scans instead of a Get each, when they fit", async () => {
+    const held = Array.from({ length: 30 }, (_, i) => ({ WorkerId: `AW${i}`, Status: "Granted" }));
+    const gets: string[] = [];
+    const keys = held.slice(0, 10).map((q) => `3T|${q.WorkerId}`);
+    const result = await qualificationsByWorker(keys, {
+      hints: new StrategyHints(),
+      threshold: 4,
+      listPage: (_t, status, token) => pagesOf(status === "Granted" ? held : [])(token),
+      get: async (_t, w) => {
+        gets.push(w);
+        return null;
+      },
+    });
+    expect(gets).toEqual([]);
+    expect(result.map((q) => (q as { WorkerId: string }).WorkerId)).toEqual(held.slice(0, 10).map((q) => q.WorkerId));
+  });
+});
+
+describe("sorted listings", () => {
+  it("a sorted cursor resumes after its item however many items before it left", async () => {
+    const snapshots = new SnapshotCache({ ttlMs: 0, maxItems: 1_000 });
+    const env = { codec: new CursorCodec("strategies-test-secret"), maxPageSize: 1000, snapshots };
+    let items = Array.from({ length: 20 }, (_, i) => ({ WorkerId: `AW${String(i).padStart(2, "0")}`, Reason: "r" }));
+    const query = () => ({
+      scope: scopes.blocks(),
+      fetchPage: (token: string | undefined) => pagesOf(items)(token),
+      sortKeys: { WORKER_ID: (b: { WorkerId: string }) => b.WorkerId },
+      orderBy: { field: "WORKER_ID", direction: "DESC" as const },
+    });
+    const first = await resolveListing(env, query(), { first: 5 });
+    const cursor = (await first.pageInfo.endCursor) as string;
+    // The five returned items and two more before them leave the list.
+    items = items.filter((b) => !["AW19", "AW18", "AW17", "AW16", "AW15", "AW02", "AW03"].includes(b.WorkerId));
+    const next = await resolveListing(env, query(), { first: 3, after: cursor });
+    expect(next.edges.map((e) => e.node.WorkerId)).toEqual(["AW14", "AW13", "AW12"]);
+  });
+});
