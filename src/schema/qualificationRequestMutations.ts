@@ -164,32 +164,37 @@ defineMutation("rejectQualificationRequest", {
   payload: DecidedRequestRef,
   resolve: (input, ctx) => reject(ctx, input, "input"),
 });
-defineBulkMutation("acceptQualificationRequests", {
-  description:
-    "Accepts many qualification requests (AcceptQualificationRequest each, within the concurrency limit), with a result per item.",
-  what: "a bulk accept or reject",
-  scopes: { write: true },
-  input: AcceptQualificationRequestsInput,
-  inputDescription: "The requests to accept.",
-  keyName: "qualificationRequestId",
-  payloadName: "QualificationRequestDecisions",
-  result: DecidedRequestRef,
-  items: (input) => numbered(input.items),
-  count: (input) => input.items.length,
-  key: ({ item, field }) => targetOf(item, field).qualificationRequestId,
-  run: ({ item, field }, ctx) => accept(ctx, item, field),
-});
-defineBulkMutation("rejectQualificationRequests", {
-  description: "Rejects many qualification requests (RejectQualificationRequest each), with a result per item.",
-  what: "a bulk accept or reject",
-  scopes: { write: true },
-  input: RejectQualificationRequestsInput,
-  inputDescription: "The requests to reject.",
-  keyName: "qualificationRequestId",
-  payloadName: "QualificationRequestDecisions",
-  result: DecidedRequestRef,
-  items: (input) => numbered(input.items),
-  count: (input) => input.items.length,
-  key: ({ item, field }) => targetOf(item, field).qualificationRequestId,
-  run: ({ item, field }, ctx) => reject(ctx, item, field),
-});
+/** The bulk accept and the bulk reject: the same shape, one payload type. */
+function defineBulkDecision<I extends { id?: string | null; qualificationRequestId?: string | null }>(
+  name: string,
+  description: string,
+  input: Parameters<typeof defineBulkMutation<{ items: I[] }, { item: I; field: string }, DecidedRequest>>[1]["input"],
+  decideOne: (ctx: GatewayContext, item: I, field: string) => Promise<DecidedRequest>,
+) {
+  defineBulkMutation(name, {
+    description,
+    what: "a bulk accept or reject",
+    scopes: { write: true },
+    input,
+    inputDescription: "The requests, one entry each.",
+    keyName: "qualificationRequestId",
+    payloadName: "QualificationRequestDecisions",
+    result: DecidedRequestRef,
+    items: (i) => numbered(i.items),
+    count: (i) => i.items.length,
+    key: ({ item, field }) => targetOf(item, field).qualificationRequestId,
+    run: ({ item, field }, ctx) => decideOne(ctx, item, field),
+  });
+}
+defineBulkDecision(
+  "acceptQualificationRequests",
+  "Accepts many qualification requests (AcceptQualificationRequest each, within the concurrency limit), with a result per item.",
+  AcceptQualificationRequestsInput,
+  accept,
+);
+defineBulkDecision(
+  "rejectQualificationRequests",
+  "Rejects many qualification requests (RejectQualificationRequest each), with a result per item.",
+  RejectQualificationRequestsInput,
+  reject,
+);
