@@ -33,6 +33,8 @@ const configSchema = z
     SCORE_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(4),
     /** How long a full listing (for ordering, totals, page numbers, filters) is served before it is scanned again. */
     SNAPSHOT_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    /** How old a snapshot may be and still answer at once while one background scan refreshes it (0: never stale). */
+    SNAPSHOT_MAX_STALE_MS: z.coerce.number().int().min(0).default(300_000),
     /** How long the gateway applies its own writes to MTurk's listings, which may lag them (unknown how long). */
     WRITE_JOURNAL_MS: z.coerce.number().int().min(0).default(600_000),
     /** Items all snapshots may hold together; the least recently used go first. */

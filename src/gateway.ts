@@ -171,6 +171,7 @@ export function createGateway({
   const hints = new StrategyHints();
   const snapshots = new SnapshotCache({
     ttlMs: config.SNAPSHOT_TTL_MS,
+    maxStaleMs: config.SNAPSHOT_MAX_STALE_MS,
     maxItems: config.SNAPSHOT_MAX_ITEMS,
     maxEntries: config.SNAPSHOT_MAX_ENTRIES,
     journalMs: config.WRITE_JOURNAL_MS,

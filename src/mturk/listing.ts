@@ -30,12 +30,16 @@ export interface ListingQuery<T> {
   filter?: { key: unknown; keep: (item: T) => boolean };
   /** Whole items for a listing whose pages carry less (ListReviewableHITs gives HIT ids only). */
   complete?: (items: T[]) => Promise<T[]>;
+  /** A full scan faster than page after page (several parts in parallel); by default the listing's own pages. */
+  scan?: () => Promise<T[]>;
 }
 
 /** `totalCount` is read only when selected: a plain walk pays for the full scan only then. */
 export type ListingConnection<T> = Connection<T> & {
   readonly totalCount: number | Promise<number>;
   pageNumber: number | null;
+  /** When MTurk was read for this page (a snapshot's scan time, for sorted, filtered, paged or counted lists). */
+  readonly asOf: Date | Promise<Date>;
 };
 
 export interface ListingEnv {
@@ -74,14 +78,16 @@ interface SnapshotCursor {
   a?: string[];
 }
 
-/** The listing's full scan (shared and cached), with whole items where its pages carry less. */
-export function snapshotItems<T>(
+/** The listing's full scan (shared and cached), with whole items where its pages carry less, and its time. */
+export function readSnapshot<T>(
   env: ListingEnv,
-  q: Pick<ListingQuery<T>, "scope" | "fetchPage" | "scanPage" | "complete">,
+  q: Pick<ListingQuery<T>, "scope" | "fetchPage" | "scanPage" | "complete" | "scan">,
 ) {
-  return env.snapshots.get<T>(q.scope, async () => {
-    const scan = await scanAll((token) => (q.scanPage ?? q.fetchPage)(token, MTURK_MAX_RESULTS));
-    return q.complete ? q.complete(scan.items) : scan.items;
+  return env.snapshots.read<T>(q.scope, async () => {
+    const items = q.scan
+      ? await q.scan()
+      : (await scanAll((token) => (q.scanPage ?? q.fetchPage)(token, MTURK_MAX_RESULTS))).items;
+    return q.complete ? q.complete(items) : items;
   });
 }
 
@@ -104,14 +110,29 @@ export async function resolveListing<T>(
       maxPageSize: env.maxPageSize,
       source: { fetchPage: q.fetchPage, directPage: q.scanPage, idOf, view: env.snapshots.journal.view<T>(q.scope) },
     });
-    // A getter, not a value: the full scan runs only when totalCount is selected.
+    const readAt = new Date();
+    let counted: Promise<{ items: T[]; at: number }> | undefined;
+    // Getters, not values: the full scan runs only when totalCount is selected.
     return Object.defineProperties(connection as ListingConnection<T>, {
       pageNumber: { value: null, enumerable: true },
-      totalCount: { get: () => snapshotItems(env, q).then((items) => items.length), enumerable: true },
+      totalCount: {
+        get: () => {
+          counted ??= readSnapshot(env, q);
+          return counted.then((s) => s.items.length);
+        },
+        enumerable: true,
+      },
+      // The page was read now; a count comes from the snapshot. Sibling fields all start before a microtask runs,
+      // so whether totalCount was selected is known then, whatever the order of the fields.
+      asOf: {
+        get: () => Promise.resolve().then(() => counted?.then((s) => new Date(s.at)) ?? readAt),
+        enumerable: true,
+      },
     });
   }
 
-  let items = await snapshotItems(env, q);
+  const snapshot = await readSnapshot(env, q);
+  let items = snapshot.items;
   if (q.filter) items = items.filter(q.filter.keep);
   const key = q.orderBy ? q.sortKeys[q.orderBy.field] : undefined;
   if (q.orderBy && !key) throw badInput(`Cannot order by ${q.orderBy.field}.`, { argument: "orderBy" });
@@ -164,6 +185,7 @@ export async function resolveListing<T>(
     },
     totalCount: items.length,
     pageNumber: q.page ? q.page.number : null,
+    asOf: new Date(snapshot.at),
   };
 }
 

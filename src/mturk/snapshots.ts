@@ -44,8 +44,13 @@ export interface SharedSnapshotStore {
  * The gateway's own writes are applied to every listing read (see WriteJournal), so they show at once.
  */
 export interface SnapshotOptions {
-  /** How long a finished scan is served (the consistency window). */
+  /** How long a finished scan is served as fresh (the consistency window). */
   ttlMs: number;
+  /**
+   * How old a snapshot may be and still be served at once while one background scan refreshes it (stale while
+   * revalidate): no request waits for a rescan. 0 (or not above ttlMs): an expired snapshot is scanned first.
+   */
+  maxStaleMs?: number;
   /** Items kept over all snapshots (an empty one counts as one); the least recently used snapshots go first. */
   maxItems: number;
   /** Snapshots kept at most, whatever their size (each holds its key: a listing's arguments). */
@@ -57,8 +62,8 @@ export interface SnapshotOptions {
   shared?: SharedSnapshotStore;
 }
 
-interface Entry {
-  items: unknown[];
+interface Entry<T = unknown> {
+  items: T[];
   at: number;
 }
 
@@ -66,7 +71,7 @@ const weight = (entry: Entry) => Math.max(1, entry.items.length);
 
 export class SnapshotCache {
   private readonly done = new Map<string, Entry>();
-  private readonly inFlight = new Map<string, Promise<unknown[]>>();
+  private readonly inFlight = new Map<string, Promise<Entry<unknown>>>();
   private items = 0;
   readonly journal: WriteJournal;
 
@@ -80,45 +85,59 @@ export class SnapshotCache {
 
   /** The listing's items, from a fresh snapshot, the scan in flight, or a new scan; the journal applied. */
   async get<T>(scope: readonly unknown[], scan: () => Promise<T[]>): Promise<T[]> {
-    // Writes made through other instances before this request reach the journal (and drop snapshots) first.
-    if (this.options.shared) await this.options.shared.catchUp();
-    const items = await this.raw(scopeKey(scope), scan);
-    return this.journal.apply(scope, items);
+    return (await this.read(scope, scan)).items;
   }
 
-  private raw<T>(key: string, scan: () => Promise<T[]>): Promise<T[]> {
-    const entry = this.done.get(key);
-    if (entry && Date.now() - entry.at < this.options.ttlMs) {
+  /** The same, with when MTurk was read (the snapshot's scan; the journal adds the gateway's writes since). */
+  async read<T>(scope: readonly unknown[], scan: () => Promise<T[]>): Promise<{ items: T[]; at: number }> {
+    // Writes made through other instances before this request reach the journal (and drop snapshots) first.
+    if (this.options.shared) await this.options.shared.catchUp();
+    const snapshot = await this.raw(scopeKey(scope), scan);
+    return { items: this.journal.apply(scope, snapshot.items), at: snapshot.at };
+  }
+
+  private raw<T>(key: string, scan: () => Promise<T[]>): Promise<Entry<T>> {
+    const entry = this.done.get(key) as Entry<T> | undefined;
+    const age = entry ? Date.now() - entry.at : Number.POSITIVE_INFINITY;
+    if (entry && age < Math.max(this.options.ttlMs, this.options.maxStaleMs ?? 0)) {
       // Re-insert: Map order is the LRU order.
       this.done.delete(key);
       this.done.set(key, entry);
-      this.options.metrics?.snapshotRequests.inc({ result: "hit" });
-      return Promise.resolve(entry.items as T[]);
+      const stale = age >= this.options.ttlMs;
+      this.options.metrics?.snapshotRequests.inc({ result: stale ? "stale" : "hit" });
+      // Served now; one scan refreshes it for later requests (its failure keeps the stale one until maxStaleMs).
+      if (stale && !this.inFlight.has(key)) this.scan(key, scan).catch(() => undefined);
+      return Promise.resolve(entry);
     }
     const running = this.inFlight.get(key);
     if (running) {
       this.options.metrics?.snapshotRequests.inc({ result: "shared" });
-      return running as Promise<T[]>;
+      return running as Promise<Entry<T>>;
     }
+    return this.scan(key, scan);
+  }
+
+  /** One scan of the listing (through the fleet when shared), stored when done. */
+  private scan<T>(key: string, scan: () => Promise<T[]>): Promise<Entry<T>> {
     const shared = this.options.shared;
     if (!shared) this.options.metrics?.snapshotRequests.inc({ result: "miss" });
     const fetched = shared
       ? shared.fetch(key, scan, (changes) => this.outdates(key, changes))
       : scan().then((items): SharedSnapshot<T> => ({ items, at: Date.now(), source: "scan", keep: true }));
     const started = fetched.then(
-      (snapshot) => {
+      (snapshot): Entry<T> => {
         this.inFlight.delete(key);
         if (shared)
           this.options.metrics?.snapshotRequests.inc({ result: snapshot.source === "fleet" ? "fleet" : "miss" });
         if (snapshot.keep) this.store(key, snapshot.items, snapshot.at);
-        return snapshot.items;
+        return { items: snapshot.items, at: snapshot.at };
       },
       (error) => {
         this.inFlight.delete(key);
         throw error;
       },
     );
-    this.inFlight.set(key, started);
+    this.inFlight.set(key, started as Promise<Entry<unknown>>);
     return started;
   }
 
@@ -154,9 +173,9 @@ export class SnapshotCache {
     return { entries: this.done.size, items: this.items };
   }
 
-  /** Drops expired snapshots: they would only be scanned again. */
+  /** Drops snapshots too old to serve even stale: they would only be scanned again. */
   private sweep() {
-    const cutoff = Date.now() - this.options.ttlMs;
+    const cutoff = Date.now() - Math.max(this.options.ttlMs, this.options.maxStaleMs ?? 0);
     for (const [key, entry] of this.done) if (entry.at < cutoff) this.forget(key);
   }
 

@@ -35,6 +35,14 @@ builder.globalConnectionFields((t) => ({
     complexity: 0,
     resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).pageNumber,
   }),
+  asOf: t.field({
+    type: "DateTime",
+    nullable: false,
+    description:
+      "When MTurk was read for this page: now for a plain first/after walk; for sorted, filtered, paged or counted lists, when the listing's snapshot was scanned (the gateway's own writes since are applied to it). See README: consistency window.",
+    complexity: 0,
+    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).asOf,
+  }),
 }));
 
 /** An `orderBy` input for one entity: `{ field: <Entity>OrderField, direction: OrderDirection = ASC }`. */
@@ -66,6 +74,7 @@ export type ConnectionResult<T> = {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number;
   pageNumber: number | null;
+  asOf: Date;
 };
 
 export function listing<T>(

@@ -213,8 +213,8 @@ describe("the snapshot mechanism", () => {
     await stack.control("PUT", "latency", { fixedMs: 0, jitterMs: 0 });
   });
 
-  it("a new qualification request appears after the consistency window", async () => {
-    const document = `{ qualificationRequests(orderBy: { field: SUBMIT_TIME, direction: DESC }, first: 1) { totalCount edges { node { workerId } } } }`;
+  it("after the consistency window the stale snapshot answers at once (asOf says how old) while one scan refreshes it", async () => {
+    const document = `{ qualificationRequests(orderBy: { field: SUBMIT_TIME, direction: DESC }, first: 1) { totalCount asOf edges { node { workerId } } } }`;
     const before = await stack.query<any>(document);
     const fixtures = await stack.control<{ typesWithPendingRequests: string[] }>("GET", "fixtures");
     const { workerId } = await stack.control<{ workerId: string }>("POST", "workers", {});
@@ -224,9 +224,24 @@ describe("the snapshot mechanism", () => {
     const cached = await stack.query<any>(document);
     expect(cached.data.qualificationRequests.totalCount).toBe(before.data.qualificationRequests.totalCount);
     await new Promise((r) => setTimeout(r, 450));
-    const fresh = await stack.query<any>(document);
+    // Past SNAPSHOT_TTL_MS: answered from the stale snapshot, no waiting; a refresh starts in the background.
+    const stale = await stack.measured<any>(document);
+    expect(stale.result.data.qualificationRequests.totalCount).toBe(before.data.qualificationRequests.totalCount);
+    expect(Date.now() - Date.parse(stale.result.data.qualificationRequests.asOf)).toBeGreaterThanOrEqual(400);
+    let fresh = stale.result;
+    for (
+      let i = 0;
+      i < 50 && fresh.data.qualificationRequests.totalCount === before.data.qualificationRequests.totalCount;
+      i += 1
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+      fresh = await stack.query<any>(document);
+    }
     expect(fresh.data.qualificationRequests.totalCount).toBe(before.data.qualificationRequests.totalCount + 1);
     expect(fresh.data.qualificationRequests.edges[0].node.workerId).toBe(workerId);
+    expect(Date.parse(fresh.data.qualificationRequests.asOf)).toBeGreaterThan(
+      Date.parse(stale.result.data.qualificationRequests.asOf),
+    );
   });
 
   it("refuses page with first/after, a page number below 1, and a cursor of another ordering", async () => {

@@ -105,4 +105,18 @@ describe("the core over a stub client", () => {
     expect(paid).toHaveLength(1);
     expect(calls.filter((c) => c.operation === "ListBonusPayments").length).toBeGreaterThan(0);
   });
+
+  it("asOf is the snapshot's scan time when a count comes from it, whatever the order of the fields", async () => {
+    const blocks = [{ WorkerId: "AW1", Reason: "r" }];
+    const { query } = stubGateway(
+      { ListWorkerBlocks: () => ({ WorkerBlocks: blocks, NumResults: 1 }) },
+      { SNAPSHOT_TTL_MS: "10", SNAPSHOT_MAX_STALE_MS: "60000" },
+    );
+    await query(`{ workerBlocks(first: 1) { totalCount } }`);
+    await new Promise((r) => setTimeout(r, 30));
+    const counted = await query(`{ workerBlocks(first: 1) { asOf totalCount } }`);
+    const plain = await query(`{ workerBlocks(first: 1) { asOf } }`);
+    expect(Date.parse(counted.data.workerBlocks.asOf)).toBeLessThanOrEqual(Date.now() - 30);
+    expect(Date.parse(plain.data.workerBlocks.asOf)).toBeGreaterThan(Date.parse(counted.data.workerBlocks.asOf));
+  });
 });
