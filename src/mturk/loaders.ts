@@ -30,7 +30,12 @@ import { isNotFound } from "./errors.js";
 import { scopes } from "./listings.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import type { SnapshotCache } from "./snapshots.js";
-import { firstPagesOfTypes, qualificationsByWorker, type StrategyHints } from "./strategies.js";
+import {
+  firstPagesOfTypes,
+  pendingRequestsOfAllTypes,
+  qualificationsByWorker,
+  type StrategyHints,
+} from "./strategies.js";
 
 export interface LoaderSettings {
   scoreScanThreshold: number;
@@ -349,6 +354,22 @@ export class MTurkLoaders {
       } else if (hit.HITId) whole.set(hit.HITId, hit);
     }
     return listed.flatMap((hit) => (hit.HITStatus !== undefined ? [hit] : (whole.get(hit.HITId as string) ?? [])));
+  }
+
+  /** Every pending request of the caller's types, for a snapshot (see pendingRequestsOfAllTypes). */
+  allPendingRequests(): Promise<QualificationRequest[]> {
+    return pendingRequestsOfAllTypes({
+      hints: this.hints,
+      listTypes: () =>
+        scanAll((token) =>
+          this.listQualificationTypesPage(
+            { mustBeRequestable: false, mustBeOwnedByCaller: true },
+            token,
+            MTURK_MAX_RESULTS,
+          ),
+        ),
+      listPage: (typeId, token) => this.listQualificationRequestsPage(typeId, token, MTURK_MAX_RESULTS),
+    });
   }
 
   /** Every submitted (not yet approved or rejected) assignment of a HIT, for bulk review. */

@@ -97,6 +97,8 @@ export function pendingRequests(
     fetchPage: (token, size) => ctx.loaders.qualificationRequestsPage(typeId, token, size),
     // Scans and continued walks read the type's own listing: the shared first-page strategy gives no NextToken.
     scanPage: (token, size) => ctx.loaders.listQualificationRequestsPage(typeId, token, size),
+    // All the caller's types: a full scan reads the types' listings in parallel when that is faster.
+    scan: typeId === undefined ? () => ctx.loaders.allPendingRequests() : undefined,
     sortKeys: requestSortKeys,
     filter: filterOf(args.filter, (r, f) => {
       const submitted = time(r.SubmitTime) ?? 0;

@@ -69,3 +69,35 @@ describe("sorted listings", () => {
     expect(next.edges.map((e) => e.node.WorkerId)).toEqual(["AW14", "AW13", "AW12"]);
   });
 });
+
+describe("scanning all pending requests", () => {
+  it("the first scan reads page after page; the next reads each type's listing in parallel", async () => {
+    const { pendingRequestsOfAllTypes } = await import("../../src/mturk/strategies.js");
+    const types = ["3T1", "3T2", "3T3"];
+    const requests = Array.from({ length: 900 }, (_, i) => ({
+      QualificationRequestId: `R${String(i).padStart(4, "0")}`,
+      QualificationTypeId: types[i % 3] as string,
+      SubmitTime: new Date(1_700_000_000_000 + i * 1000),
+    }));
+    const hints = new StrategyHints();
+    const log: string[] = [];
+    const deps = {
+      hints,
+      listTypes: async () => {
+        log.push("types");
+        return { items: types.map((QualificationTypeId) => ({ QualificationTypeId })), complete: true };
+      },
+      listPage: (typeId: string | undefined, token: string | undefined) => {
+        log.push(typeId ?? "all");
+        return pagesOf(requests.filter((r) => !typeId || r.QualificationTypeId === typeId))(token);
+      },
+    };
+    const first = await pendingRequestsOfAllTypes(deps);
+    expect(log).toEqual(Array(9).fill("all"));
+    log.length = 0;
+    const second = await pendingRequestsOfAllTypes(deps);
+    expect(log.filter((l) => l === "all")).toEqual([]);
+    expect(log.filter((l) => l.startsWith("3T")).length).toBe(9);
+    expect(second).toEqual(first);
+  });
+});
