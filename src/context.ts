@@ -1,7 +1,12 @@
+import type { MTurkClient } from "@aws-sdk/client-mturk";
+import { Upstream } from "./mturk/client.js";
 import type { CursorCodec } from "./mturk/cursors.js";
-import type { MTurkLoaders } from "./mturk/loaders.js";
+import type { IdempotencyStore } from "./mturk/idempotency.js";
+import { type LoaderSettings, MTurkLoaders } from "./mturk/loaders.js";
 import type { SnapshotCache } from "./mturk/snapshots.js";
-import type { MTurkWrites } from "./mturk/writes.js";
+import type { StrategyHints } from "./mturk/strategies.js";
+import { MTurkWrites } from "./mturk/writes.js";
+import type { Metrics } from "./observability/metrics.js";
 import type { Principal } from "./security/auth.js";
 
 /** What every resolver gets for one GraphQL request. Built fresh per request: loaders are never shared. */
@@ -27,4 +32,59 @@ export interface Limits {
   maxPageSize: number;
   maxBulkItems: number;
   complexity: { complexity: number; depth: number; breadth: number };
+}
+
+/** What outlives a request and every request's context is built from. */
+export interface GatewayServices {
+  client: MTurkClient;
+  concurrency: number;
+  maxUpstreamCalls: number;
+  metrics?: Metrics;
+  settings: LoaderSettings;
+  hints: StrategyHints;
+  snapshots: SnapshotCache;
+  idempotency: IdempotencyStore;
+  codec: CursorCodec;
+  limits: Limits;
+}
+
+/**
+ * A request's context. Its upstream machinery (the limiter, seven loaders, the writes) is built on first use: a
+ * request that needs no MTurk call (ids, __typename, a cached snapshot) never pays for it.
+ */
+export function requestContext(s: GatewayServices, principal: Principal, request: Request): GatewayContext {
+  let upstream: Upstream | undefined;
+  let loaders: MTurkLoaders | undefined;
+  let writes: MTurkWrites | undefined;
+  let cancelled: string | undefined;
+  const up = () => {
+    if (!upstream) {
+      const created = new Upstream(s.client, s.concurrency, s.metrics, s.maxUpstreamCalls);
+      upstream = created;
+      if (cancelled) created.cancel(cancelled);
+      // A client that goes away stops the request's upstream calls.
+      request.signal.addEventListener("abort", () => created.cancel("The client went away."), { once: true });
+    }
+    return upstream;
+  };
+  const context: GatewayContext = {
+    principal,
+    codec: s.codec,
+    maxPageSize: s.limits.maxPageSize,
+    snapshots: s.snapshots,
+    limits: s.limits,
+    get loaders() {
+      loaders ??= new MTurkLoaders(up(), s.settings, s.hints, s.snapshots);
+      return loaders;
+    },
+    get writes() {
+      writes ??= new MTurkWrites(up(), context.loaders, s.snapshots, s.idempotency);
+      return writes;
+    },
+    cancel() {
+      cancelled = "The operation timed out.";
+      upstream?.cancel(cancelled);
+    },
+  };
+  return context;
 }

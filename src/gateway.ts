@@ -10,14 +10,12 @@ import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
-import type { GatewayContext } from "./context.js";
+import { type GatewayContext, requestContext } from "./context.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
-import { MTurkLoaders } from "./mturk/loaders.js";
 import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
-import { MTurkWrites } from "./mturk/writes.js";
 import { createLogger, useRequestLogging } from "./observability/logging.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { schema } from "./schema/index.js";
@@ -189,6 +187,18 @@ export function createGateway({
     scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
     requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
   };
+  const services = {
+    client,
+    concurrency: config.MTURK_MAX_CONCURRENCY,
+    maxUpstreamCalls: config.maxUpstreamCalls,
+    metrics,
+    settings,
+    hints,
+    snapshots,
+    idempotency,
+    codec,
+    limits,
+  };
   const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -248,22 +258,7 @@ export function createGateway({
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
       ...(shared?.plugins ?? []),
     ],
-    context: ({ principal, request }) => {
-      const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics, config.maxUpstreamCalls);
-      const loaders = new MTurkLoaders(upstream, settings, hints, snapshots);
-      // A client that goes away stops the request's upstream calls.
-      request.signal.addEventListener("abort", () => upstream.cancel("The client went away."), { once: true });
-      return {
-        principal: principal as Principal,
-        loaders,
-        writes: new MTurkWrites(upstream, loaders, snapshots, idempotency),
-        codec,
-        maxPageSize: config.MAX_PAGE_SIZE,
-        snapshots,
-        limits,
-        cancel: () => upstream.cancel("The operation timed out."),
-      };
-    },
+    context: ({ principal, request }) => requestContext(services, principal as Principal, request),
     maskedErrors: {
       // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.
       maskError: (error, message) => {
