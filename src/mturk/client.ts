@@ -33,6 +33,8 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
     credentials: options.credentials,
     retryStrategy: new PerCallRetryStrategy(options.maxAttempts),
     requestHandler: new NodeHttpHandler({ requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs }),
+    // The middleware stack is resolved once, not per call (valid: it is not changed after the middleware below).
+    cacheMiddleware: true,
   });
   const budget = options.budget ?? UNLIMITED;
   const metrics = options.metrics;
