@@ -7,7 +7,7 @@ import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operation
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
-import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
+import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayContext, requestContext } from "./context.js";
@@ -18,6 +18,7 @@ import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { createLogger, useRequestLogging } from "./observability/logging.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
+import { gatewayPlugins, type PluginName } from "./pipeline.js";
 import { schema } from "./schema/index.js";
 import { authEnabled, hasValidApiKey, type Principal, useAuthentication } from "./security/auth.js";
 import { useHostCheck } from "./security/hosts.js";
@@ -80,6 +81,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** What several instances share (src/fleet, with REDIS_URL); without it everything stays in this process. */
   shared?: SharedServices;
+  /** Plugins left out, by name (the benchmark measures what each costs); none in service. */
+  without?: ReadonlySet<PluginName>;
 }
 
 export interface SharedServices {
@@ -91,71 +94,6 @@ export interface SharedServices {
   degraded(): string | undefined;
 }
 
-const READY_CACHE_MS = 5_000;
-
-/**
- * /ready (yoga's readiness check): MTurk answers the gateway's credentials. One check in flight, shared by every
- * caller, and its answer kept READY_CACHE_MS: a flood of /ready costs MTurk one call per window. A degraded
- * instance (Redis away: per-instance fallbacks) still serves: a load balancer must not drop the fleet for it.
- */
-function useReadiness(client: MTurkClient, degraded?: () => string | undefined): Plugin {
-  let last: { at: number; ok: boolean } | undefined;
-  let inFlight: Promise<boolean> | undefined;
-  const probe = () =>
-    new Upstream(client, 1)
-      .call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})))
-      .then(
-        () => true,
-        () => false,
-      );
-  return useReadinessCheck({
-    endpoint: "/ready",
-    check: async () => {
-      if (!last || Date.now() - last.at > READY_CACHE_MS) {
-        inFlight ??= probe().finally(() => {
-          inFlight = undefined;
-        });
-        last = { at: Date.now(), ok: await inFlight };
-      }
-      const reason = degraded?.();
-      const status = last.ok ? (reason ? "degraded" : "ready") : "upstream unavailable";
-      return new Response(JSON.stringify(reason ? { status, degraded: reason } : { status }), {
-        status: last.ok ? 200 : 503,
-        headers: { "content-type": "application/json" },
-      });
-    },
-  });
-}
-
-/** /metrics needs an API key when authentication is on (only /health and /ready are open). */
-function useMetricsAuth(config: GatewayConfig): Plugin {
-  return {
-    onRequest({ request, url, endResponse }) {
-      if (url.pathname === "/metrics" && !hasValidApiKey(config.auth, request))
-        endResponse(
-          new Response(
-            JSON.stringify({
-              errors: [{ message: "An API key is required.", extensions: { code: "UNAUTHENTICATED" } }],
-            }),
-            {
-              status: 401,
-              headers: { "content-type": "application/json" },
-            },
-          ),
-        );
-    },
-  };
-}
-
-function persistedOperations(file: string) {
-  // A Map, not an object: a hash such as "__proto__" must find nothing.
-  const store = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>));
-  return usePersistedOperations({
-    getPersistedOperation: (hash) => store.get(hash) ?? null,
-    allowArbitraryOperations: false,
-  });
-}
-
 /** The GraphQL server (a yoga instance, usable with node:http or `yoga.fetch`). */
 export function createGateway({
   config,
@@ -163,6 +101,7 @@ export function createGateway({
   metrics = createMetrics(),
   logger = createLogger(config.LOG_LEVEL),
   shared,
+  without,
 }: GatewayOptions) {
   const codec = shared?.codec ?? new CursorCodec(config.CURSOR_SECRET);
   // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
@@ -214,50 +153,7 @@ export function createGateway({
       warn: (...args) => logger.warn(args.map(String).join(" ")),
       error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),
     },
-    plugins: [
-      ...(authEnabled(config.auth) ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS?.split(",") ?? [])])]),
-      useRequestLogging(logger),
-      useReadiness(client, shared?.degraded),
-      useMetricsAuth(config),
-      useBodyLimit(config.MAX_BODY_BYTES),
-      usePrometheus({
-        endpoint: "/metrics",
-        registry: metrics.registry,
-        // Only these (the plugin turns every other on by default), with labels from bounded sets: an operation
-        // name or a URL is the caller's text and would grow the registry without bound.
-        metrics: {
-          graphql_yoga_http_duration: true,
-          graphql_envelop_request_duration: true,
-          graphql_envelop_error_result: true,
-          graphql_envelop_phase_execute: true,
-          graphql_envelop_deprecated_field: false,
-          graphql_envelop_request: false,
-          graphql_envelop_request_time_summary: false,
-          graphql_envelop_phase_parse: false,
-          graphql_envelop_phase_validate: false,
-          graphql_envelop_phase_context: false,
-          graphql_envelop_phase_subscribe: false,
-          graphql_envelop_schema_change: false,
-          graphql_envelop_execute_resolver: false,
-        },
-        labels: { operationName: false, url: false, path: false, fieldName: false, typeName: false },
-      }),
-      useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] }),
-      ...(config.PERSISTED_OPERATIONS_FILE ? [persistedOperations(config.PERSISTED_OPERATIONS_FILE)] : []),
-      ...useAuthentication(config.auth),
-      ...(config.introspection ? [] : [useDisableIntrospection()]),
-      EnvelopArmorPlugin({
-        maxDepth: { n: config.MAX_DEPTH },
-        maxAliases: { n: config.MAX_ALIASES },
-        maxTokens: { n: config.MAX_TOKENS },
-        maxDirectives: { n: config.MAX_DIRECTIVES },
-        // The cost limit is Pothos complexity (it knows `first` and full scans); suggestions only with introspection.
-        costLimit: { enabled: false },
-        blockFieldSuggestion: { enabled: !config.introspection },
-      }),
-      useOperationTimeout(config.REQUEST_TIMEOUT_MS),
-      ...(shared?.plugins ?? []),
-    ],
+    plugins: gatewayPlugins(config, { client, metrics, logger, shared }, without),
     context: ({ principal, request }) => requestContext(services, principal as Principal, request),
     maskedErrors: {
       // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.

@@ -1,0 +1,166 @@
+import { readFileSync } from "node:fs";
+import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
+import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
+import { type Plugin, useReadinessCheck } from "graphql-yoga";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "./config.js";
+import { Upstream } from "./mturk/client.js";
+import { useRequestLogging } from "./observability/logging.js";
+import type { Metrics } from "./observability/metrics.js";
+import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
+import { useHostCheck } from "./security/hosts.js";
+import { useBodyLimit, useOperationTimeout } from "./security/limits.js";
+
+/** The request pipeline: yoga and envelop plugins, in order, each named (see `without` in createGateway). */
+export type PluginName =
+  | "hostCheck"
+  | "logging"
+  | "readiness"
+  | "metricsAuth"
+  | "bodyLimit"
+  | "prometheus"
+  | "csrf"
+  | "persistedOperations"
+  | "authentication"
+  | "disableIntrospection"
+  | "armor"
+  | "timeout"
+  | "fleet";
+
+export function gatewayPlugins(
+  config: GatewayConfig,
+  deps: {
+    client: MTurkClient;
+    metrics: Metrics;
+    logger: Logger;
+    shared?: { plugins: Plugin[]; degraded(): string | undefined };
+  },
+  without: ReadonlySet<PluginName> = new Set(),
+): Plugin[] {
+  const auth = authEnabled(config.auth);
+  const plugins: [PluginName, () => Plugin[]][] = [
+    ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS?.split(",") ?? [])])])],
+    ["logging", () => [useRequestLogging(deps.logger)]],
+    ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded)]],
+    ["metricsAuth", () => [useMetricsAuth(config)]],
+    ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
+    ["prometheus", () => [prometheus(deps.metrics)]],
+    ["csrf", () => [useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] })]],
+    [
+      "persistedOperations",
+      () => (config.PERSISTED_OPERATIONS_FILE ? [persistedOperations(config.PERSISTED_OPERATIONS_FILE)] : []),
+    ],
+    ["authentication", () => useAuthentication(config.auth) as Plugin[]],
+    ["disableIntrospection", () => (config.introspection ? [] : [useDisableIntrospection()])],
+    ["armor", () => [armor(config)]],
+    ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],
+    ["fleet", () => deps.shared?.plugins ?? []],
+  ];
+  return plugins.flatMap(([name, make]) => (without.has(name) ? [] : make()));
+}
+
+function prometheus(metrics: Metrics): Plugin {
+  return usePrometheus({
+    endpoint: "/metrics",
+    registry: metrics.registry,
+    // Only these (the plugin turns every other on by default), with labels from bounded sets: an operation
+    // name or a URL is the caller's text and would grow the registry without bound.
+    metrics: {
+      graphql_yoga_http_duration: true,
+      graphql_envelop_request_duration: true,
+      graphql_envelop_error_result: true,
+      graphql_envelop_phase_execute: true,
+      graphql_envelop_deprecated_field: false,
+      graphql_envelop_request: false,
+      graphql_envelop_request_time_summary: false,
+      graphql_envelop_phase_parse: false,
+      graphql_envelop_phase_validate: false,
+      graphql_envelop_phase_context: false,
+      graphql_envelop_phase_subscribe: false,
+      graphql_envelop_schema_change: false,
+      graphql_envelop_execute_resolver: false,
+    },
+    labels: { operationName: false, url: false, path: false, fieldName: false, typeName: false },
+  }) as Plugin;
+}
+
+function armor(config: GatewayConfig): Plugin {
+  return EnvelopArmorPlugin({
+    maxDepth: { n: config.MAX_DEPTH },
+    maxAliases: { n: config.MAX_ALIASES },
+    maxTokens: { n: config.MAX_TOKENS },
+    maxDirectives: { n: config.MAX_DIRECTIVES },
+    // The cost limit is Pothos complexity (it knows `first` and full scans); suggestions only with introspection.
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: !config.introspection },
+  }) as Plugin;
+}
+
+const READY_CACHE_MS = 5_000;
+
+/**
+ * /ready (yoga's readiness check): MTurk answers the gateway's credentials. One check in flight, shared by every
+ * caller, and its answer kept READY_CACHE_MS: a flood of /ready costs MTurk one call per window. A degraded
+ * instance (Redis away: per-instance fallbacks) still serves: a load balancer must not drop the fleet for it.
+ */
+function useReadiness(client: MTurkClient, degraded?: () => string | undefined): Plugin {
+  let last: { at: number; ok: boolean } | undefined;
+  let inFlight: Promise<boolean> | undefined;
+  const probe = () =>
+    new Upstream(client, 1)
+      .call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})))
+      .then(
+        () => true,
+        () => false,
+      );
+  return useReadinessCheck({
+    endpoint: "/ready",
+    check: async () => {
+      if (!last || Date.now() - last.at > READY_CACHE_MS) {
+        inFlight ??= probe().finally(() => {
+          inFlight = undefined;
+        });
+        last = { at: Date.now(), ok: await inFlight };
+      }
+      const reason = degraded?.();
+      const status = last.ok ? (reason ? "degraded" : "ready") : "upstream unavailable";
+      return new Response(JSON.stringify(reason ? { status, degraded: reason } : { status }), {
+        status: last.ok ? 200 : 503,
+        headers: { "content-type": "application/json" },
+      });
+    },
+  });
+}
+
+/** /metrics needs an API key when authentication is on (only /health and /ready are open). */
+function useMetricsAuth(config: GatewayConfig): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (url.pathname === "/metrics" && !hasValidApiKey(config.auth, request))
+        endResponse(
+          new Response(
+            JSON.stringify({
+              errors: [{ message: "An API key is required.", extensions: { code: "UNAUTHENTICATED" } }],
+            }),
+            {
+              status: 401,
+              headers: { "content-type": "application/json" },
+            },
+          ),
+        );
+    },
+  };
+}
+
+function persistedOperations(file: string) {
+  // A Map, not an object: a hash such as "__proto__" must find nothing.
+  const store = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>));
+  return usePersistedOperations({
+    getPersistedOperation: (hash) => store.get(hash) ?? null,
+    allowArbitraryOperations: false,
+  });
+}
