@@ -8,14 +8,11 @@
  *     without Redis (only when Debian's redis-server is installed).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   MTurkClient,
   paginateListQualificationRequests,
   paginateListWorkersWithQualificationType,
 } from "@aws-sdk/client-mturk";
-import { createSchema, createYoga } from "graphql-yoga";
 import { loadConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
 import { createMTurkClient } from "../src/mturk/client.js";
@@ -23,7 +20,8 @@ import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
-import { countWaves, startStack } from "../test/support/stack.js";
+import { countWaves } from "../test/support/stack.js";
+import { pipelineBench } from "./pipeline.js";
 
 /**
  * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
@@ -55,7 +53,10 @@ async function remoteStack(size: string) {
     maxAttempts: 3,
     timeoutMs: 10_000,
   });
-  const yoga = createGateway({ config: loadConfig({ MTURK_ENDPOINT: url, LOG_LEVEL: "silent" }), client });
+  const yoga = createGateway({
+    config: loadConfig({ MTURK_ENDPOINT: url, LOG_LEVEL: "silent", ALLOWED_HOSTS: "gateway.bench" }),
+    client,
+  });
   const query = async (document: string, variables: Record<string, unknown>) =>
     (await (
       await yoga.fetch("http://gateway.bench/graphql", {
@@ -131,6 +132,18 @@ const canonical: Canonical[] = [
     document: `query($t: String!) { qualificationType(qualificationTypeId: $t) { requests(first: 100) { edges { node { submitTime worker { workerId } } } } } }`,
     variables: (f) => ({ t: f.typesWithPendingRequests[0] }),
     floor: { calls: 1, waves: 1, why: "one ListQualificationRequests page" },
+  },
+  {
+    name: "type → name and 50 requests",
+    document: `query($t: String!) { qualificationType(qualificationTypeId: $t) { name requests(first: 50) { edges { node { qualificationRequestId } } } } }`,
+    variables: (f) => ({ t: f.typesWithPendingRequests[0] }),
+    floor: { calls: 2, waves: 1, why: "GetQualificationType beside ListQualificationRequests (both need the id only)" },
+  },
+  {
+    name: "HIT → title and 20 assignments",
+    document: `query($h: String!) { hit(hitId: $h) { title assignments(first: 20) { edges { node { assignmentId status } } } } }`,
+    variables: (f) => ({ h: f.hitIds[1] }),
+    floor: { calls: 2, waves: 1, why: "GetHIT beside ListAssignmentsForHIT" },
   },
   {
     name: "20 HITs → 10 assignments each → worker, HIT",
@@ -242,59 +255,6 @@ async function legacyPage() {
   stack.close();
 }
 
-async function listen(server: Server) {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-}
-
-/** Sends `total` POSTs with `concurrency` in flight; returns requests per second. */
-async function load(url: string, query: string, total = 3000, concurrency = 16) {
-  let sent = 0;
-  const body = JSON.stringify({ query });
-  const worker = async () => {
-    while (sent < total) {
-      sent += 1;
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-      await response.text();
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return total / ((performance.now() - start) / 1000);
-}
-
-async function throughput() {
-  console.log("\n## Throughput (same process, loopback HTTP, 3,000 requests, 16 in flight)");
-  const bare = createServer(
-    createYoga({
-      schema: createSchema({
-        typeDefs: "type Query { hello: String }",
-        resolvers: { Query: { hello: () => "world" } },
-      }),
-    }),
-  );
-  const bareUrl = await listen(bare);
-  const stack = await startStack({ size: "demo", seed: 1 });
-  const gateway = createServer(stack.yoga);
-  const gatewayUrl = await listen(gateway);
-  const hitId = (await stack.control<Fixtures>("GET", "fixtures")).hitIds[0];
-  await load(bareUrl, "{ hello }", 500);
-  await load(gatewayUrl, `{ hit(hitId: "${hitId}") { hitId } }`, 500);
-  const baseline = await load(bareUrl, "{ hello }");
-  const noUpstream = await load(gatewayUrl, `{ hit(hitId: "${hitId}") { hitId } }`);
-  const oneCall = await load(gatewayUrl, `{ hit(hitId: "${hitId}") { title } }`);
-  console.log(`bare yoga { hello }: ${baseline.toFixed(0)} req/s (baseline 1.00)`);
-  console.log(
-    `gateway, no upstream call (hit → hitId from the id): ${noUpstream.toFixed(0)} req/s (${(noUpstream / baseline).toFixed(2)} × baseline)`,
-  );
-  console.log(
-    `gateway, one GetHIT through the SDK to the simulator: ${oneCall.toFixed(0)} req/s (${(oneCall / baseline).toFixed(2)} × baseline)`,
-  );
-  bare.close();
-  gateway.close();
-  await stack.close();
-}
-
 /** Issue 11's figure: N concurrent identical sorted queries spread over the instances; each scenario starts cold. */
 async function fleet(n = 30) {
   console.log(`\n## Fleet (${n} concurrent identical sorted queries, 10,000 pending requests, gateway processes)`);
@@ -337,5 +297,5 @@ async function fleet(n = 30) {
 await simulatorSpeed();
 await nestedQueries();
 await legacyPage();
-await throughput();
+await pipelineBench();
 await fleet();

@@ -1,28 +1,19 @@
-import { readFileSync } from "node:fs";
-import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
-import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
-import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
+import type { MTurkClient } from "@aws-sdk/client-mturk";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayContext, requestContext } from "./context.js";
-import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
 import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
-import { createLogger, useRequestLogging } from "./observability/logging.js";
+import { createLogger } from "./observability/logging.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { gatewayPlugins, type PluginName } from "./pipeline.js";
 import { schema } from "./schema/index.js";
-import { authEnabled, hasValidApiKey, type Principal, useAuthentication } from "./security/auth.js";
-import { useHostCheck } from "./security/hosts.js";
-import { useBodyLimit, useOperationTimeout } from "./security/limits.js";
+import type { Principal } from "./security/auth.js";
 
 /** Operations GraphiQL opens with: each walks the seeded account from a different starting point. */
 export const EXAMPLE_OPERATIONS = `# Example operations over the seeded simulator. Pick one with the run button.

@@ -65,7 +65,6 @@ export class Upstream {
   private readonly limit: ReturnType<typeof pLimit>;
   private calls = 0;
   private cancelled?: GraphQLError;
-  private controller?: AbortController;
 
   constructor(
     readonly client: MTurkClient,
@@ -77,19 +76,12 @@ export class Upstream {
     this.limit = pLimit(concurrency);
   }
 
-  /** Stops the request's calls: queued ones are never sent, those in flight are aborted. */
+  /**
+   * Stops the request's calls: queued ones are never sent. Those in flight finish within MTURK_TIMEOUT_MS (an abort
+   * signal per call would keep the SDK from reusing its resolved middleware stack, a cost on every call).
+   */
   cancel(reason: string): void {
     this.cancelled ??= new GraphQLError(reason, { extensions: { code: "TIMEOUT" } });
-    this.controller?.abort();
-  }
-
-  /** The client, with this request's abort signal on every command. */
-  private sender(): MTurkClient {
-    this.controller ??= new AbortController();
-    const { client, controller } = this;
-    return {
-      send: (command: Parameters<MTurkClient["send"]>[0]) => client.send(command, { abortSignal: controller.signal }),
-    } as MTurkClient;
   }
 
   call<T>(operation: string, send: (client: MTurkClient) => Promise<T>): Promise<T> {
@@ -112,7 +104,7 @@ export class Upstream {
           if (this.cancelled) throw this.cancelled;
           const stop = this.metrics?.upstreamDuration.startTimer({ operation });
           try {
-            const result = await send(this.sender());
+            const result = await send(this.client);
             this.metrics?.upstreamCalls.inc({ operation, outcome: "ok" });
             return result;
           } catch (error) {

@@ -24,6 +24,8 @@ export type JournalEntry<O extends ListingOperation = ListingOperation> = {
 export class WriteJournal {
   private readonly byOperation = new Map<ListingOperation, Map<string, JournalEntry>>();
   private size = 0;
+  /** Changes with every entry recorded or swept: a listing with the journal applied can be kept until then. */
+  version = 0;
 
   constructor(
     private readonly retentionMs: number,
@@ -38,6 +40,7 @@ export class WriteJournal {
     }
     if (!entries.delete(entry.id)) this.size += 1;
     entries.set(entry.id, entry);
+    this.version += 1;
     if (this.size > this.maxEntries) this.sweep(true);
   }
 
@@ -50,6 +53,7 @@ export class WriteJournal {
         if (entry.at >= cutoff && !(overBound && this.size > this.maxEntries)) break;
         entries.delete(id);
         this.size -= 1;
+        this.version += 1;
       }
   }
 

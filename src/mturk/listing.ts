@@ -48,6 +48,22 @@ export interface ListingEnv {
   snapshots: SnapshotCache;
 }
 
+const views = new WeakMap<readonly unknown[], Map<string, unknown[]>>();
+/** A view (filtered, sorted) of a snapshot's array, computed once per array and view. */
+function derived<T>(items: T[], view: string, make: () => T[]): T[] {
+  let byView = views.get(items);
+  if (!byView) {
+    byView = new Map();
+    views.set(items, byView);
+  }
+  let list = byView.get(view) as T[] | undefined;
+  if (!list) {
+    list = make();
+    byView.set(view, list);
+  }
+  return list;
+}
+
 /** The legacy API's default page size (GetHITsForQualificationType: 1 to 100, default 10). */
 export const DEFAULT_PAGE_SIZE = 10;
 
@@ -132,13 +148,16 @@ export async function resolveListing<T>(
   }
 
   const snapshot = await readSnapshot(env, q);
-  let items = snapshot.items;
-  if (q.filter) items = items.filter(q.filter.keep);
   const key = q.orderBy ? q.sortKeys[q.orderBy.field] : undefined;
   if (q.orderBy && !key) throw badInput(`Cannot order by ${q.orderBy.field}.`, { argument: "orderBy" });
   const sign = q.orderBy?.direction === "DESC" ? -1 : 1;
-  if (key) items = [...items].sort((a, b) => compare(key(a), idOf(a), key(b), idOf(b), sign));
   const cursorScope = JSON.stringify([...q.scope, "snapshot", q.orderBy ?? null, q.filter?.key ?? null]);
+  // The filtered, sorted list is kept with the snapshot's array: concurrent pages of one ordering sort once.
+  const items = derived(snapshot.items, cursorScope, () => {
+    let list = q.filter ? snapshot.items.filter(q.filter.keep) : snapshot.items;
+    if (key) list = [...list].sort((a, b) => compare(key(a), idOf(a), key(b), idOf(b), sign));
+    return list;
+  });
 
   let offset: number;
   let count: number;

@@ -65,6 +65,7 @@ export interface SnapshotOptions {
 interface Entry<T = unknown> {
   items: T[];
   at: number;
+  applied?: { version: number; items: unknown[] };
 }
 
 const weight = (entry: Entry) => Math.max(1, entry.items.length);
@@ -93,7 +94,20 @@ export class SnapshotCache {
     // Writes made through other instances before this request reach the journal (and drop snapshots) first.
     if (this.options.shared) await this.options.shared.catchUp();
     const snapshot = await this.raw(scopeKey(scope), scan);
-    return { items: this.journal.apply(scope, snapshot.items), at: snapshot.at };
+    return { items: this.applied(scope, snapshot), at: snapshot.at };
+  }
+
+  /**
+   * The snapshot with the journal applied, kept until the journal changes: concurrent readers of a large listing
+   * share one array (and what listing.ts derives from it: sorted orders), instead of one copy each.
+   */
+  private applied<T>(scope: readonly unknown[], snapshot: Entry<T>): T[] {
+    this.journal.sweep();
+    const cached = snapshot.applied;
+    if (cached && cached.version === this.journal.version) return cached.items as T[];
+    const items = this.journal.apply(scope, snapshot.items);
+    snapshot.applied = { version: this.journal.version, items };
+    return items;
   }
 
   private raw<T>(key: string, scan: () => Promise<T[]>): Promise<Entry<T>> {
