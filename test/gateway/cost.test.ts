@@ -178,3 +178,25 @@ describe("the price bounds the calls", () => {
     );
   });
 });
+
+describe("cancelled requests leave the rate budget to others", () => {
+  let budgeted: Stack;
+  beforeAll(async () => {
+    budgeted = await startStack({
+      size: "demo",
+      seed: 54,
+      env: { MTURK_RATE_PER_SECOND: "5", MTURK_RATE_BURST: "1", REQUEST_TIMEOUT_MS: "600" },
+    });
+  });
+  afterAll(() => budgeted.close());
+
+  it("three timed-out requests' calls waiting for tokens are dropped: a light query still answers in time", async () => {
+    const heavy = `{ hits(first: 20) { edges { node { assignments(first: 5) { edges { node { assignmentId } } } } } } }`;
+    const timedOut = await Promise.all([1, 2, 3].map(() => budgeted.query(heavy)));
+    for (const r of timedOut) expect(r.errors?.[0]?.extensions?.code).toBe("TIMEOUT");
+    const hitId = (await budgeted.control<{ hitIds: string[] }>("GET", "fixtures")).hitIds[0];
+    const light = await budgeted.query(`query($h: String!) { hit(hitId: $h) { title } }`, { h: hitId });
+    expect(light.errors, JSON.stringify(light.errors?.[0])).toBeUndefined();
+  });
+});
+

@@ -1,6 +1,7 @@
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { createGateway } from "../../src/gateway.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
+import { TokenBucket } from "../../src/mturk/rateBudget.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import type { SeedSize } from "../../src/simulator/seed.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
@@ -33,6 +34,8 @@ export async function startStack(
     credentials: simulator.credentials,
     maxAttempts: config.MTURK_MAX_ATTEMPTS,
     timeoutMs: config.MTURK_TIMEOUT_MS,
+    // As npm start does: a rate budget when one is configured.
+    budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : undefined,
   });
   const yoga = createGateway({ config, client });
 
