@@ -48,31 +48,33 @@ export class FleetRateBudget implements RateBudget {
       });
   }
 
-  take(): Promise<void> {
-    const turn = this.queue.then(() => this.takeOne());
+  take(cancelled?: () => boolean): Promise<void> {
+    // A cancelled request's call leaves its place to the next caller at once.
+    const turn = this.queue.then(() => (cancelled?.() ? undefined : this.takeOne(cancelled)));
     this.queue = turn.catch(() => {});
     return turn;
   }
 
-  private async takeOne(): Promise<void> {
+  private async takeOne(cancelled?: () => boolean): Promise<void> {
     for (;;) {
-      if (!this.link.up) return this.takeLocally();
+      if (cancelled?.()) return;
+      if (!this.link.up) return this.takeLocally(cancelled);
       try {
         await this.limiter.consume("budget");
         this.local = undefined;
         this.takes?.inc({ store: "redis" });
         return;
       } catch (refusal) {
-        if (!(refusal instanceof RateLimiterRes)) return this.takeLocally();
+        if (!(refusal instanceof RateLimiterRes)) return this.takeLocally(cancelled);
         await sleep(refusal.msBeforeNext + 1);
       }
     }
   }
 
-  private takeLocally(): Promise<void> {
+  private takeLocally(cancelled?: () => boolean): Promise<void> {
     const share = this.link.fleetSize();
     this.local ??= new TokenBucket(this.rate / share, Math.max(1, Math.floor(this.burst / share)));
     this.takes?.inc({ store: "local" });
-    return this.local.take();
+    return this.local.take(cancelled);
   }
 }

@@ -8,6 +8,9 @@ import { toUpstreamError } from "./errors.js";
 import { type RateBudget, UNLIMITED } from "./rateBudget.js";
 import { PerCallRetryStrategy } from "./retry.js";
 
+/** Where a command carries its request's cancellation to the rate-budget middleware. */
+const CANCELLED = Symbol("cancelled");
+
 /** Spans go to whatever OpenTelemetry provider the host registers (none: no-op). */
 const tracer = trace.getTracer("mturk-graphql-gateway");
 
@@ -41,7 +44,10 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = String(context.commandName ?? "").replace(/Command$/, "");
-      await budget.take();
+      const cancelled = (args.input as { [CANCELLED]?: () => boolean } | undefined)?.[CANCELLED];
+      await budget.take(cancelled);
+      // Its request timed out or its client went away while it waited: it is not sent.
+      if (cancelled?.()) throw new GraphQLError("The request was cancelled.", { extensions: { code: "TIMEOUT" } });
       metrics?.upstreamAttempts.inc({ operation });
       const header = (args.request as { headers?: Record<string, string> }).headers?.["amz-sdk-request"] ?? "";
       if (/attempt=([2-9]|\d\d)/.test(header)) metrics?.upstreamRetries.inc({ operation });
@@ -63,6 +69,8 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
  */
 export class Upstream {
   private readonly limit: ReturnType<typeof pLimit>;
+  /** The client, tagging each command with this request's cancellation for the rate budget's queue. */
+  private readonly tagged: MTurkClient;
   private calls = 0;
   private cancelled?: GraphQLError;
 
@@ -74,6 +82,14 @@ export class Upstream {
     private readonly maxCalls = Number.POSITIVE_INFINITY,
   ) {
     this.limit = pLimit(concurrency);
+    const isCancelled = () => this.cancelled !== undefined;
+    // A property of the command's input, not a send option: options would keep the SDK from reusing its stack.
+    this.tagged = {
+      send: (command: { input: object }) => {
+        Object.defineProperty(command.input, CANCELLED, { value: isCancelled, enumerable: false });
+        return client.send(command as never);
+      },
+    } as unknown as MTurkClient;
   }
 
   /**
@@ -104,7 +120,7 @@ export class Upstream {
           if (this.cancelled) throw this.cancelled;
           const stop = this.metrics?.upstreamDuration.startTimer({ operation });
           try {
-            const result = await send(this.client);
+            const result = await send(this.tagged);
             this.metrics?.upstreamCalls.inc({ operation, outcome: "ok" });
             return result;
           } catch (error) {

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
  * (for example one in Redis for several instances) can replace the local bucket.
  */
 export interface RateBudget {
-  take(): Promise<void>;
+  /** Waits for a token. A caller that no longer wants it (`cancelled`) takes none and does not wait. */
+  take(cancelled?: () => boolean): Promise<void>;
 }
 
 export const UNLIMITED: RateBudget = { take: async () => {} };
@@ -30,8 +31,10 @@ export class TokenBucket implements RateBudget {
     this.last = now;
   }
 
-  take(): Promise<void> {
+  take(cancelled?: () => boolean): Promise<void> {
     const turn = this.queue.then(async () => {
+      // A cancelled request's call leaves its place to the next caller at once.
+      if (cancelled?.()) return;
       this.refill();
       if (this.tokens < 1) {
         await sleep(((1 - this.tokens) / this.ratePerSecond) * 1000);
