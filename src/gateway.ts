@@ -85,18 +85,9 @@ export interface SharedServices {
   degraded(): string | undefined;
 }
 
-/** The GraphQL server (a yoga instance, usable with node:http or `yoga.fetch`). */
-export function createGateway({
-  config,
-  client,
-  metrics = createMetrics(),
-  logger = createLogger(config.LOG_LEVEL),
-  shared,
-  without,
-}: GatewayOptions) {
-  const codec = shared?.codec ?? new CursorCodec(config.CURSOR_SECRET);
+/** What outlives a request: snapshots, hints, idempotency records, the cursor codec, the limits. */
+function gatewayServices(config: GatewayConfig, client: MTurkClient, metrics: Metrics, shared?: SharedServices) {
   // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
-  const hints = new StrategyHints();
   const snapshots = new SnapshotCache({
     ttlMs: config.SNAPSHOT_TTL_MS,
     maxStaleMs: config.SNAPSHOT_MAX_STALE_MS,
@@ -106,29 +97,35 @@ export function createGateway({
     metrics,
     shared: shared?.snapshots,
   });
-  const idempotency = shared?.idempotency ?? new MemoryIdempotencyStore();
-  const limits = {
-    scanCost: config.SCAN_COST,
-    maxPageSize: config.MAX_PAGE_SIZE,
-    maxBulkItems: config.MAX_BULK_ITEMS,
-    complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
-  };
-  const settings = {
-    scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
-    requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
-  };
-  const services = {
+  return {
     client,
     concurrency: config.MTURK_MAX_CONCURRENCY,
     maxUpstreamCalls: config.maxUpstreamCalls,
     metrics,
-    settings,
-    hints,
+    settings: { scoreScanThreshold: config.SCORE_SCAN_THRESHOLD, requestScanThreshold: config.REQUEST_SCAN_THRESHOLD },
+    hints: new StrategyHints(),
     snapshots,
-    idempotency,
-    codec,
-    limits,
+    idempotency: shared?.idempotency ?? new MemoryIdempotencyStore(),
+    codec: shared?.codec ?? new CursorCodec(config.CURSOR_SECRET),
+    limits: {
+      scanCost: config.SCAN_COST,
+      maxPageSize: config.MAX_PAGE_SIZE,
+      maxBulkItems: config.MAX_BULK_ITEMS,
+      complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
+    },
   };
+}
+
+/** The GraphQL server (a yoga instance, usable with node:http or `yoga.fetch`). */
+export function createGateway({
+  config,
+  client,
+  metrics = createMetrics(),
+  logger = createLogger(config.LOG_LEVEL),
+  shared,
+  without,
+}: GatewayOptions) {
+  const services = gatewayServices(config, client, metrics, shared);
   const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -146,42 +143,34 @@ export function createGateway({
     },
     plugins: gatewayPlugins(config, { client, metrics, logger, shared }, without),
     context: ({ principal, request }) => requestContext(services, principal as Principal, request),
-    maskedErrors: {
-      // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.
-      maskError: (error, message) => {
-        const graphqlError = error as GraphQLError;
-        const original = graphqlError.originalError as GraphQLError | undefined;
-        if (graphqlError?.name === "GraphQLError" && (!original || original.name === "GraphQLError")) {
-          // Raised on purpose (by the gateway, a plugin or graphql-js): keep it, and give it a code if it has none.
-          const source = original ?? graphqlError;
-          // yoga puts a request-parsing error's own message (a piece of the body) in extensions.originalError.
-          if (graphqlError.extensions?.originalError)
-            delete (graphqlError.extensions as Record<string, unknown>).originalError;
-          if (isCoded(source)) return graphqlError;
-          const status = (source.extensions?.http as { status?: number } | undefined)?.status;
-          const code = status === 401 ? "UNAUTHENTICATED" : status === 403 ? "FORBIDDEN" : "BAD_USER_INPUT";
-          return new GraphQLError(graphqlError.message, {
-            nodes: graphqlError.nodes,
-            path: graphqlError.path,
-            extensions: { ...source.extensions, ...graphqlError.extensions, code },
-          });
-        }
-        // Pothos raises these for input it cannot parse, such as a malformed global id.
-        if (original?.name === "PothosValidationError")
-          return new GraphQLError(original.message, {
-            nodes: graphqlError.nodes,
-            path: graphqlError.path,
-            extensions: { code: "BAD_USER_INPUT" },
-          });
-        // Anything else loses its message and stack: it may carry internals.
-        return new GraphQLError(message, {
-          nodes: graphqlError.nodes,
-          path: graphqlError.path,
-          extensions: { code: "INTERNAL_SERVER_ERROR" },
-        });
-      },
-    },
+    // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.
+    maskedErrors: { maskError },
   });
+}
+
+function maskError(error: unknown, message: string): Error {
+  const graphqlError = error as GraphQLError;
+  const original = graphqlError.originalError as GraphQLError | undefined;
+  const at = { nodes: graphqlError.nodes, path: graphqlError.path };
+  if (graphqlError?.name === "GraphQLError" && (!original || original.name === "GraphQLError")) {
+    // Raised on purpose (by the gateway, a plugin or graphql-js): keep it, and give it a code if it has none.
+    const source = original ?? graphqlError;
+    // yoga puts a request-parsing error's own message (a piece of the body) in extensions.originalError.
+    if (graphqlError.extensions?.originalError)
+      delete (graphqlError.extensions as Record<string, unknown>).originalError;
+    if (isCoded(source)) return graphqlError;
+    const status = (source.extensions?.http as { status?: number } | undefined)?.status;
+    const code = status === 401 ? "UNAUTHENTICATED" : status === 403 ? "FORBIDDEN" : "BAD_USER_INPUT";
+    return new GraphQLError(graphqlError.message, {
+      ...at,
+      extensions: { ...source.extensions, ...graphqlError.extensions, code },
+    });
+  }
+  // Pothos raises these for input it cannot parse, such as a malformed global id.
+  if (original?.name === "PothosValidationError")
+    return new GraphQLError(original.message, { ...at, extensions: { code: "BAD_USER_INPUT" } });
+  // Anything else loses its message and stack: it may carry internals.
+  return new GraphQLError(message, { ...at, extensions: { code: "INTERNAL_SERVER_ERROR" } });
 }
 
 /**

@@ -112,41 +112,72 @@ export function readSnapshot<T>(
  * numbers and filters read the listing's snapshot. The mode depends on the arguments only, so a cursor stays valid
  * whatever the client selects.
  */
-export async function resolveListing<T>(
+export function resolveListing<T>(
+  env: ListingEnv,
+  q: ListingQuery<T>,
+  args: ConnectionArgs,
+): Promise<ListingConnection<T>> {
+  return needsSnapshot(q) ? snapshotConnection(env, q, args) : tokenConnection(env, q, args);
+}
+
+async function tokenConnection<T>(env: ListingEnv, q: ListingQuery<T>, args: ConnectionArgs) {
+  const connection = await resolveTokenConnection({
+    codec: env.codec,
+    scope: JSON.stringify(q.scope),
+    args,
+    maxPageSize: env.maxPageSize,
+    source: {
+      fetchPage: q.fetchPage,
+      directPage: q.scanPage,
+      idOf: idOfScope<T>(q.scope),
+      view: env.snapshots.journal.view<T>(q.scope),
+    },
+  });
+  const readAt = new Date();
+  let counted: Promise<{ items: T[]; at: number }> | undefined;
+  // Getters, not values: the full scan runs only when totalCount is selected.
+  return Object.defineProperties(connection as ListingConnection<T>, {
+    pageNumber: { value: null, enumerable: true },
+    totalCount: {
+      get: () => {
+        counted ??= readSnapshot(env, q);
+        return counted.then((s) => s.items.length);
+      },
+      enumerable: true,
+    },
+    // The page was read now; a count comes from the snapshot. Sibling fields all start before a microtask runs,
+    // so whether totalCount was selected is known then, whatever the order of the fields.
+    asOf: {
+      get: () => Promise.resolve().then(() => counted?.then((s) => new Date(s.at)) ?? readAt),
+      enumerable: true,
+    },
+  });
+}
+
+/** The page's window: a page number, or first/after (a cursor of this ordering names an item). */
+function pageWindow<T>(
+  env: ListingEnv,
+  q: ListingQuery<T>,
+  args: ConnectionArgs,
+  resume: (cursor: string) => number,
+): { offset: number; count: number } {
+  if (!q.page) return { offset: args.after ? resume(args.after) : 0, count: forwardPageSize(args, env.maxPageSize) };
+  if (args.after != null || args.first != null || args.last != null || args.before != null)
+    throw badInput("Give either page or first/after, not both.", { argument: "page" });
+  const size = q.page.size ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(q.page.number) || q.page.number < 1)
+    throw badInput("page.number starts at 1.", { argument: "page" });
+  if (!Number.isInteger(size) || size < 1 || size > env.maxPageSize)
+    throw badInput(`page.size must be between 1 and ${env.maxPageSize}.`, { argument: "page" });
+  return { offset: (q.page.number - 1) * size, count: size };
+}
+
+async function snapshotConnection<T>(
   env: ListingEnv,
   q: ListingQuery<T>,
   args: ConnectionArgs,
 ): Promise<ListingConnection<T>> {
   const idOf = idOfScope<T>(q.scope);
-  if (!needsSnapshot(q)) {
-    const connection = await resolveTokenConnection({
-      codec: env.codec,
-      scope: JSON.stringify(q.scope),
-      args,
-      maxPageSize: env.maxPageSize,
-      source: { fetchPage: q.fetchPage, directPage: q.scanPage, idOf, view: env.snapshots.journal.view<T>(q.scope) },
-    });
-    const readAt = new Date();
-    let counted: Promise<{ items: T[]; at: number }> | undefined;
-    // Getters, not values: the full scan runs only when totalCount is selected.
-    return Object.defineProperties(connection as ListingConnection<T>, {
-      pageNumber: { value: null, enumerable: true },
-      totalCount: {
-        get: () => {
-          counted ??= readSnapshot(env, q);
-          return counted.then((s) => s.items.length);
-        },
-        enumerable: true,
-      },
-      // The page was read now; a count comes from the snapshot. Sibling fields all start before a microtask runs,
-      // so whether totalCount was selected is known then, whatever the order of the fields.
-      asOf: {
-        get: () => Promise.resolve().then(() => counted?.then((s) => new Date(s.at)) ?? readAt),
-        enumerable: true,
-      },
-    });
-  }
-
   const snapshot = await readSnapshot(env, q);
   const key = q.orderBy ? q.sortKeys[q.orderBy.field] : undefined;
   if (q.orderBy && !key) throw badInput(`Cannot order by ${q.orderBy.field}.`, { argument: "orderBy" });
@@ -158,25 +189,9 @@ export async function resolveListing<T>(
     if (key) list = [...list].sort((a, b) => compare(key(a), idOf(a), key(b), idOf(b), sign));
     return list;
   });
-
-  let offset: number;
-  let count: number;
-  if (q.page) {
-    if (args.after != null || args.first != null || args.last != null || args.before != null)
-      throw badInput("Give either page or first/after, not both.", { argument: "page" });
-    const size = q.page.size ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(q.page.number) || q.page.number < 1)
-      throw badInput("page.number starts at 1.", { argument: "page" });
-    if (!Number.isInteger(size) || size < 1 || size > env.maxPageSize)
-      throw badInput(`page.size must be between 1 and ${env.maxPageSize}.`, { argument: "page" });
-    offset = (q.page.number - 1) * size;
-    count = size;
-  } else {
-    count = forwardPageSize(args, env.maxPageSize);
-    offset = args.after
-      ? resumeAt(items, env.codec.decode<SnapshotCursor>(cursorScope, args.after), idOf, key, sign)
-      : 0;
-  }
+  const { offset, count } = pageWindow(env, q, args, (after) =>
+    resumeAt(items, env.codec.decode<SnapshotCursor>(cursorScope, after), idOf, key, sign),
+  );
   const cursorAt = (index: number) => {
     const item = items[index] as T;
     const cursor: SnapshotCursor = key

@@ -118,38 +118,42 @@ HITRef.implement({
     numberOfAssignmentsCompleted: t.exposeInt("NumberOfAssignmentsCompleted", {
       description: "Assignments approved or rejected (NumberOfAssignmentsCompleted).",
     }),
-    assignments: t.connection(
-      {
-        type: AssignmentRef,
-        description: "Submitted, approved and rejected assignments of this HIT (ListAssignmentsForHIT).",
-        args: {
-          statuses: t.arg({
-            type: [AssignmentStatusEnum],
-            description: "Only assignments in these statuses (AssignmentStatuses); all three by default.",
-          }),
-          ...assignmentListingArgs,
-        },
-        resolve: (hit, args, ctx) => {
-          const id = hit.HITId as string;
-          const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
-          return assignmentListing(ctx, args, scopes.assignments(id, statuses), (token, size) =>
-            ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
-          );
-        },
-      },
-      ...pageOf("assignments"),
-    ),
-    bonusPayments: t.connection(
-      {
-        type: BonusPaymentRef,
-        description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
-        args: bonusListingArgs,
-        resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: hit.HITId as string }),
-      },
-      ...pageOf("bonus payments"),
-    ),
   }),
 });
+
+/** A HIT's links: its assignments and bonuses. */
+builder.objectFields(HITRef, (t) => ({
+  assignments: t.connection(
+    {
+      type: AssignmentRef,
+      description: "Submitted, approved and rejected assignments of this HIT (ListAssignmentsForHIT).",
+      args: {
+        statuses: t.arg({
+          type: [AssignmentStatusEnum],
+          description: "Only assignments in these statuses (AssignmentStatuses); all three by default.",
+        }),
+        ...assignmentListingArgs,
+      },
+      resolve: (hit, args, ctx) => {
+        const id = hit.HITId as string;
+        const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
+        return assignmentListing(ctx, args, scopes.assignments(id, statuses), (token, size) =>
+          ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
+        );
+      },
+    },
+    ...pageOf("assignments"),
+  ),
+  bonusPayments: t.connection(
+    {
+      type: BonusPaymentRef,
+      description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
+      args: bonusListingArgs,
+      resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: hit.HITId as string }),
+    },
+    ...pageOf("bonus payments"),
+  ),
+}));
 
 QualificationRequirementRef.implement({
   // Whatever field reaches it (a mutation payload too), reading it needs `read`.

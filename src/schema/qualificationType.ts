@@ -75,74 +75,78 @@ QualificationTypeRef.implement({
     autoGrantedValue: t.exposeInt("AutoGrantedValue", {
       description: "The value an automatic grant gives (AutoGrantedValue).",
     }),
-    requests: t.connection(
-      {
-        type: QualificationRequestRef,
-        description:
-          "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
-        args: requestListingArgs,
-        resolve: (type, args, ctx) => pendingRequests(ctx, type.QualificationTypeId as string, args),
-      },
-      ...pageOf("qualification requests"),
-    ),
-    hits: t.connection(
-      {
-        type: HITRef,
-        description:
-          "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
-        args: hitListingArgs,
-        resolve: (type, args, ctx) => {
-          const id = type.QualificationTypeId as string;
-          return hitListing(ctx, args, scopes.hitsForType(id), (token, size) =>
-            ctx.loaders.listHITsForQualificationTypePage(id, token, size),
-          );
-        },
-      },
-      ...pageOf("HITs"),
-    ),
-    workers: t.connection(
-      {
-        type: WorkerRef,
-        description:
-          "Workers associated with this type; each edge carries the Qualification (ListWorkersWithQualificationType).",
-        args: {
-          status: t.arg({
-            type: QualificationStatusEnum,
-            defaultValue: "Granted",
-            description: "Granted (default) or Revoked qualifications.",
-          }),
-          orderBy: t.arg({ type: QualificationOrder, description: "Sort order." }),
-          page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
-        },
-        resolve: async (type, args, ctx) => {
-          const id = type.QualificationTypeId as string;
-          const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-          const connection = await listing<Qualification>(ctx, args, {
-            scope: scopes.workersWithType(id, status),
-            fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
-            sortKeys: {
-              GRANT_TIME: (q) => time(q.GrantTime),
-              INTEGER_VALUE: (q) => q.IntegerValue,
-              WORKER_ID: (q) => q.WorkerId,
-            },
-          });
-          return mapNodes(connection, (q) => ({ workerId: q.WorkerId as string }), "qualification");
-        },
-      },
-      pageOf("workers holding a qualification type (ListWorkersWithQualificationType)")[0],
-      {
-        description: "A worker and the Qualification of the type they hold.",
-        fields: (e) => ({
-          qualification: e.field({
-            type: QualificationRef,
-            description: "The worker's Qualification of this type: value, locale, grant time and status.",
-            resolve: (edge) => (edge as unknown as { qualification: Qualification }).qualification as never,
-          }),
-        }),
-      },
-    ),
   }),
 });
+
+/** A type's links: its pending requests, the HITs that require it, the workers who hold it. */
+builder.objectFields(QualificationTypeRef, (t) => ({
+  requests: t.connection(
+    {
+      type: QualificationRequestRef,
+      description:
+        "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
+      args: requestListingArgs,
+      resolve: (type, args, ctx) => pendingRequests(ctx, type.QualificationTypeId as string, args),
+    },
+    ...pageOf("qualification requests"),
+  ),
+  hits: t.connection(
+    {
+      type: HITRef,
+      description:
+        "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
+      args: hitListingArgs,
+      resolve: (type, args, ctx) => {
+        const id = type.QualificationTypeId as string;
+        return hitListing(ctx, args, scopes.hitsForType(id), (token, size) =>
+          ctx.loaders.listHITsForQualificationTypePage(id, token, size),
+        );
+      },
+    },
+    ...pageOf("HITs"),
+  ),
+  workers: t.connection(
+    {
+      type: WorkerRef,
+      description:
+        "Workers associated with this type; each edge carries the Qualification (ListWorkersWithQualificationType).",
+      args: {
+        status: t.arg({
+          type: QualificationStatusEnum,
+          defaultValue: "Granted",
+          description: "Granted (default) or Revoked qualifications.",
+        }),
+        orderBy: t.arg({ type: QualificationOrder, description: "Sort order." }),
+        page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
+      },
+      resolve: async (type, args, ctx) => {
+        const id = type.QualificationTypeId as string;
+        const status = (args.status ?? "Granted") as "Granted" | "Revoked";
+        const connection = await listing<Qualification>(ctx, args, {
+          scope: scopes.workersWithType(id, status),
+          fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
+          sortKeys: {
+            GRANT_TIME: (q) => time(q.GrantTime),
+            INTEGER_VALUE: (q) => q.IntegerValue,
+            WORKER_ID: (q) => q.WorkerId,
+          },
+        });
+        return mapNodes(connection, (q) => ({ workerId: q.WorkerId as string }), "qualification");
+      },
+    },
+    pageOf("workers holding a qualification type (ListWorkersWithQualificationType)")[0],
+    {
+      description: "A worker and the Qualification of the type they hold.",
+      fields: (e) => ({
+        qualification: e.field({
+          type: QualificationRef,
+          description: "The worker's Qualification of this type: value, locale, grant time and status.",
+          resolve: (edge) => (edge as unknown as { qualification: Qualification }).qualification as never,
+        }),
+      }),
+    },
+  ),
+}));
 
 const QualificationTypeOrder = orderInput("QualificationType", {
   NAME: "The type's name (case-insensitive).",

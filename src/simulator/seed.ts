@@ -67,9 +67,38 @@ type TypeKind = (typeof TYPE_KINDS)[number];
 /** Fills a store with a deterministic account for a seed and a size: the same seed always gives the same ids. */
 export function seedStore(store: Store, size: SeedSize): void {
   const counts = seedCounts(size);
-  const r = store.random;
-  const now = store.now();
+  seedOtherTypes(store, counts);
+  if (counts.qualificationTypes === 0) return;
+  const { ownTypes, kinds } = seedOwnTypes(store, counts);
+  const workerIds = seedWorkers(store, counts);
+  seedQualifications(
+    store,
+    ownTypes.filter((t) => kinds.get(t.id) !== "inactive"),
+    workerIds,
+  );
+  seedRequests(
+    store,
+    counts,
+    ownTypes.filter((t) => ["test", "manual", "manualRetry"].includes(kinds.get(t.id) as string)),
+    workerIds,
+  );
+  seedHits(
+    store,
+    counts,
+    ownTypes.filter((t) => kinds.get(t.id) !== "inactive"),
+    workerIds,
+  );
+  const blocked = Math.max(counts.workers > 0 ? 2 : 0, Math.floor(counts.workers / 100));
+  for (let i = 0; i < blocked; i += 1) {
+    const workerId = workerIds[(i * 7) % workerIds.length] as string;
+    if (!store.blocks.has(workerId))
+      store.blocks.set(workerId, { workerId, reason: "Failed attention checks.", seq: store.nextSeq() });
+  }
+}
 
+/** MTurk's system types, and (in a non-empty account) three public types of another requester. */
+function seedOtherTypes(store: Store, counts: SeedCounts) {
+  const now = store.now();
   for (const [id, name, description] of SYSTEM_TYPES)
     store.qualificationTypes.set(id, {
       id,
@@ -95,25 +124,31 @@ export function seedStore(store: Store, size: SeedSize): void {
       creationTime: now - (400 + i) * DAY_MS,
     });
   }
+}
 
+/** The caller's types, of every kind in turn. */
+function seedOwnTypes(store: Store, counts: SeedCounts) {
+  const r = store.random;
+  const now = store.now();
   const kinds = new Map<string, TypeKind>();
   const typeTimes = Array.from({ length: counts.qualificationTypes }, () => now - r.int(1, 200) * DAY_MS).sort(
     (a, b) => a - b,
   );
   const ownTypes: QualificationTypeRecord[] = typeTimes.map((creationTime, i) => {
     const kind = TYPE_KINDS[i % TYPE_KINDS.length] as TypeKind;
+    const tested = kind === "test" || kind === "answerKey";
     const record: QualificationTypeRecord = {
       id: store.newId(30, "3"),
       seq: store.nextSeq(),
       owner: "caller",
-      name: `${TOPICS[i % TOPICS.length]} ${kind === "test" || kind === "answerKey" ? "test" : "qualification"} ${i + 1}`,
+      name: `${TOPICS[i % TOPICS.length]} ${tested ? "test" : "qualification"} ${i + 1}`,
       description: `Workers qualified for ${TOPICS[i % TOPICS.length]?.toLowerCase()} tasks (${kind}).`,
       keywords: `${TOPICS[i % TOPICS.length]?.toLowerCase()}, qualification`,
       status: kind === "inactive" ? "Inactive" : "Active",
       autoGranted: kind === "autoGranted",
       autoGrantedValue: kind === "autoGranted" ? 1 : undefined,
-      test: kind === "test" || kind === "answerKey" ? TEST_XML : undefined,
-      testDurationInSeconds: kind === "test" || kind === "answerKey" ? 600 : undefined,
+      test: tested ? TEST_XML : undefined,
+      testDurationInSeconds: tested ? 600 : undefined,
       answerKey: kind === "answerKey" ? "<AnswerKey/>" : undefined,
       retryDelayInSeconds: kind === "manualRetry" ? 86_400 : undefined,
       creationTime,
@@ -122,7 +157,11 @@ export function seedStore(store: Store, size: SeedSize): void {
     kinds.set(record.id, kind);
     return record;
   });
+  return { ownTypes, kinds };
+}
 
+function seedWorkers(store: Store, counts: SeedCounts): string[] {
+  const r = store.random;
   const workerIds: string[] = [];
   for (let i = 0; i < counts.workers; i += 1) {
     const [Country, Subdivision] = r.pick(COUNTRIES);
@@ -130,9 +169,13 @@ export function seedStore(store: Store, size: SeedSize): void {
     store.workers.set(id, { id, locale: Subdivision ? { Country, Subdivision } : { Country }, adult: r.chance(0.8) });
     workerIds.push(id);
   }
+  return workerIds;
+}
 
-  // Qualifications held: most granted, some revoked.
-  const grantable = ownTypes.filter((t) => kinds.get(t.id) !== "inactive");
+/** Qualifications held: most granted, some revoked. */
+function seedQualifications(store: Store, grantable: QualificationTypeRecord[], workerIds: string[]) {
+  const r = store.random;
+  const now = store.now();
   for (const workerId of workerIds) {
     const n = r.int(0, Math.min(3, grantable.length));
     for (let k = 0; k < n; k += 1) {
@@ -149,9 +192,12 @@ export function seedStore(store: Store, size: SeedSize): void {
       });
     }
   }
+}
 
-  // Pending requests for types that wait for the owner, at submit times that do not follow listing order.
-  const waiting = ownTypes.filter((t) => ["test", "manual", "manualRetry"].includes(kinds.get(t.id) as string));
+/** Pending requests for types that wait for the owner, at submit times that do not follow listing order. */
+function seedRequests(store: Store, counts: SeedCounts, waiting: QualificationTypeRecord[], workerIds: string[]) {
+  const r = store.random;
+  const now = store.now();
   const taken = new Set<string>();
   let attempts = 0;
   while (taken.size < counts.pendingRequests && waiting.length && attempts < counts.pendingRequests * 20) {
@@ -172,20 +218,6 @@ export function seedStore(store: Store, size: SeedSize): void {
       submitTime: now - r.int(60, 30 * 86_400) * 1000,
       status: "Pending",
     });
-  }
-
-  seedHits(
-    store,
-    counts,
-    ownTypes.filter((t) => kinds.get(t.id) !== "inactive"),
-    workerIds,
-  );
-
-  const blocked = Math.max(counts.workers > 0 ? 2 : 0, Math.floor(counts.workers / 100));
-  for (let i = 0; i < blocked; i += 1) {
-    const workerId = workerIds[(i * 7) % workerIds.length] as string;
-    if (!store.blocks.has(workerId))
-      store.blocks.set(workerId, { workerId, reason: "Failed attention checks.", seq: store.nextSeq() });
   }
 }
 

@@ -199,4 +199,3 @@ describe("cancelled requests leave the rate budget to others", () => {
     expect(light.errors, JSON.stringify(light.errors?.[0])).toBeUndefined();
   });
 });
-
