@@ -6,6 +6,7 @@ import "./worker.js";
 import "./hit.js";
 import "./assignment.js";
 import "./account.js";
+import "./answers.js";
 import "./errors.js";
 import "./qualificationRequestMutations.js";
 import "./workerMutations.js";
