@@ -181,6 +181,11 @@ export function createGateway({
     scanCost: config.SCAN_COST,
     maxPageSize: config.MAX_PAGE_SIZE,
     maxBulkItems: config.MAX_BULK_ITEMS,
+    // The index is patched by the journal: it must not outlive the journal's entries.
+    workerIndex: {
+      ttlMs: Math.min(config.WORKER_INDEX_TTL_MS, config.WRITE_JOURNAL_MS),
+      maxCalls: config.WORKER_INDEX_MAX_CALLS,
+    },
     complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
   };
   const settings = {

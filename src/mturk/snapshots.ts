@@ -58,6 +58,8 @@ export interface SnapshotOptions {
 interface Entry {
   items: unknown[];
   at: number;
+  /** The entry's own window: the options' TTL, or a longer one for a costlier scan (the worker index). */
+  ttlMs: number;
 }
 
 const weight = (entry: Entry) => Math.max(1, entry.items.length);
@@ -77,16 +79,16 @@ export class SnapshotCache {
   }
 
   /** The listing's items, from a fresh snapshot, the scan in flight, or a new scan; the journal applied. */
-  async get<T>(scope: readonly unknown[], scan: () => Promise<T[]>): Promise<T[]> {
+  async get<T>(scope: readonly unknown[], scan: () => Promise<T[]>, ttlMs = this.options.ttlMs): Promise<T[]> {
     // Writes made through other instances before this request reach the journal (and drop snapshots) first.
     if (this.options.shared) await this.options.shared.catchUp();
-    const items = await this.raw(scopeKey(scope), scan);
+    const items = await this.raw(scopeKey(scope), scan, ttlMs);
     return this.journal.apply(scope, items);
   }
 
-  private raw<T>(key: string, scan: () => Promise<T[]>): Promise<T[]> {
+  private raw<T>(key: string, scan: () => Promise<T[]>, ttlMs: number): Promise<T[]> {
     const entry = this.done.get(key);
-    if (entry && Date.now() - entry.at < this.options.ttlMs) {
+    if (entry && Date.now() - entry.at < entry.ttlMs) {
       // Re-insert: Map order is the LRU order.
       this.done.delete(key);
       this.done.set(key, entry);
@@ -108,7 +110,7 @@ export class SnapshotCache {
         this.inFlight.delete(key);
         if (shared)
           this.options.metrics?.snapshotRequests.inc({ result: snapshot.source === "fleet" ? "fleet" : "miss" });
-        if (snapshot.keep) this.store(key, snapshot.items, snapshot.at);
+        if (snapshot.keep) this.store(key, snapshot.items, snapshot.at, ttlMs);
         return snapshot.items;
       },
       (error) => {
@@ -133,10 +135,10 @@ export class SnapshotCache {
     );
   }
 
-  private store(key: string, items: unknown[], at = Date.now()) {
+  private store(key: string, items: unknown[], at: number, ttlMs: number) {
     this.forget(key);
     this.sweep();
-    const entry = { items, at };
+    const entry = { items, at, ttlMs };
     if (weight(entry) > this.options.maxItems) return;
     this.done.set(key, entry);
     this.items += weight(entry);
@@ -148,8 +150,8 @@ export class SnapshotCache {
 
   /** Drops expired snapshots: they would only be scanned again. */
   private sweep() {
-    const cutoff = Date.now() - this.options.ttlMs;
-    for (const [key, entry] of this.done) if (entry.at < cutoff) this.forget(key);
+    const now = Date.now();
+    for (const [key, entry] of this.done) if (now - entry.at >= entry.ttlMs) this.forget(key);
   }
 
   private forget(key: string) {
@@ -190,6 +192,6 @@ export class SnapshotCache {
   /** Whether a fresh snapshot exists: a scan of it would cost no upstream call. */
   has(scope: readonly unknown[]): boolean {
     const entry = this.done.get(scopeKey(scope));
-    return !!entry && Date.now() - entry.at < this.options.ttlMs;
+    return !!entry && Date.now() - entry.at < entry.ttlMs;
   }
 }

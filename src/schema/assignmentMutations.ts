@@ -157,6 +157,9 @@ const reject = async (ctx: GatewayContext, id: string, feedback: string) => ({
 });
 
 type Bonus = { workerId: string; assignmentId: string; bonusAmount: string; reason: string };
+/** A sendBonuses item's key: its own, or a structured digest (no two different items, of any batch, share one). */
+const bonusKey = (batchKey: string, b: Bonus & { idempotencyKey?: string | null }) =>
+  b.idempotencyKey ?? fingerprint([batchKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]);
 async function payBonus(ctx: GatewayContext, b: Bonus, key: string) {
   const { alreadyProcessed } = await sendBonus(
     ctx.writes,
@@ -237,16 +240,14 @@ defineBulkMutation("sendBonuses", {
   items: (input) => input.items,
   count: (input) => input.items.length,
   key: (b) => b.assignmentId,
-  run: (b, ctx, input) =>
-    payBonus(
-      ctx,
-      b,
-      // A structured digest, so that no two different items (of this batch or another) share a key.
-      b.idempotencyKey ?? fingerprint([input.idempotencyKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]),
-    ),
-  dryRun: (input, ctx) =>
-    dryRunBonuses(
-      ctx,
-      input.items.map((b) => b.bonusAmount),
-    ),
+  run: (b, ctx, input) => payBonus(ctx, b, bonusKey(input.idempotencyKey, b)),
+  // Items that share a key are paid once: so are they counted.
+  dryRun: (input, ctx) => {
+    const byKey = new Map<string, string>();
+    for (const b of input.items) {
+      const key = bonusKey(input.idempotencyKey, b);
+      if (!byKey.has(key)) byKey.set(key, b.bonusAmount);
+    }
+    return dryRunBonuses(ctx, [...byKey.values()]);
+  },
 });

@@ -7,6 +7,8 @@ import "./hit.js";
 import "./assignment.js";
 import "./account.js";
 import "./answers.js";
+import "./workerHistory.js";
+import "./excludeWorkers.js";
 import "./errors.js";
 import "./qualificationRequestMutations.js";
 import "./workerMutations.js";
