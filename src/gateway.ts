@@ -11,6 +11,7 @@ import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
+import { useExports } from "./exports/route.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
@@ -212,6 +213,7 @@ export function createGateway({
       useRequestLogging(logger),
       useReadiness(client, shared?.degraded),
       useMetricsAuth(config),
+      useExports({ config, client, metrics }),
       useBodyLimit(config.MAX_BODY_BYTES),
       usePrometheus({
         endpoint: "/metrics",

@@ -38,7 +38,7 @@ const tooLarge = (maxCalls: number) =>
   );
 
 /** Whether a HIT may have listed work: MTurk lists only submitted, approved and rejected assignments. */
-function hasWork(hit: HIT): boolean {
+export function hitHasWork(hit: HIT): boolean {
   const { MaxAssignments: max, NumberOfAssignmentsAvailable: open, NumberOfAssignmentsPending: pending } = hit;
   if (max === undefined || open === undefined || pending === undefined) return true;
   return (hit.NumberOfAssignmentsCompleted ?? 1) > 0 || max - open - pending > 0;
@@ -70,7 +70,7 @@ async function buildIndex(ctx: GatewayContext): Promise<IndexItem[]> {
         MaxAssignments: hit.MaxAssignments,
       };
       items.push({ h: summary });
-      if (!hasWork(hit)) return;
+      if (!hitHasWork(hit)) return;
       const [assignments, bonuses] = await Promise.all([
         scan((token) => ctx.loaders.listAssignmentsForHITPage(id, undefined, token, MTURK_MAX_RESULTS)),
         scan((token) => ctx.loaders.listBonusPaymentsPage({ hitId: id }, token, MTURK_MAX_RESULTS)),
