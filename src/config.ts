@@ -37,6 +37,10 @@ const configSchema = z
     SNAPSHOT_MAX_STALE_MS: z.coerce.number().int().min(0).default(300_000),
     /** How long the gateway applies its own writes to MTurk's listings, which may lag them (unknown how long). */
     WRITE_JOURNAL_MS: z.coerce.number().int().min(0).default(600_000),
+    /** How long the worker index (a worker's history across HITs) is served before it is built again. */
+    WORKER_INDEX_TTL_MS: z.coerce.number().int().min(0).default(300_000),
+    /** Upstream calls one build of the worker index may make (its price); a larger account is refused. */
+    WORKER_INDEX_MAX_CALLS: z.coerce.number().int().min(1).default(5000),
     /** Items all snapshots may hold together; the least recently used go first. */
     SNAPSHOT_MAX_ITEMS: z.coerce.number().int().min(0).default(200_000),
     /** Snapshots kept at most, however small. */

@@ -31,6 +31,8 @@ export interface Limits {
   scanCost: number;
   maxPageSize: number;
   maxBulkItems: number;
+  /** The worker index (src/mturk/workerIndex.ts): its window and the calls one build may make (its price). */
+  workerIndex?: { ttlMs: number; maxCalls: number };
   complexity: { complexity: number; depth: number; breadth: number };
 }
 

@@ -111,6 +111,11 @@ function gatewayServices(config: GatewayConfig, client: MTurkClient, metrics: Me
       scanCost: config.SCAN_COST,
       maxPageSize: config.MAX_PAGE_SIZE,
       maxBulkItems: config.MAX_BULK_ITEMS,
+      // The index is patched by the journal: it must not outlive the journal's entries.
+      workerIndex: {
+        ttlMs: Math.min(config.WORKER_INDEX_TTL_MS, config.WRITE_JOURNAL_MS),
+        maxCalls: config.WORKER_INDEX_MAX_CALLS,
+      },
       complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
     },
   };

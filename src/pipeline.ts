@@ -8,6 +8,7 @@ import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
+import { useExports } from "./exports/route.js";
 import { Upstream } from "./mturk/client.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -21,6 +22,7 @@ export type PluginName =
   | "logging"
   | "readiness"
   | "metricsAuth"
+  | "exports"
   | "bodyLimit"
   | "prometheus"
   | "csrf"
@@ -47,6 +49,7 @@ export function gatewayPlugins(
     ["logging", () => [useRequestLogging(deps.logger)]],
     ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded)]],
     ["metricsAuth", () => [useMetricsAuth(config)]],
+    ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
     ["prometheus", () => [prometheus(deps.metrics)]],
     ["csrf", () => [useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] })]],

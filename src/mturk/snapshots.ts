@@ -65,6 +65,8 @@ export interface SnapshotOptions {
 interface Entry<T = unknown> {
   items: T[];
   at: number;
+  /** The entry's own window: the options' TTL, or a longer one for a costlier scan (the worker index). */
+  ttlMs: number;
   applied?: { version: number; items: unknown[] };
 }
 
@@ -85,15 +87,19 @@ export class SnapshotCache {
   }
 
   /** The listing's items, from a fresh snapshot, the scan in flight, or a new scan; the journal applied. */
-  async get<T>(scope: readonly unknown[], scan: () => Promise<T[]>): Promise<T[]> {
-    return (await this.read(scope, scan)).items;
+  async get<T>(scope: readonly unknown[], scan: () => Promise<T[]>, ttlMs = this.options.ttlMs): Promise<T[]> {
+    return (await this.read(scope, scan, ttlMs)).items;
   }
 
   /** The same, with when MTurk was read (the snapshot's scan; the journal adds the gateway's writes since). */
-  async read<T>(scope: readonly unknown[], scan: () => Promise<T[]>): Promise<{ items: T[]; at: number }> {
+  async read<T>(
+    scope: readonly unknown[],
+    scan: () => Promise<T[]>,
+    ttlMs = this.options.ttlMs,
+  ): Promise<{ items: T[]; at: number }> {
     // Writes made through other instances before this request reach the journal (and drop snapshots) first.
     if (this.options.shared) await this.options.shared.catchUp();
-    const snapshot = await this.raw(scopeKey(scope), scan);
+    const snapshot = await this.raw(scopeKey(scope), scan, ttlMs);
     return { items: this.applied(scope, snapshot), at: snapshot.at };
   }
 
@@ -110,17 +116,17 @@ export class SnapshotCache {
     return items;
   }
 
-  private raw<T>(key: string, scan: () => Promise<T[]>): Promise<Entry<T>> {
+  private raw<T>(key: string, scan: () => Promise<T[]>, ttlMs: number): Promise<Entry<T>> {
     const entry = this.done.get(key) as Entry<T> | undefined;
     const age = entry ? Date.now() - entry.at : Number.POSITIVE_INFINITY;
-    if (entry && age < Math.max(this.options.ttlMs, this.options.maxStaleMs ?? 0)) {
+    if (entry && age < this.servable(entry)) {
       // Re-insert: Map order is the LRU order.
       this.done.delete(key);
       this.done.set(key, entry);
-      const stale = age >= this.options.ttlMs;
+      const stale = age >= entry.ttlMs;
       this.options.metrics?.snapshotRequests.inc({ result: stale ? "stale" : "hit" });
       // Served now; one scan refreshes it for later requests (its failure keeps the stale one until maxStaleMs).
-      if (stale && !this.inFlight.has(key)) this.scan(key, scan).catch(() => undefined);
+      if (stale && !this.inFlight.has(key)) this.scan(key, scan, ttlMs).catch(() => undefined);
       return Promise.resolve(entry);
     }
     const running = this.inFlight.get(key);
@@ -128,11 +134,16 @@ export class SnapshotCache {
       this.options.metrics?.snapshotRequests.inc({ result: "shared" });
       return running as Promise<Entry<T>>;
     }
-    return this.scan(key, scan);
+    return this.scan(key, scan, ttlMs);
+  }
+
+  /** How long an entry may be served: its window, or longer while stale-while-revalidate allows. */
+  private servable(entry: Entry): number {
+    return Math.max(entry.ttlMs, this.options.maxStaleMs ?? 0);
   }
 
   /** One scan of the listing (through the fleet when shared), stored when done. */
-  private scan<T>(key: string, scan: () => Promise<T[]>): Promise<Entry<T>> {
+  private scan<T>(key: string, scan: () => Promise<T[]>, ttlMs: number): Promise<Entry<T>> {
     const shared = this.options.shared;
     if (!shared) this.options.metrics?.snapshotRequests.inc({ result: "miss" });
     const fetched = shared
@@ -143,8 +154,8 @@ export class SnapshotCache {
         this.inFlight.delete(key);
         if (shared)
           this.options.metrics?.snapshotRequests.inc({ result: snapshot.source === "fleet" ? "fleet" : "miss" });
-        if (snapshot.keep) this.store(key, snapshot.items, snapshot.at);
-        return { items: snapshot.items, at: snapshot.at };
+        if (snapshot.keep) this.store(key, snapshot.items, snapshot.at, ttlMs);
+        return { items: snapshot.items, at: snapshot.at, ttlMs };
       },
       (error) => {
         this.inFlight.delete(key);
@@ -168,10 +179,10 @@ export class SnapshotCache {
     );
   }
 
-  private store(key: string, items: unknown[], at = Date.now()) {
+  private store(key: string, items: unknown[], at: number, ttlMs: number) {
     this.forget(key);
     this.sweep();
-    const entry = { items, at };
+    const entry = { items, at, ttlMs };
     if (weight(entry) > this.options.maxItems) return;
     this.done.set(key, entry);
     this.items += weight(entry);
@@ -189,8 +200,8 @@ export class SnapshotCache {
 
   /** Drops snapshots too old to serve even stale: they would only be scanned again. */
   private sweep() {
-    const cutoff = Date.now() - Math.max(this.options.ttlMs, this.options.maxStaleMs ?? 0);
-    for (const [key, entry] of this.done) if (entry.at < cutoff) this.forget(key);
+    const now = Date.now();
+    for (const [key, entry] of this.done) if (now - entry.at >= this.servable(entry)) this.forget(key);
   }
 
   private forget(key: string) {
@@ -231,6 +242,6 @@ export class SnapshotCache {
   /** Whether a fresh snapshot exists: a scan of it would cost no upstream call. */
   has(scope: readonly unknown[]): boolean {
     const entry = this.done.get(scopeKey(scope));
-    return !!entry && Date.now() - entry.at < this.options.ttlMs;
+    return !!entry && Date.now() - entry.at < entry.ttlMs;
   }
 }

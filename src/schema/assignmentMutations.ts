@@ -6,6 +6,7 @@ import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineBulkMutation, defineMutation } from "./mutation.js";
+import { dryRunApprovals, dryRunBonuses, dryRunField } from "./spending.js";
 import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney, workerIdRule } from "./validators.js";
 import { WorkerRef } from "./worker.js";
 
@@ -37,6 +38,7 @@ const ApproveAssignmentInput = builder.inputType("ApproveAssignmentInput", {
       validate: feedbackRule,
     }),
     overrideRejection: t.boolean({ description: "Approve an assignment you rejected (OverrideRejection)." }),
+    dryRun: dryRunField(t),
   }),
 });
 const RejectAssignmentInput = builder.inputType("RejectAssignmentInput", {
@@ -74,6 +76,11 @@ const SendBonusInput = builder.inputType("SendBonusInput", {
         "Your key for this payment (required for sendBonus; in sendBonuses derived from the batch key when omitted).",
       validate: idempotencyKeyRule,
     }),
+    dryRun: t.boolean({
+      defaultValue: false,
+      description:
+        "sendBonus only (the items of sendBonuses follow the batch's dryRun): true sends no SendBonus and answers with a DryRunCost (GetAccountBalance). Default false.",
+    }),
   }),
 });
 
@@ -109,6 +116,7 @@ const ApproveAssignmentsInput = builder.inputType("ApproveAssignmentsInput", {
       description: "Feedback for every worker, at most 1,024 characters.",
       validate: feedbackRule,
     }),
+    dryRun: dryRunField(t),
   }),
 });
 const RejectAssignmentsInput = builder.inputType("RejectAssignmentsInput", {
@@ -131,6 +139,7 @@ const SendBonusesInput = builder.inputType("SendBonusesInput", {
       validate: idempotencyKeyRule,
     }),
     items: t.field({ type: [SendBonusInput], required: true, description: "One entry per bonus." }),
+    dryRun: dryRunField(t),
   }),
 });
 
@@ -148,6 +157,9 @@ const reject = async (ctx: GatewayContext, id: string, feedback: string) => ({
 });
 
 type Bonus = { workerId: string; assignmentId: string; bonusAmount: string; reason: string };
+/** A sendBonuses item's key: its own, or a structured digest (no two different items, of any batch, share one). */
+const bonusKey = (batchKey: string, b: Bonus & { idempotencyKey?: string | null }) =>
+  b.idempotencyKey ?? fingerprint([batchKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]);
 async function payBonus(ctx: GatewayContext, b: Bonus, key: string) {
   const { alreadyProcessed } = await sendBonus(
     ctx.writes,
@@ -164,6 +176,7 @@ defineMutation("approveAssignment", {
   inputDescription: "The assignment.",
   payload: ReviewedRef,
   resolve: (input, ctx) => approve(ctx, input.assignmentId, input.requesterFeedback, input.overrideRejection),
+  dryRun: (input, ctx) => dryRunApprovals(ctx, [input.assignmentId], input.overrideRejection ?? false),
 });
 defineMutation("rejectAssignment", {
   description: "Rejects a submitted assignment (RejectAssignment).",
@@ -186,6 +199,7 @@ defineBulkMutation("approveAssignments", {
   count: (input) => input.select.assignmentIds?.length ?? null,
   key: (id) => id,
   run: (id, ctx, input) => approve(ctx, id, input.requesterFeedback),
+  dryRun: async (input, ctx) => dryRunApprovals(ctx, await selected(ctx, input.select)),
 });
 defineBulkMutation("rejectAssignments", {
   description: "Rejects many assignments (RejectAssignment each): by ids, or every submitted assignment of a HIT.",
@@ -212,6 +226,7 @@ defineMutation("sendBonus", {
     if (!input.idempotencyKey) throw new InputInvalid("sendBonus needs an idempotencyKey.", "input.idempotencyKey");
     return payBonus(ctx, input, input.idempotencyKey);
   },
+  dryRun: (input, ctx) => dryRunBonuses(ctx, [input.bonusAmount]),
 });
 defineBulkMutation("sendBonuses", {
   description:
@@ -225,11 +240,14 @@ defineBulkMutation("sendBonuses", {
   items: (input) => input.items,
   count: (input) => input.items.length,
   key: (b) => b.assignmentId,
-  run: (b, ctx, input) =>
-    payBonus(
-      ctx,
-      b,
-      // A structured digest, so that no two different items (of this batch or another) share a key.
-      b.idempotencyKey ?? fingerprint([input.idempotencyKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]),
-    ),
+  run: (b, ctx, input) => payBonus(ctx, b, bonusKey(input.idempotencyKey, b)),
+  // Items that share a key are paid once: so are they counted.
+  dryRun: (input, ctx) => {
+    const byKey = new Map<string, string>();
+    for (const b of input.items) {
+      const key = bonusKey(input.idempotencyKey, b);
+      if (!byKey.has(key)) byKey.set(key, b.bonusAmount);
+    }
+    return dryRunBonuses(ctx, [...byKey.values()]);
+  },
 });

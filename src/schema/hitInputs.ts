@@ -2,6 +2,7 @@ import type { Comparator, EventType, HITAccessActions, NotificationTransport } f
 import { z } from "zod";
 import { builder } from "./builder.js";
 import { ActionsGuardedEnum, ComparatorEnum } from "./common.js";
+import { dryRunField } from "./spending.js";
 import { idempotencyKeyRule, lifetimeRule, moneyRule, mturkId, xmlRule } from "./validators.js";
 
 /** Input types of the HIT mutations and their mapping to the SDK's input shapes. */
@@ -181,6 +182,7 @@ export const hitFields = (t: Parameters<typeof hitTypeFields>[0]) => ({
       "Your key for this creation: a retry with the same key creates no second HIT (sent as UniqueRequestToken; MTurk keeps it 24 h).",
     validate: idempotencyKeyRule,
   }),
+  dryRun: dryRunField(t),
 });
 
 type RequirementValue = {

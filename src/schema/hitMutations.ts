@@ -17,6 +17,7 @@ import {
 import { InputInvalid } from "./inputInvalid.js";
 import type { Types } from "./mutation.js";
 import { defineMutation } from "./mutation.js";
+import { dryRunAdditionalAssignments, dryRunCreateHIT, dryRunCreateHITWithHITType, dryRunField } from "./spending.js";
 import { idempotencyKeyRule, mturkId } from "./validators.js";
 
 const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
@@ -113,6 +114,7 @@ const CreateAdditionalAssignmentsForHITInput = builder.inputType("CreateAddition
       description: "Your key: a retry adds nothing twice.",
       validate: idempotencyKeyRule,
     }),
+    dryRun: dryRunField(t),
   }),
 });
 const UpdateExpirationForHITInput = builder.inputType("UpdateExpirationForHITInput", {
@@ -206,6 +208,7 @@ defineMutation("createHIT", {
   keyed: true,
   resolve: (input, ctx) =>
     createHIT(ctx.writes, { ...toHitTypeInput(input), ...toHitInput(input) }, input.idempotencyKey),
+  dryRun: (input, ctx) => dryRunCreateHIT(ctx, input),
 });
 defineMutation("createHITType", {
   description: "Creates (or finds) a HIT type (CreateHITType): identical parameters give the same HITTypeId.",
@@ -224,6 +227,7 @@ defineMutation("createHITWithHITType", {
   keyed: true,
   resolve: (input, ctx) =>
     createHIT(ctx.writes, { HITTypeId: input.hitTypeId, ...toHitInput(input) }, input.idempotencyKey),
+  dryRun: (input, ctx) => dryRunCreateHITWithHITType(ctx, input),
 });
 defineMutation("createAdditionalAssignmentsForHIT", {
   description:
@@ -242,6 +246,7 @@ defineMutation("createAdditionalAssignmentsForHIT", {
       input.idempotencyKey,
     )),
   }),
+  dryRun: (input, ctx) => dryRunAdditionalAssignments(ctx, input.hitId, input.numberOfAdditionalAssignments),
 });
 defineMutation("updateExpirationForHIT", {
   description:

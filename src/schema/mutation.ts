@@ -5,6 +5,7 @@ import { type BulkItem, bulkPayload, runBulk } from "./bulk.js";
 import { bulkCost } from "./cost.js";
 import { keyedMutationErrors, mutationErrors } from "./errors.js";
 import { InputInvalid } from "./inputInvalid.js";
+import { DryRun } from "./spending.js";
 
 export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;
 type Scopes = { write: true; pay?: true };
@@ -28,23 +29,32 @@ export function defineMutation<I extends object, P>(
     /** The price when the write takes more than a few calls (see cost.ts). */
     complexity?: (input: I, ctx: GatewayContext) => { field: number; multiplier: number };
     resolve: (input: I, ctx: GatewayContext) => Promise<P>;
+    /** For money: the cost instead of the write when the input says `dryRun: true` (see spending.ts). */
+    dryRun?: (input: I, ctx: GatewayContext) => Promise<DryRun>;
   },
 ) {
+  const errors = options.keyed ? keyedMutationErrors : mutationErrors;
+  const price = (input: I, ctx: GatewayContext) => {
+    const base = options.complexity?.(input, ctx) ?? { field: WRITE_COST, multiplier: 1 };
+    // A dry run reads instead of writing: the balance, and a listing's scan at most (a HIT type's reward).
+    return isDryRun(input) ? { ...base, field: base.field + ctx.limits.scanCost + 1 } : base;
+  };
   builder.mutationField(name, (t) =>
     t.field({
       authScopes: authScopes(options.scopes),
       type: options.payload,
       description: options.description,
-      errors: options.keyed ? keyedMutationErrors : mutationErrors,
+      errors: options.dryRun ? { ...errors, types: [...errors.types, DryRun] } : errors,
       // A write, its read-back and the payload's reads.
-      complexity: options.complexity
-        ? (args: { input: I }, ctx: GatewayContext) => options.complexity?.(args.input, ctx)
-        : { field: WRITE_COST, multiplier: 1 },
+      complexity: (args: { input: I }, ctx: GatewayContext) => price(args.input, ctx),
       args: { input: t.arg({ type: options.input, required: true, description: options.inputDescription }) },
-      resolve: (_root: unknown, args: { input: I }, ctx: GatewayContext) => options.resolve(args.input, ctx),
+      resolve: (_root: unknown, args: { input: I }, ctx: GatewayContext) =>
+        options.dryRun && isDryRun(args.input) ? options.dryRun(args.input, ctx) : options.resolve(args.input, ctx),
     } as never),
   );
 }
+
+const isDryRun = (input: object) => (input as { dryRun?: boolean | null }).dryRun === true;
 
 const bulkPayloads = new Map<string, unknown>();
 /** A single write's price: the call, a read-back when MTurk's answer is ambiguous, and the payload's reads. */
@@ -73,6 +83,7 @@ export function defineBulkMutation<I extends object, Item, R>(
     count: (input: I) => number | null;
     key: (item: Item) => string;
     run: (item: Item, ctx: GatewayContext, input: I) => Promise<R>;
+    dryRun?: (input: I, ctx: GatewayContext) => Promise<DryRun>;
   },
 ) {
   const payloadName = options.payloadName ?? name.charAt(0).toUpperCase() + name.slice(1);
@@ -88,6 +99,7 @@ export function defineBulkMutation<I extends object, Item, R>(
     inputDescription: options.inputDescription,
     payload,
     complexity: (input, ctx) => bulkCost(options.count(input) ?? ctx.limits.maxBulkItems + ctx.limits.scanCost, ctx),
+    dryRun: options.dryRun,
     resolve: async (input, ctx) => {
       const items = await options.items(input, ctx);
       if (items.length > ctx.limits.maxBulkItems)

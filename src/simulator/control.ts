@@ -1,3 +1,4 @@
+import { bulkSubmissions } from "./bulkWork.js";
 import { SimulatorError } from "./errors.js";
 import type { FaultKind } from "./instrumentation.js";
 import { workerAcceptsHit, workerLeavesAssignment, workerSubmitsAssignment } from "./operations/assignments.js";
@@ -19,6 +20,7 @@ import type { Store } from "./store.js";
  *   POST   /_simulator/workers {workerId?, country?}
  *   POST   /_simulator/workers/:workerId/qualification-requests {qualificationTypeId, answer?}
  *   POST   /_simulator/hits/:hitId/accept {workerId}
+ *   POST   /_simulator/hits/:hitId/submissions {count, answers?}   many new workers submit at once (bulkWork.ts)
  *   POST   /_simulator/assignments/:assignmentId/submit {answer}
  *   POST   /_simulator/assignments/:assignmentId/return   POST /_simulator/assignments/:assignmentId/abandon
  *   GET    /_simulator/messages                       what NotifyWorkers delivered
@@ -114,6 +116,8 @@ function workerSide(store: Store, route: string, id: string, body: Record<string
     }
     case "POST hits/:id/accept":
       return { assignment: wireAssignment(workerAcceptsHit(store, id, String(body.workerId))) };
+    case "POST hits/:id/submissions":
+      return bulkSubmissions(store, id, Number(body.count ?? 1), body.answers as string[] | undefined);
     case "POST assignments/:id/submit":
       return { assignment: wireAssignment(workerSubmitsAssignment(store, id, String(body.answer ?? ""))) };
     case "POST assignments/:id/return":

@@ -1,0 +1,144 @@
+import type { AssignmentStatus, MTurkClient } from "@aws-sdk/client-mturk";
+import type { Plugin } from "graphql-yoga";
+import { parseAnswers } from "../answers/answers.js";
+import { parseQuestion } from "../answers/question.js";
+import type { GatewayConfig } from "../config.js";
+import { Upstream } from "../mturk/client.js";
+import type { Metrics } from "../observability/metrics.js";
+import { authEnabled, principalForApiKey } from "../security/auth.js";
+import { CsvRows, jsonlRow } from "./rows.js";
+import { type ExportPage, type ExportTarget, exportPages } from "./source.js";
+
+/**
+ * GET /exports/assignments.csv and /exports/assignments.jsonl with ?hitId=… or ?hitTypeId=… (and optionally
+ * &status=Submitted,Approved): every assignment, one row each, streamed as MTurk's pages arrive. An API key with
+ * `read` is needed when authentication is on.
+ */
+const ROUTE = /^\/exports\/assignments\.(csv|jsonl)$/;
+const ID = /^[A-Z0-9]{1,64}$/;
+const STATUSES = new Set(["Submitted", "Approved", "Rejected"]);
+const encoder = new TextEncoder();
+
+const problem = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+
+/** The caller's right to read, as for /graphql: an API key with the read scope (JWTs are for /graphql only). */
+function refused(config: GatewayConfig, request: Request): Response | undefined {
+  if (!authEnabled(config.auth)) return undefined;
+  const authorization = request.headers.get("authorization") ?? "";
+  const key = request.headers.get("x-api-key") ?? (authorization.startsWith("ApiKey ") ? authorization.slice(7) : "");
+  const principal = key ? principalForApiKey(config.auth.apiKeys, key) : undefined;
+  if (!principal)
+    return problem(401, "UNAUTHENTICATED", "An API key with the read scope is required.", {
+      "WWW-Authenticate": 'ApiKey realm="mturk-graphql-gateway"',
+    });
+  if (!principal.scopes.has("read")) return problem(403, "FORBIDDEN", `${principal.name} may not read.`);
+  return undefined;
+}
+
+function targetOf(url: URL): ExportTarget | string {
+  const hitId = url.searchParams.get("hitId") ?? undefined;
+  const hitTypeId = url.searchParams.get("hitTypeId") ?? undefined;
+  if (!hitId === !hitTypeId) return "Give exactly one of hitId and hitTypeId.";
+  if (!ID.test(hitId ?? hitTypeId ?? "")) return "hitId and hitTypeId are MTurk ids (A-Z, 0-9).";
+  const status = url.searchParams.get("status");
+  const statuses = status ? status.split(",") : undefined;
+  if (statuses && !statuses.every((s) => STATUSES.has(s))) return "status is a list of Submitted, Approved, Rejected.";
+  return { hitId, hitTypeId, statuses: statuses as AssignmentStatus[] | undefined };
+}
+
+/** The rows of one page; for CSV, the header first, with the question identifiers known by then. */
+function encoderFor(format: "csv" | "jsonl") {
+  let csv: CsvRows | undefined;
+  const questions = new Set<string>();
+  return (page: ExportPage, last: boolean): string => {
+    if (format === "jsonl") return page.assignments.map((a) => jsonlRow(page.hit, a, parseAnswers(a.Answer))).join("");
+    for (const id of parseQuestion(page.hit.Question)?.questionIdentifiers ?? []) questions.add(id);
+    const parsed = page.assignments.map((a) => ({ a, answers: parseAnswers(a.Answer) }));
+    let out = "";
+    // The columns are fixed by the first page with work (or the end): its HITs' questions and its answers.
+    if (!csv && (parsed.length || last)) {
+      for (const { answers } of parsed)
+        for (const x of answers) if (x.questionIdentifier) questions.add(x.questionIdentifier);
+      csv = new CsvRows(questions);
+      out = csv.header();
+    }
+    const rows = csv;
+    return rows ? out + parsed.map(({ a, answers }) => rows.row(page.hit, a, answers)).join("") : out;
+  };
+}
+
+async function exportResponse(upstream: Upstream, target: ExportTarget, format: "csv" | "jsonl") {
+  const pages = exportPages(upstream, target);
+  const encode = encoderFor(format);
+  // The first page is read before answering: a missing HIT is a 404, not a broken download.
+  let next = await pages.next();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          // A stream calls pull again only after an enqueue: read on past pages without rows (HITs without work).
+          for (;;) {
+            const current = next;
+            if (current.done) {
+              controller.close();
+              return;
+            }
+            next = await pages.next();
+            const chunk = encode(current.value, next.done === true);
+            if (chunk) return controller.enqueue(encoder.encode(chunk));
+          }
+        } catch (error) {
+          // Past the headers a failure can only cut the download short.
+          controller.error(error);
+        }
+      },
+      cancel() {
+        upstream.cancel("The client went away.");
+        void pages.return(undefined);
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  const name = `assignments-${target.hitId ?? target.hitTypeId}.${format}`;
+  return new Response(body, {
+    headers: {
+      "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+      "content-disposition": `attachment; filename="${name}"`,
+      "cache-control": "no-store",
+    },
+  });
+}
+
+const statusOf = (error: unknown) => {
+  const code = (error as { extensions?: { code?: string } }).extensions?.code;
+  return code === "NOT_FOUND" ? 404 : code === "BAD_USER_INPUT" ? 400 : code === "UPSTREAM_UNAUTHORIZED" ? 502 : 503;
+};
+
+export function useExports(options: { config: GatewayConfig; client: MTurkClient; metrics?: Metrics }): Plugin {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const format = ROUTE.exec(url.pathname)?.[1] as "csv" | "jsonl" | undefined;
+      if (!format) return;
+      if (request.method !== "GET") return endResponse(problem(405, "BAD_USER_INPUT", "Use GET.", { allow: "GET" }));
+      const denied = refused(options.config, request);
+      if (denied) return endResponse(denied);
+      const target = targetOf(url);
+      if (typeof target === "string") return endResponse(problem(400, "BAD_USER_INPUT", target));
+      // One page at a time: the export's calls run one after another, within the process's rate budget.
+      const upstream = new Upstream(options.client, 1, options.metrics);
+      request.signal.addEventListener("abort", () => upstream.cancel("The client went away."), { once: true });
+      try {
+        endResponse(await exportResponse(upstream, target, format));
+      } catch (error) {
+        // The gateway's coded errors are safe to show; anything else keeps its message to itself.
+        const code = (error as { extensions?: { code?: string } }).extensions?.code;
+        const message = code ? (error as Error).message : "The export could not be read from MTurk.";
+        endResponse(problem(statusOf(error), code ?? "UPSTREAM_UNAVAILABLE", message));
+      }
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import type { HIT } from "@aws-sdk/client-mturk";
+import { z } from "zod";
+import type { GatewayContext } from "../context.js";
+import { scopes } from "../mturk/listings.js";
+import { qualificationKey } from "../mturk/loaders.js";
+import { MTURK_MAX_RESULTS, scanAll } from "../mturk/pagination.js";
+import { workerIndexCost } from "../mturk/workerIndex.js";
+import { builder } from "./builder.js";
+import { bulkPayload, runBulk } from "./bulk.js";
+import { listing } from "./connections.js";
+import { bulkCost } from "./cost.js";
+import { InputInvalid } from "./inputInvalid.js";
+import { defineMutation } from "./mutation.js";
+import { mturkId } from "./validators.js";
+import { QualificationRef, WorkerRef } from "./worker.js";
+
+/**
+ * "No one who did my earlier study": grant a qualification to every worker who worked on some HITs or HIT types,
+ * then require it with DoesNotExist on the new HITs. Granting twice is harmless (MTurk updates the value).
+ */
+
+const GrantToWorkersOfInput = builder.inputType("GrantQualificationToWorkersOfInput", {
+  description:
+    "A qualification to grant (AssociateQualificationWithWorker) to every worker with a submitted, approved or rejected assignment (ListAssignmentsForHIT) on these HITs or on the HITs of these HIT types (ListHITs).",
+  fields: (t) => ({
+    qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
+    hitIds: t.stringList({ description: "These HITs (HITId).", validate: z.array(mturkId).max(1000) }),
+    hitTypeIds: t.stringList({
+      description: "Every HIT of these HIT types (HITTypeId).",
+      validate: z.array(mturkId).max(100),
+    }),
+    integerValue: t.int({ defaultValue: 1, description: "The value granted (IntegerValue); default 1." }),
+    sendNotification: t.boolean({ defaultValue: false, description: "Tell each worker by e-mail (SendNotification)." }),
+  }),
+});
+
+type Input = {
+  qualificationTypeId: string;
+  hitIds?: string[] | null;
+  hitTypeIds?: string[] | null;
+  integerValue?: number | null;
+  sendNotification?: boolean | null;
+};
+
+const GrantedRef = builder
+  .objectRef<{ workerId: string; qualificationTypeId: string }>("QualificationGrant")
+  .implement({
+    description: "A worker granted the qualification (AssociateQualificationWithWorker).",
+    fields: (t) => ({
+      worker: t.field({
+        type: WorkerRef,
+        nullable: false,
+        description: "The worker.",
+        resolve: (g) => ({ workerId: g.workerId }),
+      }),
+      qualification: t.field({
+        type: QualificationRef,
+        description: "The worker's Qualification of the type now (GetQualificationScore).",
+        resolve: (g, _args, ctx) =>
+          ctx.loaders.qualificationScores.load(qualificationKey(g.qualificationTypeId, g.workerId)),
+      }),
+    }),
+  });
+
+/** The workers of the HITs, read fresh (not from the worker index: a study's last submissions count too). */
+async function workersOf(ctx: GatewayContext, input: Input): Promise<string[]> {
+  if (!input.hitIds?.length && !input.hitTypeIds?.length)
+    throw new InputInvalid("Give hitIds, hitTypeIds or both.", "input.hitIds");
+  const hitIds = new Set(input.hitIds ?? []);
+  if (input.hitTypeIds?.length) {
+    const types = new Set(input.hitTypeIds);
+    const hits = await listing<HIT>(
+      ctx,
+      { first: ctx.maxPageSize },
+      {
+        scope: scopes.hits(),
+        fetchPage: (token, size) => ctx.loaders.listHITsPage(token, size),
+        sortKeys: {},
+        filter: { key: { hitTypeIds: [...types].sort() }, keep: (hit) => types.has(hit.HITTypeId as string) },
+      },
+    );
+    if (hits.totalCount > hits.edges.length)
+      throw new InputInvalid(
+        `These HIT types have more than ${ctx.maxPageSize} HITs: name the HITs instead.`,
+        "input.hitTypeIds",
+      );
+    for (const edge of hits.edges) hitIds.add(edge.node.HITId as string);
+  }
+  let calls = 0;
+  const budget = workerIndexCost(ctx);
+  const workers = new Set<string>();
+  await Promise.all(
+    [...hitIds].map(async (hitId) => {
+      const { items } = await scanAll((token) => {
+        calls += 1;
+        if (calls > budget)
+          throw new InputInvalid(`Listing these HITs' work needs more than ${budget} MTurk calls.`, "input");
+        return ctx.loaders.listAssignmentsForHITPage(hitId, undefined, token, MTURK_MAX_RESULTS);
+      });
+      for (const a of items) workers.add(a.WorkerId as string);
+    }),
+  );
+  return [...workers].sort();
+}
+
+const payload = bulkPayload("GrantQualificationToWorkersOf", "a grant to the workers of HITs", "workerId", GrantedRef);
+
+defineMutation("grantQualificationToWorkersOf", {
+  description:
+    "Grants a qualification (AssociateQualificationWithWorker, one per worker) to every worker who worked on the given HITs or HIT types (ListHITs, ListAssignmentsForHIT): with a DoesNotExist requirement, nobody from an earlier study takes the new one. Idempotent: a worker granted before is granted again, harmlessly.",
+  scopes: { write: true },
+  input: GrantToWorkersOfInput,
+  inputDescription: "The qualification and the HITs or HIT types.",
+  payload,
+  // The listing of the HITs' work (bounded like one build of the worker index), then one write per worker.
+  complexity: (_input, ctx) => {
+    const writes = bulkCost(ctx.limits.maxBulkItems, ctx);
+    return { ...writes, field: writes.field + workerIndexCost(ctx) + ctx.limits.scanCost };
+  },
+  resolve: async (input, ctx) => {
+    const workers = await workersOf(ctx, input);
+    if (workers.length > ctx.limits.maxBulkItems)
+      throw new InputInvalid(
+        `${workers.length} workers worked on these HITs; one call grants at most ${ctx.limits.maxBulkItems} (MAX_BULK_ITEMS): name fewer HITs.`,
+        "input",
+      );
+    return runBulk(
+      workers,
+      (w) => w,
+      async (workerId) => {
+        await ctx.writes.associateQualification(
+          input.qualificationTypeId,
+          workerId,
+          input.integerValue ?? 1,
+          input.sendNotification ?? false,
+        );
+        return { workerId, qualificationTypeId: input.qualificationTypeId };
+      },
+    );
+  },
+});

@@ -1,0 +1,216 @@
+import { complexityFromQuery } from "@pothos/plugin-complexity";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../../src/schema/index.js";
+import { type Stack, startStack } from "../support/stack.js";
+import { hitWithSubmissions, runOk } from "../support/work.js";
+
+/** A worker's history across HITs, from the worker index: what MTurk can only answer HIT by HIT. */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ size: "demo", seed: 21 });
+});
+afterAll(() => stack.close());
+
+const LISTED = new Set(["Submitted", "Approved", "Rejected"]);
+/** The simulator's truth: a worker's listed assignments on live HITs, and bonuses. */
+function truth(s: Stack, workerId: string) {
+  const store = s.simulator.store;
+  const assignments = [...store.assignments.values()].filter(
+    (a) => a.workerId === workerId && LISTED.has(a.status) && store.hits.get(a.hitId)?.deletedAt === undefined,
+  );
+  const bonuses = store.bonuses.filter((b) => b.workerId === workerId);
+  return { assignments, bonuses };
+}
+/** The worker with the most listed work across HITs. */
+function busiestWorker(s: Stack) {
+  const counts = new Map<string, number>();
+  for (const a of s.simulator.store.assignments.values())
+    if (LISTED.has(a.status)) counts.set(a.workerId, (counts.get(a.workerId) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+}
+
+const HISTORY = `query($w: String!) { worker(workerId: $w) {
+  stats { submitted pending approved rejected approvalRate bonusTotal { amount } }
+  assignments(first: 100) { totalCount edges { cursor node { assignmentId status hitId submitTime } } }
+  bonusPayments(first: 100) { totalCount edges { node { assignmentId bonusAmount { amount } } } } } }`;
+
+describe("a worker's history", () => {
+  it("lists the worker's assignments and bonuses across HITs, newest first, and counts them", async () => {
+    const workerId = busiestWorker(stack);
+    const expected = truth(stack, workerId);
+    const { result, calls } = await stack.measured<any>(HISTORY, { w: workerId });
+    expect(result.errors).toBeUndefined();
+    const worker = result.data.worker;
+    expect(calls.length).toBeGreaterThan(0);
+    expect(new Set(worker.assignments.edges.map((e: any) => e.node.assignmentId))).toEqual(
+      new Set(expected.assignments.map((a) => a.id)),
+    );
+    expect(new Set(expected.assignments.map((a) => a.hitId)).size).toBeGreaterThan(1);
+    const times = worker.assignments.edges.map((e: any) => Date.parse(e.node.submitTime));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const status = (s: string) => expected.assignments.filter((a) => a.status === s).length;
+    expect(worker.stats).toMatchObject({
+      submitted: expected.assignments.length,
+      pending: status("Submitted"),
+      approved: status("Approved"),
+      rejected: status("Rejected"),
+    });
+    const cents = expected.bonuses.reduce((sum, b) => sum + b.amountCents, 0);
+    expect(worker.stats.bonusTotal.amount).toBe((cents / 100).toFixed(2));
+    expect(worker.bonusPayments.totalCount).toBe(expected.bonuses.length);
+  });
+
+  it("costs no upstream call once the index is warm, for any worker", async () => {
+    const { result, calls } = await stack.measured<any>(HISTORY, { w: "AUNKNOWNWORKER1" });
+    expect(result.errors).toBeUndefined();
+    expect(calls).toEqual([]);
+    expect(result.data.worker.stats).toMatchObject({
+      submitted: 0,
+      approvalRate: null,
+      bonusTotal: { amount: "0.00" },
+    });
+  });
+
+  it("filters by status, HIT type and submit time, and pages without overlap", async () => {
+    const workerId = busiestWorker(stack);
+    const all = truth(stack, workerId).assignments;
+    const approved = await runOk(
+      stack,
+      `query($w: String!) { worker(workerId: $w) { assignments(first: 50, filter: { statuses: [Approved] }) { totalCount } } }`,
+      { w: workerId },
+    );
+    expect(approved.worker.assignments.totalCount).toBe(all.filter((a) => a.status === "Approved").length);
+    const typeId = stack.simulator.store.hits.get(all[0]?.hitId as string)?.hitTypeId;
+    const ofType = await runOk(
+      stack,
+      `query($w: String!, $t: String!) { worker(workerId: $w) { assignments(filter: { hitTypeId: $t }) { totalCount } } }`,
+      { w: workerId, t: typeId },
+    );
+    const sameType = all.filter((a) => stack.simulator.store.hits.get(a.hitId)?.hitTypeId === typeId);
+    expect(ofType.worker.assignments.totalCount).toBe(sameType.length);
+    const cut = [...all].sort((a, b) => (a.submitTime ?? 0) - (b.submitTime ?? 0))[Math.floor(all.length / 2)];
+    const recent = await runOk(
+      stack,
+      `query($w: String!, $d: DateTime!) { worker(workerId: $w) { assignments(filter: { submittedAfter: $d }) { totalCount } } }`,
+      { w: workerId, d: new Date(cut?.submitTime ?? 0).toISOString() },
+    );
+    expect(recent.worker.assignments.totalCount).toBe(
+      all.filter((a) => (a.submitTime ?? 0) >= (cut?.submitTime ?? 0)).length,
+    );
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: any = await runOk(
+        stack,
+        `query($w: String!, $a: String) { worker(workerId: $w) { assignments(first: 2, after: $a) { pageInfo { hasNextPage endCursor } edges { node { assignmentId } } } } }`,
+        { w: workerId, a: after },
+      );
+      seen.push(...page.worker.assignments.edges.map((e: any) => e.node.assignmentId));
+      after = page.worker.assignments.pageInfo.hasNextPage ? page.worker.assignments.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toHaveLength(all.length);
+    expect(new Set(seen).size).toBe(all.length);
+  });
+
+  it("reads answers with GetAssignment only when they are selected", async () => {
+    const workerId = busiestWorker(stack);
+    const n = truth(stack, workerId).assignments.length;
+    const { result, calls } = await stack.measured<any>(
+      `query($w: String!) { worker(workerId: $w) { assignments(first: 100) { edges { node { assignmentId answers { questionIdentifier freeText } } } } } }`,
+      { w: workerId },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(calls.every((c) => c.operation === "GetAssignment")).toBe(true);
+    expect(calls).toHaveLength(n);
+    expect(result.data.worker.assignments.edges[0].node.answers[0].questionIdentifier).toBe("q1");
+  });
+
+  it("shows the gateway's own reviews and bonuses at once, without rebuilding", async () => {
+    const { submissions, hitId } = await hitWithSubmissions(stack, 1, "history-writes");
+    const [work] = submissions as [{ assignmentId: string; workerId: string }];
+    // The worker's assignment was submitted after the build: it shows after the next build only.
+    const before = await runOk(stack, HISTORY, { w: work.workerId });
+    expect(before.worker.stats.submitted).toBe(0);
+    const workerId = busiestWorker(stack);
+    const pending = truth(stack, workerId).assignments.find((a) => a.status === "Submitted");
+    if (!pending) throw new Error("the seed gave the worker no submitted assignment");
+    const old = (await runOk(stack, HISTORY, { w: workerId })).worker;
+    await runOk(stack, `mutation($a: String!) { approveAssignment(input: { assignmentId: $a }) { __typename } }`, {
+      a: pending.id,
+    });
+    await runOk(stack, `mutation($i: SendBonusInput!) { sendBonus(input: $i) { __typename } }`, {
+      i: { workerId, assignmentId: pending.id, bonusAmount: "1.25", reason: "thanks", idempotencyKey: "history-bonus" },
+    });
+    const { result, calls } = await stack.measured<any>(HISTORY, { w: workerId });
+    expect(calls).toEqual([]);
+    const now = result.data.worker;
+    expect(now.stats.approved).toBe(old.stats.approved + 1);
+    expect(now.stats.pending).toBe(old.stats.pending - 1);
+    expect(Number(now.stats.bonusTotal.amount)).toBeCloseTo(Number(old.stats.bonusTotal.amount) + 1.25, 2);
+    expect(now.bonusPayments.totalCount).toBe(old.bonusPayments.totalCount + 1);
+    expect(hitId).toBeTruthy();
+  });
+
+  it("prices a cold build so that the calls never exceed the price", async () => {
+    const cold = await startStack({ size: "demo", seed: 22 });
+    try {
+      const workerId = busiestWorker(cold);
+      const query = `query($w: String!) { worker(workerId: $w) { stats { submitted } assignments(first: 20) { edges { node { hit { title } } } } } }`;
+      const ctx = {
+        limits: { scanCost: 50, maxPageSize: 1000, maxBulkItems: 500, workerIndex: { ttlMs: 300_000, maxCalls: 5000 } },
+      };
+      const price = complexityFromQuery(query, { schema, ctx, variables: { w: workerId } }).complexity;
+      const { result, calls } = await cold.measured(query, { w: workerId });
+      expect(result.errors).toBeUndefined();
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.length).toBeLessThanOrEqual(price);
+    } finally {
+      await cold.close();
+    }
+  });
+
+  it("refuses, before passing it, an account that needs more calls than WORKER_INDEX_MAX_CALLS", async () => {
+    const small = await startStack({ size: "demo", seed: 23, env: { WORKER_INDEX_MAX_CALLS: "30" } });
+    try {
+      const { result, calls } = await small.measured(HISTORY, { w: "AWORKER1" });
+      expect(result.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_COMPLEX");
+      expect(calls.length).toBeLessThanOrEqual(30);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe("grantQualificationToWorkersOf", () => {
+  const GRANT = `mutation($i: GrantQualificationToWorkersOfInput!) { grantQualificationToWorkersOf(input: $i) { __typename ... on GrantQualificationToWorkersOfPayload { succeeded failed results { workerId result { qualification { integerValue status } } } } ... on ValidationError { field message } } }`;
+
+  it("grants a qualification to every worker of the HITs and HIT types, and may be run again", async () => {
+    const fixtures = await stack.control<{ qualificationTypeIds: string[]; autoGrantedTypeIds: string[] }>(
+      "GET",
+      "fixtures",
+    );
+    const typeId = fixtures.qualificationTypeIds.find((t) => !fixtures.autoGrantedTypeIds.includes(t)) as string;
+    const a = await hitWithSubmissions(stack, 2, "exclude-a");
+    const b = await hitWithSubmissions(stack, 1, "exclude-b");
+    const hitTypeId = stack.simulator.store.hits.get(b.hitId)?.hitTypeId as string;
+    const input = { qualificationTypeId: typeId, hitIds: [a.hitId], hitTypeIds: [hitTypeId], integerValue: 7 };
+    const first = (await runOk(stack, GRANT, { i: input })).grantQualificationToWorkersOf;
+    const ofType = [...stack.simulator.store.assignments.values()].filter(
+      (x) => LISTED.has(x.status) && stack.simulator.store.hits.get(x.hitId)?.hitTypeId === hitTypeId,
+    );
+    const expected = new Set([...a.submissions.map((s) => s.workerId), ...ofType.map((x) => x.workerId)]);
+    expect(first.failed).toBe(0);
+    expect(new Set(first.results.map((r: any) => r.workerId))).toEqual(expected);
+    expect(first.results[0].result.qualification).toEqual({ integerValue: 7, status: "Granted" });
+    const again = (await runOk(stack, GRANT, { i: input })).grantQualificationToWorkersOf;
+    expect(again).toMatchObject({ succeeded: expected.size, failed: 0 });
+  });
+
+  it("needs HITs or HIT types", async () => {
+    const result = await runOk(stack, GRANT, { i: { qualificationTypeId: "3ABC" } });
+    expect(result.grantQualificationToWorkersOf).toMatchObject({
+      __typename: "ValidationError",
+      field: "input.hitIds",
+    });
+  });
+});
