@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
@@ -244,6 +245,8 @@ export function createGateway({
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
+      // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
+      useDeferStream(),
       ...(shared?.plugins ?? []),
     ],
     context: ({ principal, request }) => {
