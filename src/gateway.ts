@@ -12,6 +12,7 @@ import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
+import { useCompression } from "./http/compression.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
@@ -248,6 +249,8 @@ export function createGateway({
       // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
       useDeferStream(),
       ...(shared?.plugins ?? []),
+      // Last: it compresses the response every other plugin has finished (headers included).
+      useCompression(),
     ],
     context: ({ principal, request }) => {
       const upstream = new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics, config.maxUpstreamCalls);
