@@ -131,3 +131,68 @@ export async function compression(rounds = 5, perRound = 100) {
     `zlib alone on the first response (${sample.length.toLocaleString("en")} bytes): gzip 6 ${timed(() => zlib.gzipSync(sample, { level: 6 }))}; brotli 4 ${timed(() => zlib.brotliCompressSync(sample, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }))}; brotli 11 (its default, what CompressionStream uses) ${timed(() => zlib.brotliCompressSync(sample))}`,
   );
 }
+
+/** GET with a browser's Accept-Encoding; resolves with the bytes the server wrote for it (headers included). */
+function get(port: number, path: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; bytes: number; body: string; etag?: string }>((resolve, reject) => {
+    const req = httpRequest(
+      { host: "127.0.0.1", port, path, headers: { "accept-encoding": "gzip, deflate, br", ...headers }, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const raw = Buffer.concat(chunks);
+          const encoding = response.headers["content-encoding"];
+          const text =
+            encoding === "br" ? zlib.brotliDecompressSync(raw) : encoding === "gzip" ? zlib.gunzipSync(raw) : raw;
+          // Status line and headers as sent, plus the body: what crossed the wire.
+          const head = response.rawHeaders.reduce((sum, h) => sum + h.length + 2, 0) + 20;
+          resolve({
+            status: response.statusCode ?? 0,
+            bytes: head + raw.length,
+            body: text.toString(),
+            etag: response.headers.etag,
+          });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * GraphiQL's bytes on the wire without a browser: the page, every asset it names (Monaco's workers and favicon
+ * included) and GraphiQL's introspection, first with an empty cache, then as a reload (the page revalidated,
+ * the immutable assets from the cache, introspection again). test/e2e/graphiql.test.ts measures it in Chromium.
+ */
+export async function graphiqlBytes() {
+  console.log("\n## GraphiQL on the wire (Accept-Encoding: gzip, deflate, br)");
+  const gateway = await remoteGateway("tiny");
+  const page = await get(gateway.port, "/graphql", { accept: "text/html" });
+  const start = await get(
+    gateway.port,
+    (/src="(\/graphiql\/start[^"]+)"/.exec(page.body) as RegExpExecArray)[1] as string,
+    {},
+  );
+  const names = [...`${page.body}${start.body}`.matchAll(/(\/graphiql\/[\w.-]+)/g)].map((m) => m[1] as string);
+  let assets = 0;
+  for (const name of new Set(names)) assets += (await get(gateway.port, name, {})).bytes;
+  const introspection = await post(
+    gateway.port,
+    JSON.stringify({ query: getIntrospectionQuery({ schemaDescription: true }) }),
+    "gzip, deflate, br",
+  );
+  const revalidated = await get(gateway.port, "/graphql", {
+    accept: "text/html",
+    "if-none-match": page.etag as string,
+  });
+  console.log(
+    `page ${page.body.length.toLocaleString("en")} bytes uncompressed, ${page.bytes.toLocaleString("en")} on the wire; ${new Set(names).size} assets ${assets.toLocaleString("en")}; introspection ${introspection.toLocaleString("en")} (body)`,
+  );
+  console.log(`first load: ${(page.bytes + assets + introspection).toLocaleString("en")} bytes (limit 2,500,000)`);
+  console.log(
+    `reload: ${(revalidated.bytes + introspection).toLocaleString("en")} bytes (page ${revalidated.status}, assets cached as immutable; limit 50,000)`,
+  );
+  gateway.close();
+}

@@ -6,12 +6,12 @@ import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
+import { renderGraphiQLPage, useGraphiQLAssets } from "./graphiql/plugin.js";
 import { useCompression } from "./http/compression.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
@@ -195,8 +195,8 @@ export function createGateway({
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: config.graphiql ? { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS } : false,
-    // GraphiQL's assets are served from the package, not a CDN: it works on closed networks.
-    renderGraphiQL,
+    // GraphiQL's assets are served from the package, not a CDN (it works on closed networks), as cached files.
+    renderGraphiQL: renderGraphiQLPage,
     cors: corsFor(origins),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(" ")),
@@ -249,6 +249,7 @@ export function createGateway({
       // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
       useDeferStream(),
       ...(shared?.plugins ?? []),
+      ...(config.graphiql ? [useGraphiQLAssets()] : []),
       // Last: it compresses the response every other plugin has finished (headers included).
       useCompression(),
     ],
