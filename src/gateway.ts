@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
 import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
@@ -13,6 +11,7 @@ import type { GatewayConfig } from "./config.js";
 import type { GatewayContext } from "./context.js";
 import { renderGraphiQLPage, useGraphiQLAssets } from "./graphiql/plugin.js";
 import { useCompression } from "./http/compression.js";
+import { usePersistedDocuments } from "./http/persistedDocuments.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
@@ -151,15 +150,6 @@ function useMetricsAuth(config: GatewayConfig): Plugin {
   };
 }
 
-function persistedOperations(file: string) {
-  // A Map, not an object: a hash such as "__proto__" must find nothing.
-  const store = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>));
-  return usePersistedOperations({
-    getPersistedOperation: (hash) => store.get(hash) ?? null,
-    allowArbitraryOperations: false,
-  });
-}
-
 /** The GraphQL server (a yoga instance, usable with node:http or `yoga.fetch`). */
 export function createGateway({
   config,
@@ -233,7 +223,7 @@ export function createGateway({
         labels: { operationName: false, url: false, path: false, fieldName: false, typeName: false },
       }),
       useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] }),
-      ...(config.PERSISTED_OPERATIONS_FILE ? [persistedOperations(config.PERSISTED_OPERATIONS_FILE)] : []),
+      ...(config.PERSISTED_OPERATIONS_FILE ? [usePersistedDocuments(config.PERSISTED_OPERATIONS_FILE)] : []),
       ...useAuthentication(config.auth),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       EnvelopArmorPlugin({
