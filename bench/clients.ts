@@ -196,3 +196,56 @@ export async function graphiqlBytes() {
   );
   gateway.close();
 }
+
+/** Milliseconds from sending a query to the first streamed edge and to the end, over HTTP (multipart/mixed). */
+function timeStreamed(port: number, query: string) {
+  return new Promise<{ firstEdge: number; done: number; edges: number }>((resolve, reject) => {
+    const started = performance.now();
+    let firstEdge = 0;
+    let text = "";
+    const headers = { "content-type": "application/json", accept: "multipart/mixed" };
+    const req = httpRequest({ host: "127.0.0.1", port, path: "/graphql", method: "POST", headers }, (response) => {
+      response.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        if (!firstEdge && /"items":\[\{/.test(text)) firstEdge = performance.now() - started;
+      });
+      response.on("end", () =>
+        resolve({ firstEdge, done: performance.now() - started, edges: (text.match(/"hitId"/g) ?? []).length }),
+      );
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify({ query }));
+  });
+}
+
+/** Issue 13's figure: `hits(first: 1000)` at 50 ms per MTurk call, with `edges @stream` and without. */
+export async function streamedEdges(runs = 5) {
+  console.log(`\n## edges @stream (large seed, 50 ms per MTurk call, simulator in its own process, median of ${runs})`);
+  const gateway = await remoteGateway("large");
+  const streamed = `{ hits(first: 1000) { edges @stream(initialCount: 0) { node { hitId title } } } }`;
+  const plain = `{ hits(first: 1000) { edges { node { hitId title } } } }`;
+  for (let i = 0; i < 3; i += 1) await timeStreamed(gateway.port, streamed); // warm-up
+  await gateway.latency(50);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const first: number[] = [];
+  const done: number[] = [];
+  const whole: number[] = [];
+  let edges = 0;
+  for (let i = 0; i < runs; i += 1) {
+    const s = await timeStreamed(gateway.port, streamed);
+    first.push(s.firstEdge);
+    done.push(s.done);
+    edges = s.edges;
+    const start = performance.now();
+    await post(gateway.port, JSON.stringify({ query: plain }), undefined);
+    whole.push(performance.now() - start);
+  }
+  console.log(`| | first edge | all ${edges} edges |`);
+  console.log("|---|---|---|");
+  console.log(`| edges @stream(initialCount: 0) | ${median(first).toFixed(0)} ms | ${median(done).toFixed(0)} ms |`);
+  console.log(`| without @stream (one response) | ${median(whole).toFixed(0)} ms | ${median(whole).toFixed(0)} ms |`);
+  console.log(
+    "10 ListHITs windows of 100 in sequence (each NextToken needs the page before): the floor is 10 × 50 ms.",
+  );
+  gateway.close();
+}

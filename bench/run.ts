@@ -6,7 +6,7 @@
  *  3. gateway throughput against a bare graphql-yoga `{ hello }` server measured in the same run,
  *  4. the fleet: upstream calls of N concurrent identical sorted queries over 1 and 3 gateway processes, with and
  *     without Redis (only when Debian's redis-server is installed),
- *  5. the clients' figures (bench/clients.ts): compression, GraphiQL's bytes on the wire.
+ *  5. the clients' figures (bench/clients.ts): compression, GraphiQL's bytes on the wire, time to the first streamed edge.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
@@ -25,7 +25,7 @@ import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
 import { countWaves, startStack } from "../test/support/stack.js";
-import { compression, graphiqlBytes } from "./clients.js";
+import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 
 /**
  * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
@@ -343,3 +343,4 @@ await throughput();
 await fleet();
 await compression();
 await graphiqlBytes();
+await streamedEdges();

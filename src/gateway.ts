@@ -12,6 +12,7 @@ import type { GatewayContext } from "./context.js";
 import { renderGraphiQLPage, useGraphiQLAssets } from "./graphiql/plugin.js";
 import { useCompression } from "./http/compression.js";
 import { usePersistedDocuments } from "./http/persistedDocuments.js";
+import { useStreamedEdges } from "./http/streamedEdges.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
@@ -238,6 +239,7 @@ export function createGateway({
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
       // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
       useDeferStream(),
+      useStreamedEdges(),
       ...(shared?.plugins ?? []),
       ...(config.graphiql ? [useGraphiQLAssets()] : []),
       // Last: it compresses the response every other plugin has finished (headers included).

@@ -11,6 +11,7 @@ import {
   scanAll,
 } from "./pagination.js";
 import type { SnapshotCache } from "./snapshots.js";
+import { streamTokenConnection } from "./streaming.js";
 
 export type OrderDirection = "ASC" | "DESC";
 type SortValue = string | number | undefined;
@@ -42,6 +43,8 @@ export interface ListingEnv {
   codec: CursorCodec;
   maxPageSize: number;
   snapshots: SnapshotCache;
+  /** The operation streams edges (`edges @stream`): plain walks yield each window's edges as it arrives. */
+  streamEdges?: boolean;
 }
 
 /** The legacy API's default page size (GetHITsForQualificationType: 1 to 100, default 10). */
@@ -97,13 +100,14 @@ export async function resolveListing<T>(
 ): Promise<ListingConnection<T>> {
   const idOf = idOfScope<T>(q.scope);
   if (!needsSnapshot(q)) {
-    const connection = await resolveTokenConnection({
+    const walk = {
       codec: env.codec,
       scope: JSON.stringify(q.scope),
       args,
       maxPageSize: env.maxPageSize,
       source: { fetchPage: q.fetchPage, directPage: q.scanPage, idOf, view: env.snapshots.journal.view<T>(q.scope) },
-    });
+    };
+    const connection = env.streamEdges ? streamTokenConnection(walk) : await resolveTokenConnection(walk);
     // A getter, not a value: the full scan runs only when totalCount is selected.
     return Object.defineProperties(connection as ListingConnection<T>, {
       pageNumber: { value: null, enumerable: true },
