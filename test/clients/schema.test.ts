@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { buildSchema, isInputObjectType, isScalarType } from "graphql";
 import { describe, expect, it } from "vitest";
+import { printedPossibleTypes } from "../../src/clientArtifacts.js";
 
 /** What clients and code generators read from schema.graphql (the file they are pointed at). */
 const schema = buildSchema(readFileSync(new URL("../../schema.graphql", import.meta.url), "utf8"));
@@ -23,5 +24,13 @@ describe("schema.graphql for clients", () => {
   it("declares @defer and @stream", () => {
     expect(schema.getDirective("defer")).toBeDefined();
     expect(schema.getDirective("stream")?.args.map((a) => a.name)).toContain("initialCount");
+  });
+});
+
+describe("clients/possibleTypes.json (Apollo Client)", () => {
+  it("matches schema.graphql (run `npm run schema` after changing the schema)", () => {
+    expect(readFileSync(new URL("../../clients/possibleTypes.json", import.meta.url), "utf8")).toBe(
+      printedPossibleTypes(schema),
+    );
   });
 });
