@@ -1,4 +1,4 @@
-import { type GraphQLSchema, isAbstractType } from "graphql";
+import { type GraphQLSchema, isAbstractType, isObjectType } from "graphql";
 
 /**
  * Apollo Client's `possibleTypes`: for each union and interface, the object types that can stand for it. Without
@@ -17,3 +17,17 @@ export function possibleTypesOf(schema: GraphQLSchema): Record<string, string[]>
 }
 
 export const printedPossibleTypes = (schema: GraphQLSchema) => `${JSON.stringify(possibleTypesOf(schema), null, 2)}\n`;
+
+/**
+ * Object types without an `id`, which normalized caches must embed in their parent rather than key: urql's
+ * graphcache wants `keys: { Money: () => null, … }` for each (it warns and guesses otherwise).
+ */
+export function embeddedTypesOf(schema: GraphQLSchema): string[] {
+  const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name]);
+  return Object.values(schema.getTypeMap())
+    .filter((t) => isObjectType(t) && !t.name.startsWith("__") && !roots.has(t.name) && !("id" in t.getFields()))
+    .map((t) => t.name)
+    .sort();
+}
+
+export const printedEmbeddedTypes = (schema: GraphQLSchema) => `${JSON.stringify(embeddedTypesOf(schema), null, 2)}\n`;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { buildSchema, isInputObjectType, isScalarType } from "graphql";
 import { describe, expect, it } from "vitest";
-import { printedPossibleTypes } from "../../src/clientArtifacts.js";
+import { printedEmbeddedTypes, printedPossibleTypes } from "../../src/clientArtifacts.js";
 
 /** What clients and code generators read from schema.graphql (the file they are pointed at). */
 const schema = buildSchema(readFileSync(new URL("../../schema.graphql", import.meta.url), "utf8"));
@@ -27,10 +27,13 @@ describe("schema.graphql for clients", () => {
   });
 });
 
-describe("clients/possibleTypes.json (Apollo Client)", () => {
-  it("matches schema.graphql (run `npm run schema` after changing the schema)", () => {
+describe("clients/possibleTypes.json (Apollo Client) and clients/embeddedTypes.json (urql graphcache)", () => {
+  it("match schema.graphql (run `npm run schema` after changing the schema)", () => {
     expect(readFileSync(new URL("../../clients/possibleTypes.json", import.meta.url), "utf8")).toBe(
       printedPossibleTypes(schema),
+    );
+    expect(readFileSync(new URL("../../clients/embeddedTypes.json", import.meta.url), "utf8")).toBe(
+      printedEmbeddedTypes(schema),
     );
   });
 });
