@@ -65,6 +65,16 @@ describe("persisted documents from graphql-codegen's client-preset", () => {
     }
   });
 
+  it("runs by ?documentId= on GET (with the CSRF header a GET needs)", async () => {
+    const id = Object.keys(manifest)[0] as string;
+    const query = new URLSearchParams({ documentId: id, variables: JSON.stringify({ first: 1 }) });
+    const response = await stack.yoga.fetch(`http://gateway.test/graphql?${query}`, {
+      headers: { accept: "application/json", "x-graphql-csrf": "1" },
+    });
+    const result = (await response.json()) as { data?: { hits: { edges: unknown[] } } };
+    expect(result.data?.hits.edges).toHaveLength(1);
+  });
+
   it("refuses documents outside the manifest, unknown ids and __proto__", async () => {
     expect((await post({ query: "{ hits { edges { cursor } } }" })).errors?.[0]?.extensions?.code).toBe(
       "CANNOT_SEND_PQ_ID_AND_BODY",
