@@ -24,6 +24,69 @@ export interface StreamedConnection<T> {
   };
 }
 
+type End<T> = { last: Window<T> | undefined; lastIndex: number };
+
+/**
+ * The items of one page, taken window by window as MTurk answers: readers wait for as many items as they need
+ * (`until`) or for the page's end (`ended`), and are woken as each window arrives.
+ */
+class WindowFeed<T> {
+  readonly taken: Taken<T>[] = [];
+  private end?: End<T>;
+  private failure?: { error: unknown };
+  private waiting: (() => void)[] = [];
+
+  constructor(
+    readonly walk: Walk<T>,
+    wanted: number,
+    after: TokenCursor | undefined,
+  ) {
+    this.read(wanted, after)
+      .catch((error: unknown) => {
+        this.failure = { error };
+      })
+      .finally(() => this.notify());
+  }
+
+  private notify() {
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private progress() {
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private async read(wanted: number, after: TokenCursor | undefined) {
+    const start = after ? await locate(this.walk, after) : { w: await this.walk.read(null, 0), i: 0 };
+    let w: Window<T> | undefined = start.w;
+    let i = start.i;
+    while (w && this.taken.length < wanted) {
+      if (i < w.items.length) {
+        const n = Math.min(w.items.length - i, wanted - this.taken.length);
+        for (let k = 0; k < n; k += 1) this.taken.push(take(w, i + k, w.items[i + k] as T));
+        i += n;
+        this.notify();
+      } else {
+        w = await this.walk.after(w);
+        i = 0;
+      }
+    }
+    this.end = { last: w, lastIndex: i };
+  }
+
+  /** Resolves once `count` items are taken or the page ended; rethrows the walk's failure. */
+  async until(count: number): Promise<void> {
+    while (this.taken.length < count && !this.end && !this.failure) await this.progress();
+    if (this.failure && this.taken.length < count) throw this.failure.error;
+  }
+
+  async ended(): Promise<End<T>> {
+    while (!this.end && !this.failure) await this.progress();
+    if (this.failure) throw this.failure.error;
+    return this.end as End<T>;
+  }
+}
+
 /**
  * The same walk as resolveTokenConnection, the same cursors and hasNextPage, but nothing waits for the whole page:
  * `edges` yields each MTurk window's items as soon as that window arrives, so a client streaming the edges sees
@@ -42,53 +105,13 @@ export function streamTokenConnection<T>(options: {
   const wanted = forwardPageSize(args, options.maxPageSize);
   // Decoded now: a forged cursor fails the connection field, as it does without @stream.
   const after = args.after ? codec.decode<TokenCursor>(scope, args.after) : undefined;
-  const walk = new Walk(options.source);
-  const taken: Taken<T>[] = [];
-  let end: { last: Window<T> | undefined; lastIndex: number } | undefined;
-  let failure: { error: unknown } | undefined;
-  const waiting: (() => void)[] = [];
-  const notify = () => {
-    for (const wake of waiting.splice(0)) wake();
-  };
-  const progress = () => new Promise<void>((resolve) => waiting.push(resolve));
-
-  void (async () => {
-    const start = after ? await locate(walk, after) : { w: await walk.read(null, 0), i: 0 };
-    let w: Window<T> | undefined = start.w;
-    let i = start.i;
-    while (w && taken.length < wanted) {
-      if (i < w.items.length) {
-        const n = Math.min(w.items.length - i, wanted - taken.length);
-        for (let k = 0; k < n; k += 1) taken.push({ item: w.items[i + k] as T, window: w, index: i + k });
-        i += n;
-        notify();
-      } else {
-        w = await walk.after(w);
-        i = 0;
-      }
-    }
-    end = { last: w, lastIndex: i };
-  })()
-    .catch((error: unknown) => {
-      failure = { error };
-    })
-    .finally(notify);
-
-  /** Resolves once `count` items are taken or the page ended; rethrows the walk's failure. */
-  const until = async (count: number) => {
-    while (taken.length < count && !end && !failure) await progress();
-    if (failure && taken.length < count) throw failure.error;
-  };
-  const ended = async () => {
-    while (!end && !failure) await progress();
-    if (failure) throw failure.error;
-    return end as { last: Window<T> | undefined; lastIndex: number };
-  };
+  const feed = new WindowFeed(new Walk(options.source), wanted, after);
+  const { taken, walk } = feed;
 
   let more: Promise<Taken<T>[]> | undefined;
   /** Up to ANCHORS items after the page: the rest of its last window, then one more window only when needed. */
   const rest = async (): Promise<Taken<T>[]> => {
-    const { last, lastIndex } = await ended();
+    const { last, lastIndex } = await feed.ended();
     const known = last
       ? last.items.slice(lastIndex, lastIndex + ANCHORS).map((item, d) => take(last, lastIndex + d, item))
       : [];
@@ -102,16 +125,15 @@ export function streamTokenConnection<T>(options: {
     return more;
   };
   const cursorOf = async (j: number): Promise<string> => {
-    await until(j + 1 + ANCHORS);
-    const edge = taken[j] as Taken<T>;
+    await feed.until(j + 1 + ANCHORS);
     const inPage = taken.slice(j + 1, j + 1 + ANCHORS);
-    const encode = (followers: Taken<T>[]) => codec.encode(scope, tokenCursor(walk, edge, followers));
-    return inPage.length >= ANCHORS ? encode(inPage) : encode([...inPage, ...(await rest())]);
+    const followers = inPage.length >= ANCHORS ? inPage : [...inPage, ...(await rest())];
+    return codec.encode(scope, tokenCursor(walk, taken[j] as Taken<T>, followers));
   };
 
   async function* edges(): AsyncGenerator<Edge<T>> {
     for (let j = 0; ; j += 1) {
-      await until(j + 1);
+      await feed.until(j + 1);
       if (j >= taken.length) return;
       const index = j;
       yield {
@@ -128,16 +150,18 @@ export function streamTokenConnection<T>(options: {
     edges: { [Symbol.asyncIterator]: () => edges() },
     pageInfo: {
       get hasNextPage() {
-        return ended().then(async ({ last, lastIndex }) =>
-          last && lastIndex < last.items.length ? true : (await rest()).length > 0,
-        );
+        return feed
+          .ended()
+          .then(async ({ last, lastIndex }) =>
+            last && lastIndex < last.items.length ? true : (await rest()).length > 0,
+          );
       },
       hasPreviousPage: args.after != null,
       get startCursor() {
-        return until(1).then(() => (taken.length ? cursorOf(0) : null));
+        return feed.until(1).then(() => (taken.length ? cursorOf(0) : null));
       },
       get endCursor() {
-        return ended().then(() => (taken.length ? cursorOf(taken.length - 1) : null));
+        return feed.ended().then(() => (taken.length ? cursorOf(taken.length - 1) : null));
       },
     },
   };
