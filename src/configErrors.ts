@@ -9,7 +9,11 @@ import { type ApiKeyEntry, apiKeySchema } from "./security/auth.js";
 export function configurationErrors(error: z.ZodError): string {
   const lines = error.issues.map((issue) => {
     const variable = issue.path.map(String).join(".");
-    const message = issue.message.replace(/\s*\n\s*/g, " ");
+    // One line: zod's own messages may span several (no regex: it would meet the operator's text).
+    const message = issue.message
+      .split("\n")
+      .map((line) => line.trim())
+      .join(" ");
     return variable ? `${variable}: ${message}` : message;
   });
   return lines.map((line) => `Invalid configuration: ${line}`).join("\n");

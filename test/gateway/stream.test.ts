@@ -126,6 +126,14 @@ describe("edges @stream", () => {
     );
     expect(parts.at(-1)?.body.hasNext).toBe(false);
     expect(parts.flatMap((p) => p.body.errors ?? [])).toEqual([]);
+    // reviewableHits maps its listed ids to HITs (mapNodes): streamed edges are mapped as they arrive.
+    const plain = (await stack.query(`{ reviewableHits(first: 150) { edges { node { hitId } } } }`)).data as never as {
+      reviewableHits: { edges: Edge[] };
+    };
+    const reviewable = await streamed(`{ reviewableHits(first: 150) { edges @stream { node { hitId } } } }`);
+    const items = reviewable.flatMap((p) => (p.body.incremental ?? []).flatMap((i) => i.items ?? []));
+    expect(items.map((e) => e.node.hitId)).toEqual(plain.reviewableHits.edges.map((e) => e.node.hitId));
+    expect(items.length).toBeGreaterThan(0);
     const forged = await streamed(`{ hits(first: 5, after: "forged") { edges @stream { node { hitId } } } }`);
     expect(JSON.stringify(forged)).toContain("BAD_USER_INPUT");
   });
