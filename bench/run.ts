@@ -5,7 +5,8 @@
  *     next to MTurk's floor (the fewest calls and round trips a careful hand-written script would need),
  *  3. gateway throughput against a bare graphql-yoga `{ hello }` server measured in the same run,
  *  4. the fleet: upstream calls of N concurrent identical sorted queries over 1 and 3 gateway processes, with and
- *     without Redis (only when Debian's redis-server is installed).
+ *     without Redis (only when Debian's redis-server is installed),
+ *  5. the clients' figures (bench/clients.ts): compression, GraphiQL's bytes on the wire, time to the first streamed edge.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {
@@ -21,6 +22,7 @@ import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
 import { countWaves } from "../test/support/stack.js";
+import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 import { pipelineBench } from "./pipeline.js";
 
 /**
@@ -299,3 +301,6 @@ await nestedQueries();
 await legacyPage();
 await pipelineBench();
 await fleet();
+await compression();
+await graphiqlBytes();
+await streamedEdges();

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { authEnabled, parseApiKeys } from "./security/auth.js";
+import { apiKeysFrom, configurationErrors } from "./configErrors.js";
+import { authEnabled } from "./security/auth.js";
 
 /** Where the gateway sends its MTurk calls. Production is never chosen implicitly. */
 export const MTURK_ENDPOINTS = {
@@ -91,7 +91,7 @@ const configSchema = z
     /** Several instances on one MTurk account share rate budget, scans, journal, cursor secret and idempotency here. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   })
-  .transform((env) => {
+  .transform((env, ctx) => {
     const mode = env.MTURK_ENV ?? (env.MTURK_ENDPOINT ? ("custom" as const) : ("simulator" as const));
     const production = mode === "production";
     const real = mode === "sandbox" || mode === "production";
@@ -107,9 +107,7 @@ const configSchema = z
         env.OTEL_TRACES_EXPORTER ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? ("otlp" as const) : ("none" as const)),
       introspection: env.INTROSPECTION ?? !production,
       auth: {
-        apiKeys: parseApiKeys(
-          env.AUTH_API_KEYS_FILE ? readFileSync(env.AUTH_API_KEYS_FILE, "utf8") : env.AUTH_API_KEYS,
-        ),
+        apiKeys: apiKeysFrom(env, ctx),
         jwt:
           env.AUTH_JWT_SECRET || env.AUTH_JWT_JWKS_FILE
             ? {
@@ -142,6 +140,6 @@ export type GatewayConfig = z.infer<typeof configSchema>;
 /** Reads the configuration from the environment (or overrides, for tests), rejecting bad values with a clear message. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new Error(configurationErrors(parsed.error));
   return parsed.data;
 }

@@ -24,6 +24,8 @@ export interface GatewayContext {
   limits: Limits;
   /** Stops the request's upstream calls: queued ones are not sent (timeout, client gone). */
   cancel(): void;
+  /** The operation has `edges @stream`: connections yield edges window by window (set by useStreamedEdges). */
+  streamEdges?: boolean;
 }
 
 export interface Limits {

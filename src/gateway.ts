@@ -1,10 +1,10 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayContext, requestContext } from "./context.js";
+import { renderGraphiQLPage } from "./graphiql/plugin.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
 import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
@@ -137,8 +137,8 @@ export function createGateway({
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: config.graphiql ? { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS } : false,
-    // GraphiQL's assets are served from the package, not a CDN: it works on closed networks.
-    renderGraphiQL,
+    // GraphiQL's assets are served from the package, not a CDN (it works on closed networks), as cached files.
+    renderGraphiQL: renderGraphiQLPage,
     cors: corsFor(origins),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(" ")),

@@ -1,14 +1,17 @@
-import { readFileSync } from "node:fs";
 import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { useExports } from "./exports/route.js";
+import { useGraphiQLAssets } from "./graphiql/plugin.js";
+import { useCompression } from "./http/compression.js";
+import { usePersistedDocuments } from "./http/persistedDocuments.js";
+import { useStreamedEdges } from "./http/streamedEdges.js";
 import { Upstream } from "./mturk/client.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -31,7 +34,10 @@ export type PluginName =
   | "disableIntrospection"
   | "armor"
   | "timeout"
-  | "fleet";
+  | "deferStream"
+  | "fleet"
+  | "graphiqlAssets"
+  | "compression";
 
 export function gatewayPlugins(
   config: GatewayConfig,
@@ -55,13 +61,18 @@ export function gatewayPlugins(
     ["csrf", () => [useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] })]],
     [
       "persistedOperations",
-      () => (config.PERSISTED_OPERATIONS_FILE ? [persistedOperations(config.PERSISTED_OPERATIONS_FILE)] : []),
+      () => (config.PERSISTED_OPERATIONS_FILE ? [usePersistedDocuments(config.PERSISTED_OPERATIONS_FILE)] : []),
     ],
     ["authentication", () => useAuthentication(config.auth) as Plugin[]],
     ["disableIntrospection", () => (config.introspection ? [] : [useDisableIntrospection()])],
     ["armor", () => [armor(config)]],
     ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],
+    // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
+    ["deferStream", () => [useDeferStream(), useStreamedEdges()]],
     ["fleet", () => deps.shared?.plugins ?? []],
+    ["graphiqlAssets", () => (config.graphiql ? [useGraphiQLAssets()] : [])],
+    // Last: it compresses the response every other plugin has finished (headers included).
+    ["compression", () => [useCompression()]],
   ];
   return plugins.flatMap(([name, make]) => (without.has(name) ? [] : make()));
 }
@@ -157,13 +168,4 @@ function useMetricsAuth(config: GatewayConfig): Plugin {
         );
     },
   };
-}
-
-function persistedOperations(file: string) {
-  // A Map, not an object: a hash such as "__proto__" must find nothing.
-  const store = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>));
-  return usePersistedOperations({
-    getPersistedOperation: (hash) => store.get(hash) ?? null,
-    allowArbitraryOperations: false,
-  });
 }

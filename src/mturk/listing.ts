@@ -11,6 +11,7 @@ import {
   scanAll,
 } from "./pagination.js";
 import type { SnapshotCache } from "./snapshots.js";
+import { streamTokenConnection } from "./streaming.js";
 
 export type OrderDirection = "ASC" | "DESC";
 type SortValue = string | number | undefined;
@@ -46,6 +47,8 @@ export interface ListingEnv {
   codec: CursorCodec;
   maxPageSize: number;
   snapshots: SnapshotCache;
+  /** The operation streams edges (`edges @stream`): plain walks yield each window's edges as it arrives. */
+  streamEdges?: boolean;
 }
 
 const views = new WeakMap<readonly unknown[], Map<string, unknown[]>>();
@@ -121,7 +124,7 @@ export function resolveListing<T>(
 }
 
 async function tokenConnection<T>(env: ListingEnv, q: ListingQuery<T>, args: ConnectionArgs) {
-  const connection = await resolveTokenConnection({
+  const walk = {
     codec: env.codec,
     scope: JSON.stringify(q.scope),
     args,
@@ -132,7 +135,8 @@ async function tokenConnection<T>(env: ListingEnv, q: ListingQuery<T>, args: Con
       idOf: idOfScope<T>(q.scope),
       view: env.snapshots.journal.view<T>(q.scope),
     },
-  });
+  };
+  const connection = env.streamEdges ? streamTokenConnection(walk) : await resolveTokenConnection(walk);
   const readAt = new Date();
   let counted: Promise<{ items: T[]; at: number }> | undefined;
   // Getters, not values: the full scan runs only when totalCount is selected.

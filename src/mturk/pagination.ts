@@ -12,7 +12,7 @@ export const DEFAULT_FIRST = 10;
  */
 export const WINDOW = MTURK_MAX_RESULTS;
 /** Items after an edge that its cursor remembers, so that a resume can find where to go on. */
-const ANCHORS = 3;
+export const ANCHORS = 3;
 
 /** One upstream page. `more` says items follow although no NextToken is at hand (a page served from a scan). */
 export interface UpstreamPage<T> {
@@ -62,14 +62,14 @@ export interface WindowSource<T> {
  * the first of them still listed. At the end of the list nothing followed: `r` tags the window's items up to the
  * edge, and a resume goes on after the last of them still listed.
  */
-interface TokenCursor {
+export interface TokenCursor {
   t: string | null;
   p: number;
   a?: string[];
   r?: string[];
 }
 
-interface Window<T> {
+export interface Window<T> {
   token: string | null;
   position: number;
   items: T[];
@@ -80,14 +80,14 @@ interface Window<T> {
   tags?: string[];
 }
 
-interface Taken<T> {
+export interface Taken<T> {
   item: T;
   window: Window<T>;
   index: number;
 }
 
 /** Reads the windows of one listing. */
-class Walk<T> {
+export class Walk<T> {
   constructor(private readonly source: WindowSource<T>) {}
 
   async read(token: string | null, position: number, fetch = this.source.fetchPage): Promise<Window<T>> {
@@ -136,10 +136,10 @@ interface Found<T> {
 }
 const better = <T>(a: Found<T> | undefined, b: Found<T> | undefined) => (!a || (b && b.rank < a.rank) ? b : a);
 
-const continues = <T>(w: Window<T>) => w.next !== undefined || w.more;
+export const continues = <T>(w: Window<T>) => w.next !== undefined || w.more;
 
 /** Where a cursor goes on: the window and index of the first item not yet returned. */
-async function locate<T>(walk: Walk<T>, c: TokenCursor): Promise<{ w: Window<T>; i: number }> {
+export async function locate<T>(walk: Walk<T>, c: TokenCursor): Promise<{ w: Window<T>; i: number }> {
   const w = await walk.read(c.t, c.p);
   if (c.r) {
     const returned = new Set(c.r);
@@ -255,7 +255,7 @@ export async function resolveTokenConnection<T>(options: {
   };
 }
 
-function tokenCursor<T>(walk: Walk<T>, edge: Taken<T>, followers: Taken<T>[]): TokenCursor {
+export function tokenCursor<T>(walk: Walk<T>, edge: Taken<T>, followers: Taken<T>[]): TokenCursor {
   const anchors = followers.slice(0, ANCHORS);
   const first = anchors[0];
   if (first)

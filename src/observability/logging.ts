@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { context as otelContext, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context as otelContext, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Plugin } from "graphql-yoga";
 import pino, { type Logger } from "pino";
 
@@ -17,6 +17,12 @@ export function createLogger(level: string): Logger {
 
 const tracer = trace.getTracer("mturk-graphql-gateway");
 
+/** Reads propagation headers (traceparent, tracestate, baggage) from a fetch Request's headers. */
+const headerGetter = {
+  get: (headers: Headers, key: string) => headers.get(key) ?? undefined,
+  keys: (headers: Headers) => [...headers.keys()],
+};
+
 /**
  * One log line and one span per HTTP request, with a request id (the client's `x-request-id`, or a new one) that
  * the response echoes. The line names the operation, the principal and the error codes, never a credential.
@@ -26,7 +32,10 @@ export function useRequestLogging(logger: Logger): Plugin {
   return {
     onRequest({ request, url }) {
       const id = request.headers.get("x-request-id")?.slice(0, 100) || randomUUID();
-      const span = tracer.startSpan(`HTTP ${request.method} ${url.pathname}`, { kind: SpanKind.SERVER });
+      // The caller's W3C trace context (traceparent) makes this span its child: one trace across services. The
+      // global propagator is W3C trace context unless the host registered another (startTracing keeps the default).
+      const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+      const span = tracer.startSpan(`HTTP ${request.method} ${url.pathname}`, { kind: SpanKind.SERVER }, parent);
       started.set(request, { at: performance.now(), id, span });
     },
     onExecute({ args, executeFn, setExecuteFn }) {

@@ -1,3 +1,4 @@
+import { GraphQLDeferDirective, GraphQLStreamDirective } from "@graphql-tools/utils";
 import SchemaBuilder, { PothosValidationError } from "@pothos/core";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
@@ -5,7 +6,7 @@ import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin, { decodeGlobalID } from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ValidationPlugin from "@pothos/plugin-validation";
-import { GraphQLError } from "graphql";
+import { GraphQLError, GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
 import { connectionCost, nodesCost, singleNodeCost } from "./cost.js";
@@ -109,7 +110,31 @@ export const builder = new SchemaBuilder<{
 
 builder.addScalarType("DateTime", DateTimeResolver, {
   description: "A date and time as an ISO 8601 string (MTurk sends epoch seconds; the gateway converts).",
+  // Code generators and clients read the format from here (RFC 3339 date-time, as a string on the wire).
+  specifiedByURL: "https://scalars.graphql.org/andimarek/date-time",
 });
+
+/** The schema's own description: GraphiQL's documentation opens on it. */
+const SCHEMA_DESCRIPTION = [
+  "Amazon Mechanical Turk's requester API (2017-01-17) as one linked graph: qualification types and requests,",
+  "workers, HITs, assignments and bonuses as Relay nodes with connections, and every write as a mutation with typed",
+  "errors.\n\nStart at Query (reads: scope read) or Mutation (writes: scopes write and pay). Connections page with",
+  "first/after and also take orderBy, page and filter; totalCount counts the whole list. @defer and @stream work:",
+  "`edges @stream` sends a connection's edges as MTurk's pages arrive. DateTime is an RFC 3339 string.",
+].join(" ");
+
+/**
+ * The built schema with its description (Pothos's toSchema has no option for it) and @defer/@stream, so that
+ * schema.graphql declares them for code generators and yoga's defer-stream plugin finds them already there.
+ */
+export const completeSchema = (schema: GraphQLSchema) => {
+  const config = schema.toConfig();
+  return new GraphQLSchema({
+    ...config,
+    description: SCHEMA_DESCRIPTION,
+    directives: [...config.directives, GraphQLDeferDirective, GraphQLStreamDirective],
+  });
+};
 
 builder.queryType({
   description: "Reads of the MTurk requester API (2017-01-17) as one linked graph. Every field needs the `read` scope.",

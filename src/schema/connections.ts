@@ -101,13 +101,24 @@ export const lower = (text: string | undefined) => text?.toLowerCase();
 export function mapNodes<T, N>(connection: ConnectionResult<T>, node: (item: T) => N, edgeField?: string) {
   // Copied by descriptor: a spread would read totalCount's getter (a full scan) and the cursors'.
   const mapped = Object.defineProperties({}, Object.getOwnPropertyDescriptors(connection)) as ConnectionResult<N>;
-  mapped.edges = connection.edges.map((edge) => ({
+  const map = (edge: ConnectionResult<T>["edges"][number]) => ({
     node: node(edge.node),
     ...(edgeField ? { [edgeField]: edge.node } : {}),
     get cursor() {
       return edge.cursor;
     },
-  }));
+  });
+  // Streamed edges (`edges @stream`) are an async iterable: mapped as they arrive.
+  const edges = connection.edges as ConnectionResult<T>["edges"] | AsyncIterable<ConnectionResult<T>["edges"][number]>;
+  mapped.edges = (
+    Symbol.asyncIterator in edges
+      ? {
+          async *[Symbol.asyncIterator]() {
+            for await (const edge of edges) yield map(edge);
+          },
+        }
+      : edges.map(map)
+  ) as never;
   return mapped;
 }
 

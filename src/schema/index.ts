@@ -1,4 +1,4 @@
-import { builder } from "./builder.js";
+import { builder, completeSchema } from "./builder.js";
 import "./common.js";
 import "./qualificationType.js";
 import "./qualificationRequest.js";
@@ -16,4 +16,4 @@ import "./qualificationTypeMutations.js";
 import "./hitMutations.js";
 import "./assignmentMutations.js";
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = completeSchema(builder.toSchema({ sortSchema: true }));

@@ -17,7 +17,7 @@ export interface Principal {
 /** With authentication off (the embedded simulator's default) every request may do everything. */
 export const UNRESTRICTED: Principal = { name: "anonymous (authentication off)", scopes: new Set(SCOPES), via: "none" };
 
-const apiKeySchema = z.array(
+export const apiKeySchema = z.array(
   z.object({
     name: z.string().min(1),
     /** SHA-256 of the key, hex: keys are never stored in clear. */
