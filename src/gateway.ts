@@ -11,6 +11,9 @@ import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayContext, requestContext } from "./context.js";
+import type { LiveHub } from "./live/hub.js";
+import { createLiveHub } from "./live/index.js";
+import { livePlugins } from "./live/plugins.js";
 import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
@@ -80,6 +83,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** What several instances share (src/fleet, with REDIS_URL); without it everything stays in this process. */
   shared?: SharedServices;
+  /** The subscriptions' hub (src/live); by default one in memory, as the configuration says. */
+  live?: LiveHub;
 }
 
 export interface SharedServices {
@@ -163,6 +168,7 @@ export function createGateway({
   metrics = createMetrics(),
   logger = createLogger(config.LOG_LEVEL),
   shared,
+  live = createLiveHub({ config, client, metrics, logger }),
 }: GatewayOptions) {
   const codec = shared?.codec ?? new CursorCodec(config.CURSOR_SECRET);
   // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
@@ -198,6 +204,7 @@ export function createGateway({
     idempotency,
     codec,
     limits,
+    live,
   };
   const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
@@ -257,6 +264,7 @@ export function createGateway({
       }),
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
       ...(shared?.plugins ?? []),
+      ...livePlugins(),
     ],
     context: ({ principal, request }) => requestContext(services, principal as Principal, request),
     maskedErrors: {

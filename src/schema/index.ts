@@ -12,5 +12,6 @@ import "./workerMutations.js";
 import "./qualificationTypeMutations.js";
 import "./hitMutations.js";
 import "./assignmentMutations.js";
+import "./subscriptions.js";
 
 export const schema = builder.toSchema({ sortSchema: true });
