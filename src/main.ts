@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
 import { startFleet } from "./fleet/index.js";
 import { createGateway } from "./gateway.js";
+import { createLiveHub } from "./live/index.js";
+import { BudgetPressure } from "./live/pressure.js";
 import { createMTurkClient } from "./mturk/client.js";
 import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
@@ -55,13 +57,15 @@ const tracing = startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_EN
 const metrics = createMetrics();
 let budget: RateBudget =
   config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : UNLIMITED;
+// Measured: subscription pollers slow down while callers wait for the budget.
+const pressure = new BudgetPressure({ take: () => budget.take() });
 const client = createMTurkClient({
   endpoint,
   credentials,
   maxAttempts: config.MTURK_MAX_ATTEMPTS,
   timeoutMs: config.MTURK_TIMEOUT_MS,
   // Indirect: the fleet's budget needs the client's access key id (its Redis namespace) before it exists.
-  budget: { take: () => budget.take() },
+  budget: pressure,
   metrics,
 });
 /** The fleet's key namespace names the MTurk account: the endpoint and the access key id (never the secret). */
@@ -85,7 +89,8 @@ const fleet = config.REDIS_URL
     })
   : undefined;
 if (fleet?.budget) budget = fleet.budget;
-const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared });
+const live = createLiveHub({ config, client, metrics, logger, pressure });
+const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared, live });
 const server = createServer(yoga);
 // A connection that stalls its request cannot hold the server: Node's own request timeout bounds it.
 server.requestTimeout = config.REQUEST_TIMEOUT_MS + 5_000;
@@ -108,6 +113,7 @@ server.listen(config.PORT, config.HOST, () => {
 
 const stop = async () => {
   server.close();
+  await live.close();
   await fleet?.close();
   await tracing?.shutdown();
   await simulator?.close();
