@@ -264,7 +264,7 @@ export function createGateway({
       }),
       useOperationTimeout(config.REQUEST_TIMEOUT_MS),
       ...(shared?.plugins ?? []),
-      ...livePlugins(),
+      ...livePlugins(live, config, logger),
     ],
     context: ({ principal, request }) => requestContext(services, principal as Principal, request),
     maskedErrors: {

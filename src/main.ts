@@ -89,7 +89,15 @@ const fleet = config.REDIS_URL
     })
   : undefined;
 if (fleet?.budget) budget = fleet.budget;
-const live = createLiveHub({ config, client, metrics, logger, pressure });
+// The embedded simulator signs its SNS deliveries with its own certificate, served from its origin.
+const live = createLiveHub({
+  config,
+  client,
+  metrics,
+  logger,
+  pressure,
+  certificateOrigins: simulator && [simulator.url],
+});
 const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared, live });
 const server = createServer(yoga);
 // A connection that stalls its request cannot hold the server: Node's own request timeout bounds it.
@@ -97,6 +105,8 @@ server.requestTimeout = config.REQUEST_TIMEOUT_MS + 5_000;
 server.listen(config.PORT, config.HOST, () => {
   // The port bound, not the one asked for: PORT=0 picks a free one.
   const { port } = server.address() as AddressInfo;
+  // The embedded simulator delivers MTurk's notifications (Transport SNS) to this gateway.
+  if (simulator) simulator.notifications.endpoint = `http://127.0.0.1:${port}/notifications/sns`;
   console.log(
     `MTurk GraphQL gateway: http://localhost:${port}/graphql${config.graphiql ? " (GraphiQL in a browser)" : ""}`,
   );

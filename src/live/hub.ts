@@ -29,6 +29,8 @@ export interface LiveHubOptions {
   metrics?: Metrics;
   registry?: Registry;
   logger?: Logger;
+  /** Origins trusted for SNS certificates besides SNS_CERT_ORIGINS (the embedded simulator's). */
+  certificateOrigins?: string[];
 }
 
 interface Watched {
@@ -129,6 +131,12 @@ export class LiveHub {
     } as AsyncIterableIterator<LiveEvent>;
   }
 
+  /** An upstream door for one source's calls (they take from the rate budget like every call). */
+  upstream(): Upstream {
+    const { options } = this;
+    return new Upstream(options.client, options.concurrency, options.metrics);
+  }
+
   /** Offers an event to its topic's log: published once, whichever source offers it first. */
   async publish(publication: Publication): Promise<LiveEvent | undefined> {
     const event = await this.options.log.append(publication);
@@ -183,7 +191,7 @@ export class LiveHub {
     const poller = new Poller(topic, {
       watch: WATCHES[topic.kind],
       coordination: this.coordination,
-      upstream: () => new Upstream(options.client, options.concurrency, options.metrics),
+      upstream: () => this.upstream(),
       publish: (p) => this.publish(p),
       intervalMs: options.pollMs,
       stateTtlMs: STATE_TTL_MS,

@@ -19,6 +19,8 @@ export interface LiveOptions {
   pressure?: Pressure;
   /** A fleet's log and lease (src/live/redisLog.ts); in memory without. */
   fleet?: { log: LiveLog; coordination: Coordination };
+  /** Origins trusted for SNS certificates besides SNS_CERT_ORIGINS (the embedded simulator's). */
+  certificateOrigins?: string[];
 }
 
 /** The subscriptions' hub as the configuration says. */
@@ -35,5 +37,6 @@ export function createLiveHub(options: LiveOptions): LiveHub {
     pressure: options.pressure,
     metrics: options.metrics,
     logger: options.logger,
+    certificateOrigins: options.certificateOrigins,
   });
 }

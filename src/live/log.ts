@@ -17,6 +17,8 @@ export interface LiveLog {
   /** Asks whoever polls `topic` (this instance or another) to poll it now. */
   nudge(topic: string): void;
   onNudge(listener: (topic: string) => void): void;
+  /** True the first time `key` is claimed within `ttlMs` (a notification's EventDocId), false for a duplicate. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ interface TopicLog {
 
 /** At most this many topics keep a log without subscribers (the oldest unused go first). */
 const MAX_IDLE_TOPICS = 10_000;
+/** At most this many claimed keys are remembered (the oldest go first). */
+const MAX_CLAIMS = 100_000;
 
 /** Ids like Redis stream ids: milliseconds, then a sequence within the millisecond; never going back. */
 export class EventIds {
@@ -56,6 +60,7 @@ export class MemoryLiveLog implements LiveLog {
   private readonly topics = new Map<string, TopicLog>();
   private readonly ids = new EventIds();
   private readonly nudgeListeners: ((topic: string) => void)[] = [];
+  private readonly claims = new Map<string, number>();
 
   constructor(private readonly limits: LogLimits) {}
 
@@ -110,6 +115,19 @@ export class MemoryLiveLog implements LiveLog {
 
   onNudge(listener: (topic: string) => void): void {
     this.nudgeListeners.push(listener);
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const until = this.claims.get(key);
+    if (until !== undefined && until > now) return false;
+    this.claims.delete(key);
+    this.claims.set(key, now + ttlMs);
+    for (const [old, expiry] of this.claims) {
+      if (this.claims.size <= MAX_CLAIMS && expiry > now) break;
+      this.claims.delete(old);
+    }
+    return true;
   }
 
   /** Keys are remembered for dedupeMs; a topic's map is bounded by its expiry, swept as it grows. */
