@@ -5,6 +5,7 @@ import { startFleet } from "./fleet/index.js";
 import { createGateway } from "./gateway.js";
 import { createLiveHub } from "./live/index.js";
 import { BudgetPressure } from "./live/pressure.js";
+import { attachWebSocket } from "./live/ws.js";
 import { createMTurkClient } from "./mturk/client.js";
 import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
@@ -100,6 +101,12 @@ const live = createLiveHub({
 });
 const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared, live });
 const server = createServer(yoga);
+// graphql-ws at /graphql on the same port: every operation goes through the same pipeline as HTTP.
+const sockets = attachWebSocket(server, yoga as never, {
+  origins: config.CORS_ORIGINS?.split(",").map((o) => o.trim()),
+  maxPayload: config.MAX_BODY_BYTES,
+  maxTokens: config.MAX_TOKENS,
+});
 // A connection that stalls its request cannot hold the server: Node's own request timeout bounds it.
 server.requestTimeout = config.REQUEST_TIMEOUT_MS + 5_000;
 server.listen(config.PORT, config.HOST, () => {
@@ -123,6 +130,7 @@ server.listen(config.PORT, config.HOST, () => {
 
 const stop = async () => {
   server.close();
+  await sockets.close();
   await live.close();
   await fleet?.close();
   await tracing?.shutdown();
