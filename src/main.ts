@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
 import { startFleet } from "./fleet/index.js";
 import { createGateway } from "./gateway.js";
-import { createLiveHub } from "./live/index.js";
+import { createLiveHub, fleetLive } from "./live/index.js";
 import { BudgetPressure } from "./live/pressure.js";
 import { attachWebSocket } from "./live/ws.js";
 import { createMTurkClient } from "./mturk/client.js";
@@ -98,6 +98,7 @@ const live = createLiveHub({
   logger,
   pressure,
   certificateOrigins: simulator && [simulator.url],
+  fleet: fleet && fleetLive(fleet.link, config),
 });
 const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared, live });
 const server = createServer(yoga);

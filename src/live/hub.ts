@@ -98,11 +98,12 @@ export class LiveHub {
           void push(event);
         }
       };
-      const unfollow = this.options.log.follow(topic.key, deliver);
+      // Where this stream starts: after the client's last event, or after the newest one now.
+      const start = lastEventId ?? (await this.options.log.head(topic.key).catch(() => "0-0"));
+      const unfollow = this.options.log.follow(topic.key, deliver, start);
       this.retain(topic);
       try {
-        const start = lastEventId ?? (await this.options.log.head(topic.key));
-        const missed = lastEventId ? await this.options.log.since(topic.key, lastEventId) : [];
+        const missed = await this.options.log.since(topic.key, start);
         position = start;
         for (const event of [...missed, ...early]) deliver(event);
         await stop;

@@ -1,11 +1,14 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config.js";
+import type { RedisLink } from "../fleet/link.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Coordination } from "./coordination.js";
 import { LiveHub } from "./hub.js";
 import { type LiveLog, MemoryLiveLog } from "./log.js";
 import type { Pressure } from "./pressure.js";
+import { RedisCoordination } from "./redisLease.js";
+import { RedisLiveLog } from "./redisLog.js";
 
 /** How long an item's key is remembered to drop duplicates (MTurk keeps notifications' retries within a day). */
 export const DEDUPE_MS = 24 * 60 * 60_000;
@@ -21,6 +24,14 @@ export interface LiveOptions {
   fleet?: { log: LiveLog; coordination: Coordination };
   /** Origins trusted for SNS certificates besides SNS_CERT_ORIGINS (the embedded simulator's). */
   certificateOrigins?: string[];
+}
+
+/** The fleet's subscriptions on Redis: one event log (streams) and one poller per topic (leases). */
+export function fleetLive(link: RedisLink, config: GatewayConfig): { log: LiveLog; coordination: Coordination } {
+  return {
+    log: new RedisLiveLog(link, { size: config.SUBSCRIPTION_LOG_SIZE, dedupeMs: DEDUPE_MS }),
+    coordination: new RedisCoordination(link),
+  };
 }
 
 /** The subscriptions' hub as the configuration says. */

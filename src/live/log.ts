@@ -12,8 +12,11 @@ export interface LiveLog {
   since(topic: string, afterId: string): Promise<LiveEvent[]>;
   /** The id of the topic's newest event ("0-0" when it has none): a new subscriber starts after it. */
   head(topic: string): Promise<string>;
-  /** Calls `listener` with each new event of `topic` (in order) until the returned function is called. */
-  follow(topic: string, listener: (event: LiveEvent) => void): () => void;
+  /**
+   * Calls `listener` with each new event of `topic` (in order) until the returned function is called; `from` is
+   * where a log that reads remotely starts (the caller replays what came before with `since`).
+   */
+  follow(topic: string, listener: (event: LiveEvent) => void, from?: string): () => void;
   /** Asks whoever polls `topic` (this instance or another) to poll it now. */
   nudge(topic: string): void;
   onNudge(listener: (topic: string) => void): void;
