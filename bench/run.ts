@@ -7,6 +7,7 @@
  *  4. the fleet: upstream calls of N concurrent identical sorted queries over 1 and 3 gateway processes, with and
  *     without Redis (only when Debian's redis-server is installed),
  *  5. the clients' figures (bench/clients.ts): compression, GraphiQL's bytes on the wire, time to the first streamed edge.
+ *  6. subscriptions: upstream calls a minute with 1 and 200 subscribers, event latency by polling and notifications.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {
@@ -23,6 +24,7 @@ import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
 import { countWaves } from "../test/support/stack.js";
 import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
+import { liveSubscriptions } from "./live.js";
 import { pipelineBench } from "./pipeline.js";
 
 /**
@@ -304,3 +306,4 @@ await fleet();
 await compression();
 await graphiqlBytes();
 await streamedEdges();
+await liveSubscriptions();

@@ -90,6 +90,17 @@ const configSchema = z
     REQUEST_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(3),
     /** Several instances on one MTurk account share rate budget, scans, journal, cursor secret and idempotency here. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** Subscriptions: how often a watched resource is polled (default 10 s; 1 s with the embedded simulator). */
+    SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(50).optional(),
+    /** How long a poller goes on after its last subscriber left (a reconnecting client misses nothing). */
+    SUBSCRIPTION_LINGER_MS: z.coerce.number().int().min(0).default(30_000),
+    /** Events kept per watched resource for clients that resume with Last-Event-ID. */
+    SUBSCRIPTION_LOG_SIZE: z.coerce.number().int().min(1).max(100_000).default(1_000),
+    MAX_SUBSCRIPTIONS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(20),
+    /** Origins SNS signing certificates and SubscribeURLs may come from (comma-separated). */
+    SNS_CERT_ORIGINS: z.string().default("https://sns.us-east-1.amazonaws.com"),
+    /** SNS topics whose notifications are accepted (comma-separated ARNs); any topic when unset. */
+    SNS_TOPIC_ARNS: z.string().optional(),
   })
   .transform((env, ctx) => {
     const mode = env.MTURK_ENV ?? (env.MTURK_ENDPOINT ? ("custom" as const) : ("simulator" as const));
@@ -103,6 +114,7 @@ const configSchema = z
       // A price is an upper bound of calls: a request within MAX_COMPLEXITY never needs more.
       maxUpstreamCalls: env.MAX_UPSTREAM_CALLS ?? env.MAX_COMPLEXITY,
       graphiql: env.GRAPHIQL ?? !production,
+      subscriptionPollMs: env.SUBSCRIPTION_POLL_MS ?? (mode === "simulator" ? 1_000 : 10_000),
       tracesExporter:
         env.OTEL_TRACES_EXPORTER ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT ? ("otlp" as const) : ("none" as const)),
       introspection: env.INTROSPECTION ?? !production,

@@ -1,4 +1,5 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
+import type { LiveHub } from "./live/hub.js";
 import { Upstream } from "./mturk/client.js";
 import type { CursorCodec } from "./mturk/cursors.js";
 import type { IdempotencyStore } from "./mturk/idempotency.js";
@@ -26,6 +27,8 @@ export interface GatewayContext {
   cancel(): void;
   /** The operation has `edges @stream`: connections yield edges window by window (set by useStreamedEdges). */
   streamEdges?: boolean;
+  /** The subscriptions' hub (src/live): topics, pollers and event logs. */
+  live?: LiveHub;
 }
 
 export interface Limits {
@@ -50,6 +53,7 @@ export interface GatewayServices {
   idempotency: IdempotencyStore;
   codec: CursorCodec;
   limits: Limits;
+  live?: LiveHub;
 }
 
 /**
@@ -77,12 +81,13 @@ export function requestContext(s: GatewayServices, principal: Principal, request
     maxPageSize: s.limits.maxPageSize,
     snapshots: s.snapshots,
     limits: s.limits,
+    live: s.live,
     get loaders() {
       loaders ??= new MTurkLoaders(up(), s.settings, s.hints, s.snapshots);
       return loaders;
     },
     get writes() {
-      writes ??= new MTurkWrites(up(), context.loaders, s.snapshots, s.idempotency);
+      writes ??= new MTurkWrites(up(), context.loaders, s.snapshots, s.idempotency, s.live);
       return writes;
     },
     cancel() {

@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayContext, requestContext } from "./context.js";
 import { renderGraphiQLPage } from "./graphiql/plugin.js";
+import type { LiveHub } from "./live/hub.js";
+import { createLiveHub } from "./live/index.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
 import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
@@ -74,6 +76,8 @@ export interface GatewayOptions {
   shared?: SharedServices;
   /** Plugins left out, by name (the benchmark measures what each costs); none in service. */
   without?: ReadonlySet<PluginName>;
+  /** The subscriptions' hub (src/live); by default one in memory, as the configuration says. */
+  live?: LiveHub;
 }
 
 export interface SharedServices {
@@ -129,8 +133,9 @@ export function createGateway({
   logger = createLogger(config.LOG_LEVEL),
   shared,
   without,
+  live = createLiveHub({ config, client, metrics, logger }),
 }: GatewayOptions) {
-  const services = gatewayServices(config, client, metrics, shared);
+  const services = { ...gatewayServices(config, client, metrics, shared), live };
   const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -146,7 +151,7 @@ export function createGateway({
       warn: (...args) => logger.warn(args.map(String).join(" ")),
       error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),
     },
-    plugins: gatewayPlugins(config, { client, metrics, logger, shared }, without),
+    plugins: gatewayPlugins(config, { client, metrics, logger, shared, live }, without),
     context: ({ principal, request }) => requestContext(services, principal as Principal, request),
     // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.
     maskedErrors: { maskError },

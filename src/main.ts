@@ -3,6 +3,9 @@ import type { AddressInfo } from "node:net";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
 import { startFleet } from "./fleet/index.js";
 import { createGateway } from "./gateway.js";
+import { createLiveHub, fleetLive } from "./live/index.js";
+import { BudgetPressure } from "./live/pressure.js";
+import { attachWebSocket } from "./live/ws.js";
 import { createMTurkClient } from "./mturk/client.js";
 import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
@@ -55,13 +58,15 @@ const tracing = startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_EN
 const metrics = createMetrics();
 let budget: RateBudget =
   config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : UNLIMITED;
+// Measured: subscription pollers slow down while callers wait for the budget.
+const pressure = new BudgetPressure({ take: () => budget.take() });
 const client = createMTurkClient({
   endpoint,
   credentials,
   maxAttempts: config.MTURK_MAX_ATTEMPTS,
   timeoutMs: config.MTURK_TIMEOUT_MS,
   // Indirect: the fleet's budget needs the client's access key id (its Redis namespace) before it exists.
-  budget: { take: () => budget.take() },
+  budget: pressure,
   metrics,
 });
 /** The fleet's key namespace names the MTurk account: the endpoint and the access key id (never the secret). */
@@ -85,13 +90,31 @@ const fleet = config.REDIS_URL
     })
   : undefined;
 if (fleet?.budget) budget = fleet.budget;
-const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared });
+// The embedded simulator signs its SNS deliveries with its own certificate, served from its origin.
+const live = createLiveHub({
+  config,
+  client,
+  metrics,
+  logger,
+  pressure,
+  certificateOrigins: simulator && [simulator.url],
+  fleet: fleet && fleetLive(fleet.link, config),
+});
+const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared, live });
 const server = createServer(yoga);
+// graphql-ws at /graphql on the same port: every operation goes through the same pipeline as HTTP.
+const sockets = attachWebSocket(server, yoga as never, {
+  origins: config.CORS_ORIGINS?.split(",").map((o) => o.trim()),
+  maxPayload: config.MAX_BODY_BYTES,
+  maxTokens: config.MAX_TOKENS,
+});
 // A connection that stalls its request cannot hold the server: Node's own request timeout bounds it.
 server.requestTimeout = config.REQUEST_TIMEOUT_MS + 5_000;
 server.listen(config.PORT, config.HOST, () => {
   // The port bound, not the one asked for: PORT=0 picks a free one.
   const { port } = server.address() as AddressInfo;
+  // The embedded simulator delivers MTurk's notifications (Transport SNS) to this gateway.
+  if (simulator) simulator.notifications.endpoint = `http://127.0.0.1:${port}/notifications/sns`;
   console.log(
     `MTurk GraphQL gateway: http://localhost:${port}/graphql${config.graphiql ? " (GraphiQL in a browser)" : ""}`,
   );
@@ -108,6 +131,8 @@ server.listen(config.PORT, config.HOST, () => {
 
 const stop = async () => {
   server.close();
+  await sockets.close();
+  await live.close();
   await fleet?.close();
   await tracing?.shutdown();
   await simulator?.close();

@@ -12,6 +12,8 @@ import { useGraphiQLAssets } from "./graphiql/plugin.js";
 import { useCompression } from "./http/compression.js";
 import { usePersistedDocuments } from "./http/persistedDocuments.js";
 import { useStreamedEdges } from "./http/streamedEdges.js";
+import type { LiveHub } from "./live/hub.js";
+import { livePlugins } from "./live/plugins.js";
 import { Upstream } from "./mturk/client.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -36,6 +38,7 @@ export type PluginName =
   | "timeout"
   | "deferStream"
   | "fleet"
+  | "live"
   | "graphiqlAssets"
   | "compression";
 
@@ -46,6 +49,7 @@ export function gatewayPlugins(
     metrics: Metrics;
     logger: Logger;
     shared?: { plugins: Plugin[]; degraded(): string | undefined };
+    live: LiveHub;
   },
   without: ReadonlySet<PluginName> = new Set(),
 ): Plugin[] {
@@ -70,6 +74,7 @@ export function gatewayPlugins(
     // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
     ["deferStream", () => [useDeferStream(), useStreamedEdges()]],
     ["fleet", () => deps.shared?.plugins ?? []],
+    ["live", () => livePlugins(deps.live, config, deps.logger)],
     ["graphiqlAssets", () => (config.graphiql ? [useGraphiQLAssets()] : [])],
     // Last: it compresses the response every other plugin has finished (headers included).
     ["compression", () => [useCompression()]],

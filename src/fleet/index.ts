@@ -34,6 +34,8 @@ export interface Fleet {
   budget?: RateBudget;
   /** One line for the start-up banner. */
   describe: string;
+  /** The connections to Redis, for what else the fleet shares (the subscriptions' log and leases, src/live). */
+  link: RedisLink;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       degraded,
     },
     budget,
+    link,
     describe: `Fleet: Redis at ${redactedUrl(options.redisUrl)}, key namespace ${link.namespace}; ${link.up ? "shared rate budget, scans, write journal, cursor secret and idempotency records" : "Redis not answering yet: per-instance fallbacks until it does"}`,
     close: async () => {
       journal.close();

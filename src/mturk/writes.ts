@@ -67,6 +67,8 @@ export class MTurkWrites {
     readonly loaders: MTurkLoaders,
     readonly snapshots: SnapshotCache,
     readonly idempotency: IdempotencyStore,
+    /** The subscriptions (src/live): the gateway's own writes publish their events at once. */
+    readonly live?: { writesChanged(entries: JournalEntry[]): void },
   ) {}
 
   send<T>(operation: string, call: (client: MTurkClient) => Promise<T>): Promise<T> {
@@ -76,6 +78,7 @@ export class MTurkWrites {
   /** After a write: pages read earlier in this request are stale; listings show the change from now on. */
   changed(entries: JournalEntry[], rescan: ListingOperation[] = []): void {
     this.snapshots.record(entries);
+    this.live?.writesChanged(entries);
     if (rescan.length) this.snapshots.invalidate(rescan);
     this.loaders.forgetPages();
   }

@@ -15,5 +15,6 @@ import "./workerMutations.js";
 import "./qualificationTypeMutations.js";
 import "./hitMutations.js";
 import "./assignmentMutations.js";
+import "./subscriptions.js";
 
 export const schema = completeSchema(builder.toSchema({ sortSchema: true }));

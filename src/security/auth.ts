@@ -71,6 +71,12 @@ const unauthenticated = (message: string) =>
     },
   });
 
+/**
+ * Principals already authenticated for a request by the gateway's own pipeline: the subscription transports that
+ * bypass yoga's request parsing (src/live/whoami.ts) set them. Only server code can.
+ */
+export const preauthenticated = new WeakMap<Request, Principal>();
+
 /** Finds the API key entry for a presented key (constant-time compare of hashes). */
 export function principalForApiKey(keys: ApiKeyEntry[], presented: string): Principal | undefined {
   const hash = Buffer.from(hashApiKey(presented), "hex");
@@ -147,7 +153,8 @@ export function useAuthentication(auth: AuthConfig): Plugin<{ principal: Princip
       principals.set(request, principal);
     },
     onContextBuilding: ({ context, extendContext }) => {
-      const principal = principals.get((context as { request: Request }).request);
+      const request = (context as { request: Request }).request;
+      const principal = principals.get(request) ?? preauthenticated.get(request);
       if (!principal) throw unauthenticated("Authentication required.");
       extendContext({ principal });
     },

@@ -6,6 +6,7 @@ import { type Credentials, DEFAULT_CREDENTIALS, verifySignature } from "./auth.j
 import { handleControl } from "./control.js";
 import { SimulatorError, serializationError, serviceFault, throttling, unknownOperation } from "./errors.js";
 import { Instrumentation } from "./instrumentation.js";
+import { SNS_PREFIX, SnsDelivery } from "./notifications.js";
 import { operations } from "./operations/index.js";
 import { type SeedSize, seedStore } from "./seed.js";
 import { Store } from "./store.js";
@@ -24,6 +25,8 @@ export interface SimulatorOptions {
   latency?: { fixedMs: number; jitterMs: number };
   /** The unknowns of MTurk's behaviour (see switches.ts); unset ones take their defaults. */
   switches?: Partial<SimulatorSwitches>;
+  /** Where MTurk's notifications with Transport SNS are delivered, as an SNS topic's HTTP subscription would. */
+  snsEndpoint?: string;
 }
 
 /** A running simulator: an MTurk requester endpoint on loopback plus its /_simulator/ control routes. */
@@ -37,6 +40,8 @@ export class Simulator {
   size: SeedSize;
   url = "";
   private server?: Server;
+  /** MTurk's notifications over SNS (see notifications.ts). */
+  readonly notifications = new SnsDelivery(this);
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.credentials = options.credentials ?? DEFAULT_CREDENTIALS;
@@ -45,6 +50,7 @@ export class Simulator {
     this.size = options.size ?? "demo";
     this.store = this.freshStore(this.seed, this.size);
     if (options.latency) this.instrumentation.latency = { ...options.latency };
+    this.notifications.endpoint = options.snsEndpoint;
   }
 
   private freshStore(seed: number, size: SeedSize): Store {
@@ -95,8 +101,14 @@ export class Simulator {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString("utf8");
     const path = req.url ?? "/";
+    if (path.startsWith(SNS_PREFIX)) {
+      const answer = await this.notifications.handle(req.method ?? "GET", path, body);
+      res.writeHead(answer.status, { "content-type": answer.type }).end(answer.body);
+      return;
+    }
     if (path.startsWith(CONTROL_PREFIX)) {
       const answer = handleControl(this, req.method ?? "GET", path, body);
+      this.notifications.afterControl(req.method ?? "GET", path, answer);
       res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
       return;
     }
@@ -152,6 +164,7 @@ export class Simulator {
         const valid = validateInput(handler.members, input);
         this.store.tick();
         const result = handler.handle(this.store, valid, { baseUrl: this.url });
+        this.notifications.afterOperation(operation, valid as Record<string, unknown>);
         // The dangerous case for retries: the operation took effect, but the caller never hears so.
         const text = JSON.stringify(result);
         respond = fault === "dropAfterApply" ? () => drop("dropAfterApply") : () => finish(200, text, "ok");

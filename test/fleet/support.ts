@@ -105,6 +105,14 @@ export async function startGateway(env: Record<string, string>) {
     ready: async () => (await (await fetch(`${url}/ready`)).json()) as { status: string; degraded?: string },
     metrics: async () => await (await fetch(`${url}/metrics`)).text(),
     stop: () => stopChild(child),
+    /** Ends the process at once (SIGKILL), as a crash would: nothing is released. */
+    kill: async () => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child?.once("exit", () => resolve()));
+      child.kill("SIGKILL");
+      await exited;
+    },
+    url: () => url,
     restart: async () => {
       await stopChild(child);
       await start();

@@ -1,0 +1,244 @@
+import type { HIT, MTurkClient } from "@aws-sdk/client-mturk";
+import { GraphQLError } from "graphql";
+import { Repeater } from "graphql-yoga";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { Upstream } from "../mturk/client.js";
+import type { JournalEntry } from "../mturk/journal.js";
+import type { Metrics } from "../observability/metrics.js";
+import { type Coordination, LocalCoordination } from "./coordination.js";
+import type { LiveLog } from "./log.js";
+import { createLiveMetrics, type LiveMetrics } from "./metrics.js";
+import { Poller } from "./poller.js";
+import { NO_PRESSURE, type Pressure } from "./pressure.js";
+import { compareEventIds, type LiveEvent, type Publication, type Topic, topicOfKey } from "./topics.js";
+import { hitChange, WATCHES } from "./watches.js";
+
+export interface LiveHubOptions {
+  client: MTurkClient;
+  log: LiveLog;
+  /** The fleet's lease and poll states (src/live/redisLog.ts); alone, this instance polls what it watches. */
+  coordination?: Coordination;
+  pollMs: number;
+  /** How long a poller goes on after its last subscriber left: a client that reconnects within it misses nothing. */
+  lingerMs: number;
+  maxPerPrincipal: number;
+  /** Upstream calls one poll may have in flight. */
+  concurrency: number;
+  pressure?: Pressure;
+  metrics?: Metrics;
+  registry?: Registry;
+  logger?: Logger;
+  /** Origins trusted for SNS certificates besides SNS_CERT_ORIGINS (the embedded simulator's). */
+  certificateOrigins?: string[];
+}
+
+interface Watched {
+  topic: Topic;
+  subscribers: number;
+  poller: Poller;
+  linger?: NodeJS.Timeout;
+}
+
+/** How long a poller's state outlives it: a poller started again within this compares with it. */
+const STATE_TTL_MS = 10 * 60_000;
+
+/**
+ * The subscriptions of one instance: one poller per watched topic (started with the first subscriber, stopped
+ * `lingerMs` after the last), one log per topic that every source publishes to (polls, the gateway's writes, MTurk's
+ * notifications) and every subscriber reads from, and the per-principal limit.
+ */
+export class LiveHub {
+  private readonly watched = new Map<string, Watched>();
+  private readonly open = new Map<string, number>();
+  readonly coordination: Coordination;
+  readonly metrics?: LiveMetrics;
+  private closed = false;
+
+  constructor(readonly options: LiveHubOptions) {
+    this.coordination = options.coordination ?? new LocalCoordination((topic) => this.watched.has(topic));
+    const registry = options.registry ?? options.metrics?.registry;
+    this.metrics = registry ? createLiveMetrics(registry, () => this.observe()) : undefined;
+    options.log.onNudge((key) => this.nudged(key));
+  }
+
+  get pollMs(): number {
+    return this.options.pollMs;
+  }
+
+  /**
+   * The events of `topic` for one subscriber: those after `lastEventId` still in the log first (a resumed stream),
+   * then each new one, in log order and never twice. Throws when `who` has its maximum of subscriptions open.
+   */
+  subscribe(topic: Topic, who: string, lastEventId?: string): AsyncIterable<LiveEvent> {
+    const count = this.open.get(who) ?? 0;
+    if (count >= this.options.maxPerPrincipal)
+      throw new GraphQLError(
+        `${who} already has ${count} subscriptions open (MAX_SUBSCRIPTIONS_PER_PRINCIPAL); close one first.`,
+        { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } },
+      );
+    this.open.set(who, count + 1);
+    this.metrics?.subscriptions.inc();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(who) ?? 1) - 1;
+      if (left > 0) this.open.set(who, left);
+      else this.open.delete(who);
+      this.metrics?.subscriptions.dec();
+    };
+    const repeater = new Repeater<LiveEvent>(async (push, stop) => {
+      let position: string | undefined;
+      const early: LiveEvent[] = [];
+      const deliver = (event: LiveEvent) => {
+        if (position === undefined) early.push(event);
+        else if (compareEventIds(event.id, position) > 0) {
+          position = event.id;
+          void push(event);
+        }
+      };
+      // Where this stream starts: after the client's last event, or after the newest one now.
+      const start = lastEventId ?? (await this.options.log.head(topic.key).catch(() => "0-0"));
+      const unfollow = this.options.log.follow(topic.key, deliver, start);
+      this.retain(topic);
+      try {
+        const missed = await this.options.log.since(topic.key, start);
+        position = start;
+        for (const event of [...missed, ...early]) deliver(event);
+        await stop;
+      } catch (error) {
+        stop(error);
+      } finally {
+        unfollow();
+        this.releaseTopic(topic);
+        release();
+      }
+    });
+    // The limit counts a subscription from now until it ends, also one the client leaves before its first event.
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => repeater.next(),
+      return: (value?: unknown) => {
+        release();
+        return repeater.return(value as undefined);
+      },
+      throw: (error?: unknown) => {
+        release();
+        return repeater.throw(error);
+      },
+    } as AsyncIterableIterator<LiveEvent>;
+  }
+
+  /** An upstream door for one source's calls (they take from the rate budget like every call). */
+  upstream(): Upstream {
+    const { options } = this;
+    return new Upstream(options.client, options.concurrency, options.metrics);
+  }
+
+  /** Offers an event to its topic's log: published once, whichever source offers it first. */
+  async publish(publication: Publication): Promise<LiveEvent | undefined> {
+    const event = await this.options.log.append(publication);
+    this.metrics?.events.inc({ source: publication.source, result: event ? "published" : "duplicate" });
+    return event;
+  }
+
+  /** Whether some instance watches the topic: sources that cost an upstream call publish only then. */
+  isWatched(key: string): Promise<boolean> {
+    if (this.watched.has(key)) return Promise.resolve(true);
+    return this.coordination.watched(key).catch(() => false);
+  }
+
+  /** Asks the topic's poller, wherever it runs, to poll now ("hit:*": every HIT poller). */
+  nudge(key: string): void {
+    this.options.log.nudge(key);
+  }
+
+  /**
+   * After each of the gateway's writes (MTurkWrites.changed): a HIT it read back is published at once; a write whose
+   * effect on a HIT the gateway cannot compute (a deleted HIT, a reviewed assignment) polls the HIT now.
+   */
+  writesChanged(entries: JournalEntry[]): void {
+    for (const entry of entries) {
+      if (entry.operation === "ListHITs" && entry.change.kind !== "remove") {
+        const hit = (entry.change.kind === "patch" ? entry.change.fields : entry.change.item) as HIT;
+        const key = `hit:${entry.id}`;
+        if (hit?.HITStatus)
+          void this.isWatched(key).then((watched) =>
+            watched ? this.publish(hitChange(key, hit, "mutation")).catch(() => undefined) : undefined,
+          );
+      } else if (entry.operation === "ListHITs") this.nudge(`hit:${entry.id}`);
+      else if (entry.operation === "ListAssignmentsForHIT") this.nudge("hit:*");
+    }
+  }
+
+  private nudged(key: string): void {
+    if (key === "hit:*") {
+      for (const w of this.watched.values()) if (w.topic.kind === "hit") w.poller.pollNow();
+    } else this.watched.get(key)?.poller.pollNow();
+  }
+
+  private retain(topic: Topic): void {
+    const existing = this.watched.get(topic.key);
+    if (existing) {
+      existing.subscribers += 1;
+      clearTimeout(existing.linger);
+      existing.linger = undefined;
+      return;
+    }
+    const { options } = this;
+    const poller = new Poller(topic, {
+      watch: WATCHES[topic.kind],
+      coordination: this.coordination,
+      upstream: () => this.upstream(),
+      publish: (p) => this.publish(p),
+      intervalMs: options.pollMs,
+      stateTtlMs: STATE_TTL_MS,
+      pressure: options.pressure ?? NO_PRESSURE,
+      metrics: this.metrics,
+      logger: options.logger,
+    });
+    this.watched.set(topic.key, { topic, subscribers: 1, poller });
+    if (!this.closed) poller.start();
+  }
+
+  private releaseTopic(topic: Topic): void {
+    const watched = this.watched.get(topic.key);
+    if (!watched) return;
+    watched.subscribers -= 1;
+    if (watched.subscribers > 0) return;
+    watched.linger = setTimeout(() => {
+      if (watched.subscribers > 0 || this.watched.get(topic.key) !== watched) return;
+      this.watched.delete(topic.key);
+      void watched.poller.stop();
+    }, this.options.lingerMs);
+    watched.linger.unref();
+  }
+
+  /** Metrics of the pollers, read when /metrics is scraped. */
+  observe(): void {
+    const metrics = this.metrics;
+    if (!metrics) return;
+    metrics.pollers.reset();
+    metrics.pollInterval.reset();
+    const slowest = new Map<string, number>();
+    for (const { topic, poller } of this.watched.values()) {
+      metrics.pollers.inc({ kind: topic.kind, role: poller.leads ? "leader" : "follower" });
+      slowest.set(topic.kind, Math.max(slowest.get(topic.kind) ?? 0, poller.interval));
+    }
+    for (const [kind, ms] of slowest) metrics.pollInterval.set({ kind }, ms / 1000);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pollers = [...this.watched.values()];
+    this.watched.clear();
+    for (const w of pollers) clearTimeout(w.linger);
+    await Promise.all(pollers.map((w) => w.poller.stop()));
+    await this.options.log.close();
+  }
+}
+
+export { topicOfKey };

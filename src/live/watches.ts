@@ -1,0 +1,191 @@
+import {
+  type Assignment,
+  GetHITCommand,
+  type HIT,
+  ListAssignmentsForHITCommand,
+  ListHITsCommand,
+  ListQualificationRequestsCommand,
+  type MTurkClient,
+  type QualificationRequest,
+} from "@aws-sdk/client-mturk";
+import type { Upstream } from "../mturk/client.js";
+import type { Publication, Topic, TopicKind } from "./topics.js";
+
+/** A poll's result: the state the next poll is compared with (plain JSON: it may be kept in Redis), and the changes. */
+export interface Observation<S = unknown> {
+  state: S;
+  publications: Publication[];
+}
+
+/**
+ * How one kind of topic is polled: `observe` reads MTurk and compares with the previous state. Without one (the
+ * first poll, the baseline) it publishes nothing: a subscription announces what happens after it starts.
+ */
+export type Watch<S = unknown> = (upstream: Upstream, topic: Topic, previous: S | undefined) => Promise<Observation<S>>;
+
+/** The most pages one poll reads of a listing (10,000 items): a poll must not turn into an unbounded scan. */
+const MAX_PAGES = 100;
+
+async function scan<R extends { NextToken?: string }, T>(
+  upstream: Upstream,
+  operation: string,
+  send: (client: MTurkClient, NextToken: string | undefined) => Promise<R>,
+  items: (r: R) => T[] | undefined,
+): Promise<T[]> {
+  const all: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const r = await upstream.call(operation, (c) => send(c, token));
+    const got = items(r) ?? [];
+    all.push(...got);
+    token = r.NextToken;
+    // An empty page ends a listing even with a NextToken (MTurk may send one on its last page).
+    if (!token || got.length === 0) break;
+  }
+  return all;
+}
+
+const listAssignments = (upstream: Upstream, HITId: string) =>
+  scan(
+    upstream,
+    "ListAssignmentsForHIT",
+    (c, NextToken) => c.send(new ListAssignmentsForHITCommand({ HITId, NextToken, MaxResults: 100 })),
+    (r) => r.Assignments,
+  );
+
+const getHit = async (upstream: Upstream, HITId: string) =>
+  (await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId })))).HIT as HIT;
+
+const submitted = (topic: Topic, a: Assignment, hits: HIT[] | undefined, source: Publication["source"]) =>
+  ({
+    topic: topic.key,
+    type: "Assignment",
+    mode: "once",
+    key: a.AssignmentId as string,
+    data: a,
+    hits,
+    source,
+  }) satisfies Publication;
+
+/** New pending requests of a type: one ListQualificationRequests scan per poll. */
+const qualificationRequests: Watch<{ ids: string[] }> = async (upstream, topic, previous) => {
+  const items = await scan(
+    upstream,
+    "ListQualificationRequests",
+    (c, NextToken) =>
+      c.send(new ListQualificationRequestsCommand({ QualificationTypeId: topic.id, NextToken, MaxResults: 100 })),
+    (r) => r.QualificationRequests,
+  );
+  const state = { ids: items.map((q) => q.QualificationRequestId as string) };
+  if (!previous) return { state, publications: [] };
+  const known = new Set(previous.ids);
+  const fresh = items.filter((q: QualificationRequest) => !known.has(q.QualificationRequestId as string));
+  return {
+    state,
+    publications: fresh.map((q) => ({
+      topic: topic.key,
+      type: "QualificationRequest",
+      mode: "once",
+      key: q.QualificationRequestId as string,
+      data: q,
+      source: "poll",
+    })),
+  };
+};
+
+/** Newly submitted assignments of a HIT: one ListAssignmentsForHIT scan per poll (and one GetHIT when some are new). */
+const assignmentsOfHit: Watch<{ ids: string[] }> = async (upstream, topic, previous) => {
+  const items = await listAssignments(upstream, topic.id);
+  const state = { ids: items.map((a) => a.AssignmentId as string) };
+  if (!previous) return { state, publications: [] };
+  const known = new Set(previous.ids);
+  const fresh = items.filter((a) => !known.has(a.AssignmentId as string));
+  const hits = fresh.length ? [await getHit(upstream, topic.id)] : undefined;
+  return { state, publications: fresh.map((a) => submitted(topic, a, hits, "poll")) };
+};
+
+/** Assignments submitted so far: those not available and not being worked on (returned ones become available). */
+const submittedSoFar = (h: HIT) =>
+  (h.MaxAssignments ?? 0) - (h.NumberOfAssignmentsAvailable ?? 0) - (h.NumberOfAssignmentsPending ?? 0);
+
+interface TypeState {
+  /** When the baseline was read: a HIT's assignments submitted before it are not news. */
+  since: number;
+  counts: Record<string, number>;
+  seen: Record<string, string[]>;
+}
+
+/**
+ * Newly submitted assignments of a HIT type. MTurk cannot list a type's HITs or assignments: one ListHITs scan per
+ * poll finds the type's HITs whose submitted count grew, and only those are listed (ListAssignmentsForHIT).
+ */
+const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) => {
+  const started = Date.now();
+  const all = await scan(
+    upstream,
+    "ListHITs",
+    (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: 100 })),
+    (r) => r.HITs,
+  );
+  const hits = all.filter((h) => h.HITTypeId === topic.id);
+  const counts = Object.fromEntries(hits.map((h) => [h.HITId as string, submittedSoFar(h)]));
+  if (!previous) return { state: { since: started, counts, seen: {} }, publications: [] };
+  const seen: Record<string, string[]> = {};
+  const grown = hits.filter((h) => (counts[h.HITId as string] ?? 0) > (previous.counts[h.HITId as string] ?? 0));
+  for (const h of hits) {
+    const kept = previous.seen[h.HITId as string];
+    if (kept) seen[h.HITId as string] = kept;
+  }
+  const lists = await Promise.all(grown.map((h) => listAssignments(upstream, h.HITId as string)));
+  const publications: Publication[] = [];
+  grown.forEach((hit, i) => {
+    const id = hit.HITId as string;
+    const before = previous.seen[id];
+    const known = new Set(before ?? []);
+    for (const a of lists[i] ?? []) {
+      // First look at this HIT: only what was submitted since the baseline is news.
+      const old = !before && (a.SubmitTime?.getTime() ?? 0) < previous.since;
+      if (!known.has(a.AssignmentId as string) && !old) publications.push(submitted(topic, a, [hit], "poll"));
+    }
+    seen[id] = (lists[i] ?? []).map((a) => a.AssignmentId as string);
+  });
+  return { state: { since: previous.since, counts, seen }, publications };
+};
+
+/** What `hitStatusChanged` reports a change of: status, review status, expiration and assignment counts. */
+export function hitFingerprint(h: HIT): string {
+  return JSON.stringify([
+    h.HITStatus,
+    h.HITReviewStatus,
+    h.Expiration ? new Date(h.Expiration).getTime() : null,
+    h.MaxAssignments,
+    h.NumberOfAssignmentsPending,
+    h.NumberOfAssignmentsAvailable,
+    h.NumberOfAssignmentsCompleted,
+  ]);
+}
+
+export const hitChange = (topicKey: string, hit: HIT, source: Publication["source"]): Publication => ({
+  topic: topicKey,
+  type: "HIT",
+  mode: "state",
+  key: hitFingerprint(hit),
+  data: hit,
+  source,
+});
+
+/** A HIT's state: one GetHIT per poll. */
+const hit: Watch<{ fingerprint: string }> = async (upstream, topic, previous) => {
+  const current = await getHit(upstream, topic.id);
+  const state = { fingerprint: hitFingerprint(current) };
+  const changed = previous && previous.fingerprint !== state.fingerprint;
+  return { state, publications: changed ? [hitChange(topic.key, current, "poll")] : [] };
+};
+
+/** The watch of each kind of topic (states are opaque to the poller: what one poll returns, the next receives). */
+export const WATCHES = {
+  qualificationRequests,
+  assignmentsOfHit,
+  assignmentsOfType,
+  hit,
+} as unknown as Record<TopicKind, Watch<unknown>>;

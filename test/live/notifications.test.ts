@@ -1,0 +1,138 @@
+import { generateKeyPairSync, sign } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringToSign } from "../../src/live/sns.js";
+import { confirmationMessage, notificationMessage, signed, snsSigner } from "../../src/simulator/notificationsSns.js";
+import { ASSIGNMENT_SUBMITTED, HIT_CHANGED, waitFor } from "./support.js";
+
+/**
+ * MTurk's notifications through SNS: the simulator delivers signed SNS messages over HTTP to the gateway's
+ * POST /notifications/sns (subscription confirmed first); duplicates, reordering and a lost message; forged,
+ * tampered and unsigned messages refused with 401 and logged.
+ */
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+import { notifiedStack, TOPIC } from "./notified.js";
+
+describe("notifications only (the poll is a minute away)", () => {
+  let s: Awaited<ReturnType<typeof notifiedStack>>;
+  beforeAll(async () => {
+    s = await notifiedStack(60_000);
+  });
+  afterAll(() => s.close());
+
+  it("confirms the SNS subscription by its SubscribeURL", async () => {
+    await waitFor(async () => (await s.counter("confirmed")) === 1, 5_000, "confirmation");
+    const settings = (await (await fetch(`${s.simulator.url}/_simulator/sns/settings`)).json()) as any;
+    expect(settings.confirmedTopics).toEqual([TOPIC]);
+  });
+
+  it("delivers a worker's submit within 1 s (p95 over 20), and the HIT's change", async () => {
+    const submitted = s.subscribe(ASSIGNMENT_SUBMITTED, { h: s.hitId });
+    const changed = s.subscribe(HIT_CHANGED, { h: s.hitId });
+    await pause(300);
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const job = await s.work();
+      const started = Date.now();
+      await job.submit();
+      const events = await submitted.until(i + 1, 3_000);
+      expect(events[i]?.data.data?.assignmentSubmitted.assignmentId).toBe(job.id);
+      latencies.push(Date.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    const p95 = latencies[18] as number;
+    console.log(`notification latency: p50 ${latencies[9]} ms, p95 ${p95} ms`);
+    expect(p95).toBeLessThanOrEqual(1_000);
+    expect(changed.events.length).toBeGreaterThan(0);
+    await Promise.all([submitted.close(), changed.close()]);
+  }, 30_000);
+
+  it("drops every duplicated message, and orders reordered ones by EventTimestamp", async () => {
+    const stream = s.subscribe(ASSIGNMENT_SUBMITTED, { h: s.hitId });
+    await pause(300);
+    const before = await s.counter("duplicate");
+    await s.faults({ duplicate: 5 });
+    const jobs = [];
+    for (let i = 0; i < 5; i++) {
+      const job = await s.work();
+      jobs.push(job.id);
+      await job.submit();
+    }
+    await stream.until(5, 3_000);
+    await waitFor(async () => (await s.counter("duplicate")) - before === 5, 3_000, "5 duplicates dropped");
+    await s.faults({ reorder: 1, reorderDelayMs: 100 });
+    const first = await s.work();
+    const second = await s.work();
+    await first.submit();
+    await second.submit();
+    await stream.until(7, 3_000);
+    await pause(500);
+    expect(stream.events.map((e) => e.data.data?.assignmentSubmitted.assignmentId)).toEqual([
+      ...jobs,
+      first.id,
+      second.id,
+    ]);
+    await stream.close();
+  });
+
+  it("refuses forged, tampered and unsigned messages with 401, and logs them", async () => {
+    const signer = await snsSigner();
+    const certUrl = `${s.simulator.url}/_simulator/sns/cert.pem`;
+    const doc = JSON.stringify({
+      EventDocId: "forged-1",
+      Events: [{ EventType: "AssignmentSubmitted", HITId: s.hitId }],
+    });
+    const genuine = signed(notificationMessage(TOPIC, doc, "x"), signer, certUrl);
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const base = notificationMessage(TOPIC, doc, "x");
+    const forged = { ...base, SignatureVersion: "2", SigningCertURL: certUrl };
+    const forgedSigned = {
+      ...forged,
+      Signature: sign("sha256", Buffer.from(stringToSign(forged)), privateKey).toString("base64"),
+    };
+    const cases = {
+      forged: forgedSigned,
+      tampered: { ...genuine, Message: doc.replace("forged-1", "forged-2") },
+      unsigned: { ...genuine, Signature: undefined },
+      "version 1": { ...genuine, SignatureVersion: "1" },
+      "foreign certificate": { ...genuine, SigningCertURL: "https://evil.example/cert.pem" },
+      "forged confirmation": {
+        ...confirmationMessage(TOPIC, "t", `${s.simulator.url}/_simulator/sns/confirm?Token=t`),
+        SignatureVersion: "2",
+        SigningCertURL: certUrl,
+        Signature: "AAAA",
+      },
+    };
+    const before = await s.counter("refused");
+    for (const [name, message] of Object.entries(cases))
+      expect([name, (await s.post(message)).status]).toEqual([name, 401]);
+    expect(await s.counter("refused")).toBe(before + Object.keys(cases).length);
+    expect(s.lines.filter((l) => l.includes("SNS notification refused")).length).toBeGreaterThanOrEqual(6);
+    expect((await s.post(genuine)).status).toBe(200);
+  });
+});
+
+describe("polling stays the backstop", () => {
+  let s: Awaited<ReturnType<typeof notifiedStack>>;
+  beforeAll(async () => {
+    s = await notifiedStack(500);
+  });
+  afterAll(() => s.close());
+
+  it("delivers an event whose notification was lost within one poll interval", async () => {
+    const stream = s.subscribe(ASSIGNMENT_SUBMITTED, { h: s.hitId });
+    await pause(1_200);
+    await s.faults({ lose: 1 });
+    const job = await s.work();
+    const started = Date.now();
+    await job.submit();
+    const [event] = await stream.until(1, 3_000);
+    expect(event?.data.data?.assignmentSubmitted.assignmentId).toBe(job.id);
+    expect(Date.now() - started).toBeLessThanOrEqual(500 + 1_000);
+    const settings = (await (await fetch(`${s.simulator.url}/_simulator/sns/settings`)).json()) as any;
+    expect(settings.stats.lost).toBe(1);
+    await pause(1_200);
+    expect(stream.events).toHaveLength(1);
+    await stream.close();
+  });
+});
