@@ -5,7 +5,8 @@
  *     next to MTurk's floor (the fewest calls and round trips a careful hand-written script would need),
  *  3. gateway throughput against a bare graphql-yoga `{ hello }` server measured in the same run,
  *  4. the fleet: upstream calls of N concurrent identical sorted queries over 1 and 3 gateway processes, with and
- *     without Redis (only when Debian's redis-server is installed).
+ *     without Redis (only when Debian's redis-server is installed),
+ *  5. issue 14's figures (bench/requester.ts): the worker index warm and cold, and an export's memory.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
@@ -24,6 +25,7 @@ import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
 import { countWaves, startStack } from "../test/support/stack.js";
+import { exportMemory, workerIndexFigure } from "./requester.js";
 
 /**
  * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
@@ -339,3 +341,7 @@ await nestedQueries();
 await legacyPage();
 await throughput();
 await fleet();
+await workerIndexFigure();
+await exportMemory();
+// The same with V8's old space capped: the export needs no more heap than an idle gateway.
+await exportMemory(100_000, "--max-old-space-size=128");
