@@ -8,6 +8,7 @@
  *     without Redis (only when Debian's redis-server is installed),
  *  5. the clients' figures (bench/clients.ts): compression, GraphiQL's bytes on the wire, time to the first streamed edge.
  *  6. subscriptions: upstream calls a minute with 1 and 200 subscribers, event latency by polling and notifications.
+ *  7. issue 14's figures (bench/requester.ts): the worker index warm and cold, and an export's memory.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {
@@ -26,6 +27,7 @@ import { countWaves } from "../test/support/stack.js";
 import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 import { liveSubscriptions } from "./live.js";
 import { pipelineBench } from "./pipeline.js";
+import { exportMemory, workerIndexFigure } from "./requester.js";
 
 /**
  * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
@@ -307,3 +309,7 @@ await compression();
 await graphiqlBytes();
 await streamedEdges();
 await liveSubscriptions();
+await workerIndexFigure();
+await exportMemory();
+// The same with V8's old space capped: the export needs no more heap than an idle gateway.
+await exportMemory(100_000, "--max-old-space-size=128");

@@ -30,8 +30,6 @@ export interface WorkerHistory {
 }
 
 const indexSettings = (ctx: GatewayContext) => ctx.limits.workerIndex ?? DEFAULT_WORKER_INDEX;
-/** The price of a field that reads the index: one build at most. */
-export const workerIndexCost = (ctx: GatewayContext) => indexSettings(ctx).maxCalls;
 
 const tooLarge = (maxCalls: number) =>
   new GraphQLError(

@@ -1,4 +1,5 @@
 import type { GatewayContext } from "../context.js";
+import { DEFAULT_WORKER_INDEX } from "../mturk/workerIndex.js";
 
 /**
  * Prices for the complexity limit, declared on the field that causes the calls: a price is an upper bound of the
@@ -57,3 +58,12 @@ export function reviewableCost(args: ConnectionArgs, ctx: GatewayContext) {
   const cost = connectionCost(args, ctx);
   return { ...cost, field: cost.field + ctx.limits.scanCost + WINDOW };
 }
+
+/** A field that reads the worker index may build it: at most WORKER_INDEX_MAX_CALLS calls (see workerIndex.ts). */
+export const workerIndexCost = (ctx: GatewayContext) => (ctx.limits.workerIndex ?? DEFAULT_WORKER_INDEX).maxCalls;
+
+/** A worker's assignments or bonuses: one index build at most, and the page size multiplying what is under it. */
+export const workerHistoryCost = (args: ConnectionArgs, ctx: GatewayContext) => ({
+  field: workerIndexCost(ctx),
+  multiplier: Math.max(1, Math.min(args.first ?? DEFAULT_FIRST, ctx.limits.maxPageSize)),
+});

@@ -57,6 +57,8 @@ export class DryRun extends Error {
 
 builder.objectType(DryRun, {
   name: "DryRunCost",
+  // It shows the account's balance: reading it needs `read`, as accountBalance does.
+  authScopes: { read: true },
   description:
     "What a money mutation would cost, computed instead of running it (dryRun: true): no write was sent to MTurk, only reads (GetAccountBalance, GetHIT, GetAssignment, ListHITs, ListAssignmentsForHIT). The balance follows ApproveAssignment and SendBonus drawing rewards and bonuses with their fee, as the simulator does; MTurk itself reserves a HIT's rewards when CreateHIT runs.",
   isTypeOf: (value) => value instanceof DryRun,

@@ -21,7 +21,7 @@ builder.node(WorkerRef, {
   // Whatever field reaches it (a mutation payload too), reading it needs `read`.
   authScopes: { read: true },
   description:
-    "An MTurk worker, known by WorkerId. MTurk has no worker lookup: a worker has no profile, and MTurk cannot list all of a worker's assignments, bonuses or qualifications across HITs and types; ask from the HIT, assignment or qualification type instead.",
+    "An MTurk worker, known by WorkerId. MTurk has no worker lookup: a worker has no profile, and MTurk cannot list a worker's assignments, bonuses or qualifications across HITs and types. The gateway's worker index answers assignments, bonusPayments and stats across the account's HITs; qualifications are asked from the qualification type.",
   id: { resolve: (w) => w.workerId },
   loadOne: (id) => (WORKER_ID.test(id) ? { workerId: id } : null),
   fields: (t) => ({

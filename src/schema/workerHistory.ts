@@ -4,11 +4,12 @@ import { collectSubfields } from "graphql/execution/collectFields.js";
 import type { GatewayContext } from "../context.js";
 import { listingIds } from "../mturk/listings.js";
 import { forwardPageSize } from "../mturk/pagination.js";
-import { type IndexedBonus, workerHistory, workerIndexCost } from "../mturk/workerIndex.js";
+import { type IndexedBonus, workerHistory } from "../mturk/workerIndex.js";
 import { AssignmentRef, BonusPaymentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
 import type { ConnectionResult } from "./connections.js";
+import { workerHistoryCost, workerIndexCost } from "./cost.js";
 import { WorkerRef } from "./worker.js";
 
 /** A worker's history across the account's HITs, from the worker index (src/mturk/workerIndex.ts). */
@@ -119,11 +120,6 @@ function keysetPage<T, N>(
   };
 }
 
-const historyPrice = (args: { first?: number | null }, ctx: GatewayContext) => ({
-  field: workerIndexCost(ctx),
-  multiplier: Math.max(1, Math.min(args.first ?? 10, ctx.limits.maxPageSize)),
-});
-
 builder.objectFields(WorkerRef, (t) => ({
   assignments: t.connection(
     {
@@ -131,7 +127,7 @@ builder.objectFields(WorkerRef, (t) => ({
       description:
         "The worker's assignments on all the account's HITs, newest SubmitTime first, from the worker index: MTurk lists assignments only by HIT (ListAssignmentsForHIT), so the gateway indexes every HIT's (ListHITs, ListAssignmentsForHIT, ListBonusPayments; one build shared for WORKER_INDEX_TTL_MS). Selecting answers reads each assignment (GetAssignment).",
       args: { filter: t.arg({ type: WorkerAssignmentFilter, description: "Statuses, HIT type, submit time." }) },
-      complexity: historyPrice,
+      complexity: workerHistoryCost,
       resolve: async (worker, args, ctx, info) => {
         const { assignments, at } = await workerHistory(ctx, worker.workerId);
         const f = args.filter;
@@ -165,7 +161,7 @@ builder.objectFields(WorkerRef, (t) => ({
       type: BonusPaymentRef,
       description:
         "Bonuses paid to the worker on all the account's HITs, newest GrantTime first, from the worker index (ListBonusPayments per HIT: MTurk cannot list a worker's bonuses).",
-      complexity: historyPrice,
+      complexity: workerHistoryCost,
       resolve: async (worker, args, ctx) => {
         const { bonuses, at } = await workerHistory(ctx, worker.workerId);
         const keyed = bonuses.map((b) => ({

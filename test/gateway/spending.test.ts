@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashApiKey } from "../../src/security/auth.js";
 import { type Stack, startStack } from "../support/stack.js";
 import { hitWithSubmissions, KEYED_ERRORS, runOk } from "../support/work.js";
 
@@ -172,5 +173,24 @@ describe("dry runs", () => {
     const field = schema.getMutationType()?.getFields().sendBonus;
     expect(field?.args[0]?.type.toString()).toBe("SendBonusInput!");
     expect(String(schema.getType("MutationSendBonusResult")?.toString())).toBe("MutationSendBonusResult");
+  });
+
+  it("shows the balance only to a key with read", async () => {
+    const keys = [{ name: "payer", sha256: hashApiKey("payer-key-0001"), scopes: ["write", "pay"] }];
+    const secured = await startStack({ size: "tiny", seed: 42, env: { AUTH_API_KEYS: JSON.stringify(keys) } });
+    try {
+      const response = await secured.yoga.fetch("http://gateway.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "payer-key-0001" },
+        body: JSON.stringify({
+          query: `mutation { createHIT(input: { title: "t", description: "d", reward: "1.00", lifetimeInSeconds: 60, assignmentDurationInSeconds: 60, question: "<HTMLQuestion>x</HTMLQuestion>", idempotencyKey: "k", dryRun: true }) { __typename ${DRY} } }`,
+        }),
+      });
+      const body = (await response.json()) as any;
+      expect(body.errors?.map((e: any) => e.extensions?.code)).toContain("FORBIDDEN");
+      expect(JSON.stringify(body.data)).not.toContain("availableBalance");
+    } finally {
+      await secured.close();
+    }
   });
 });

@@ -151,6 +151,24 @@ describe("a worker's history", () => {
     expect(hitId).toBeTruthy();
   });
 
+  it("drops the assignments of a HIT the gateway deletes, without rebuilding", async () => {
+    const store = stack.simulator.store;
+    const hit = [...store.hits.values()].find((h) => {
+      const counts = store.assignmentCounts(h);
+      return h.deletedAt === undefined && store.hitStatus(h) === "Reviewable" && !counts.submitted && counts.completed;
+    });
+    if (!hit) throw new Error("the seed has no reviewed HIT to delete");
+    const workerId = (store.assignmentsByHit.get(hit.id) ?? []).find((a) => LISTED.has(a.status))?.workerId as string;
+    const before = (await runOk(stack, HISTORY, { w: workerId })).worker;
+    expect(before.assignments.edges.some((e: any) => e.node.hitId === hit.id)).toBe(true);
+    await runOk(stack, `mutation($h: String!) { deleteHIT(input: { hitId: $h }) { __typename } }`, { h: hit.id });
+    const { result, calls } = await stack.measured<any>(HISTORY, { w: workerId });
+    expect(calls).toEqual([]);
+    const after = result.data.worker;
+    expect(after.assignments.edges.some((e: any) => e.node.hitId === hit.id)).toBe(false);
+    expect(after.stats.submitted).toBe(truth(stack, workerId).assignments.length);
+  });
+
   it("prices a cold build so that the calls never exceed the price", async () => {
     const cold = await startStack({ size: "demo", seed: 22 });
     try {
