@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
 import { startFleet } from "./fleet/index.js";
 import { createGateway } from "./gateway.js";
+import { warmGraphiQLAssets } from "./graphiql/assets.js";
 import { createLiveHub, fleetLive } from "./live/index.js";
 import { BudgetPressure } from "./live/pressure.js";
 import { attachWebSocket } from "./live/ws.js";
@@ -123,6 +124,7 @@ server.listen(config.PORT, config.HOST, () => {
     `Rate budget: ${config.ratePerSecond > 0 ? `${config.ratePerSecond} calls/s, burst ${config.MTURK_RATE_BURST}` : "unlimited"}; metrics at /metrics; health at /health and /ready; traces: ${config.tracesExporter}`,
   );
   if (fleet) console.log(fleet.describe);
+  if (config.graphiql) void warmGraphiQLAssets();
   if (!authEnabled(config.auth))
     console.warn(
       "WARNING: AUTHENTICATION IS OFF. Anyone who can reach this port can read and write the MTurk account. Set AUTH_API_KEYS or AUTH_JWT_SECRET before exposing it.",

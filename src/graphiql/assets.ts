@@ -107,3 +107,12 @@ export const graphiqlAssets = () => {
   built ??= buildAssets();
   return built;
 };
+
+/**
+ * Builds and compresses every asset in the background (libuv's pool), so that the first browser to open GraphiQL
+ * does not wait for brotli. `npm start` calls it once it listens; tests and embedders that never show GraphiQL don't.
+ */
+export function warmGraphiQLAssets(): Promise<void> {
+  const assets = [...graphiqlAssets().byName.values()];
+  return Promise.all(assets.flatMap((a) => [a.encoded("br"), a.encoded("gzip")])).then(() => undefined);
+}
