@@ -13,8 +13,9 @@ beforeAll(async () => {
   stack = await startStack({ size: "demo", seed: 4 });
   f = await stack.control<typeof f>("GET", "fixtures");
 });
-// Latency makes concurrent calls overlap, so waves can be counted from the simulator's call log.
-beforeEach(() => stack.control("PUT", "latency", { fixedMs: 25, jitterMs: 0 }));
+// Latency makes concurrent calls overlap, so waves can be counted from the simulator's call log (100 ms: calls of one
+// wave start within a few milliseconds of each other even on a loaded machine).
+beforeEach(() => stack.control("PUT", "latency", { fixedMs: 100, jitterMs: 0 }));
 afterAll(() => stack.close());
 
 const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
@@ -155,7 +156,7 @@ describe("upstream calls and waves against MTurk's floor", () => {
   it("upstream concurrency stays within the configured limit", async () => {
     const limited = await startStack({ size: "demo", seed: 4, env: { MTURK_MAX_CONCURRENCY: "3" } });
     try {
-      await limited.control("PUT", "latency", { fixedMs: 20, jitterMs: 0 });
+      await limited.control("PUT", "latency", { fixedMs: 100, jitterMs: 0 });
       const ids = (await limited.control<{ hitIds: string[] }>("GET", "fixtures")).hitIds.slice(0, 12);
       const document = `{ ${ids.map((id, i) => `h${i}: hit(hitId: "${id}") { title }`).join(" ")} }`;
       const { calls } = await limited.measured(document);

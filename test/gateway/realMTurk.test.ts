@@ -90,7 +90,7 @@ describe("reviewable HITs when MTurk lists ids only", () => {
     expect(Object.keys(listed.HITs?.[0] ?? {})).toEqual(["HITId"]);
     const ids = (listed.HITs ?? []).map((h) => h.HITId);
     // Latency makes concurrent calls overlap, so waves can be counted from the call log.
-    await stack.control("PUT", "latency", { fixedMs: 20, jitterMs: 0 });
+    await stack.control("PUT", "latency", { fixedMs: 100, jitterMs: 0 });
     const plain = await stack.measured<any>(
       `{ reviewableHits(first: 5) { edges { node { hitId title status reward { amount } } } } }`,
     );
