@@ -11,6 +11,8 @@ const LOCK_MS = 15_000;
 const POLL_MS = 25;
 /** The longest an instance waits for another's scan before it scans itself. */
 const MAX_WAIT_MS = 60_000;
+/** Failed looks at Redis (timeouts) before an instance scans on its own. */
+const MAX_LOOK_FAILURES = 3;
 
 // Redis's documented lock idioms: only the holder (its random token) may extend or release the lock.
 const EXTEND = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) end return 0`;
@@ -60,8 +62,12 @@ export class FleetSnapshots implements SharedSnapshotStore {
     const keys = { data: this.link.key("snapshot", id), lock: this.link.key("scan", id) };
     const token = randomUUID();
     const giveUpAt = Date.now() + MAX_WAIT_MS;
+    let failures = 0;
     for (;;) {
-      const look = await this.look<T>(keys, token, outdated).catch((): Look<T> => "alone");
+      // A slow answer (a large snapshot on a busy Redis) is tried again before this instance scans on its own.
+      const look = await this.look<T>(keys, token, outdated).catch(
+        (): Look<T> => (++failures < MAX_LOOK_FAILURES && this.link.up ? "wait" : "alone"),
+      );
       if (typeof look === "object") return look;
       if (look === "scan") return this.scanForFleet(keys, token, scan, outdated);
       if (look === "alone" || Date.now() > giveUpAt) return this.scanAlone(scan);
