@@ -73,6 +73,15 @@ query ReviewQueue {
 query BlockedWorkers {
   workerBlocks(first: 10) { edges { node { reason worker { workerId } } } }
 }
+
+# Live: each new pending request of a type as it arrives (server-sent events here; graphql-ws at ws://…/graphql).
+# Put a qualificationTypeId from PendingRequestsByType in the variables, e.g. { "type": "3…" }, then have a worker
+# ask for it: POST /_simulator/workers/<workerId>/qualification-requests on the simulator.
+subscription LiveReviewQueue($type: String!) {
+  qualificationRequestSubmitted(qualificationTypeId: $type) {
+    qualificationRequestId submitTime answer worker { workerId block { reason } }
+  }
+}
 `;
 
 export interface GatewayOptions {
