@@ -11,7 +11,7 @@ import type { LiveLog } from "./log.js";
 import { createLiveMetrics, type LiveMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
 import { NO_PRESSURE, type Pressure } from "./pressure.js";
-import { compareEventIds, type LiveEvent, type Publication, type Topic, topicOfKey } from "./topics.js";
+import { compareEventIds, type LiveEvent, type Publication, type Topic } from "./topics.js";
 import { hitChange, WATCHES } from "./watches.js";
 
 export interface LiveHubOptions {
@@ -240,5 +240,3 @@ export class LiveHub {
     await this.options.log.close();
   }
 }
-
-export { topicOfKey };
