@@ -10,7 +10,10 @@ import type { Pressure } from "./pressure.js";
 import { RedisCoordination } from "./redisLease.js";
 import { RedisLiveLog } from "./redisLog.js";
 
-/** How long an item's key is remembered to drop duplicates (MTurk keeps notifications' retries within a day). */
+/**
+ * How long an item's key is remembered to drop duplicates: longer than any SNS retry of a message, and than any
+ * poller restart that could see the same item as new again (its state lives 10 minutes).
+ */
 export const DEDUPE_MS = 24 * 60 * 60_000;
 
 export interface LiveOptions {
