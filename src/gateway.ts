@@ -220,7 +220,14 @@ export function createGateway({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: config.graphiql ? { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS } : false,
+    graphiql: config.graphiql
+      ? {
+          title: "MTurk GraphQL gateway",
+          defaultQuery: EXAMPLE_OPERATIONS,
+          // Subscriptions in GraphiQL are SSE GETs: they carry the CSRF header that a cross-site page cannot send.
+          additionalHeaders: { "x-graphql-csrf": "1" },
+        }
+      : false,
     // GraphiQL's assets are served from the package, not a CDN: it works on closed networks.
     renderGraphiQL,
     cors: corsFor(origins),
