@@ -64,6 +64,15 @@ query ReviewQueue {
 query BlockedWorkers {
   workerBlocks(first: 10) { edges { node { reason worker { workerId } } } }
 }
+
+# Live: each new pending request of a type as it arrives (server-sent events here; graphql-ws at ws://…/graphql).
+# Put a qualificationTypeId from PendingRequestsByType in the variables, e.g. { "type": "3…" }, then have a worker
+# ask for it: POST /_simulator/workers/<workerId>/qualification-requests on the simulator.
+subscription LiveReviewQueue($type: String!) {
+  qualificationRequestSubmitted(qualificationTypeId: $type) {
+    qualificationRequestId submitTime answer worker { workerId block { reason } }
+  }
+}
 `;
 
 export interface GatewayOptions {
@@ -141,7 +150,14 @@ export function createGateway({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: config.graphiql ? { title: "MTurk GraphQL gateway", defaultQuery: EXAMPLE_OPERATIONS } : false,
+    graphiql: config.graphiql
+      ? {
+          title: "MTurk GraphQL gateway",
+          defaultQuery: EXAMPLE_OPERATIONS,
+          // Subscriptions in GraphiQL are SSE GETs: they carry the CSRF header that a cross-site page cannot send.
+          additionalHeaders: { "x-graphql-csrf": "1" },
+        }
+      : false,
     // GraphiQL's assets are served from the package, not a CDN (it works on closed networks), as cached files.
     renderGraphiQL: renderGraphiQLPage,
     cors: corsFor(origins),

@@ -7,11 +7,12 @@ import { Upstream } from "../mturk/client.js";
 import type { JournalEntry } from "../mturk/journal.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type Coordination, LocalCoordination } from "./coordination.js";
+import { LocalSubscriptionLimit, type SubscriptionLimit } from "./limits.js";
 import type { LiveLog } from "./log.js";
 import { createLiveMetrics, type LiveMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
 import { NO_PRESSURE, type Pressure } from "./pressure.js";
-import { compareEventIds, type LiveEvent, type Publication, type Topic, topicOfKey } from "./topics.js";
+import { compareEventIds, type LiveEvent, type Publication, type Topic } from "./topics.js";
 import { hitChange, WATCHES } from "./watches.js";
 
 export interface LiveHubOptions {
@@ -23,6 +24,8 @@ export interface LiveHubOptions {
   /** How long a poller goes on after its last subscriber left: a client that reconnects within it misses nothing. */
   lingerMs: number;
   maxPerPrincipal: number;
+  /** Counts open subscriptions per principal across the fleet (src/live/limits.ts); in memory by default. */
+  limit?: SubscriptionLimit;
   /** Upstream calls one poll may have in flight. */
   concurrency: number;
   pressure?: Pressure;
@@ -50,13 +53,14 @@ const STATE_TTL_MS = 10 * 60_000;
  */
 export class LiveHub {
   private readonly watched = new Map<string, Watched>();
-  private readonly open = new Map<string, number>();
+  private readonly limit: SubscriptionLimit;
   readonly coordination: Coordination;
   readonly metrics?: LiveMetrics;
   private closed = false;
 
   constructor(readonly options: LiveHubOptions) {
     this.coordination = options.coordination ?? new LocalCoordination((topic) => this.watched.has(topic));
+    this.limit = options.limit ?? new LocalSubscriptionLimit(options.maxPerPrincipal);
     const registry = options.registry ?? options.metrics?.registry;
     this.metrics = registry ? createLiveMetrics(registry, () => this.observe()) : undefined;
     options.log.onNudge((key) => this.nudged(key));
@@ -70,25 +74,30 @@ export class LiveHub {
    * The events of `topic` for one subscriber: those after `lastEventId` still in the log first (a resumed stream),
    * then each new one, in log order and never twice. Throws when `who` has its maximum of subscriptions open.
    */
-  subscribe(topic: Topic, who: string, lastEventId?: string): AsyncIterable<LiveEvent> {
-    const count = this.open.get(who) ?? 0;
-    if (count >= this.options.maxPerPrincipal)
+  async subscribe(
+    topic: Topic,
+    who: string,
+    lastEventId?: string,
+    /** The request's: a client that goes away ends the subscription at once, not at the stream's next write. */
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<LiveEvent>> {
+    const admitted = await this.limit.admit(who);
+    if (!admitted)
       throw new GraphQLError(
-        `${who} already has ${count} subscriptions open (MAX_SUBSCRIPTIONS_PER_PRINCIPAL); close one first.`,
+        `${who} already has ${this.options.maxPerPrincipal} subscriptions open (MAX_SUBSCRIPTIONS_PER_PRINCIPAL); close one first.`,
         { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } },
       );
-    this.open.set(who, count + 1);
     this.metrics?.subscriptions.inc();
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      const left = (this.open.get(who) ?? 1) - 1;
-      if (left > 0) this.open.set(who, left);
-      else this.open.delete(who);
+      this.limit.leave(who, admitted);
       this.metrics?.subscriptions.dec();
     };
     const repeater = new Repeater<LiveEvent>(async (push, stop) => {
+      if (signal?.aborted) return stop();
+      signal?.addEventListener("abort", () => stop(), { once: true });
       let position: string | undefined;
       const early: LiveEvent[] = [];
       const deliver = (event: LiveEvent) => {
@@ -233,6 +242,7 @@ export class LiveHub {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.limit.close();
     const pollers = [...this.watched.values()];
     this.watched.clear();
     for (const w of pollers) clearTimeout(w.linger);
@@ -240,5 +250,3 @@ export class LiveHub {
     await this.options.log.close();
   }
 }
-
-export { topicOfKey };

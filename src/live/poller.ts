@@ -84,7 +84,9 @@ export class Poller {
       if (leads && !this.leading) this.state = undefined;
       this.leading = leads;
       if (leads && !this.stopped) await this.poll();
-      this.nextAt = Math.max(this.nextAt + this.interval, Date.now());
+      // On schedule even when a timer fired late; more than an interval behind, the schedule starts again from now.
+      this.nextAt += this.interval;
+      if (this.nextAt < Date.now() - this.interval) this.nextAt = Date.now();
       await this.sleep();
     }
   }

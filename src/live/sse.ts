@@ -1,7 +1,13 @@
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { LiveContext } from "./resolve.js";
 
-type Result = { data?: unknown; errors?: unknown[]; extensions?: Record<string, unknown> };
+type Result = {
+  data?: unknown;
+  errors?: unknown[];
+  extensions?: Record<string, unknown>;
+  /** A plugin's own serializer for this result (yoga's ExecutionResultWithSerializer). */
+  stringify?: (result: Result) => string;
+};
 
 /** SSE keeps proxies and browsers from closing an idle stream with a comment line this often. */
 const PING_MS = 12_000;
@@ -32,9 +38,10 @@ function message(result: Result): string {
     const { http: _h, ...rest } = (error.extensions ?? {}) as Record<string, unknown>;
     return { ...error, extensions: Object.keys(rest).length ? rest : undefined };
   });
-  const clean = { ...result, errors, extensions: Object.keys(extensions).length ? extensions : undefined };
+  const { stringify = JSON.stringify, ...rest } = result;
+  const clean = { ...rest, errors, extensions: Object.keys(extensions).length ? extensions : undefined };
   const id = typeof extensions.eventId === "string" ? `id: ${extensions.eventId}\n` : "";
-  return `${id}event: next\ndata: ${JSON.stringify(clean)}\n\n`;
+  return `${id}event: next\ndata: ${stringify(clean)}\n\n`;
 }
 
 /**

@@ -29,12 +29,6 @@ export function topic(kind: TopicKind, id: string): Topic {
   return { kind, id, key: `${PREFIX[kind]}:${id}` };
 }
 
-export function topicOfKey(key: string): Topic | undefined {
-  const [prefix, id] = key.split(":");
-  const kind = (Object.keys(PREFIX) as TopicKind[]).find((k) => PREFIX[k] === prefix);
-  return kind && id && MTURK_ID.test(id) ? { kind, id, key } : undefined;
-}
-
 /** The payload type of a topic's events. */
 export type EventType = "QualificationRequest" | "Assignment" | "HIT";
 

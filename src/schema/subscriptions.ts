@@ -33,7 +33,8 @@ function events(ctx: GatewayContext, watched: Topic, lastEventId: string | null 
       extensions: { code: "FORBIDDEN" },
     });
   if (!ctx.live) throw new GraphQLError("Subscriptions are not enabled.", { extensions: { code: "BAD_REQUEST" } });
-  return ctx.live.subscribe(watched, ctx.principal.name, resumeAfter(ctx, lastEventId));
+  const signal = (ctx as { request?: Request }).request?.signal;
+  return ctx.live.subscribe(watched, ctx.principal.name, resumeAfter(ctx, lastEventId), signal);
 }
 
 const lastEventIdArg = (t: Parameters<Parameters<typeof builder.subscriptionFields>[0]>[0]) =>

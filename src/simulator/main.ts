@@ -20,6 +20,7 @@ const { values } = parseArgs({
     "token-on-last-page": { type: "boolean" },
     "duplicate-error": { type: "string" },
     "list-lag": { type: "string" },
+    "sns-endpoint": { type: "string" },
   },
 });
 const env = process.env;
@@ -33,6 +34,8 @@ const config = z
     jitter: z.coerce.number().min(0),
     accessKeyId: z.string().min(1).optional(),
     secretAccessKey: z.string().min(1).optional(),
+    /** Where MTurk's notifications with Transport SNS are delivered (a gateway's /notifications/sns). */
+    snsEndpoint: z.url().optional(),
   })
   .parse({
     port: values.port ?? env.SIMULATOR_PORT ?? 4010,
@@ -43,6 +46,7 @@ const config = z
     jitter: values.jitter ?? env.SIMULATOR_JITTER_MS ?? 0,
     accessKeyId: env.SIMULATOR_ACCESS_KEY_ID,
     secretAccessKey: env.SIMULATOR_SECRET_ACCESS_KEY,
+    snsEndpoint: values["sns-endpoint"] ?? env.SIMULATOR_SNS_ENDPOINT,
   });
 
 const switches = (() => {
@@ -78,12 +82,16 @@ const simulator = await startSimulator({
     config.accessKeyId && config.secretAccessKey
       ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
       : undefined,
+  snsEndpoint: config.snsEndpoint,
 });
 console.log(`MTurk simulator listening on ${simulator.url} (seed ${config.seed}, size ${config.size})`);
 console.log(`  AWS_ACCESS_KEY_ID=${simulator.credentials.accessKeyId}`);
 console.log(`  AWS_SECRET_ACCESS_KEY=${simulator.credentials.secretAccessKey}`);
 console.log(`  region us-east-1; worker side and test hooks under ${simulator.url}/_simulator/`);
 console.log(`  switches ${JSON.stringify(simulator.switches)} (GET/PUT ${simulator.url}/_simulator/switches)`);
+console.log(
+  `  SNS notifications to ${config.snsEndpoint ?? "(none: --sns-endpoint, or PUT /_simulator/sns/settings)"}, signed with ${simulator.url}/_simulator/sns/cert.pem`,
+);
 const stop = () => simulator.close().then(() => process.exit(0));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

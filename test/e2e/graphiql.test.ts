@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CreateQualificationTypeCommand } from "@aws-sdk/client-mturk";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/stack.js";
@@ -31,7 +32,7 @@ const resetWritten = () => {
 beforeAll(async () => {
   // Not skipped when missing: `npm run test:e2e` needs Debian's chromium, which .ci/run installs.
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium`);
-  stack = await startStack({ size: "demo", seed: 1 });
+  stack = await startStack({ size: "demo", seed: 1, env: { SUBSCRIPTION_POLL_MS: "300" } });
   server = createServer(stack.yoga);
   server.on("request", (_request, response) => {
     inFlight += 1;
@@ -92,6 +93,31 @@ describe("GraphiQL in Chromium", () => {
     expect(await shown()).toContain('"formatted": "$0.25"');
     await page.screenshot({ path: join(tmpdir(), "graphiql.png") });
     expect(failed.filter((u) => !u.startsWith("blob:"))).toEqual([]);
+  });
+
+  it("runs a live subscription and shows each new event as it arrives (SSE)", async () => {
+    const created = await stack.client.send(
+      new CreateQualificationTypeCommand({
+        Name: "GraphiQL live",
+        Description: "e2e",
+        QualificationTypeStatus: "Active",
+      }),
+    );
+    const type = created.QualificationType?.QualificationTypeId as string;
+    const page = await browser.newPage();
+    const operation = `subscription Live { qualificationRequestSubmitted(qualificationTypeId: "${type}") { qualificationRequestId } }`;
+    await page.goto(`${url}?query=${encodeURIComponent(operation)}`);
+    await page.locator(".graphiql-execute-button").click({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const { workerId } = await stack.control<{ workerId: string }>("POST", "workers", {});
+    const request = await stack.control<{ qualificationRequest: { QualificationRequestId: string } }>(
+      "POST",
+      `workers/${workerId}/qualification-requests`,
+      { qualificationTypeId: type },
+    );
+    const shown = async () => ((await page.locator(".result-window").textContent()) ?? "").replace(/\s+/g, " ");
+    await expect.poll(shown, { timeout: 30_000 }).toContain(request.qualificationRequest.QualificationRequestId);
+    await page.screenshot({ path: join(tmpdir(), "graphiql-live.png") });
   });
 });
 

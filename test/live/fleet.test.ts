@@ -84,6 +84,24 @@ describe.skipIf(!!missing)("subscriptions in a fleet of three", () => {
     await Promise.all(streams.map((s) => s.close()));
   });
 
+  it("holds MAX_SUBSCRIPTIONS_PER_PRINCIPAL (20) for a principal across the instances", async () => {
+    const type = await newType("Fleet limit");
+    const open = Array.from({ length: 20 }, (_, i) => subscribe(gateways[i % 3] as GatewayProcess, type));
+    await pause(1_000);
+    expect(open.filter((s) => s.events.length > 0)).toEqual([]);
+    for (const g of gateways) {
+      const refused = subscribe(g, type);
+      await refused.until(1, 5_000);
+      expect(refused.events[0]?.data.errors?.[0]?.extensions?.code).toBe("TOO_MANY_SUBSCRIPTIONS");
+    }
+    await (open[0] as SseStream).close();
+    await pause(300);
+    const again = subscribe(gateways[2] as GatewayProcess, type);
+    await pause(500);
+    expect(again.events).toEqual([]);
+    await Promise.all([...open.slice(1), again].map((s) => s.close()));
+  });
+
   it("loses nothing and repeats nothing when the polling instance is killed and its subscriber resumes elsewhere", async () => {
     const [a, b, c] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
     const type = await newType("Fleet failover");

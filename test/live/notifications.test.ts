@@ -26,8 +26,9 @@ describe("notifications only (the poll is a minute away)", () => {
     expect(settings.confirmedTopics).toEqual([TOPIC]);
   });
 
-  it("delivers a worker's submit within 1 s (p95 over 20), and the HIT's change", async () => {
+  it("delivers a worker's submit within 1 s (p95 over 20), to the HIT's and its type's subscribers, and the HIT's change", async () => {
     const submitted = s.subscribe(ASSIGNMENT_SUBMITTED, { h: s.hitId });
+    const ofType = s.subscribe(ASSIGNMENT_SUBMITTED, { ht: s.hitTypeId });
     const changed = s.subscribe(HIT_CHANGED, { h: s.hitId });
     await pause(300);
     const latencies: number[] = [];
@@ -44,7 +45,9 @@ describe("notifications only (the poll is a minute away)", () => {
     console.log(`notification latency: p50 ${latencies[9]} ms, p95 ${p95} ms`);
     expect(p95).toBeLessThanOrEqual(1_000);
     expect(changed.events.length).toBeGreaterThan(0);
-    await Promise.all([submitted.close(), changed.close()]);
+    await ofType.until(20, 2_000);
+    expect(ofType.events.map((e) => e.id)).toHaveLength(20);
+    await Promise.all([submitted.close(), ofType.close(), changed.close()]);
   }, 30_000);
 
   it("drops every duplicated message, and orders reordered ones by EventTimestamp", async () => {

@@ -72,6 +72,7 @@ export async function notifiedStack(pollMs: number) {
     simulator,
     url,
     hitId,
+    hitTypeId,
     lines,
     metrics,
     work,
