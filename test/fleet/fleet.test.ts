@@ -1,4 +1,5 @@
 import { ListBonusPaymentsCommand, MTurkClient } from "@aws-sdk/client-mturk";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
 import { control } from "../support/stack.js";
@@ -100,6 +101,35 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redi
     expect(scans).toBeLessThanOrEqual(Math.ceil(10_000 / 100));
     for (const g of gateways) expect(await g.ready()).toEqual({ status: "ready" });
   });
+
+  it("Redis too slow to answer for a while (DEBUG SLEEP past the command timeout): the waiting instances wait, one scan", async () => {
+    const { typesWithPendingRequests } = await control<{ typesWithPendingRequests: string[] }>(
+      simulator,
+      "GET",
+      "fixtures",
+    );
+    // A type no other test reads: no instance holds its snapshot.
+    const type = typesWithPendingRequests[2] as string;
+    // Slow pages: the scan outlasts Redis's nap, so the others are waiting for it while Redis does not answer.
+    await control(simulator, "PUT", "latency", { fixedMs: 250, jitterMs: 0 });
+    const admin = new Redis(redis.url);
+    try {
+      simulator.instrumentation.resetCalls();
+      const queries = Promise.all(gateways.map((g) => g.data(typeRequestsCount, { t: type })));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await admin.call("DEBUG", "SLEEP", "1.3");
+      const results = await queries;
+      const total = results[0].qualificationType.requests.totalCount as number;
+      for (const r of results) expect(r.qualificationType.requests.totalCount).toBe(total);
+      const scans = calls("ListQualificationRequests").length;
+      console.log(`slow Redis: ${scans} ListQualificationRequests calls for 3 instances (${total} requests)`);
+      expect(total).toBeGreaterThan(500);
+      expect(scans).toBeLessThanOrEqual(Math.ceil(total / 100));
+    } finally {
+      admin.disconnect();
+      await control(simulator, "PUT", "latency", { fixedMs: 0, jitterMs: 0 });
+    }
+  }, 30_000);
 
   it("a cursor from instance A continues on instance B, and on A after A restarts", async () => {
     const ten = await a.data(sortedPage, { first: 10 });

@@ -55,9 +55,24 @@ export async function startRedis() {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    child = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--enable-debug-command",
+        "local",
+      ],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     await awaitOutput(child, /Ready to accept connections/, "redis-server");
   };
   await start();
