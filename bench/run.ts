@@ -22,7 +22,7 @@ import { createMTurkClient } from "../src/mturk/client.js";
 import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { Simulator, startSimulator } from "../src/simulator/server.js";
-import { type GatewayProcess, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
+import { type GatewayProcess, gatewayEnv, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
 import { countWaves } from "../test/support/stack.js";
 import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 import { liveSubscriptions } from "./live.js";
@@ -281,10 +281,7 @@ async function fleet(n = 30) {
     const simulator = await startSimulator({ size: "large" });
     const redis = withRedis ? await startRedis() : undefined;
     const env: Record<string, string> = {
-      MTURK_ENDPOINT: simulator.url,
-      AWS_ACCESS_KEY_ID: simulator.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey,
-      ...(redis ? { REDIS_URL: redis.url } : {}),
+      ...gatewayEnv(simulator, redis),
     };
     const gateways: GatewayProcess[] = [];
     for (let i = 0; i < instances; i += 1) gateways.push(await startGateway(env));

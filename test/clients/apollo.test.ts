@@ -1,6 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ApolloClient, gql, HttpLink, InMemoryCache } from "@apollo/client";
 import { Defer20220824Handler } from "@apollo/client/incremental";
 import { relayStylePagination } from "@apollo/client/utilities";
@@ -8,19 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/stack.js";
 
 let stack: Stack;
-let server: Server;
 let uri: string;
 
 beforeAll(async () => {
   stack = await startStack({ size: "demo", seed: 1 });
-  server = createServer(stack.yoga);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  ({ url: uri } = await stack.listen());
 });
-afterAll(async () => {
-  server.close();
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 /** README "Clients" → Apollo Client: the configuration this gateway needs, as given there. */
 const possibleTypes = JSON.parse(

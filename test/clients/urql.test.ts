@@ -1,6 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Client, fetchExchange, gql } from "@urql/core";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { relayPagination } from "@urql/exchange-graphcache/extras";
@@ -9,19 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/stack.js";
 
 let stack: Stack;
-let server: Server;
 let url: string;
 
 beforeAll(async () => {
   stack = await startStack({ size: "demo", seed: 1 });
-  server = createServer(stack.yoga);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  ({ url } = await stack.listen());
 });
-afterAll(async () => {
-  server.close();
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 const HITS = gql`
   query Hits($after: String) { hits(first: 10, after: $after) { edges { cursor node { id hitId } } pageInfo { hasNextPage endCursor } } }

@@ -7,6 +7,7 @@ import { KEYED_ERRORS } from "../support/work.js";
 import {
   eventually,
   type GatewayProcess,
+  gatewayEnv,
   type RedisServer,
   redisMissing,
   startGateway,
@@ -63,10 +64,7 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redi
     simulator = await startSimulator({ size: "large", seed: 11 });
     redis = await startRedis();
     const env = {
-      MTURK_ENDPOINT: simulator.url,
-      AWS_ACCESS_KEY_ID: simulator.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey,
-      REDIS_URL: redis.url,
+      ...gatewayEnv(simulator, redis),
       // Snapshots outlive the whole file: what a write changes must come from the shared journal, not a rescan.
       SNAPSHOT_TTL_MS: "600000",
       // A budget high enough not to slow anything, so that every call passes the fleet's bucket.

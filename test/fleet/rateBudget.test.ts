@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
-import { type GatewayProcess, type RedisServer, redisMissing, startGateway, startRedis } from "./support.js";
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  type RedisServer,
+  redisMissing,
+  startGateway,
+  startRedis,
+} from "./support.js";
 
 /** MTURK_RATE_PER_SECOND and MTURK_RATE_BURST hold for the fleet, not per instance. */
 const missing = redisMissing();
@@ -33,10 +40,7 @@ describe.skipIf(!!missing)("the fleet's rate budget", () => {
     simulator = await startSimulator({ size: "large", seed: 3 });
     redis = await startRedis();
     const env = {
-      MTURK_ENDPOINT: simulator.url,
-      AWS_ACCESS_KEY_ID: simulator.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey,
-      REDIS_URL: redis.url,
+      ...gatewayEnv(simulator, redis),
       MTURK_RATE_PER_SECOND: String(RATE),
       MTURK_RATE_BURST: String(BURST),
       // 120 calls at 5 a second take about 24 s: the reads wait for the budget, they must not time out.

@@ -80,6 +80,17 @@ export async function startRedis() {
 }
 export type RedisServer = Awaited<ReturnType<typeof startRedis>>;
 
+/** The environment that points a gateway process at a simulator (and at Redis, for a fleet). */
+export const gatewayEnv = (
+  simulator: { url: string; credentials: { accessKeyId: string; secretAccessKey: string } },
+  redis?: { url: string },
+) => ({
+  MTURK_ENDPOINT: simulator.url,
+  AWS_ACCESS_KEY_ID: simulator.credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey,
+  ...(redis ? { REDIS_URL: redis.url } : {}),
+});
+
 /** One gateway process (`src/main.ts`, as `npm start` runs it) on a free port, against `endpoint`. */
 export async function startGateway(env: Record<string, string>) {
   let child: ChildProcess | undefined;

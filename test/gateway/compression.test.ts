@@ -1,24 +1,17 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { brotliDecompressSync, constants, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { negotiate } from "../../src/http/compression.js";
 import { type Stack, startStack } from "../support/stack.js";
 
 let stack: Stack;
-let server: Server;
 let port: number;
 
 beforeAll(async () => {
   stack = await startStack({ size: "demo", seed: 1 });
-  server = createServer(stack.yoga);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
+  ({ port } = await stack.listen());
 });
-afterAll(async () => {
-  server.close();
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 /** A raw HTTP exchange (fetch would decompress and hide what was on the wire). */
 function post(body: unknown, headers: Record<string, string>) {

@@ -1,23 +1,16 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { meros } from "meros/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/stack.js";
 
 let stack: Stack;
-let server: Server;
 let port: number;
 
 beforeAll(async () => {
   stack = await startStack({ size: "large", seed: 3 });
-  server = createServer(stack.yoga);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
+  ({ port } = await stack.listen());
 });
-afterAll(async () => {
-  server.close();
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 type Part = {
   /** performance.now() at arrival: the simulator's call log uses the same clock (it runs in this process). */

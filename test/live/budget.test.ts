@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
-import { type GatewayProcess, startGateway } from "../fleet/support.js";
+import { type GatewayProcess, gatewayEnv, startGateway } from "../fleet/support.js";
 import { control } from "../support/stack.js";
 import { REQUEST_SUBMITTED, sse, waitFor } from "./support.js";
 
@@ -14,9 +14,7 @@ describe("subscriptions under a tight rate budget", () => {
   beforeAll(async () => {
     simulator = await startSimulator({ size: "tiny", seed: 9 });
     gateway = await startGateway({
-      MTURK_ENDPOINT: simulator.url,
-      AWS_ACCESS_KEY_ID: simulator.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey,
+      ...gatewayEnv(simulator),
       MTURK_RATE_PER_SECOND: "2",
       MTURK_RATE_BURST: "1",
       SUBSCRIPTION_POLL_MS: "100",

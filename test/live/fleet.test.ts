@@ -1,7 +1,14 @@
 import { CreateQualificationTypeCommand, MTurkClient } from "@aws-sdk/client-mturk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
-import { type GatewayProcess, type RedisServer, redisMissing, startGateway, startRedis } from "../fleet/support.js";
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  type RedisServer,
+  redisMissing,
+  startGateway,
+  startRedis,
+} from "../fleet/support.js";
 import { control } from "../support/stack.js";
 import { REQUEST_SUBMITTED, type SseStream, sse, waitFor } from "./support.js";
 
@@ -24,10 +31,7 @@ describe.skipIf(!!missing)("subscriptions in a fleet of three", () => {
     simulator = await startSimulator({ size: "tiny", seed: 5 });
     redis = await startRedis();
     const env = {
-      MTURK_ENDPOINT: simulator.url,
-      AWS_ACCESS_KEY_ID: simulator.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: simulator.credentials.secretAccessKey,
-      REDIS_URL: redis.url,
+      ...gatewayEnv(simulator, redis),
       SUBSCRIPTION_POLL_MS: String(POLL_MS),
       SUBSCRIPTION_LINGER_MS: "1000",
     };

@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { createGateway } from "../../src/gateway.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
@@ -59,15 +61,27 @@ export async function startStack(
     return { result, calls, waves: countWaves(calls) };
   }
 
+  let server: Server | undefined;
+  /** The gateway on a loopback port, as node:http serves it (for clients that need a URL); closed with the stack. */
+  async function listen(): Promise<{ port: number; url: string }> {
+    const started = createServer(yoga);
+    server = started;
+    await new Promise<void>((resolve) => started.listen(0, "127.0.0.1", resolve));
+    const port = (started.address() as AddressInfo).port;
+    return { port, url: `http://127.0.0.1:${port}/graphql` };
+  }
+
   return {
     simulator,
     yoga,
     client,
     query,
     measured,
+    listen,
     control: <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
       control<T>(simulator, method, path, body),
     close: async () => {
+      server?.close();
       client.destroy();
       await simulator.close();
     },
