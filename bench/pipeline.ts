@@ -1,14 +1,3 @@
-/**
- * The request pipeline's cost (issue: within reach of bare yoga). Prints
- *  - throughput over loopback HTTP with every production plugin on, as a ratio to a bare graphql-yoga server run
- *    in the same process: with no upstream call, and with one GetHIT (ratio to bare yoga making the same SDK call);
- *  - CPU µs per request of the whole pipeline and what each plugin adds (the pipeline without it, in process);
- *  - CPU µs per upstream call of the SDK client as configured, and without its middleware cache;
- *  - p99 of a sorted, counted page under steady load after the first scan (50 ms upstream latency);
- *  - upstream calls and waves of a cold scan of 10,000 pending requests, first and with the listing's size known.
- * The simulator runs in its own process for the upstream figures, so its CPU is not the gateway's.
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
@@ -24,33 +13,11 @@ import { hashApiKey } from "../src/security/auth.js";
 import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { countWaves } from "../test/support/stack.js";
+import { simulatorProcess } from "./simulatorProcess.js";
 
 const KEY = "bench-pipeline-key-01";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const silent = () => pino({ level: "info" }, new Writable({ write: (_c, _e, done) => done() }));
-
-/** A simulator in its own process. */
-async function simulatorProcess(size: string) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--size", size],
-    {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const url = await new Promise<string>((resolve) =>
-    child.stdout?.on("data", (chunk: Buffer) => {
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(chunk.toString());
-      if (match?.[1]) resolve(match[1]);
-    }),
-  );
-  const control = async <T>(method: string, path: string, body?: unknown) =>
-    (await (
-      await fetch(`${url}/_simulator/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })
-    ).json()) as T;
-  return { url, control, stop: () => child.kill() };
-}
 
 /** The gateway as in production: API keys, scopes, armor, complexity, CSRF, metrics, info logs (to nowhere). */
 function productionGateway(url: string, without?: ReadonlySet<PluginName>, env: Record<string, string> = {}) {

@@ -1,16 +1,3 @@
-/**
- * `npm run bench`: a benchmark, not a test. Prints
- *  1. the simulator's own speed (seeding the large account, a full SDK scan of 10,000 pending requests),
- *  2. upstream calls, waves and wall time of canonical nested queries at 0 ms and 50 ms simulated latency,
- *     next to MTurk's floor (the fewest calls and round trips a careful hand-written script would need),
- *  3. gateway throughput against a bare graphql-yoga `{ hello }` server measured in the same run,
- *  4. the fleet: upstream calls of N concurrent identical sorted queries over 1 and 3 gateway processes, with and
- *     without Redis (only when Debian's redis-server is installed),
- *  5. the clients' figures (bench/clients.ts): compression, GraphiQL's bytes on the wire, time to the first streamed edge.
- *  6. subscriptions: upstream calls a minute with 1 and 200 subscribers, event latency by polling and notifications.
- *  7. issue 14's figures (bench/requester.ts): the worker index warm and cold, and an export's memory.
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import {
   MTurkClient,
   paginateListQualificationRequests,
@@ -28,31 +15,14 @@ import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 import { liveSubscriptions } from "./live.js";
 import { pipelineBench } from "./pipeline.js";
 import { exportMemory, workerIndexFigure } from "./requester.js";
+import { simulatorProcess } from "./simulatorProcess.js";
 
 /**
  * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
  * The gateway runs here, over HTTP through the SDK; calls and waves are read from the simulator's log.
  */
 async function remoteStack(size: string) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--size", size],
-    {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(chunk.toString());
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  const control = async <T>(method: string, path: string, body?: unknown) =>
-    (await (
-      await fetch(`${url}/_simulator/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })
-    ).json()) as T;
+  const { url, control, stop } = await simulatorProcess(size);
   const client = createMTurkClient({
     endpoint: url,
     credentials: DEFAULT_CREDENTIALS,
@@ -77,7 +47,7 @@ async function remoteStack(size: string) {
     client,
     close: () => {
       client.destroy();
-      child.kill();
+      stop();
     },
   };
 }

@@ -1,0 +1,28 @@
+import { type ChildProcess, spawn } from "node:child_process";
+
+/**
+ * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
+ * `control` reaches its /_simulator endpoints (latency, fixtures, workers).
+ */
+export async function simulatorProcess(size: string) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--size", size],
+    {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      const match = /listening on (http:\/\/[\d.:]+)/.exec(chunk.toString());
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  const control = async <T>(method: string, path: string, body?: unknown) =>
+    (await (
+      await fetch(`${url}/_simulator/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })
+    ).json()) as T;
+  return { url, control, stop: () => child.kill() };
+}
