@@ -23,12 +23,22 @@ const headerGetter = {
   keys: (headers: Headers) => [...headers.keys()],
 };
 
+interface RequestEntry {
+  at: number;
+  id: string;
+  path: string;
+  span: ReturnType<typeof tracer.startSpan>;
+  /** The operation's part of the line, known when execution ends (absent for non-GraphQL paths). */
+  operation?: { operation: string | null; principal?: string; errorCodes: unknown[] };
+}
+
 /**
  * One log line and one span per HTTP request, with a request id (the client's `x-request-id`, or a new one) that
- * the response echoes. The line names the operation, the principal and the error codes, never a credential.
+ * the response echoes. The line names the path, status and time, and the operation, the principal and the error
+ * codes, never a credential.
  */
 export function useRequestLogging(logger: Logger): Plugin {
-  const started = new WeakMap<Request, { at: number; id: string; span: ReturnType<typeof tracer.startSpan> }>();
+  const started = new WeakMap<Request, RequestEntry>();
   return {
     onRequest({ request, url }) {
       const id = request.headers.get("x-request-id")?.slice(0, 100) || randomUUID();
@@ -36,32 +46,26 @@ export function useRequestLogging(logger: Logger): Plugin {
       // global propagator is W3C trace context unless the host registered another (startTracing keeps the default).
       const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
       const span = tracer.startSpan(`HTTP ${request.method} ${url.pathname}`, { kind: SpanKind.SERVER }, parent);
-      started.set(request, { at: performance.now(), id, span });
+      started.set(request, { at: performance.now(), id, path: url.pathname, span });
     },
     onExecute({ args, executeFn, setExecuteFn }) {
       const context = args.contextValue as { request?: Request; principal?: { name: string } };
       const entry = context.request && started.get(context.request);
-      if (entry) {
-        entry.span.setAttribute("graphql.operation.name", args.operationName ?? "");
-        entry.span.setAttribute("enduser.id", context.principal?.name ?? "");
-        // Upstream-call spans started during execution become children of the request's span.
-        setExecuteFn((executeArgs) =>
-          otelContext.with(trace.setSpan(otelContext.active(), entry.span), () => executeFn(executeArgs)),
-        );
-      }
+      if (!entry) return;
+      entry.span.setAttribute("graphql.operation.name", args.operationName ?? "");
+      entry.span.setAttribute("enduser.id", context.principal?.name ?? "");
+      // Upstream-call spans started during execution become children of the request's span.
+      setExecuteFn((executeArgs) =>
+        otelContext.with(trace.setSpan(otelContext.active(), entry.span), () => executeFn(executeArgs)),
+      );
       return {
         onExecuteDone({ result }) {
           const errors = "errors" in result ? (result.errors ?? []) : [];
-          if (!entry) return;
-          logger.info(
-            {
-              requestId: entry.id,
-              operation: args.operationName ?? null,
-              principal: context.principal?.name,
-              errorCodes: errors.map((e) => e.extensions?.code ?? "UNKNOWN"),
-            },
-            "graphql operation",
-          );
+          entry.operation = {
+            operation: args.operationName ?? null,
+            principal: context.principal?.name,
+            errorCodes: errors.map((e) => e.extensions?.code ?? "UNKNOWN"),
+          };
         },
       };
     },
@@ -76,9 +80,10 @@ export function useRequestLogging(logger: Logger): Plugin {
         {
           requestId: entry.id,
           method: request.method,
-          path: new URL(request.url).pathname,
+          path: entry.path,
           status: response.status,
           ms: Math.round(performance.now() - entry.at),
+          ...entry.operation,
         },
         "request",
       );
