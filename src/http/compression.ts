@@ -47,8 +47,11 @@ export function negotiate(acceptEncoding: string | null): Encoding | undefined {
 
 /** Text formats worth compressing; images and already compressed formats are not. */
 const COMPRESSIBLE = /^(application\/(json|graphql-response\+json|javascript)|text\/|multipart\/mixed|image\/svg)/;
-/** Bodies that arrive in parts (@defer/@stream, subscriptions): each part must reach the client when it is sent. */
-const STREAMED = /^(multipart\/mixed|text\/event-stream)/;
+/**
+ * Bodies that arrive in parts (@defer/@stream, subscriptions, exports): each part must reach the client when it is
+ * sent, and an export must never be held whole in memory.
+ */
+const STREAMED = /^(multipart\/mixed|text\/event-stream|text\/csv)/;
 
 /**
  * Compresses every response that benefits: text over MIN_BYTES, to a client that accepts br or gzip. Streamed

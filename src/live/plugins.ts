@@ -5,7 +5,7 @@ import { useGraphQLSSESingleConnection } from "./graphqlSse.js";
 import type { LiveHub } from "./hub.js";
 import { NotificationReceiver } from "./notifications.js";
 import { SnsVerifier } from "./sns.js";
-import { useLiveEventIds, useSSEEventIds } from "./sse.js";
+import { useLiveEventIds, useSSEEventIds, useUnservedSubscriptions } from "./sse.js";
 import { useWhoami } from "./whoami.js";
 
 const list = (text: string | undefined) =>
@@ -30,5 +30,7 @@ export function livePlugins(hub: LiveHub, config: GatewayConfig, logger?: Logger
     useSSEEventIds(),
     ...(config.PERSISTED_OPERATIONS_FILE ? [] : [useGraphQLSSESingleConnection()]),
     new NotificationReceiver(hub, verifier, logger).plugin(),
+    // Last of the result processors' choices: a subscription no transport took is ended, not left open.
+    useUnservedSubscriptions(),
   ];
 }

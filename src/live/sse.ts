@@ -107,3 +107,24 @@ export function useSSEEventIds(): Plugin {
     },
   };
 }
+
+/**
+ * A subscription whose request accepts no transport that can carry a stream (plain JSON, multipart) is refused
+ * with 406, as yoga refuses it, but after it was subscribed: its stream is ended here, so that it does not keep
+ * a place under MAX_SUBSCRIPTIONS_PER_PRINCIPAL. After every plugin that chooses a result processor.
+ */
+export function useUnservedSubscriptions(): Plugin {
+  return {
+    onResultProcess({ result, resultProcessor, setResultProcessor }) {
+      if (resultProcessor || !isAsyncIterable(result)) return;
+      setResultProcessor((stream, fetchAPI) => {
+        void (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]().return?.();
+        return new fetchAPI.Response(null, {
+          status: 406,
+          statusText: "Not Acceptable",
+          headers: { accept: "text/event-stream" },
+        });
+      }, "text/event-stream");
+    },
+  };
+}

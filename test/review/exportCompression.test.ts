@@ -1,0 +1,56 @@
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "../support/stack.js";
+import { KEYED_ERRORS, runOk } from "../support/work.js";
+
+/**
+ * An export to a client that accepts compression (curl --compressed, every browser) is still streamed: the first
+ * rows go out before MTurk's later pages are read, and nothing is kept until the end.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ size: "tiny", seed: 33 });
+});
+afterAll(() => stack.close());
+
+const FORM = `<QuestionForm><Question><QuestionIdentifier>q1</QuestionIdentifier></Question></QuestionForm>`;
+
+describe("a compressed export", () => {
+  it("sends its first rows before MTurk's later pages are read", async () => {
+    const created = await runOk(
+      stack,
+      `mutation($i: CreateHITInput!) { createHIT(input: $i) { __typename ... on CreatedHITPayload { hit { hitId } } ${KEYED_ERRORS} } }`,
+      {
+        i: {
+          title: "Compressed export",
+          description: "d",
+          reward: "0.05",
+          lifetimeInSeconds: 3600,
+          assignmentDurationInSeconds: 600,
+          maxAssignments: 1000,
+          question: FORM,
+          idempotencyKey: "export-compressed",
+        },
+      },
+    );
+    const hitId = created.createHIT.hit.hitId as string;
+    await stack.control("POST", `hits/${hitId}/submissions`, { count: 1000 });
+    const pages = () =>
+      stack.simulator.instrumentation.calls.filter((c) => c.operation === "ListAssignmentsForHIT").length;
+    stack.simulator.instrumentation.resetCalls();
+    const response = await stack.yoga.fetch(`http://gateway.test/exports/assignments.csv?hitId=${hitId}`, {
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [];
+    const first = await reader.read();
+    if (first.value) chunks.push(first.value);
+    expect(pages()).toBeLessThanOrEqual(3);
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    const text = gunzipSync(Buffer.concat(chunks)).toString("utf8");
+    expect(text.split("\r\n").filter(Boolean)).toHaveLength(1001);
+    expect(pages()).toBe(10);
+  });
+});
