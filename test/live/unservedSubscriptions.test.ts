@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/security/auth.js";
-import { HIT_CHANGED, sse } from "../live/support.js";
 import { type Stack, startStack } from "../support/stack.js";
+import { HIT_CHANGED, sse } from "./support.js";
 
 /**
  * A subscription sent with an Accept that no subscription transport serves (plain JSON, multipart) is answered 406
