@@ -11,12 +11,17 @@ const LOCK_MS = 15_000;
 const POLL_MS = 25;
 /** The longest an instance waits for another's scan before it scans itself. */
 const MAX_WAIT_MS = 60_000;
-/** Failed looks at Redis (timeouts) before an instance scans on its own. */
-const MAX_LOOK_FAILURES = 3;
+/**
+ * How long Redis may leave an instance's looks unanswered (timeouts, while connected) before it scans on its own. A
+ * count of failures would not do: on a busy machine, one stall of the event loop turns several answers into timeouts.
+ */
+const MAX_SILENCE_MS = 5_000;
 
 // Redis's documented lock idioms: only the holder (its random token) may extend or release the lock.
 const EXTEND = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`;
+// Takes the lock, or finds it already ours: a SET whose answer timed out may still have been applied.
+const CLAIM = `local v = redis.call("get", KEYS[1]) if not v then redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1 end if v == ARGV[1] then return 1 end return 0`;
 
 interface Meta {
   at: number;
@@ -62,11 +67,18 @@ export class FleetSnapshots implements SharedSnapshotStore {
     const keys = { data: this.link.key("snapshot", id), lock: this.link.key("scan", id) };
     const token = randomUUID();
     const giveUpAt = Date.now() + MAX_WAIT_MS;
-    let failures = 0;
+    let silentSince: number | undefined;
     for (;;) {
       // A slow answer (a large snapshot on a busy Redis) is tried again before this instance scans on its own.
-      const look = await this.look<T>(keys, token, outdated).catch(
-        (): Look<T> => (++failures < MAX_LOOK_FAILURES && this.link.up ? "wait" : "alone"),
+      const look = await this.look<T>(keys, token, outdated).then(
+        (answer) => {
+          silentSince = undefined;
+          return answer;
+        },
+        (): Look<T> => {
+          silentSince ??= Date.now();
+          return this.link.up && Date.now() - silentSince < MAX_SILENCE_MS ? "wait" : "alone";
+        },
       );
       if (typeof look === "object") return look;
       if (look === "scan") return this.scanForFleet(keys, token, scan, outdated);
@@ -90,8 +102,8 @@ export class FleetSnapshots implements SharedSnapshotStore {
         if (items !== null) return { items: decode<T[]>(items), at, source: "fleet", keep: true };
       }
     }
-    const locked = await this.link.redis.set(keys.lock, token, "PX", LOCK_MS, "NX");
-    return locked === "OK" ? "scan" : "wait";
+    const claimed = await this.link.redis.eval(CLAIM, 1, keys.lock, token, LOCK_MS);
+    return claimed === 1 ? "scan" : "wait";
   }
 
   private async scanForFleet<T>(
