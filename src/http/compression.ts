@@ -1,3 +1,4 @@
+import { pipeline, Readable } from "node:stream";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { Plugin } from "graphql-yoga";
@@ -98,7 +99,11 @@ export function useCompression(): Plugin {
   };
 }
 
-/** A compressed copy of a streamed body, flushed after every part the server writes. */
+/**
+ * A compressed copy of a streamed body, flushed after every part the server writes. Node's pipeline carries the
+ * client's backpressure back to the source (a client that stops reading stops the export's MTurk reads), and a
+ * client that leaves destroys the compressor and cancels the source.
+ */
 function flushingStream(body: ReadableStream<Uint8Array>, encoding: Encoding): ReadableStream<Uint8Array> {
   const compressor =
     encoding === "br"
@@ -107,28 +112,11 @@ function flushingStream(body: ReadableStream<Uint8Array>, encoding: Encoding): R
           params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY },
         })
       : zlib.createGzip({ level: GZIP_LEVEL, flush: zlib.constants.Z_SYNC_FLUSH });
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      compressor.on("data", (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)));
-      compressor.on("end", () => controller.close());
-      compressor.on("error", (error) => controller.error(error));
-      const pump = async () => {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          compressor.write(value);
-        }
-        compressor.end();
-      };
-      pump().catch((error) => {
-        compressor.destroy();
-        controller.error(error);
-      });
-    },
-    cancel(reason) {
-      compressor.destroy();
-      return reader.cancel(reason);
-    },
-  });
+  // Readable.from, not fromWeb: yoga's multipart bodies are the fetch ponyfill's streams, async iterable like Node's.
+  const source = Readable.from(body as unknown as AsyncIterable<Uint8Array>, { objectMode: false });
+  pipeline(source, compressor, () => {});
+  // Bytes, not chunks: Node 20's default counts up to 16,384 chunks, which would leave the source unbounded.
+  return Readable.toWeb(compressor, {
+    strategy: new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  }) as ReadableStream<Uint8Array>;
 }
