@@ -57,10 +57,12 @@ export interface GatewayServices {
 }
 
 /**
- * A request's context. Its upstream machinery (the limiter, seven loaders, the writes) is built on first use: a
- * request that needs no MTurk call (ids, __typename, a cached snapshot) never pays for it.
+ * Makes `context` (yoga's context object for one request) a GatewayContext. Its upstream machinery (the limiter,
+ * seven loaders, the writes) is built on first use: a request that needs no MTurk call (ids, __typename, a cached
+ * snapshot) never pays for it. Installed on the object itself, not returned for envelop to merge: its
+ * `Object.assign` would call the getters and build everything for every request.
  */
-export function requestContext(s: GatewayServices, principal: Principal, request: Request): GatewayContext {
+export function installRequestContext(context: object, s: GatewayServices, request: Request): void {
   let upstream: Upstream | undefined;
   let loaders: MTurkLoaders | undefined;
   let writes: MTurkWrites | undefined;
@@ -75,25 +77,32 @@ export function requestContext(s: GatewayServices, principal: Principal, request
     }
     return upstream;
   };
-  const context: GatewayContext = {
-    principal,
-    codec: s.codec,
-    maxPageSize: s.limits.maxPageSize,
-    snapshots: s.snapshots,
-    limits: s.limits,
-    live: s.live,
-    get loaders() {
+  const value = (v: unknown): PropertyDescriptor => ({
+    value: v,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  // Not enumerable: plugins spread the context (Prometheus's onResponse does, per request), which must not build them.
+  const lazy = (get: () => unknown): PropertyDescriptor => ({ get, enumerable: false, configurable: true });
+  const gateway = context as GatewayContext;
+  Object.defineProperties(context, {
+    codec: value(s.codec),
+    maxPageSize: value(s.limits.maxPageSize),
+    snapshots: value(s.snapshots),
+    limits: value(s.limits),
+    live: value(s.live),
+    loaders: lazy(() => {
       loaders ??= new MTurkLoaders(up(), s.settings, s.hints, s.snapshots);
       return loaders;
-    },
-    get writes() {
-      writes ??= new MTurkWrites(up(), context.loaders, s.snapshots, s.idempotency, s.live);
+    }),
+    writes: lazy(() => {
+      writes ??= new MTurkWrites(up(), gateway.loaders, s.snapshots, s.idempotency, s.live);
       return writes;
-    },
-    cancel() {
+    }),
+    cancel: value(() => {
       cancelled = "The operation timed out.";
       upstream?.cancel(cancelled);
-    },
-  };
-  return context;
+    }),
+  });
 }

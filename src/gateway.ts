@@ -3,7 +3,7 @@ import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
-import { type GatewayContext, requestContext } from "./context.js";
+import { type GatewayContext, installRequestContext } from "./context.js";
 import { renderGraphiQLPage } from "./graphiql/plugin.js";
 import type { LiveHub } from "./live/hub.js";
 import { createLiveHub } from "./live/index.js";
@@ -15,7 +15,6 @@ import { createLogger } from "./observability/logging.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { gatewayPlugins, type PluginName } from "./pipeline.js";
 import { schema } from "./schema/index.js";
-import type { Principal } from "./security/auth.js";
 
 /** Operations GraphiQL opens with: each walks the seeded account from a different starting point. */
 export const EXAMPLE_OPERATIONS = `# Example operations over the seeded simulator. Pick one with the run button.
@@ -167,8 +166,17 @@ export function createGateway({
       warn: (...args) => logger.warn(args.map(String).join(" ")),
       error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),
     },
-    plugins: gatewayPlugins(config, { client, metrics, logger, shared, live }, without),
-    context: ({ principal, request }) => requestContext(services, principal as Principal, request),
+    plugins: [
+      {
+        onContextBuilding: ({ context }: { context: { request: Request } }) =>
+          installRequestContext(context, services, context.request),
+      } as Plugin,
+      ...gatewayPlugins(config, { client, metrics, logger, shared, live }, without),
+    ],
+    // The body limit is useBodyLimit's: it requires a Content-Length and refuses one over MAX_BODY_BYTES before the
+    // body is read, and Node's HTTP parser never reads past it. Yoga's own limit would also pipe every body through
+    // a TransformStream (and abort its signal with a DOMException): about a tenth of a small request's CPU.
+    maxRequestBodySize: false,
     // Errors the gateway raised on purpose carry a code and pass; anything else loses its message and stack.
     maskedErrors: { maskError },
   });

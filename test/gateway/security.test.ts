@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/security/auth.js";
@@ -276,5 +276,42 @@ describe("the live server", () => {
       if (result.status === "error") failures.push(`${audit.name}: ${result.reason}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  /** One raw HTTP/1.1 exchange: what a client that lies about its body can send. */
+  const raw = (head: string, body: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += chunk.toString();
+      });
+      socket.on("end", () => resolve(answer));
+      socket.on("error", reject);
+      socket.end(`${head}\r\n\r\n${body}`);
+    });
+  const headers = (extra: string) =>
+    [
+      "POST /graphql HTTP/1.1",
+      "Host: localhost",
+      "Content-Type: application/json",
+      `X-Api-Key: ${KEYS.admin}`,
+      "Connection: close",
+      extra,
+    ].join("\r\n");
+
+  it("a body is never read past MAX_BODY_BYTES: chunked without a length is 411, a short Content-Length reads no further", async () => {
+    const big = JSON.stringify({ query: `{ __typename } # ${"x".repeat(100_000)}` });
+    const chunked = await raw(
+      headers("Transfer-Encoding: chunked"),
+      `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+    );
+    expect(chunked).toMatch(/^HTTP\/1\.1 411/);
+    expect(chunked).toContain("LENGTH_REQUIRED");
+    // A length of 10 over 100 KB: the server reads 10 bytes (not JSON), and the rest is never a request of its own.
+    const lying = await raw(headers("Content-Length: 10"), big);
+    expect(lying).toMatch(/^HTTP\/1\.1 400/);
+    expect(lying).not.toContain("__typename");
+    expect(lying.match(/HTTP\/1\.1/g)).toHaveLength(1);
   });
 });
