@@ -98,7 +98,11 @@ export function useCompression(): Plugin {
   };
 }
 
-/** A compressed copy of a streamed body, flushed after every part the server writes. */
+/**
+ * A compressed copy of a streamed body, flushed after every part the server writes. Pulled: a part is read from the
+ * body only when the client has taken the compressed output of the last one, so a slow or departed client holds
+ * back the body's source (an export's MTurk reads) as it does without compression.
+ */
 function flushingStream(body: ReadableStream<Uint8Array>, encoding: Encoding): ReadableStream<Uint8Array> {
   const compressor =
     encoding === "br"
@@ -108,27 +112,54 @@ function flushingStream(body: ReadableStream<Uint8Array>, encoding: Encoding): R
         })
       : zlib.createGzip({ level: GZIP_LEVEL, flush: zlib.constants.Z_SYNC_FLUSH });
   const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      compressor.on("data", (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)));
-      compressor.on("end", () => controller.close());
-      compressor.on("error", (error) => controller.error(error));
-      const pump = async () => {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          compressor.write(value);
-        }
-        compressor.end();
-      };
-      pump().catch((error) => {
-        compressor.destroy();
-        controller.error(error);
-      });
-    },
-    cancel(reason) {
-      compressor.destroy();
-      return reader.cancel(reason);
-    },
+  let output: Uint8Array[] = [];
+  let failure: unknown;
+  compressor.on("data", (chunk: Buffer) => output.push(new Uint8Array(chunk)));
+  compressor.on("error", (error) => {
+    failure = error;
   });
+  const settled = (start: (done: () => void) => void) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: unknown) => reject(error);
+      compressor.once("error", onError);
+      start(() => {
+        compressor.off("error", onError);
+        resolve();
+      });
+    });
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          // Each part is written with the compressor's flush mode: its output is complete when the write is done.
+          while (!output.length) {
+            if (failure) throw failure;
+            const { done, value } = await reader.read();
+            if (done) {
+              await settled((finished) => {
+                compressor.once("end", finished);
+                compressor.end();
+              });
+              for (const chunk of output) controller.enqueue(chunk);
+              controller.close();
+              return;
+            }
+            await settled((finished) => compressor.write(value, () => finished()));
+          }
+          const parts = output;
+          output = [];
+          for (const chunk of parts) controller.enqueue(chunk);
+        } catch (error) {
+          compressor.destroy();
+          void reader.cancel(error).catch(() => undefined);
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        compressor.destroy();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
