@@ -199,7 +199,7 @@ defineBulkMutation("approveAssignments", {
   count: (input) => input.select.assignmentIds?.length ?? null,
   key: (id) => id,
   run: (id, ctx, input) => approve(ctx, id, input.requesterFeedback),
-  dryRun: async (input, ctx) => dryRunApprovals(ctx, await selected(ctx, input.select)),
+  dryRun: (_input, ctx, ids) => dryRunApprovals(ctx, ids),
 });
 defineBulkMutation("rejectAssignments", {
   description: "Rejects many assignments (RejectAssignment each): by ids, or every submitted assignment of a HIT.",

@@ -56,6 +56,19 @@ describe("prices that follow the calls", () => {
   });
 });
 
+describe("dry runs", () => {
+  it("a bulk approval's dry run takes no more items than the write (MAX_BULK_ITEMS): no GetAssignment per extra id", async () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => `3NOSUCHASSIGNMENT${String(i).padStart(6, "0")}`);
+    const document = `mutation($i: ApproveAssignmentsInput!) { approveAssignments(input: $i) { __typename ... on ValidationError { field } } }`;
+    const write = await stack.measured(document, { i: { select: { assignmentIds: ids } } });
+    expect((write.result.data as any)?.approveAssignments?.__typename).toBe("ValidationError");
+    expect(write.calls).toHaveLength(0);
+    const dry = await stack.measured(document, { i: { select: { assignmentIds: ids }, dryRun: true } });
+    expect((dry.result.data as any)?.approveAssignments?.__typename).toBe("ValidationError");
+    expect(dry.calls).toHaveLength(0);
+  });
+});
+
 describe("the runtime backstop", () => {
   let small: Stack;
   beforeAll(async () => {
