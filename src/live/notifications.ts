@@ -154,8 +154,10 @@ export class NotificationReceiver {
       );
       hit = r.HIT as HIT;
       const assignment = r.Assignment as Assignment;
+      // The event's ids are the sender's word; MTurk's answer says whose assignment it is (and the HIT's type).
+      if (assignment?.HITId !== event.HITId || hit?.HITId !== event.HITId) return;
       for (const [i, t] of assignmentTopics.entries())
-        if (watched[i + 1])
+        if (watched[i + 1] && (t.kind !== "assignmentsOfType" || hit.HITTypeId === t.id))
           await this.hub.publish({
             topic: t.key,
             type: "Assignment",
@@ -166,7 +168,7 @@ export class NotificationReceiver {
             source: "notification",
           });
     } else hit = (await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId: event.HITId })))).HIT as HIT;
-    if (watched[0]) await this.hub.publish(hitChange(hitTopic.key, hit, "notification"));
+    if (watched[0] && hit?.HITId === event.HITId) await this.hub.publish(hitChange(hitTopic.key, hit, "notification"));
   }
 }
 
