@@ -79,6 +79,8 @@ export function defineBulkMutation<I extends object, Item, R>(
     payloadName?: string;
     result: ObjectRef<Types, R>;
     items: (input: I, ctx: GatewayContext) => Item[] | Promise<Item[]>;
+    /** Whether the input's items are listed from MTurk rather than named (their keys then need read to be seen). */
+    listed?: (input: I) => boolean;
     /** How many items the input names, for the price; null when a scan decides (then MAX_BULK_ITEMS). */
     count: (input: I) => number | null;
     key: (item: Item) => string;
@@ -106,7 +108,7 @@ export function defineBulkMutation<I extends object, Item, R>(
     dryRun: dryRun && (async (input, ctx) => dryRun(input, ctx, capped(await options.items(input, ctx), ctx))),
     resolve: async (input, ctx) => {
       const items = capped(await options.items(input, ctx), ctx);
-      return runBulk(items, options.key, (item) => options.run(item, ctx, input));
+      return runBulk(items, options.key, (item) => options.run(item, ctx, input), options.listed?.(input) ?? false);
     },
   });
 }
