@@ -113,7 +113,11 @@ export class NotificationReceiver {
       return answer(200, "Duplicate.");
     }
     this.count("accepted");
-    this.pending.push(...(doc.Events as MTurkEvent[]).slice(0, 100));
+    // Only objects: anything else would throw in the reordering timer, where nothing catches it (the process ends).
+    const events = (doc.Events as unknown[]).slice(0, 100);
+    this.pending.push(
+      ...events.filter((e): e is MTurkEvent => typeof e === "object" && e !== null && !Array.isArray(e)),
+    );
     if (!this.timer) this.timer = setTimeout(() => this.flush(), REORDER_MS);
     return answer(200, "Accepted.");
   }

@@ -156,6 +156,27 @@ describe("a notification that names one HIT and another's assignment", () => {
   });
 });
 
+describe("a signed notification whose events are not objects", () => {
+  let s: Awaited<ReturnType<typeof notifiedStack>>;
+  beforeAll(async () => {
+    s = await notifiedStack(60_000);
+  });
+  afterAll(() => s.close());
+
+  it("is ignored: the gateway goes on serving (no exception escapes the reordering timer)", async () => {
+    const doc = JSON.stringify({ EventDocId: "not-objects-1", Events: [null, 5, "x", { EventType: "Ping" }] });
+    const message = signed(
+      notificationMessage(TOPIC, doc, "x"),
+      await snsSigner(),
+      `${s.simulator.url}/_simulator/sns/cert.pem`,
+    );
+    expect((await s.post(message)).status).toBe(200);
+    await pause(500);
+    const health = await fetch(`${s.url}/health`);
+    expect(health.status).toBe(200);
+  });
+});
+
 describe("polling stays the backstop", () => {
   let s: Awaited<ReturnType<typeof notifiedStack>>;
   beforeAll(async () => {
