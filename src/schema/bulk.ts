@@ -60,16 +60,20 @@ export function bulkPayload<T>(name: string, what: string, keyName: string, resu
       results: t.field({
         type: [ItemRef],
         nullable: false,
+        // The mutation's price multiplies the payload by its items (bulkCost): not again by a list's default.
+        complexity: { field: 0, multiplier: 1 },
         description: "Per-item results.",
         resolve: (p) => p.results,
       }),
       succeeded: t.int({
         nullable: false,
+        complexity: 0,
         description: "Items that succeeded.",
         resolve: (p) => p.results.filter((r) => !r.error).length,
       }),
       failed: t.int({
         nullable: false,
+        complexity: 0,
         description: "Items that failed.",
         resolve: (p) => p.results.filter((r) => r.error).length,
       }),

@@ -192,6 +192,24 @@ describe("the price bounds the calls", () => {
   });
 });
 
+describe("a bulk mutation's payload", () => {
+  it("is priced once per item: what each item's result reads stays within the price", async () => {
+    const { complexityFromQuery } = await import("@pothos/plugin-complexity");
+    const { schema } = await import("../../src/schema/index.js");
+    const ctx = { limits: { scanCost: 50, maxPageSize: 1000, maxBulkItems: 500, complexity: { complexity: 1e9 } } };
+    const f = await stack.control<{ assignmentIdsByStatus: Record<string, string[]> }>("GET", "fixtures");
+    const ids = (f.assignmentIdsByStatus.Submitted ?? []).slice(0, 60);
+    expect(ids.length).toBeGreaterThan(20);
+    const query = `mutation($ids: [String!]!) { rejectAssignments(input: { select: { assignmentIds: $ids }, requesterFeedback: "no" }) { ... on RejectAssignmentsPayload { results { result { assignment { status workerId } } } } } }`;
+    const variables = { ids };
+    const price = complexityFromQuery(query, { schema, ctx, variables }).complexity;
+    const { result, calls } = await stack.measured(query, variables);
+    expect(result.errors).toBeUndefined();
+    // One RejectAssignment and one GetAssignment (the payload's read) per item.
+    expect(calls.length, `price ${price}`).toBeLessThanOrEqual(price);
+  });
+});
+
 describe("cancelled requests leave the rate budget to others", () => {
   let budgeted: Stack;
   beforeAll(async () => {
