@@ -19,7 +19,7 @@ import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
 import { useHostCheck } from "./security/hosts.js";
-import { useBodyLimit, useOperationTimeout } from "./security/limits.js";
+import { useBodyLimit, useOperationTimeout, useRequestParamErrors } from "./security/limits.js";
 
 /** The request pipeline: yoga and envelop plugins, in order, each named (see `without` in createGateway). */
 export type PluginName =
@@ -33,6 +33,7 @@ export type PluginName =
   | "csrf"
   | "persistedOperations"
   | "authentication"
+  | "requestParamErrors"
   | "disableIntrospection"
   | "armor"
   | "timeout"
@@ -68,6 +69,8 @@ export function gatewayPlugins(
       () => (config.PERSISTED_OPERATIONS_FILE ? [usePersistedDocuments(config.PERSISTED_OPERATIONS_FILE)] : []),
     ],
     ["authentication", () => useAuthentication(config.auth) as Plugin[]],
+    // After yoga's own parsers have chosen theirs (onRequestParse runs in plugin order).
+    ["requestParamErrors", () => [useRequestParamErrors()]],
     ["disableIntrospection", () => (config.introspection ? [] : [useDisableIntrospection()])],
     ["armor", () => [armor(config)]],
     ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],

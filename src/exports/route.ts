@@ -71,7 +71,16 @@ function encoderFor(format: "csv" | "jsonl") {
   };
 }
 
-async function exportResponse(upstream: Upstream, target: ExportTarget, format: "csv" | "jsonl") {
+async function exportResponse(
+  upstream: Upstream,
+  target: ExportTarget,
+  format: "csv" | "jsonl",
+  /**
+   * Ends the connection itself (node:http), if there is one: node's adapter leaves a response whose body errors
+   * open (the client waits forever), and cancels that body on a client's error with a rejection nobody handles.
+   */
+  cut: () => boolean,
+) {
   const pages = exportPages(upstream, target);
   const encode = encoderFor(format);
   // The first page is read before answering: a missing HIT is a 404, not a broken download.
@@ -92,8 +101,10 @@ async function exportResponse(upstream: Upstream, target: ExportTarget, format: 
             if (chunk) return controller.enqueue(encoder.encode(chunk));
           }
         } catch (error) {
-          // Past the headers a failure can only cut the download short.
-          controller.error(error);
+          // Past the headers a failure can only cut the download short: the connection is closed, so that the
+          // client sees a broken download instead of waiting for the rest forever (without one, the stream errors).
+          if (cut()) controller.close();
+          else controller.error(error);
         }
       },
       cancel() {
@@ -120,7 +131,7 @@ const statusOf = (error: unknown) => {
 
 export function useExports(options: { config: GatewayConfig; client: MTurkClient; metrics?: Metrics }): Plugin {
   return {
-    async onRequest({ request, url, endResponse }) {
+    async onRequest({ request, url, endResponse, serverContext }) {
       const format = ROUTE.exec(url.pathname)?.[1] as "csv" | "jsonl" | undefined;
       if (!format) return;
       if (request.method !== "GET") return endResponse(problem(405, "BAD_USER_INPUT", "Use GET.", { allow: "GET" }));
@@ -132,7 +143,13 @@ export function useExports(options: { config: GatewayConfig; client: MTurkClient
       const upstream = new Upstream(options.client, 1, options.metrics);
       request.signal.addEventListener("abort", () => upstream.cancel("The client went away."), { once: true });
       try {
-        endResponse(await exportResponse(upstream, target, format));
+        // node:http's response, when the gateway is served by it (yoga.fetch has none).
+        const res = (serverContext as { res?: { destroy(): void } } | undefined)?.res;
+        const cut = () => {
+          res?.destroy();
+          return res !== undefined;
+        };
+        endResponse(await exportResponse(upstream, target, format, cut));
       } catch (error) {
         // The gateway's coded errors are safe to show; anything else keeps its message to itself.
         const code = (error as { extensions?: { code?: string } }).extensions?.code;

@@ -1,4 +1,3 @@
-import { pipeline, Readable } from "node:stream";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { Plugin } from "graphql-yoga";
@@ -100,9 +99,9 @@ export function useCompression(): Plugin {
 }
 
 /**
- * A compressed copy of a streamed body, flushed after every part the server writes. Node's pipeline carries the
- * client's backpressure back to the source (a client that stops reading stops the export's MTurk reads), and a
- * client that leaves destroys the compressor and cancels the source.
+ * A compressed copy of a streamed body, flushed after every part the server writes. Pulled: a part is read from the
+ * body only when the client has taken the compressed output of the last one, so a slow or departed client holds
+ * back the body's source (an export's MTurk reads) as it does without compression.
  */
 function flushingStream(body: ReadableStream<Uint8Array>, encoding: Encoding): ReadableStream<Uint8Array> {
   const compressor =
@@ -112,11 +111,55 @@ function flushingStream(body: ReadableStream<Uint8Array>, encoding: Encoding): R
           params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY },
         })
       : zlib.createGzip({ level: GZIP_LEVEL, flush: zlib.constants.Z_SYNC_FLUSH });
-  // Readable.from, not fromWeb: yoga's multipart bodies are the fetch ponyfill's streams, async iterable like Node's.
-  const source = Readable.from(body as unknown as AsyncIterable<Uint8Array>, { objectMode: false });
-  pipeline(source, compressor, () => {});
-  // Bytes, not chunks: Node 20's default counts up to 16,384 chunks, which would leave the source unbounded.
-  return Readable.toWeb(compressor, {
-    strategy: new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
-  }) as ReadableStream<Uint8Array>;
+  const reader = body.getReader();
+  let output: Uint8Array[] = [];
+  let failure: unknown;
+  compressor.on("data", (chunk: Buffer) => output.push(new Uint8Array(chunk)));
+  compressor.on("error", (error) => {
+    failure = error;
+  });
+  const settled = (start: (done: () => void) => void) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: unknown) => reject(error);
+      compressor.once("error", onError);
+      start(() => {
+        compressor.off("error", onError);
+        resolve();
+      });
+    });
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          // Each part is written with the compressor's flush mode: its output is complete when the write is done.
+          while (!output.length) {
+            if (failure) throw failure;
+            const { done, value } = await reader.read();
+            if (done) {
+              await settled((finished) => {
+                compressor.once("end", finished);
+                compressor.end();
+              });
+              for (const chunk of output) controller.enqueue(chunk);
+              controller.close();
+              return;
+            }
+            await settled((finished) => compressor.write(value, () => finished()));
+          }
+          const parts = output;
+          output = [];
+          for (const chunk of parts) controller.enqueue(chunk);
+        } catch (error) {
+          compressor.destroy();
+          void reader.cancel(error).catch(() => undefined);
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        compressor.destroy();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -41,6 +41,8 @@ interface Watched {
   subscribers: number;
   poller: Poller;
   linger?: NodeJS.Timeout;
+  /** The principal whose subscription was the last to leave, while the poller lingers. */
+  lingeringFor?: string;
 }
 
 /** How long a poller's state outlives it: a poller started again within this compares with it. */
@@ -53,6 +55,11 @@ const STATE_TTL_MS = 10 * 60_000;
  */
 export class LiveHub {
   private readonly watched = new Map<string, Watched>();
+  /**
+   * Lingering pollers by the principal that left them, oldest first: at most MAX_SUBSCRIPTIONS_PER_PRINCIPAL each,
+   * or a principal that opens and closes subscriptions to ever new ids would keep any number of pollers running.
+   */
+  private readonly lingering = new Map<string, Set<string>>();
   private readonly limit: SubscriptionLimit;
   readonly coordination: Coordination;
   readonly metrics?: LiveMetrics;
@@ -120,7 +127,7 @@ export class LiveHub {
         stop(error);
       } finally {
         unfollow();
-        this.releaseTopic(topic);
+        this.releaseTopic(topic, who);
         release();
       }
     });
@@ -193,8 +200,7 @@ export class LiveHub {
     const existing = this.watched.get(topic.key);
     if (existing) {
       existing.subscribers += 1;
-      clearTimeout(existing.linger);
-      existing.linger = undefined;
+      this.unlinger(existing);
       return;
     }
     const { options } = this;
@@ -213,17 +219,45 @@ export class LiveHub {
     if (!this.closed) poller.start();
   }
 
-  private releaseTopic(topic: Topic): void {
+  private releaseTopic(topic: Topic, who: string): void {
     const watched = this.watched.get(topic.key);
     if (!watched) return;
     watched.subscribers -= 1;
     if (watched.subscribers > 0) return;
     watched.linger = setTimeout(() => {
       if (watched.subscribers > 0 || this.watched.get(topic.key) !== watched) return;
-      this.watched.delete(topic.key);
-      void watched.poller.stop();
+      this.stopWatching(watched);
     }, this.options.lingerMs);
     watched.linger.unref();
+    watched.lingeringFor = who;
+    const mine = this.lingering.get(who) ?? new Set<string>();
+    mine.delete(topic.key);
+    mine.add(topic.key);
+    this.lingering.set(who, mine);
+    // Past the principal's share, its oldest lingering poller stops now.
+    for (const key of mine) {
+      if (mine.size <= this.options.maxPerPrincipal) break;
+      const oldest = this.watched.get(key);
+      if (oldest && oldest.subscribers === 0) this.stopWatching(oldest);
+      else mine.delete(key);
+    }
+  }
+
+  private unlinger(watched: Watched): void {
+    clearTimeout(watched.linger);
+    watched.linger = undefined;
+    const who = watched.lingeringFor;
+    if (who === undefined) return;
+    watched.lingeringFor = undefined;
+    const mine = this.lingering.get(who);
+    mine?.delete(watched.topic.key);
+    if (mine?.size === 0) this.lingering.delete(who);
+  }
+
+  private stopWatching(watched: Watched): void {
+    this.unlinger(watched);
+    if (this.watched.get(watched.topic.key) === watched) this.watched.delete(watched.topic.key);
+    void watched.poller.stop();
   }
 
   /** Metrics of the pollers, read when /metrics is scraped. */

@@ -113,7 +113,11 @@ export class NotificationReceiver {
       return answer(200, "Duplicate.");
     }
     this.count("accepted");
-    this.pending.push(...(doc.Events as MTurkEvent[]).slice(0, 100));
+    // Only objects: anything else would throw in the reordering timer, where nothing catches it (the process ends).
+    const events = (doc.Events as unknown[]).slice(0, 100);
+    this.pending.push(
+      ...events.filter((e): e is MTurkEvent => typeof e === "object" && e !== null && !Array.isArray(e)),
+    );
     if (!this.timer) this.timer = setTimeout(() => this.flush(), REORDER_MS);
     return answer(200, "Accepted.");
   }
@@ -154,8 +158,10 @@ export class NotificationReceiver {
       );
       hit = r.HIT as HIT;
       const assignment = r.Assignment as Assignment;
+      // The event's ids are the sender's word; MTurk's answer says whose assignment it is (and the HIT's type).
+      if (assignment?.HITId !== event.HITId || hit?.HITId !== event.HITId) return;
       for (const [i, t] of assignmentTopics.entries())
-        if (watched[i + 1])
+        if (watched[i + 1] && (t.kind !== "assignmentsOfType" || hit.HITTypeId === t.id))
           await this.hub.publish({
             topic: t.key,
             type: "Assignment",
@@ -166,7 +172,7 @@ export class NotificationReceiver {
             source: "notification",
           });
     } else hit = (await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId: event.HITId })))).HIT as HIT;
-    if (watched[0]) await this.hub.publish(hitChange(hitTopic.key, hit, "notification"));
+    if (watched[0] && hit?.HITId === event.HITId) await this.hub.publish(hitChange(hitTopic.key, hit, "notification"));
   }
 }
 

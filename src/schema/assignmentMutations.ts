@@ -196,10 +196,11 @@ defineBulkMutation("approveAssignments", {
   keyName: "assignmentId",
   result: ReviewedRef,
   items: (input, ctx) => selected(ctx, input.select),
+  listed: (input) => !input.select.assignmentIds,
   count: (input) => input.select.assignmentIds?.length ?? null,
   key: (id) => id,
   run: (id, ctx, input) => approve(ctx, id, input.requesterFeedback),
-  dryRun: async (input, ctx) => dryRunApprovals(ctx, await selected(ctx, input.select)),
+  dryRun: (_input, ctx, ids) => dryRunApprovals(ctx, ids),
 });
 defineBulkMutation("rejectAssignments", {
   description: "Rejects many assignments (RejectAssignment each): by ids, or every submitted assignment of a HIT.",
@@ -210,6 +211,7 @@ defineBulkMutation("rejectAssignments", {
   keyName: "assignmentId",
   result: ReviewedRef,
   items: (input, ctx) => selected(ctx, input.select),
+  listed: (input) => !input.select.assignmentIds,
   count: (input) => input.select.assignmentIds?.length ?? null,
   key: (id) => id,
   run: (id, ctx, input) => reject(ctx, id, input.requesterFeedback),

@@ -1,4 +1,6 @@
 import type { ObjectRef } from "@pothos/core";
+import { GraphQLError } from "graphql";
+import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
 import { ItemFailureRef, isItemError, itemFailure } from "./errors.js";
 
@@ -8,6 +10,17 @@ export interface BulkItem<T> {
   key: string;
   result?: T;
   error?: Error;
+  /** The key came from MTurk (a HIT's assignments, its workers), not from the input: showing it needs read. */
+  listed?: boolean;
+}
+
+/** A listed item's key (or its failure, which may name it) is a read: a key without read does not get it. */
+function readable<T>(item: BulkItem<T>, ctx: GatewayContext, field: string) {
+  if (item.listed && !ctx.principal.scopes.has("read"))
+    throw new GraphQLError(
+      `${ctx.principal.name} may not read ${field}: its scopes do not include read (the items were listed from MTurk).`,
+      { extensions: { code: "FORBIDDEN" } },
+    );
 }
 
 /** The payload type of a bulk mutation: per-item results in input order, with counts. */
@@ -18,7 +31,14 @@ export function bulkPayload<T>(name: string, what: string, keyName: string, resu
     description: `One item of ${what}: its result or why it failed.`,
     fields: (t) => ({
       index: t.exposeInt("index", { nullable: false, description: "The item's position in the input." }),
-      [keyName]: t.string({ nullable: false, description: `The item's ${keyName}.`, resolve: (i) => i.key }),
+      [keyName]: t.string({
+        nullable: false,
+        description: `The item's ${keyName}.`,
+        resolve: (i, _args, ctx) => {
+          readable(i, ctx, keyName);
+          return i.key;
+        },
+      }),
       result: t.field({
         type: resultRef as never,
         description: "What changed, when the item succeeded.",
@@ -27,7 +47,10 @@ export function bulkPayload<T>(name: string, what: string, keyName: string, resu
       error: t.field({
         type: ItemFailureRef,
         description: "Why the item failed, or null.",
-        resolve: (i) => itemFailure(i.error),
+        resolve: (i, _args, ctx) => {
+          if (i.error) readable(i, ctx, "error");
+          return itemFailure(i.error);
+        },
       }),
     }),
   });
@@ -37,16 +60,20 @@ export function bulkPayload<T>(name: string, what: string, keyName: string, resu
       results: t.field({
         type: [ItemRef],
         nullable: false,
+        // The mutation's price multiplies the payload by its items (bulkCost): not again by a list's default.
+        complexity: { field: 0, multiplier: 1 },
         description: "Per-item results.",
         resolve: (p) => p.results,
       }),
       succeeded: t.int({
         nullable: false,
+        complexity: 0,
         description: "Items that succeeded.",
         resolve: (p) => p.results.filter((r) => !r.error).length,
       }),
       failed: t.int({
         nullable: false,
+        complexity: 0,
         description: "Items that failed.",
         resolve: (p) => p.results.filter((r) => r.error).length,
       }),
@@ -62,13 +89,15 @@ export async function runBulk<I, T>(
   items: I[],
   key: (item: I) => string,
   run: (item: I, index: number) => Promise<T>,
+  /** The items were listed from MTurk, not named by the input (see BulkItem.listed). */
+  listed = false,
 ): Promise<{ results: BulkItem<T>[] }> {
   const results = await Promise.all(
     items.map(async (item, index): Promise<BulkItem<T>> => {
       try {
-        return { index, key: key(item), result: await run(item, index) };
+        return { index, key: key(item), result: await run(item, index), listed };
       } catch (error) {
-        if (isItemError(error)) return { index, key: key(item), error };
+        if (isItemError(error)) return { index, key: key(item), error, listed };
         throw error;
       }
     }),

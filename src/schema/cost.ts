@@ -44,11 +44,14 @@ export const nodesCost = (args: { ids: GlobalId[] }, ctx: GatewayContext) => ({
   multiplier: Math.max(1, args.ids.length),
 });
 
-/** A bulk mutation: one write per item (the items are capped at MAX_BULK_ITEMS before any call). */
-export const bulkCost = (items: number, ctx: GatewayContext) => ({
-  field: Math.min(items, ctx.limits.maxBulkItems) + 2,
-  multiplier: 1,
-});
+/**
+ * A bulk mutation: one write per item (the items are capped at MAX_BULK_ITEMS before any call), and what is
+ * selected under its payload once per item (each item's result reads its own objects).
+ */
+export const bulkCost = (items: number, ctx: GatewayContext) => {
+  const count = Math.min(items, ctx.limits.maxBulkItems);
+  return { field: count + 2, multiplier: Math.max(1, count) };
+};
 
 /**
  * Reviewable HITs: MTurk lists ids only, so sorting or filtering needs each whole HIT too (a GetHIT each, or the

@@ -135,6 +135,8 @@ defineMutation("grantQualificationToWorkersOf", {
         );
         return { workerId, qualificationTypeId: input.qualificationTypeId };
       },
+      // The workers come from MTurk's listings: who worked on the HITs is a read.
+      true,
     );
   },
 });

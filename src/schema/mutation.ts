@@ -79,13 +79,17 @@ export function defineBulkMutation<I extends object, Item, R>(
     payloadName?: string;
     result: ObjectRef<Types, R>;
     items: (input: I, ctx: GatewayContext) => Item[] | Promise<Item[]>;
+    /** Whether the input's items are listed from MTurk rather than named (their keys then need read to be seen). */
+    listed?: (input: I) => boolean;
     /** How many items the input names, for the price; null when a scan decides (then MAX_BULK_ITEMS). */
     count: (input: I) => number | null;
     key: (item: Item) => string;
     run: (item: Item, ctx: GatewayContext, input: I) => Promise<R>;
-    dryRun?: (input: I, ctx: GatewayContext) => Promise<DryRun>;
+    /** The dry run of the items the write would take (capped at MAX_BULK_ITEMS as the write is). */
+    dryRun?: (input: I, ctx: GatewayContext, items: Item[]) => Promise<DryRun>;
   },
 ) {
+  const dryRun = options.dryRun;
   const payloadName = options.payloadName ?? name.charAt(0).toUpperCase() + name.slice(1);
   let payload = bulkPayloads.get(payloadName) as ObjectRef<Types, { results: BulkItem<R>[] }> | undefined;
   if (!payload) {
@@ -99,15 +103,22 @@ export function defineBulkMutation<I extends object, Item, R>(
     inputDescription: options.inputDescription,
     payload,
     complexity: (input, ctx) => bulkCost(options.count(input) ?? ctx.limits.maxBulkItems + ctx.limits.scanCost, ctx),
-    dryRun: options.dryRun,
+    // A dry run reads what the write would (an approval's GetAssignment per item): it takes no more items than
+    // the write, or its reads would exceed the price.
+    dryRun: dryRun && (async (input, ctx) => dryRun(input, ctx, capped(await options.items(input, ctx), ctx))),
     resolve: async (input, ctx) => {
-      const items = await options.items(input, ctx);
-      if (items.length > ctx.limits.maxBulkItems)
-        throw new InputInvalid(
-          `A bulk mutation takes at most ${ctx.limits.maxBulkItems} items (MAX_BULK_ITEMS); this one names ${items.length}.`,
-          "input",
-        );
-      return runBulk(items, options.key, (item) => options.run(item, ctx, input));
+      const items = capped(await options.items(input, ctx), ctx);
+      return runBulk(items, options.key, (item) => options.run(item, ctx, input), options.listed?.(input) ?? false);
     },
   });
+}
+
+/** A bulk mutation's items, refused beyond MAX_BULK_ITEMS before any write. */
+function capped<Item>(items: Item[], ctx: GatewayContext): Item[] {
+  if (items.length > ctx.limits.maxBulkItems)
+    throw new InputInvalid(
+      `A bulk mutation takes at most ${ctx.limits.maxBulkItems} items (MAX_BULK_ITEMS); this one names ${items.length}.`,
+      "input",
+    );
+  return items;
 }

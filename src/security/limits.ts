@@ -54,3 +54,27 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: () => void }>
     },
   };
 }
+
+/**
+ * A query string (GET, or a form-encoded POST) whose `variables` or `extensions` is not JSON: yoga's parser throws a
+ * plain SyntaxError, which would be masked as INTERNAL_SERVER_ERROR. It is the client's request that is not GraphQL:
+ * BAD_REQUEST (400), as for a POST body that is not JSON, and its text is not echoed.
+ */
+export function useRequestParamErrors(): Plugin {
+  return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      const parse = requestParser;
+      setRequestParser(async (request) => {
+        try {
+          return await parse(request);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw createGraphQLError("The request's variables or extensions are not JSON.", {
+            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+          });
+        }
+      });
+    },
+  };
+}

@@ -56,6 +56,19 @@ describe("prices that follow the calls", () => {
   });
 });
 
+describe("dry runs", () => {
+  it("a bulk approval's dry run takes no more items than the write (MAX_BULK_ITEMS): no GetAssignment per extra id", async () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => `3NOSUCHASSIGNMENT${String(i).padStart(6, "0")}`);
+    const document = `mutation($i: ApproveAssignmentsInput!) { approveAssignments(input: $i) { __typename ... on ValidationError { field } } }`;
+    const write = await stack.measured(document, { i: { select: { assignmentIds: ids } } });
+    expect((write.result.data as any)?.approveAssignments?.__typename).toBe("ValidationError");
+    expect(write.calls).toHaveLength(0);
+    const dry = await stack.measured(document, { i: { select: { assignmentIds: ids }, dryRun: true } });
+    expect((dry.result.data as any)?.approveAssignments?.__typename).toBe("ValidationError");
+    expect(dry.calls).toHaveLength(0);
+  });
+});
+
 describe("the runtime backstop", () => {
   let small: Stack;
   beforeAll(async () => {
@@ -176,6 +189,24 @@ describe("the price bounds the calls", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("a bulk mutation's payload", () => {
+  it("is priced once per item: what each item's result reads stays within the price", async () => {
+    const { complexityFromQuery } = await import("@pothos/plugin-complexity");
+    const { schema } = await import("../../src/schema/index.js");
+    const ctx = { limits: { scanCost: 50, maxPageSize: 1000, maxBulkItems: 500, complexity: { complexity: 1e9 } } };
+    const f = await stack.control<{ assignmentIdsByStatus: Record<string, string[]> }>("GET", "fixtures");
+    const ids = (f.assignmentIdsByStatus.Submitted ?? []).slice(0, 60);
+    expect(ids.length).toBeGreaterThan(20);
+    const query = `mutation($ids: [String!]!) { rejectAssignments(input: { select: { assignmentIds: $ids }, requesterFeedback: "no" }) { ... on RejectAssignmentsPayload { results { result { assignment { status workerId } } } } } }`;
+    const variables = { ids };
+    const price = complexityFromQuery(query, { schema, ctx, variables }).complexity;
+    const { result, calls } = await stack.measured(query, variables);
+    expect(result.errors).toBeUndefined();
+    // One RejectAssignment and one GetAssignment (the payload's read) per item.
+    expect(calls.length, `price ${price}`).toBeLessThanOrEqual(price);
   });
 });
 

@@ -92,4 +92,15 @@ describe("MTurk errors as GraphQL errors", () => {
     });
     noLeak([syntax, unknown, badId]);
   });
+
+  it("a GET whose variables or extensions are not JSON is BAD_REQUEST (400), not an internal error", async () => {
+    for (const param of ["variables=%7Bbad", "extensions=%7Bbad", "variables=%E0%A4%A"]) {
+      const response = await stack.yoga.fetch(`http://gateway.test/graphql?query=%7B__typename%7D&${param}`, {
+        headers: { "x-graphql-csrf": "1", accept: "application/graphql-response+json" },
+      });
+      const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect([param, response.status, body.errors?.[0]?.extensions?.code]).toEqual([param, 400, "BAD_REQUEST"]);
+      noLeak(body);
+    }
+  });
 });

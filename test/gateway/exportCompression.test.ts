@@ -65,4 +65,41 @@ describe("a compressed export", () => {
     for (const text of texts) expect(csv).toContain(text);
     expect(pages()).toBe(10);
   });
+
+  it("reads MTurk's pages only as a slow client takes them, and stops when it goes away", async () => {
+    const created = await runOk(
+      stack,
+      `mutation($i: CreateHITInput!) { createHIT(input: $i) { __typename ... on CreatedHITPayload { hit { hitId } } ${KEYED_ERRORS} } }`,
+      {
+        i: {
+          title: "Slow compressed export",
+          description: "d",
+          reward: "0.05",
+          lifetimeInSeconds: 3600,
+          assignmentDurationInSeconds: 600,
+          maxAssignments: 3000,
+          question: FORM,
+          idempotencyKey: "export-compressed-slow",
+        },
+      },
+    );
+    const hitId = created.createHIT.hit.hitId as string;
+    await stack.control("POST", `hits/${hitId}/submissions`, { count: 3000 });
+    const pages = () =>
+      stack.simulator.instrumentation.calls.filter((c) => c.operation === "ListAssignmentsForHIT").length;
+    stack.simulator.instrumentation.resetCalls();
+    const response = await stack.yoga.fetch(`http://gateway.test/exports/assignments.csv?hitId=${hitId}`, {
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    // The client takes nothing more: the compressor must not read the export's 30 pages ahead of it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const read = pages();
+    expect(read).toBeLessThanOrEqual(10);
+    await reader.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pages()).toBe(read);
+  });
 });

@@ -190,6 +190,36 @@ describe("streaming", () => {
   });
 });
 
+describe("a failure mid-stream", () => {
+  it("cuts the download short over HTTP (plain and compressed): the client does not wait forever", async () => {
+    const { hitId } = await hit(FORM, 1000, "export-cut");
+    await stack.control("POST", `hits/${hitId}/submissions`, { count: 1000 });
+    const { url } = await stack.listen();
+    for (const encoding of ["identity", "gzip"]) {
+      const response = await fetch(url.replace("/graphql", `/exports/assignments.csv?hitId=${hitId}`), {
+        headers: { "accept-encoding": encoding },
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      // Every later page fails past the SDK's retries.
+      await stack.control("POST", "faults/next", {
+        operation: "ListAssignmentsForHIT",
+        count: 50,
+        fault: "ServiceFault",
+      });
+      const rest = (async () => {
+        for (let r = await reader.read(); !r.done; r = await reader.read());
+        return "complete";
+      })().catch(() => "cut");
+      const hung = new Promise((resolve) => setTimeout(() => resolve("hung"), 5_000));
+      expect([encoding, await Promise.race([rest, hung])]).toEqual([encoding, "cut"]);
+      await reader.cancel().catch(() => undefined);
+      await stack.control("DELETE", "faults");
+    }
+  }, 20_000);
+});
+
 describe("requests", () => {
   it("refuses a missing or ambiguous target and an unknown status; a missing HIT is 404", async () => {
     expect((await get("/exports/assignments.csv")).status).toBe(400);

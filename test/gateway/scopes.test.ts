@@ -46,6 +46,41 @@ describe("scopes guard money and reads wherever they are reached", () => {
     expect(r.data?.expireHIT?.alreadyApplied).toBe(false);
   });
 
+  it("a key without read learns no worker or assignment ids from a bulk write that lists them itself", async () => {
+    const f = await stack.control<{ hitIds: string[]; qualificationTypeIds: string[] }>("GET", "fixtures");
+    const h = f.hitIds[2] as string;
+    await stack.control("POST", `hits/${h}/submissions`, { count: 2 });
+    const workers = (
+      await as(
+        KEYS.all,
+        `query($h: String!) { hit(hitId: $h) { assignments { edges { node { worker { workerId } } } } } }`,
+        { h },
+      )
+    ).data.hit.assignments.edges.map((e: any) => e.node.worker.workerId as string);
+    expect(workers.length).toBeGreaterThan(0);
+    const granted = await as(
+      KEYS.writer,
+      `mutation($q: String!, $h: String!) { grantQualificationToWorkersOf(input: { qualificationTypeId: $q, hitIds: [$h] }) { ... on GrantQualificationToWorkersOfPayload { succeeded results { index workerId error { message } } } } }`,
+      { q: f.qualificationTypeIds[0], h },
+    );
+    expect(codes(granted)).toContain("FORBIDDEN");
+    for (const w of workers) expect(JSON.stringify(granted.data)).not.toContain(w);
+    const rejected = await as(
+      KEYS.writer,
+      `mutation($h: String!) { rejectAssignments(input: { select: { hitId: $h }, requesterFeedback: "no" }) { ... on RejectAssignmentsPayload { failed results { index assignmentId } } } }`,
+      { h },
+    );
+    expect(codes(rejected)).toContain("FORBIDDEN");
+    expect(JSON.stringify(rejected.data)).not.toMatch(/"assignmentId":"[A-Z0-9]+"/);
+    // Keys the caller named itself are its own to see.
+    const named = await as(
+      KEYS.writer,
+      `mutation($w: String!) { blockWorkers(input: { items: [{ workerId: $w, reason: "r" }] }) { ... on BlockWorkersPayload { results { workerId } } } }`,
+      { w: workers[0] },
+    );
+    expect(named.data.blockWorkers.results[0].workerId).toBe(workers[0]);
+  });
+
   it("extending a HIT needs pay; expiring it needs write only", async () => {
     const later = new Date(Date.now() + 400 * 86_400_000).toISOString();
     const doc = `mutation($h: String!, $at: DateTime!) { updateExpirationForHIT(input: { hitId: $h, expireAt: $at }) { __typename } }`;

@@ -2,6 +2,7 @@ import { generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringToSign } from "../../src/live/sns.js";
 import { confirmationMessage, notificationMessage, signed, snsSigner } from "../../src/simulator/notificationsSns.js";
+import { control } from "../support/stack.js";
 import { ASSIGNMENT_SUBMITTED, HIT_CHANGED, waitFor } from "./support.js";
 
 /**
@@ -112,6 +113,67 @@ describe("notifications only (the poll is a minute away)", () => {
     expect(await s.counter("refused")).toBe(before + Object.keys(cases).length);
     expect(s.lines.filter((l) => l.includes("SNS notification refused")).length).toBeGreaterThanOrEqual(6);
     expect((await s.post(genuine)).status).toBe(200);
+  });
+});
+
+describe("a notification that names one HIT and another's assignment", () => {
+  let s: Awaited<ReturnType<typeof notifiedStack>>;
+  beforeAll(async () => {
+    s = await notifiedStack(60_000);
+  });
+  afterAll(() => s.close());
+
+  it("is not announced to the named HIT's or HIT type's subscribers: MTurk's answer says whose assignment it is", async () => {
+    const fixtures = await control<{ assignmentIdsByStatus: Record<string, string[]> }>(s.simulator, "GET", "fixtures");
+    const foreign = fixtures.assignmentIdsByStatus.Submitted?.[0] as string;
+    expect(foreign).toBeTruthy();
+    const ofHit = s.subscribe(ASSIGNMENT_SUBMITTED, { h: s.hitId });
+    const ofType = s.subscribe(ASSIGNMENT_SUBMITTED, { ht: s.hitTypeId });
+    await pause(300);
+    // Signed like any SNS delivery (any topic is accepted without SNS_TOPIC_ARNS): its event is the sender's word.
+    const doc = JSON.stringify({
+      EventDocId: "mismatched-1",
+      Events: [
+        {
+          EventType: "AssignmentSubmitted",
+          EventTimestamp: new Date().toISOString(),
+          HITId: s.hitId,
+          HITTypeId: s.hitTypeId,
+          AssignmentId: foreign,
+        },
+      ],
+    });
+    const message = signed(
+      notificationMessage(TOPIC, doc, "x"),
+      await snsSigner(),
+      `${s.simulator.url}/_simulator/sns/cert.pem`,
+    );
+    expect((await s.post(message)).status).toBe(200);
+    await pause(800);
+    expect(ofHit.events.map((e) => e.data.data?.assignmentSubmitted.assignmentId)).not.toContain(foreign);
+    expect(ofType.events.map((e) => e.data.data?.assignmentSubmitted.assignmentId)).not.toContain(foreign);
+    await Promise.all([ofHit.close(), ofType.close()]);
+  });
+});
+
+describe("a signed notification whose events are not objects", () => {
+  let s: Awaited<ReturnType<typeof notifiedStack>>;
+  beforeAll(async () => {
+    s = await notifiedStack(60_000);
+  });
+  afterAll(() => s.close());
+
+  it("is ignored: the gateway goes on serving (no exception escapes the reordering timer)", async () => {
+    const doc = JSON.stringify({ EventDocId: "not-objects-1", Events: [null, 5, "x", { EventType: "Ping" }] });
+    const message = signed(
+      notificationMessage(TOPIC, doc, "x"),
+      await snsSigner(),
+      `${s.simulator.url}/_simulator/sns/cert.pem`,
+    );
+    expect((await s.post(message)).status).toBe(200);
+    await pause(500);
+    const health = await fetch(`${s.url}/health`);
+    expect(health.status).toBe(200);
   });
 });
 

@@ -216,3 +216,30 @@ describe("subscriptions: the gateway's own mutations, limits and scopes", () => 
     expect(anonymous.status).toBe(401);
   });
 });
+
+describe("pollers a principal leaves behind", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // The default linger (30 s): every poller a closed subscription leaves would outlast this test.
+    stack = await startStack({ env: { SUBSCRIPTION_POLL_MS: "200", MAX_SUBSCRIPTIONS_PER_PRINCIPAL: "2" } });
+  });
+  afterAll(() => stack.close());
+
+  it("linger at most MAX_SUBSCRIPTIONS_PER_PRINCIPAL: opening and closing subscriptions to new ids cannot pile up polls", async () => {
+    for (let round = 0; round < 15; round += 1) {
+      const open = [0, 1].map((i) => sse(fetcher(stack), URL, HIT_CHANGED, { h: `3CHURN${round}X${i}` }));
+      await new Promise((r) => setTimeout(r, 60));
+      await Promise.all(open.map((s) => s.close()));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    stack.simulator.instrumentation.resetCalls();
+    await new Promise((r) => setTimeout(r, 1000));
+    const polled = new Set(
+      stack.simulator.instrumentation.calls
+        .filter((c) => c.operation === "GetHIT")
+        .map((c) => (c.input as { HITId?: string }).HITId),
+    );
+    // 30 subscriptions were opened and closed; only the last two of the principal's topics are still polled.
+    expect(polled.size).toBeLessThanOrEqual(2);
+  });
+});
