@@ -83,8 +83,8 @@ export function answerText(answer: ParsedAnswer): string {
 }
 
 /**
- * A spreadsheet runs a cell that starts with =, +, -, @ (or a tab or CR before one) as a formula: text from
- * workers is prefixed with an apostrophe, as OWASP advises for CSV files.
+ * A spreadsheet runs a cell that starts with =, +, -, @ (or a tab or CR before one) as a formula: such a cell is
+ * prefixed with an apostrophe, as OWASP advises for CSV files.
  */
 const defused = (cell: string) => (/^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell);
 
@@ -122,7 +122,8 @@ export class CsvRows {
       else unlisted[answer.questionIdentifier] = answerText(answer);
     }
     const cells = [
-      ...[...HIT_COLUMNS, ...ASSIGNMENT_COLUMNS].map((column) => text(fixed[column])),
+      // Requester text (title, annotation, feedback) too: a key that may write is not one that may run formulas.
+      ...[...HIT_COLUMNS, ...ASSIGNMENT_COLUMNS].map((column) => defused(text(fixed[column]))),
       ...this.answerColumns.map((id) => defused(byId.get(id) ?? "")),
       Object.keys(unlisted).length ? defused(JSON.stringify(unlisted)) : "",
       defused(errors.join(" ")),

@@ -32,6 +32,7 @@ const UNAUTHORIZED = new Set([
   "IncompleteSignatureException",
   "AccessDeniedException",
   "CredentialsProviderError",
+  "ExpiredTokenException",
 ]);
 const TRANSPORT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
 

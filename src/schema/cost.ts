@@ -46,11 +46,12 @@ export const nodesCost = (args: { ids: GlobalId[] }, ctx: GatewayContext) => ({
 
 /**
  * A bulk mutation: one write per item (the items are capped at MAX_BULK_ITEMS before any call), and what is
- * selected under its payload once per item (each item's result reads its own objects).
+ * selected under its payload once per item (each item's result reads its own objects). Items MTurk lists (a HIT's
+ * submitted assignments) add the listing's scan.
  */
-export const bulkCost = (items: number, ctx: GatewayContext) => {
+export const bulkCost = (items: number, ctx: GatewayContext, listing = 0) => {
   const count = Math.min(items, ctx.limits.maxBulkItems);
-  return { field: count + 2, multiplier: Math.max(1, count) };
+  return { field: count + 2 + listing, multiplier: Math.max(1, count) };
 };
 
 /**

@@ -102,7 +102,10 @@ export function defineBulkMutation<I extends object, Item, R>(
     input: options.input,
     inputDescription: options.inputDescription,
     payload,
-    complexity: (input, ctx) => bulkCost(options.count(input) ?? ctx.limits.maxBulkItems + ctx.limits.scanCost, ctx),
+    complexity: (input, ctx) => {
+      const count = options.count(input);
+      return count === null ? bulkCost(ctx.limits.maxBulkItems, ctx, ctx.limits.scanCost) : bulkCost(count, ctx);
+    },
     // A dry run reads what the write would (an approval's GetAssignment per item): it takes no more items than
     // the write, or its reads would exceed the price.
     dryRun: dryRun && (async (input, ctx) => dryRun(input, ctx, capped(await options.items(input, ctx), ctx))),

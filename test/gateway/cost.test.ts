@@ -230,3 +230,22 @@ describe("cancelled requests leave the rate budget to others", () => {
     expect(light.errors, JSON.stringify(light.errors?.[0])).toBeUndefined();
   });
 });
+
+describe("bulk mutations over what MTurk lists", () => {
+  it("approving a HIT's submitted work by hitId is priced for every item and the listing's scan", async () => {
+    // 500 items (MAX_BULK_ITEMS), each with its write and its selected __typename (1,002), and the scan of the HIT's
+    // assignments (SCAN_COST 50): 1,103, over a limit of 1,080 that the items alone fit under.
+    const strict = await startStack({ size: "tiny", seed: 52, env: { MAX_COMPLEXITY: "1080" } });
+    try {
+      const hitId = (await strict.control<{ hitIds: string[] }>("GET", "fixtures")).hitIds[0] as string;
+      const { result, calls } = await strict.measured(
+        `mutation($i: ApproveAssignmentsInput!) { approveAssignments(input: $i) { __typename } }`,
+        { i: { select: { hitId }, dryRun: true } },
+      );
+      expect(result.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_COMPLEX");
+      expect(calls).toHaveLength(0);
+    } finally {
+      await strict.close();
+    }
+  });
+});

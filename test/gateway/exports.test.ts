@@ -118,6 +118,13 @@ describe("CSV", () => {
     expect(rows.find((r) => !r["Answer.q1"])?.AnswerParseErrors).toMatch(/document/);
   });
 
+  it("defuses formulas in requester text too (title, feedback): a key that may write may not plant a formula", async () => {
+    const { hitId } = await hit(FORM, 2, "export-formula-title", '=HYPERLINK("http://evil.example")');
+    await stack.control("POST", `hits/${hitId}/submissions`, { count: 1 });
+    const rows = records(await (await get(`/exports/assignments.csv?hitId=${hitId}`)).text());
+    expect(rows[0]?.Title).toBe(`'=HYPERLINK("http://evil.example")`);
+  });
+
   it("puts identifiers first met after the header in UnlistedAnswers", async () => {
     const html = "<HTMLQuestion><HTMLContent>x</HTMLContent><FrameHeight>0</FrameHeight></HTMLQuestion>";
     const { hitId } = await hit(html, 150, "export-unlisted");

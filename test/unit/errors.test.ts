@@ -29,6 +29,12 @@ describe("toUpstreamError", () => {
     );
     expect(auth.message).not.toContain("AKIDSECRET");
     expect(auth.extensions.code).toBe("UPSTREAM_UNAUTHORIZED");
+    // Temporary credentials (an assumed role, SSO) that ran out: the operator's to fix, not the caller's input.
+    const expired = toUpstreamError(
+      sdkError("ExpiredTokenException", "The security token included is expired"),
+      "GetHIT",
+    );
+    expect(expired.extensions.code).toBe("UPSTREAM_UNAUTHORIZED");
     const dropped = toUpstreamError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), "SendBonus");
     expect(dropped).toBeInstanceOf(MTurkUnavailable);
   });
