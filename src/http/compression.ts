@@ -62,6 +62,9 @@ const STREAMED = /^(multipart\/mixed|text\/event-stream|text\/csv)/;
 export function useCompression(): Plugin {
   return {
     async onResponse({ request, response, setResponse, fetchAPI }) {
+      // Most answers are small and say so: nothing to read or copy (reading `body` alone builds a stream).
+      const length = response.headers.get("content-length");
+      if (length !== null && Number(length) < MIN_BYTES) return;
       const type = response.headers.get("content-type") ?? "";
       if (!COMPRESSIBLE.test(type) || !response.body || request.method === "HEAD") return;
       if (response.headers.has("content-encoding") || response.status === 204 || response.status === 304) return;
