@@ -1,4 +1,5 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
+import type { Plugin } from "graphql-yoga";
 import type { LiveHub } from "./live/hub.js";
 import { Upstream } from "./mturk/client.js";
 import type { CursorCodec } from "./mturk/cursors.js";
@@ -62,7 +63,7 @@ export interface GatewayServices {
  * snapshot) never pays for it. Installed on the object itself, not returned for envelop to merge: its
  * `Object.assign` would call the getters and build everything for every request.
  */
-export function installRequestContext(context: object, s: GatewayServices, request: Request): void {
+function installRequestContext(context: object, s: GatewayServices, request: Request): void {
   let upstream: Upstream | undefined;
   let loaders: MTurkLoaders | undefined;
   let writes: MTurkWrites | undefined;
@@ -77,21 +78,20 @@ export function installRequestContext(context: object, s: GatewayServices, reque
     }
     return upstream;
   };
-  const value = (v: unknown): PropertyDescriptor => ({
-    value: v,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
   // Not enumerable: plugins spread the context (Prometheus's onResponse does, per request), which must not build them.
   const lazy = (get: () => unknown): PropertyDescriptor => ({ get, enumerable: false, configurable: true });
-  const gateway = context as GatewayContext;
+  const gateway = Object.assign(context, {
+    codec: s.codec,
+    maxPageSize: s.limits.maxPageSize,
+    snapshots: s.snapshots,
+    limits: s.limits,
+    live: s.live,
+    cancel() {
+      cancelled = "The operation timed out.";
+      upstream?.cancel(cancelled);
+    },
+  }) as GatewayContext;
   Object.defineProperties(context, {
-    codec: value(s.codec),
-    maxPageSize: value(s.limits.maxPageSize),
-    snapshots: value(s.snapshots),
-    limits: value(s.limits),
-    live: value(s.live),
     loaders: lazy(() => {
       loaders ??= new MTurkLoaders(up(), s.settings, s.hints, s.snapshots);
       return loaders;
@@ -100,9 +100,13 @@ export function installRequestContext(context: object, s: GatewayServices, reque
       writes ??= new MTurkWrites(up(), gateway.loaders, s.snapshots, s.idempotency, s.live);
       return writes;
     }),
-    cancel: value(() => {
-      cancelled = "The operation timed out.";
-      upstream?.cancel(cancelled);
-    }),
   });
+}
+
+/** The plugin that makes every request's context a GatewayContext (see installRequestContext). */
+export function useRequestContext(services: GatewayServices): Plugin {
+  return {
+    onContextBuilding: ({ context }) =>
+      installRequestContext(context, services, (context as unknown as { request: Request }).request),
+  };
 }

@@ -3,7 +3,7 @@ import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
-import { type GatewayContext, installRequestContext } from "./context.js";
+import { type GatewayContext, useRequestContext } from "./context.js";
 import { renderGraphiQLPage } from "./graphiql/plugin.js";
 import type { LiveHub } from "./live/hub.js";
 import { createLiveHub } from "./live/index.js";
@@ -167,10 +167,7 @@ export function createGateway({
       error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),
     },
     plugins: [
-      {
-        onContextBuilding: ({ context }: { context: { request: Request } }) =>
-          installRequestContext(context, services, context.request),
-      } as Plugin,
+      useRequestContext(services),
       ...gatewayPlugins(config, { client, metrics, logger, shared, live }, without),
     ],
     // The body limit is useBodyLimit's: it requires a Content-Length and refuses one over MAX_BODY_BYTES before the
