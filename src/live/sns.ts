@@ -20,6 +20,12 @@ const MAX_AGE_MS = 60 * 60_000;
 const MAX_CERTIFICATES = 20;
 const MAX_CERTIFICATE_BYTES = 16_384;
 const FETCH_TIMEOUT_MS = 5_000;
+/**
+ * After a certificate fetch fails, no new certificate is fetched for this long: forged messages naming ever new
+ * certificate URLs cost one outbound fetch per pause, not one each. (A genuine delivery refused meanwhile is retried
+ * by SNS; certificates already fetched keep working.)
+ */
+const FETCH_PAUSE_MS = 10_000;
 
 export function stringToSign(message: SnsMessage): string {
   return (SIGNED_FIELDS[message.Type ?? ""] ?? [])
@@ -38,6 +44,7 @@ export interface SnsVerifierOptions {
 export class SnsVerifier {
   private readonly origins: Set<string>;
   private readonly certificates = new Map<string, Promise<X509Certificate>>();
+  private fetchesPausedUntil = 0;
 
   constructor(private readonly options: SnsVerifierOptions) {
     this.origins = new Set(options.origins.map((o) => new URL(o).origin));
@@ -83,12 +90,17 @@ export class SnsVerifier {
     if (!ok) throw new SnsRefusal("bad signature");
   }
 
-  /** A certificate by URL, fetched once (a failed fetch is not kept). */
+  /** A certificate by URL, fetched once (a failed fetch is not kept, and pauses fetching). */
   private certificate(url: string): Promise<X509Certificate> {
     let cached = this.certificates.get(url);
     if (!cached) {
+      if (Date.now() < this.fetchesPausedUntil)
+        return Promise.reject(new SnsRefusal("certificate fetches paused after a failed one"));
       cached = fetchCertificate(url);
-      cached.catch(() => this.certificates.delete(url));
+      cached.catch(() => {
+        this.certificates.delete(url);
+        this.fetchesPausedUntil = Date.now() + FETCH_PAUSE_MS;
+      });
       this.certificates.set(url, cached);
       for (const key of this.certificates.keys()) {
         if (this.certificates.size <= MAX_CERTIFICATES) break;
