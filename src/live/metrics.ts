@@ -38,7 +38,7 @@ export function createLiveMetrics(registry: Registry, collect?: () => void) {
     }),
     notifications: new Counter({
       name: "gateway_live_notifications_total",
-      help: "SNS deliveries to /notifications/sns, by result (accepted, duplicate, confirmed, refused, ignored).",
+      help: "SNS deliveries to /notifications/sns, by result (accepted, duplicate, confirmed, refused, ignored, overflow).",
       labelNames: ["result"],
       registers: [registry],
     }),

@@ -21,6 +21,11 @@ interface MTurkEvent {
 const REORDER_MS = 200;
 /** How long an EventDocId is remembered: SNS's retries of a message end long before. */
 const DOC_TTL_MS = 24 * 60 * 60_000;
+/**
+ * Events waiting to be handled (each is an upstream call). Past this, new deliveries are answered but their events
+ * dropped: notifications only hasten what the polls see anyway, and memory must not grow with the senders' rate.
+ */
+const MAX_QUEUED_EVENTS = 1_000;
 const answer = (status: number, message: string) =>
   new Response(JSON.stringify({ message }), { status, headers: { "content-type": "application/json" } });
 
@@ -35,6 +40,8 @@ export class NotificationReceiver {
   private pending: MTurkEvent[] = [];
   private timer?: NodeJS.Timeout;
   private handling: Promise<void> = Promise.resolve();
+  /** Events accepted and not handled yet (pending and in `handling`). */
+  private queued = 0;
 
   constructor(
     private readonly hub: LiveHub,
@@ -108,16 +115,22 @@ export class NotificationReceiver {
       this.count("ignored");
       return answer(200, "Not an MTurk event document.");
     }
+    if (this.queued >= MAX_QUEUED_EVENTS) {
+      this.count("overflow");
+      this.logger?.warn({ queued: this.queued }, "live: SNS events dropped, the queue is full; polling covers them");
+      return answer(200, "Queue full: events dropped (polling covers them).");
+    }
     if (!(await this.hub.options.log.claim(`sns-doc:${doc.EventDocId}`, DOC_TTL_MS))) {
       this.count("duplicate");
       return answer(200, "Duplicate.");
     }
     this.count("accepted");
     // Only objects: anything else would throw in the reordering timer, where nothing catches it (the process ends).
-    const events = (doc.Events as unknown[]).slice(0, 100);
-    this.pending.push(
-      ...events.filter((e): e is MTurkEvent => typeof e === "object" && e !== null && !Array.isArray(e)),
-    );
+    const events = (doc.Events as unknown[])
+      .slice(0, 100)
+      .filter((e): e is MTurkEvent => typeof e === "object" && e !== null && !Array.isArray(e));
+    this.queued += events.length;
+    this.pending.push(...events);
     if (!this.timer) this.timer = setTimeout(() => this.flush(), REORDER_MS);
     return answer(200, "Accepted.");
   }
@@ -127,13 +140,15 @@ export class NotificationReceiver {
     const events = this.pending.sort((a, b) => time(a) - time(b));
     this.pending = [];
     this.handling = this.handling.then(async () => {
-      for (const event of events)
+      for (const event of events) {
         await this.handle(event).catch((error: Error) =>
           this.logger?.warn(
             { event: event.EventType, error: error.message },
             "live: a notification's event failed; polling covers it",
           ),
         );
+        this.queued -= 1;
+      }
     });
   }
 

@@ -177,6 +177,36 @@ describe("a signed notification whose events are not objects", () => {
   });
 });
 
+describe("signed notifications faster than MTurk answers", () => {
+  let s: Awaited<ReturnType<typeof notifiedStack>>;
+  beforeAll(async () => {
+    s = await notifiedStack(60_000);
+  });
+  afterAll(async () => {
+    await control(s.simulator, "PUT", "latency", { fixedMs: 0, jitterMs: 0 });
+    await s.close();
+  });
+
+  it("queue at most 1,000 events: later deliveries are answered, their events dropped and counted", async () => {
+    // Each event costs a GetAssignment; at 3 s per call nothing drains while 1,100 events arrive.
+    await control(s.simulator, "PUT", "latency", { fixedMs: 3_000, jitterMs: 0 });
+    const signer = await snsSigner();
+    const certUrl = `${s.simulator.url}/_simulator/sns/cert.pem`;
+    for (let m = 0; m < 11; m += 1) {
+      const events = Array.from({ length: 100 }, (_, i) => ({
+        EventType: "AssignmentSubmitted",
+        EventTimestamp: new Date().toISOString(),
+        HITId: s.hitId,
+        AssignmentId: `3FLOOD${m}X${i}`,
+      }));
+      const doc = JSON.stringify({ EventDocId: `flood-${m}`, Events: events });
+      expect((await s.post(signed(notificationMessage(TOPIC, doc, "x"), signer, certUrl))).status).toBe(200);
+    }
+    expect(await s.counter("accepted")).toBe(10);
+    expect(await s.counter("overflow")).toBe(1);
+  });
+});
+
 describe("polling stays the backstop", () => {
   let s: Awaited<ReturnType<typeof notifiedStack>>;
   beforeAll(async () => {
