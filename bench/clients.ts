@@ -2,15 +2,13 @@
  * Issue 13's figures for `npm run bench`: compression (CPU per response and bytes, without and with it).
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
 import { getIntrospectionQuery } from "graphql";
 import { loadConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
-import { createMTurkClient } from "../src/mturk/client.js";
-import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
+import { benchClient, simulatorProcess } from "./simulatorProcess.js";
 
 const listen = async (server: Server) => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -22,38 +20,18 @@ const listen = async (server: Server) => {
  * latency is MTurk's): what a client of a deployed gateway sees.
  */
 export async function remoteGateway(size: string) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/simulator/main.ts", "--port", "0", "--size", size],
-    {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const simulator = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(chunk.toString());
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  const client = createMTurkClient({
-    endpoint: simulator,
-    credentials: DEFAULT_CREDENTIALS,
-    maxAttempts: 3,
-    timeoutMs: 10_000,
-  });
+  const { url: simulator, control, stop } = await simulatorProcess(size);
+  const client = benchClient(simulator);
   const yoga = createGateway({ config: loadConfig({ MTURK_ENDPOINT: simulator, LOG_LEVEL: "silent" }), client });
   const server = createServer(yoga);
   const port = await listen(server);
   return {
     port,
-    latency: (fixedMs: number) =>
-      fetch(`${simulator}/_simulator/latency`, { method: "PUT", body: JSON.stringify({ fixedMs, jitterMs: 0 }) }),
+    latency: (fixedMs: number) => control("PUT", "latency", { fixedMs, jitterMs: 0 }),
     close: () => {
       server.close();
       client.destroy();
-      child.kill();
+      stop();
     },
   };
 }

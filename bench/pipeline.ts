@@ -6,14 +6,14 @@ import { createSchema, createYoga } from "graphql-yoga";
 import pino from "pino";
 import { loadConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
-import { createMTurkClient, Upstream } from "../src/mturk/client.js";
+import { Upstream } from "../src/mturk/client.js";
 import { createMetrics } from "../src/observability/metrics.js";
 import type { PluginName } from "../src/pipeline.js";
 import { hashApiKey } from "../src/security/auth.js";
 import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { countWaves } from "../test/support/stack.js";
-import { simulatorProcess } from "./simulatorProcess.js";
+import { benchClient, simulatorProcess } from "./simulatorProcess.js";
 
 const KEY = "bench-pipeline-key-01";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -32,12 +32,7 @@ function productionGateway(
     ...env,
   };
   const config = loadConfig(Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)));
-  const client = createMTurkClient({
-    endpoint: url,
-    credentials: DEFAULT_CREDENTIALS,
-    maxAttempts: 3,
-    timeoutMs: 10_000,
-  });
+  const client = benchClient(url);
   return { yoga: createGateway({ config, client, logger: silent(), without }), client };
 }
 
@@ -207,18 +202,8 @@ async function perCall(url: string, hitId: string) {
     const used = process.cpuUsage(start);
     return (used.user + used.system) / 1500;
   };
-  const configured = createMTurkClient({
-    endpoint: url,
-    credentials: DEFAULT_CREDENTIALS,
-    maxAttempts: 3,
-    timeoutMs: 10_000,
-  });
-  const uncached = createMTurkClient({
-    endpoint: url,
-    credentials: DEFAULT_CREDENTIALS,
-    maxAttempts: 3,
-    timeoutMs: 10_000,
-  });
+  const configured = benchClient(url);
+  const uncached = benchClient(url);
   uncached.config.cacheMiddleware = false;
   const [before, after] = await alternate(
     () => measure(uncached),

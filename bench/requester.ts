@@ -10,8 +10,8 @@ import { readFileSync } from "node:fs";
 import { CreateHITCommand } from "@aws-sdk/client-mturk";
 import { loadConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
-import { createMTurkClient } from "../src/mturk/client.js";
 import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
+import { benchClient, simulatorProcess } from "./simulatorProcess.js";
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -32,30 +32,10 @@ async function child(args: string[], env: Record<string, string>, pattern: RegEx
   return { process: process_, match };
 }
 
-const simulator = (size: string) =>
-  child(["src/simulator/main.ts", "--port", "0", "--size", size], {}, /listening on (http:\/\/[\d.:]+)/).then(
-    ({ process: p, match }) => {
-      const url = match[1] as string;
-      const control = async <T>(method: string, path: string, body?: unknown) =>
-        (await (
-          await fetch(`${url}/_simulator/${path}`, {
-            method,
-            body: body === undefined ? undefined : JSON.stringify(body),
-          })
-        ).json()) as T;
-      return { url, control, stop: () => p.kill() };
-    },
-  );
-
 export async function workerIndexFigure() {
   console.log("\n## Worker index (large seed: 2,000 HITs, 3,000 workers; simulator in its own process, 0 ms latency)");
-  const sim = await simulator("large");
-  const client = createMTurkClient({
-    endpoint: sim.url,
-    credentials: DEFAULT_CREDENTIALS,
-    maxAttempts: 3,
-    timeoutMs: 10_000,
-  });
+  const sim = await simulatorProcess("large");
+  const client = benchClient(sim.url);
   const yoga = createGateway({
     config: loadConfig({ MTURK_ENDPOINT: sim.url, LOG_LEVEL: "silent", ALLOWED_HOSTS: "gateway.bench" }),
     client,
@@ -85,7 +65,7 @@ export async function workerIndexFigure() {
 }
 
 async function indexRuns(
-  sim: Awaited<ReturnType<typeof simulator>>,
+  sim: Awaited<ReturnType<typeof simulatorProcess>>,
   query: (workerId: string) => Promise<{ wall: number; calls: number }>,
 ) {
   const { workerIds } = await sim.control<{ workerIds: string[] }>("GET", "fixtures");
@@ -109,13 +89,8 @@ export async function exportMemory(count = 100_000, nodeOptions = "") {
   console.log(
     `\n## Export memory (${count.toLocaleString("en")} assignments of one HIT, gateway in its own process${nodeOptions ? ` with NODE_OPTIONS=${nodeOptions}` : ""})`,
   );
-  const sim = await simulator("empty");
-  const client = createMTurkClient({
-    endpoint: sim.url,
-    credentials: DEFAULT_CREDENTIALS,
-    maxAttempts: 3,
-    timeoutMs: 30_000,
-  });
+  const sim = await simulatorProcess("empty");
+  const client = benchClient(sim.url, 30_000);
   const created = await client.send(
     new CreateHITCommand({
       Title: "Export bench",

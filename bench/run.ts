@@ -5,8 +5,6 @@ import {
 } from "@aws-sdk/client-mturk";
 import { loadConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
-import { createMTurkClient } from "../src/mturk/client.js";
-import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, gatewayEnv, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
@@ -15,7 +13,7 @@ import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 import { liveSubscriptions } from "./live.js";
 import { pipelineBench } from "./pipeline.js";
 import { exportMemory, workerIndexFigure } from "./requester.js";
-import { simulatorProcess } from "./simulatorProcess.js";
+import { benchClient, simulatorProcess } from "./simulatorProcess.js";
 
 /**
  * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
@@ -23,12 +21,7 @@ import { simulatorProcess } from "./simulatorProcess.js";
  */
 async function remoteStack(size: string) {
   const { url, control, stop } = await simulatorProcess(size);
-  const client = createMTurkClient({
-    endpoint: url,
-    credentials: DEFAULT_CREDENTIALS,
-    maxAttempts: 3,
-    timeoutMs: 10_000,
-  });
+  const client = benchClient(url);
   const yoga = createGateway({
     config: loadConfig({ MTURK_ENDPOINT: url, LOG_LEVEL: "silent", ALLOWED_HOSTS: "gateway.bench" }),
     client,

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createMTurkClient } from "../src/mturk/client.js";
+import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 
 /**
  * The simulator in a process of its own, as MTurk would be: its CPU time must not count as the gateway's.
@@ -26,3 +28,7 @@ export async function simulatorProcess(size: string) {
     ).json()) as T;
   return { url, control, stop: () => child.kill() };
 }
+
+/** The SDK client every bench section gives the gateway: the simulator's credentials, the default retries. */
+export const benchClient = (endpoint: string, timeoutMs = 10_000) =>
+  createMTurkClient({ endpoint, credentials: DEFAULT_CREDENTIALS, maxAttempts: 3, timeoutMs });
