@@ -31,20 +31,18 @@ const configSchema = z
     CURSOR_SECRET: z.string().min(16).optional(),
     /** From how many workers of one type a ListWorkersWithQualificationType probe replaces GetQualificationScore calls. */
     SCORE_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(4),
-    /** How long a full listing (for ordering, totals, page numbers, filters) is served before it is scanned again. */
-    SNAPSHOT_TTL_MS: z.coerce.number().int().min(0).default(30_000),
-    /** How old a snapshot may be and still answer at once while one background scan refreshes it (0: never stale). */
-    SNAPSHOT_MAX_STALE_MS: z.coerce.number().int().min(0).default(300_000),
-    /** How long the gateway applies its own writes to MTurk's listings, which may lag them (unknown how long). */
+    /** The mirror of the account: a SQLite file in DATA_DIR, or PostgreSQL at DATABASE_URL (shared by a fleet). */
+    DATA_DIR: z.string().min(1).default("./data"),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /**
+     * How old the mirror may be before a read waits for a refresh of what it reads. The background sync keeps it
+     * fresher; the gateway's own writes and MTurk's notifications apply at once.
+     */
+    MIRROR_MAX_AGE_MS: z.coerce.number().int().min(0).default(60_000),
+    /** Pause between the background sync's passes over the account (0: no background sync, reads refresh alone). */
+    MIRROR_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+    /** How long the gateway's own writes win over MTurk's listings, which may lag them (unknown how long). */
     WRITE_JOURNAL_MS: z.coerce.number().int().min(0).default(600_000),
-    /** How long the worker index (a worker's history across HITs) is served before it is built again. */
-    WORKER_INDEX_TTL_MS: z.coerce.number().int().min(0).default(300_000),
-    /** Upstream calls one build of the worker index may make (its price); a larger account is refused. */
-    WORKER_INDEX_MAX_CALLS: z.coerce.number().int().min(1).default(5000),
-    /** Items all snapshots may hold together; the least recently used go first. */
-    SNAPSHOT_MAX_ITEMS: z.coerce.number().int().min(0).default(200_000),
-    /** Snapshots kept at most, however small. */
-    SNAPSHOT_MAX_ENTRIES: z.coerce.number().int().min(1).default(1_000),
     /** What one full scan declares to the complexity limit (about the pages of a large listing). */
     SCAN_COST: z.coerce.number().int().min(0).default(50),
     /** Query limits: complexity (upstream work), depth and breadth (selections). */

@@ -1,11 +1,11 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
 import type { Plugin } from "graphql-yoga";
 import type { LiveHub } from "./live/hub.js";
+import type { Mirror } from "./mirror/mirror.js";
 import { Upstream } from "./mturk/client.js";
 import type { CursorCodec } from "./mturk/cursors.js";
 import type { IdempotencyStore } from "./mturk/idempotency.js";
 import { type LoaderSettings, MTurkLoaders } from "./mturk/loaders.js";
-import type { SnapshotCache } from "./mturk/snapshots.js";
 import type { StrategyHints } from "./mturk/strategies.js";
 import { MTurkWrites } from "./mturk/writes.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -16,12 +16,12 @@ export interface GatewayContext {
   /** Who is calling and with which scopes (authentication runs before the context is built). */
   principal: Principal;
   loaders: MTurkLoaders;
-  /** Every MTurk write of the request; it keeps loaders and snapshots coherent after each write. */
+  /** Every MTurk write of the request; it keeps loaders and the mirror coherent after each write. */
   writes: MTurkWrites;
   codec: CursorCodec;
   maxPageSize: number;
-  /** Full listings shared across requests (sorting, totals, page numbers, filters). */
-  snapshots: SnapshotCache;
+  /** The durable mirror of the account: sorting, totals, page numbers, filters, history, exports. */
+  mirror: Mirror;
   /** The configured limits the prices (src/schema/cost.ts) and the bulk mutations read. */
   limits: Limits;
   /** Stops the request's upstream calls: queued ones are not sent (timeout, client gone). */
@@ -37,8 +37,6 @@ export interface Limits {
   scanCost: number;
   maxPageSize: number;
   maxBulkItems: number;
-  /** The worker index (src/mturk/workerIndex.ts): its window and the calls one build may make (its price). */
-  workerIndex?: { ttlMs: number; maxCalls: number };
   complexity: { complexity: number; depth: number; breadth: number };
 }
 
@@ -50,7 +48,7 @@ export interface GatewayServices {
   metrics?: Metrics;
   settings: LoaderSettings;
   hints: StrategyHints;
-  snapshots: SnapshotCache;
+  mirror: Mirror;
   idempotency: IdempotencyStore;
   codec: CursorCodec;
   limits: Limits;
@@ -83,7 +81,7 @@ function installRequestContext(context: object, s: GatewayServices, request: Req
   const gateway = Object.assign(context, {
     codec: s.codec,
     maxPageSize: s.limits.maxPageSize,
-    snapshots: s.snapshots,
+    mirror: s.mirror,
     limits: s.limits,
     live: s.live,
     cancel() {
@@ -93,11 +91,11 @@ function installRequestContext(context: object, s: GatewayServices, request: Req
   }) as GatewayContext;
   Object.defineProperties(context, {
     loaders: lazy(() => {
-      loaders ??= new MTurkLoaders(up(), s.settings, s.hints, s.snapshots);
+      loaders ??= new MTurkLoaders(up(), s.settings, s.hints, s.mirror);
       return loaders;
     }),
     writes: lazy(() => {
-      writes ??= new MTurkWrites(up(), gateway.loaders, s.snapshots, s.idempotency, s.live);
+      writes ??= new MTurkWrites(up(), gateway.loaders, s.mirror, s.idempotency, s.live);
       return writes;
     }),
   });

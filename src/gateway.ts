@@ -7,9 +7,13 @@ import { type GatewayContext, useRequestContext } from "./context.js";
 import { renderGraphiQLPage } from "./graphiql/plugin.js";
 import type { LiveHub } from "./live/hub.js";
 import { createLiveHub } from "./live/index.js";
+import { type MirrorDatabase, openScratchDatabase } from "./mirror/database.js";
+import { Mirror } from "./mirror/mirror.js";
+import { MirrorSync } from "./mirror/sync.js";
+import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
-import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
-import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
+import type { IdempotencyStore } from "./mturk/idempotency.js";
+import { MTurkLoaders } from "./mturk/loaders.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { createLogger } from "./observability/logging.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -77,6 +81,11 @@ subscription LiveReviewQueue($type: String!) {
 export interface GatewayOptions {
   config: GatewayConfig;
   client: MTurkClient;
+  /**
+   * The mirror's database (openMirrorDatabase in src/mirror/database.ts; main.ts opens it before serving), closed
+   * when the gateway is disposed. Without one, an empty mirror in memory.
+   */
+  database?: MirrorDatabase | Promise<MirrorDatabase>;
   /** The registry the SDK client's middleware also counts into (see createMTurkClient). */
   metrics?: Metrics;
   logger?: Logger;
@@ -89,7 +98,6 @@ export interface GatewayOptions {
 }
 
 export interface SharedServices {
-  snapshots: SharedSnapshotStore;
   idempotency: IdempotencyStore;
   codec: CursorCodec;
   plugins: Plugin[];
@@ -97,37 +105,48 @@ export interface SharedServices {
   degraded(): string | undefined;
 }
 
-/** What outlives a request: snapshots, hints, idempotency records, the cursor codec, the limits. */
-function gatewayServices(config: GatewayConfig, client: MTurkClient, metrics: Metrics, shared?: SharedServices) {
-  // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
-  const snapshots = new SnapshotCache({
-    ttlMs: config.SNAPSHOT_TTL_MS,
-    maxStaleMs: config.SNAPSHOT_MAX_STALE_MS,
-    maxItems: config.SNAPSHOT_MAX_ITEMS,
-    maxEntries: config.SNAPSHOT_MAX_ENTRIES,
-    journalMs: config.WRITE_JOURNAL_MS,
-    metrics,
-    shared: shared?.snapshots,
+/** What outlives a request: the mirror and its sync, hints, idempotency records, the cursor codec, the limits. */
+function gatewayServices(
+  config: GatewayConfig,
+  client: MTurkClient,
+  database: MirrorDatabase | Promise<MirrorDatabase>,
+  metrics: Metrics,
+  logger: Logger,
+  shared?: SharedServices,
+) {
+  const settings = {
+    scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
+    requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
+  };
+  // Learned listing lengths outlive a request by design; loaders and their caches never do.
+  const hints = new StrategyHints();
+  let sync: MirrorSync | undefined;
+  const mirror: Mirror = new Mirror({
+    database,
+    maxAgeMs: config.MIRROR_MAX_AGE_MS,
+    protectMs: config.WRITE_JOURNAL_MS,
+    // The mirror's refreshes belong to no request: a door of their own, cancelled by nobody.
+    reader: () =>
+      new MTurkLoaders(new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics), settings, hints, mirror),
+    logger,
+    onProgress: (done, total) => sync?.report(done, total),
   });
+  sync = new MirrorSync(mirror, { intervalMs: config.MIRROR_SYNC_INTERVAL_MS, logger });
   return {
     client,
     concurrency: config.MTURK_MAX_CONCURRENCY,
     maxUpstreamCalls: config.maxUpstreamCalls,
     metrics,
-    settings: { scoreScanThreshold: config.SCORE_SCAN_THRESHOLD, requestScanThreshold: config.REQUEST_SCAN_THRESHOLD },
-    hints: new StrategyHints(),
-    snapshots,
-    idempotency: shared?.idempotency ?? new MemoryIdempotencyStore(),
+    settings,
+    hints,
+    mirror,
+    sync,
+    idempotency: shared?.idempotency ?? mirror.idempotency,
     codec: shared?.codec ?? new CursorCodec(config.CURSOR_SECRET),
     limits: {
       scanCost: config.SCAN_COST,
       maxPageSize: config.MAX_PAGE_SIZE,
       maxBulkItems: config.MAX_BULK_ITEMS,
-      // The index is patched by the journal: it must not outlive the journal's entries.
-      workerIndex: {
-        ttlMs: Math.min(config.WORKER_INDEX_TTL_MS, config.WRITE_JOURNAL_MS),
-        maxCalls: config.WORKER_INDEX_MAX_CALLS,
-      },
       complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
     },
   };
@@ -139,11 +158,14 @@ export function createGateway({
   client,
   metrics = createMetrics(),
   logger = createLogger(config.LOG_LEVEL),
+  database = openScratchDatabase(),
   shared,
   without,
   live = createLiveHub({ config, client, metrics, logger }),
 }: GatewayOptions) {
-  const services = { ...gatewayServices(config, client, metrics, shared), live };
+  const services = { ...gatewayServices(config, client, database, metrics, logger, shared), live };
+  services.sync.start();
+  live.onMTurkChange = (hitId) => services.mirror.changedOnMTurk(hitId);
   const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -168,7 +190,14 @@ export function createGateway({
     },
     plugins: [
       useRequestContext(services),
-      ...gatewayPlugins(config, { client, metrics, logger, shared, live }, without),
+      ...gatewayPlugins(config, { client, metrics, logger, shared, live, mirror: services.mirror }, without),
+      // Disposing of the gateway (a graceful stop, a test's end) stops the sync and closes the database.
+      {
+        onDispose: async () => {
+          services.sync.stop();
+          await services.mirror.close();
+        },
+      },
     ],
     // The body limit is useBodyLimit's: it requires a Content-Length and refuses one over MAX_BODY_BYTES before the
     // body is read, and Node's HTTP parser never reads past it. Yoga's own limit would also pipe every body through

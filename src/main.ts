@@ -2,11 +2,13 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
 import { startFleet } from "./fleet/index.js";
+import { accountNamespace } from "./fleet/link.js";
 import { createGateway } from "./gateway.js";
 import { warmGraphiQLAssets } from "./graphiql/assets.js";
 import { createLiveHub, fleetLive } from "./live/index.js";
 import { BudgetPressure } from "./live/pressure.js";
 import { attachWebSocket } from "./live/ws.js";
+import { MirrorStartError, openMirrorDatabase } from "./mirror/database.js";
 import { createMTurkClient } from "./mturk/client.js";
 import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
@@ -70,21 +72,37 @@ const client = createMTurkClient({
   budget: pressure,
   metrics,
 });
-/** The fleet's key namespace names the MTurk account: the endpoint and the access key id (never the secret). */
-async function accessKeyId(): Promise<string> {
+/** The fleet's key namespace and the mirror name the MTurk account: the endpoint and the access key id (never the secret). */
+async function accessKeyId(): Promise<string | undefined> {
   if (credentials) return credentials.accessKeyId;
-  try {
-    return (await client.config.credentials()).accessKeyId;
-  } catch (error) {
-    console.error(`REDIS_URL is set, but no AWS credentials name the MTurk account: ${(error as Error).message}`);
-    process.exit(1);
-  }
+  return (await client.config.credentials().catch(() => undefined))?.accessKeyId;
 }
+const keyId = await accessKeyId();
+if (config.REDIS_URL && !keyId) {
+  console.error(
+    "REDIS_URL is set, but no AWS credentials name the MTurk account (the AWS default credential chain found none).",
+  );
+  process.exit(1);
+}
+// The mirror of the account, opened (and migrated) before anything is served: a problem stops the start in one line.
+const database = await openMirrorDatabase({
+  databaseUrl: config.DATABASE_URL,
+  dataDir: config.DATA_DIR,
+  account: accountNamespace(endpoint as string, keyId ?? "(no credentials)"),
+  // The embedded simulator starts from its seed every time: so does its mirror.
+  fileName: simulator ? "mirror-simulator.sqlite" : undefined,
+  fresh: simulator !== undefined,
+}).catch((error) => {
+  console.error(
+    error instanceof MirrorStartError ? error.message : `The mirror could not be opened: ${(error as Error).message}`,
+  );
+  process.exit(1);
+});
 const fleet = config.REDIS_URL
   ? await startFleet({
       redisUrl: config.REDIS_URL,
       endpoint: endpoint as string,
-      accessKeyId: await accessKeyId(),
+      accessKeyId: keyId as string,
       config,
       logger,
       registry: metrics.registry,
@@ -101,7 +119,7 @@ const live = createLiveHub({
   certificateOrigins: simulator && [simulator.url],
   fleet: fleet && fleetLive(fleet.link, config),
 });
-const yoga = createGateway({ config, client, metrics, logger, shared: fleet?.shared, live });
+const yoga = createGateway({ config, client, database, metrics, logger, shared: fleet?.shared, live });
 const server = createServer(yoga);
 // graphql-ws at /graphql on the same port: every operation goes through the same pipeline as HTTP.
 const sockets = attachWebSocket(server, yoga as never, {
@@ -124,6 +142,7 @@ server.listen(config.PORT, config.HOST, () => {
     `Rate budget: ${config.ratePerSecond > 0 ? `${config.ratePerSecond} calls/s, burst ${config.MTURK_RATE_BURST}` : "unlimited"}; metrics at /metrics; health at /health and /ready; traces: ${config.tracesExporter}`,
   );
   if (fleet) console.log(fleet.describe);
+  console.log(`Mirror: ${database.kind === "postgres" ? "PostgreSQL" : "SQLite"} at ${database.where}`);
   if (config.graphiql) void warmGraphiQLAssets();
   if (!authEnabled(config.auth))
     console.warn(
@@ -135,6 +154,7 @@ const stop = async () => {
   server.close();
   await sockets.close();
   await live.close();
+  await yoga.dispose();
   await fleet?.close();
   await tracing?.shutdown();
   await simulator?.close();

@@ -14,6 +14,7 @@ import { usePersistedDocuments } from "./http/persistedDocuments.js";
 import { useStreamedEdges } from "./http/streamedEdges.js";
 import type { LiveHub } from "./live/hub.js";
 import { livePlugins } from "./live/plugins.js";
+import type { Mirror } from "./mirror/mirror.js";
 import { Upstream } from "./mturk/client.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -51,6 +52,7 @@ export function gatewayPlugins(
     logger: Logger;
     shared?: { plugins: Plugin[]; degraded(): string | undefined };
     live: LiveHub;
+    mirror?: Mirror;
   },
   without: ReadonlySet<PluginName> = new Set(),
 ): Plugin[] {
@@ -60,7 +62,7 @@ export function gatewayPlugins(
     ["logging", () => [useRequestLogging(deps.logger)]],
     ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded)]],
     ["metricsAuth", () => [useMetricsAuth(config)]],
-    ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics })]],
+    ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics, mirror: deps.mirror })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
     ["prometheus", () => [prometheus(deps.metrics)]],
     ["csrf", () => [useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] })]],

@@ -3,11 +3,12 @@ import type { Plugin } from "graphql-yoga";
 import { parseAnswers } from "../answers/answers.js";
 import { parseQuestion } from "../answers/question.js";
 import type { GatewayConfig } from "../config.js";
+import type { Mirror } from "../mirror/mirror.js";
 import { Upstream } from "../mturk/client.js";
 import type { Metrics } from "../observability/metrics.js";
 import { authEnabled, principalForApiKey } from "../security/auth.js";
 import { CsvRows, jsonlRow } from "./rows.js";
-import { type ExportPage, type ExportTarget, exportPages } from "./source.js";
+import { type ExportPage, type ExportTarget, exportSource } from "./source.js";
 
 /**
  * GET /exports/assignments.csv and /exports/assignments.jsonl with ?hitId=… or ?hitTypeId=… (and optionally
@@ -73,6 +74,7 @@ function encoderFor(format: "csv" | "jsonl") {
 
 async function exportResponse(
   upstream: Upstream,
+  mirror: Mirror | undefined,
   target: ExportTarget,
   format: "csv" | "jsonl",
   /**
@@ -81,7 +83,7 @@ async function exportResponse(
    */
   cut: () => boolean,
 ) {
-  const pages = exportPages(upstream, target);
+  const pages = await exportSource(upstream, mirror, target);
   const encode = encoderFor(format);
   // The first page is read before answering: a missing HIT is a 404, not a broken download.
   let next = await pages.next();
@@ -129,7 +131,12 @@ const statusOf = (error: unknown) => {
   return code === "NOT_FOUND" ? 404 : code === "BAD_USER_INPUT" ? 400 : code === "UPSTREAM_UNAUTHORIZED" ? 502 : 503;
 };
 
-export function useExports(options: { config: GatewayConfig; client: MTurkClient; metrics?: Metrics }): Plugin {
+export function useExports(options: {
+  config: GatewayConfig;
+  client: MTurkClient;
+  metrics?: Metrics;
+  mirror?: Mirror;
+}): Plugin {
   return {
     async onRequest({ request, url, endResponse, serverContext }) {
       const format = ROUTE.exec(url.pathname)?.[1] as "csv" | "jsonl" | undefined;
@@ -149,7 +156,7 @@ export function useExports(options: { config: GatewayConfig; client: MTurkClient
           res?.destroy();
           return res !== undefined;
         };
-        endResponse(await exportResponse(upstream, target, format, cut));
+        endResponse(await exportResponse(upstream, options.mirror, target, format, cut));
       } catch (error) {
         // The gateway's coded errors are safe to show; anything else keeps its message to itself.
         const code = (error as { extensions?: { code?: string } }).extensions?.code;

@@ -1,4 +1,3 @@
-import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { GatewayConfig } from "../config.js";
@@ -7,15 +6,11 @@ import { CursorCodec } from "../mturk/cursors.js";
 import type { RateBudget } from "../mturk/rateBudget.js";
 import { FleetCursorCodec, fleetCursorCodec } from "./cursors.js";
 import { FleetIdempotencyStore } from "./idempotency.js";
-import { FleetJournal } from "./journal.js";
 import { accountNamespace, RedisLink, redactedUrl } from "./link.js";
 import { FleetRateBudget } from "./rateBudget.js";
-import { FleetSnapshots } from "./snapshots.js";
 
 /** How long start-up waits for Redis before it starts on per-instance fallbacks. */
 const CONNECT_WAIT_MS = 3_000;
-/** How far back the journal's log reaches beyond the snapshot TTL: the longest scan (2,000 pages at 5 calls/s). */
-const LOG_MARGIN_MS = 15 * 60_000;
 
 export interface FleetOptions {
   redisUrl: string;
@@ -40,7 +35,7 @@ export interface Fleet {
 }
 
 /**
- * Makes this instance one of a fleet on Redis: one rate budget, one scan per listing, one write journal, one cursor
+ * Makes this instance one of a fleet on Redis: one rate budget, one cursor
  * secret and one set of idempotency records per MTurk account. Starts even when Redis does not answer (on
  * per-instance fallbacks, which /ready reports) and shares as soon as it does.
  */
@@ -53,8 +48,6 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     registry,
   );
   await link.connected(CONNECT_WAIT_MS);
-  const journal = new FleetJournal(link, config.WRITE_JOURNAL_MS, config.SNAPSHOT_TTL_MS + LOG_MARGIN_MS);
-  await journal.start();
   const codec = config.CURSOR_SECRET ? new CursorCodec(config.CURSOR_SECRET) : await fleetCursorCodec(link);
   const budget =
     config.ratePerSecond > 0
@@ -69,29 +62,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
   return {
     shared: {
-      snapshots: new FleetSnapshots(link, journal, {
-        ttlMs: config.SNAPSHOT_TTL_MS,
-        maxItems: config.SNAPSHOT_MAX_ITEMS,
-      }),
       idempotency: new FleetIdempotencyStore(link),
       codec,
-      plugins: [useJournalSettled(journal)],
+      plugins: [],
       degraded,
     },
     budget,
     link,
-    describe: `Fleet: Redis at ${redactedUrl(options.redisUrl)}, key namespace ${link.namespace}; ${link.up ? "shared rate budget, scans, write journal, cursor secret and idempotency records" : "Redis not answering yet: per-instance fallbacks until it does"}`,
+    describe: `Fleet: Redis at ${redactedUrl(options.redisUrl)}, key namespace ${link.namespace}; ${link.up ? "shared rate budget, cursor secret and idempotency records" : "Redis not answering yet: per-instance fallbacks until it does"}`,
     close: async () => {
-      journal.close();
-      await journal.settled();
       await link.close();
     },
-  };
-}
-
-/** A write's journal entries are in the fleet's stream before its response: the client's next request, on any instance, sees it. */
-function useJournalSettled(journal: FleetJournal): Plugin {
-  return {
-    onExecute: () => ({ onExecuteDone: () => journal.settled() }),
   };
 }

@@ -109,7 +109,7 @@ export class RedisLink {
   /** Why this instance runs on per-instance fallbacks, if it does. */
   degraded(): string | undefined {
     if (this.downSince === undefined) return undefined;
-    return `Redis unreachable since ${new Date(this.downSince).toISOString()}: per-instance fallbacks (local rate bucket at 1/${this.instances} of the budget, local scans, local write journal, local idempotency records, cursor secret from memory)`;
+    return `Redis unreachable since ${new Date(this.downSince).toISOString()}: per-instance fallbacks (local rate bucket at 1/${this.instances} of the budget, local idempotency records, cursor secret from memory)`;
   }
 
   private wentUp() {

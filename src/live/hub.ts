@@ -1,10 +1,10 @@
-import type { HIT, MTurkClient } from "@aws-sdk/client-mturk";
+import type { MTurkClient } from "@aws-sdk/client-mturk";
 import { GraphQLError } from "graphql";
 import { Repeater } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { MirrorChange } from "../mirror/changes.js";
 import { Upstream } from "../mturk/client.js";
-import type { JournalEntry } from "../mturk/journal.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type Coordination, LocalCoordination } from "./coordination.js";
 import { LocalSubscriptionLimit, type SubscriptionLimit } from "./limits.js";
@@ -64,6 +64,8 @@ export class LiveHub {
   readonly coordination: Coordination;
   readonly metrics?: LiveMetrics;
   private closed = false;
+  /** Told of every HIT MTurk's notifications say changed (the mirror reads its work again). */
+  onMTurkChange?: (hitId: string) => void;
 
   constructor(readonly options: LiveHubOptions) {
     this.coordination = options.coordination ?? new LocalCoordination((topic) => this.watched.has(topic));
@@ -176,17 +178,17 @@ export class LiveHub {
    * After each of the gateway's writes (MTurkWrites.changed): a HIT it read back is published at once; a write whose
    * effect on a HIT the gateway cannot compute (a deleted HIT, a reviewed assignment) polls the HIT now.
    */
-  writesChanged(entries: JournalEntry[]): void {
-    for (const entry of entries) {
-      if (entry.operation === "ListHITs" && entry.change.kind !== "remove") {
-        const hit = (entry.change.kind === "patch" ? entry.change.fields : entry.change.item) as HIT;
-        const key = `hit:${entry.id}`;
-        if (hit?.HITStatus)
+  writesChanged(changes: MirrorChange[]): void {
+    for (const change of changes) {
+      if (change.kind === "hit") {
+        const hit = change.hit;
+        const key = `hit:${hit.HITId}`;
+        if (hit.HITStatus)
           void this.isWatched(key).then((watched) =>
             watched ? this.publish(hitChange(key, hit, "mutation")).catch(() => undefined) : undefined,
           );
-      } else if (entry.operation === "ListHITs") this.nudge(`hit:${entry.id}`);
-      else if (entry.operation === "ListAssignmentsForHIT") this.nudge("hit:*");
+      } else if (change.kind === "hitDeleted") this.nudge(`hit:${change.hitId}`);
+      else if (change.kind === "assignmentReviewed") this.nudge("hit:*");
     }
   }
 

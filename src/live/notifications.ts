@@ -155,6 +155,8 @@ export class NotificationReceiver {
   /** One event: at most one upstream call (GetAssignment, which brings the HIT; or GetHIT), shared by every subscriber. */
   private async handle(event: MTurkEvent): Promise<void> {
     if (!event.HITId || event.EventType === "Ping") return;
+    // Whether or not anyone watches it, the mirror reads the HIT's work again (the event may be a sender's word).
+    this.hub.onMTurkChange?.(event.HITId);
     const hitTopic = topic("hit", event.HITId);
     const submitted = event.EventType === "AssignmentSubmitted" && event.AssignmentId;
     const assignmentTopics: Topic[] = submitted

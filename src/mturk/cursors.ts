@@ -18,6 +18,16 @@ export class CursorCodec {
     return `${body}.${this.mac(body)}`;
   }
 
+  /** Whether this gateway issued the cursor for this scope (a cursor of another kind of page is not an error here). */
+  accepts(scope: string, cursor: string): boolean {
+    try {
+      this.decode(scope, cursor);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   decode<P>(scope: string, cursor: string): P {
     const [body = "", mac = ""] = cursor.split(".");
     const expected = this.mac(body);

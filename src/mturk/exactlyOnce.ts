@@ -11,7 +11,7 @@ import {
 import { IdempotencyKeyConflict, isAlreadyProcessed, OutcomeUnknown, UpstreamError } from "./errors.js";
 import { fingerprint, requestToken } from "./idempotency.js";
 import { MTURK_MAX_RESULTS, scanAll } from "./pagination.js";
-import { hitEntries, type MTurkWrites } from "./writes.js";
+import type { MTurkWrites } from "./writes.js";
 
 /**
  * Money and creation, exactly once per idempotency key, without trusting one error code. MTurk dedupes the
@@ -120,7 +120,7 @@ export async function createHIT(w: MTurkWrites, input: HitInput, key: string) {
   const hitId = (hit?.HITId ?? existing) as string;
   if (hit) {
     w.loaders.hits.clear(hitId).prime(hitId, hit);
-    w.changed(hitEntries(hit, { kind: "insert", item: hit }));
+    await w.changed([{ kind: "hit", hit }]);
   }
   return { hitId, alreadyExisted: existing !== undefined };
 }
@@ -142,7 +142,7 @@ export async function createAdditionalAssignments(w: MTurkWrites, HITId: string,
         }),
       ),
     );
-    await w.hitChanged(HITId);
+    await w.hitChanged(HITId, ["MaxAssignments", "NumberOfAssignmentsAvailable", "HITStatus"]);
     return { alreadyProcessed: false };
   } catch (error) {
     const duplicate = error instanceof UpstreamError && isAlreadyProcessed(error);
@@ -186,20 +186,10 @@ export async function sendBonus(w: MTurkWrites, input: BonusInput, key: string) 
     BonusAmount: Number.parseFloat(input.BonusAmount).toFixed(2),
   });
   const UniqueRequestToken = requestToken(operation, key);
-  const paid = (at: Date) => {
-    const bonus = { ...input, GrantTime: at };
-    w.changed([
-      {
-        operation: "ListBonusPayments",
-        id: `${input.AssignmentId}:${at.getTime()}:${input.BonusAmount}`,
-        change: { kind: "insert", item: bonus },
-        at: Date.now(),
-      },
-    ]);
-  };
+  const paid = (at: Date) => w.changed([{ kind: "bonusPaid", bonus: { ...input, GrantTime: at } }]);
   try {
     await w.send(operation, (c) => c.send(new SendBonusCommand({ ...input, UniqueRequestToken })));
-    paid(new Date());
+    await paid(new Date());
     return { alreadyProcessed: false };
   } catch (error) {
     const duplicate = error instanceof UpstreamError && isAlreadyProcessed(error);

@@ -17,7 +17,6 @@ import {
   ListReviewableHITsCommand,
   ListWorkerBlocksCommand,
   ListWorkersWithQualificationTypeCommand,
-  type MTurkClient,
   type Qualification,
   type QualificationRequest,
   type QualificationType,
@@ -25,11 +24,11 @@ import {
   type WorkerBlock,
 } from "@aws-sdk/client-mturk";
 import DataLoader from "dataloader";
+import type { Mirror } from "../mirror/mirror.js";
 import type { Upstream } from "./client.js";
 import { isNotFound } from "./errors.js";
-import { scopes } from "./listings.js";
+import { getEach, orNullWhenMissing, remembered, settle } from "./gets.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
-import type { SnapshotCache } from "./snapshots.js";
 import {
   firstPagesOfTypes,
   pendingRequestsOfAllTypes,
@@ -45,13 +44,6 @@ export interface LoaderSettings {
 /** A Qualification is keyed by its type and worker: "typeId|workerId". */
 export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
-const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
-const orNullWhenMissing = <T>(promise: Promise<T>): Promise<T | null> =>
-  promise.catch((error) => {
-    if (isNotFound(error)) return null;
-    throw error;
-  });
-
 /**
  * Every upstream read of one GraphQL request. Loaders live for one request only; they deduplicate and cache Get
  * calls, list pages prime them, and the batch functions pick the cheapest way MTurk allows (see strategies.ts).
@@ -61,30 +53,23 @@ export class MTurkLoaders {
     readonly upstream: Upstream,
     private readonly settings: LoaderSettings,
     private readonly hints: StrategyHints,
-    /** The shared full listings, for strategies that can read one instead of many Gets. */
-    private readonly snapshots?: SnapshotCache,
+    /** The account's mirror: whole HITs without a Get each, and what MTurk forgot or cannot answer now. */
+    private readonly mirror?: Mirror,
   ) {}
 
-  /** A batch function that makes one Get call per key (MTurk has no batch Get); a failed key gets its error. */
-  private getEach<R, V>(operation: string, send: (client: MTurkClient, id: string) => Promise<R>, pick: (r: R) => V) {
-    return (ids: readonly string[]) =>
-      Promise.all(
-        ids.map((id) =>
-          settle(this.upstream.call(operation, (c) => send(c, id))).then((r) => (r instanceof Error ? r : pick(r))),
-        ),
-      );
-  }
-
   readonly hits = new DataLoader<string, HIT>(
-    this.getEach(
+    getEach(
+      () => this.upstream,
       "GetHIT",
       (c, HITId) => c.send(new GetHITCommand({ HITId })),
       (r) => r.HIT as HIT,
+      remembered((id) => this.mirror?.hit(id)),
     ),
   );
 
   readonly qualificationTypes = new DataLoader<string, QualificationType>(
-    this.getEach(
+    getEach(
+      () => this.upstream,
       "GetQualificationType",
       (c, QualificationTypeId) => c.send(new GetQualificationTypeCommand({ QualificationTypeId })),
       (r) => r.QualificationType as QualificationType,
@@ -92,7 +77,8 @@ export class MTurkLoaders {
   );
 
   readonly assignments = new DataLoader<string, Assignment>(
-    this.getEach(
+    getEach(
+      () => this.upstream,
       "GetAssignment",
       (c, AssignmentId) => c.send(new GetAssignmentCommand({ AssignmentId })),
       (r) => {
@@ -100,6 +86,7 @@ export class MTurkLoaders {
         if (r.HIT?.HITId) this.hits.prime(r.HIT.HITId, r.HIT);
         return r.Assignment as Assignment;
       },
+      remembered((id) => this.mirror?.assignment(id)),
     ),
   );
 
@@ -340,11 +327,9 @@ export class MTurkLoaders {
   async wholeHits(listed: HIT[]): Promise<HIT[]> {
     const partial = listed.filter((hit) => hit.HITStatus === undefined);
     if (!partial.length) return listed;
-    if (partial.length > MTURK_MAX_RESULTS && this.snapshots) {
-      const all = await this.snapshots.get(scopes.hits(), () =>
-        scanAll((token) => this.listHITsPage(token, MTURK_MAX_RESULTS)).then((scan) => scan.items),
-      );
-      for (const hit of all) if (hit.HITId) this.hits.prime(hit.HITId, hit);
+    if (partial.length > MTURK_MAX_RESULTS && this.mirror) {
+      const known = await this.mirror.wholeHits(partial.map((hit) => hit.HITId as string));
+      for (const hit of known) if (hit.HITId) this.hits.prime(hit.HITId, hit);
     }
     const loaded = await this.hits.loadMany(partial.map((hit) => hit.HITId as string));
     const whole = new Map<string, HIT>();

@@ -52,7 +52,7 @@ export interface WindowSource<T> {
   directPage?: FetchPage<T>;
   idOf: (item: T) => string;
   /** The gateway's own recent writes applied to a page (MTurk may list a decided item for a while longer). */
-  view?: (items: T[]) => T[];
+  view?: (items: T[]) => T[] | Promise<T[]>;
 }
 
 /**
@@ -96,7 +96,7 @@ export class Walk<T> {
     return {
       token,
       position,
-      items: view ? view(page.items) : page.items,
+      items: view ? await view(page.items) : page.items,
       // An empty page ends a listing even with a token (MTurk may send one on the last page).
       next: page.items.length > 0 ? page.nextToken : undefined,
       more: page.more === true && page.nextToken === undefined,

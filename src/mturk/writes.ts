@@ -18,6 +18,7 @@ import {
   type NotificationSpecification,
   NotifyWorkersCommand,
   type NotifyWorkersFailureStatus,
+  type Qualification,
   type QualificationType,
   RejectAssignmentCommand,
   RejectQualificationRequestCommand,
@@ -29,23 +30,17 @@ import {
   UpdateQualificationTypeCommand,
   type UpdateQualificationTypeCommandInput,
 } from "@aws-sdk/client-mturk";
+import type { MirrorChange } from "../mirror/changes.js";
+import type { Mirror } from "../mirror/mirror.js";
 import type { Upstream } from "./client.js";
 import { UpstreamError } from "./errors.js";
 import type { IdempotencyStore } from "./idempotency.js";
-import type { JournalEntry } from "./journal.js";
-import type { ListingOperation } from "./listings.js";
 import { type MTurkLoaders, qualificationKey } from "./loaders.js";
-import type { SnapshotCache } from "./snapshots.js";
 
 /** A write that MTurk refuses to repeat, made idempotent: true when the state was already what was asked. */
 export interface Applied {
   alreadyApplied: boolean;
 }
-
-/** The listings whose items carry a HIT's data (status, counts, expiration). */
-const HIT_LISTINGS: ListingOperation[] = ["ListHITs", "ListReviewableHITs", "ListHITsForQualificationType"];
-const hitEntries = (hit: HIT, change: JournalEntry["change"]): JournalEntry[] =>
-  HIT_LISTINGS.map((operation) => ({ operation, id: hit.HITId as string, change, at: Date.now() }) as JournalEntry);
 
 /** An error that proves the write's state is already there, if `holds` reads it back from MTurk. */
 async function alreadyThere(error: unknown, holds: () => Promise<boolean>): Promise<Applied> {
@@ -59,28 +54,27 @@ async function alreadyThere(error: unknown, holds: () => Promise<boolean>): Prom
  * Every MTurk write of one GraphQL request. Errors pass through as the upstream layer raised them (UpstreamError).
  * MTurk's writes that refuse to repeat (approve, reject, decide a request, expire, delete) are made idempotent by
  * reading the state back after a refusal or a lost answer. After each write the request's loaders forget what
- * changed and the shared journal applies the change to every listing (see WriteJournal).
+ * changed and the mirror takes the change at once (see MirrorChange).
  */
 export class MTurkWrites {
   constructor(
     readonly upstream: Upstream,
     readonly loaders: MTurkLoaders,
-    readonly snapshots: SnapshotCache,
+    readonly mirror: Mirror,
     readonly idempotency: IdempotencyStore,
     /** The subscriptions (src/live): the gateway's own writes publish their events at once. */
-    readonly live?: { writesChanged(entries: JournalEntry[]): void },
+    readonly live?: { writesChanged(changes: MirrorChange[]): void },
   ) {}
 
   send<T>(operation: string, call: (client: MTurkClient) => Promise<T>): Promise<T> {
     return this.upstream.call(operation, call);
   }
 
-  /** After a write: pages read earlier in this request are stale; listings show the change from now on. */
-  changed(entries: JournalEntry[], rescan: ListingOperation[] = []): void {
-    this.snapshots.record(entries);
-    this.live?.writesChanged(entries);
-    if (rescan.length) this.snapshots.invalidate(rescan);
+  /** After a write: pages read earlier in this request are stale; the mirror (and so every listing) has it now. */
+  async changed(changes: MirrorChange[]): Promise<void> {
     this.loaders.forgetPages();
+    this.live?.writesChanged(changes);
+    await this.mirror.apply(changes);
   }
 
   /** The HIT as MTurk has it now, read past this request's cache. */
@@ -92,10 +86,15 @@ export class MTurkWrites {
     return this.loaders.assignments.clear(assignmentId).load(assignmentId);
   }
 
-  /** A HIT write happened: its listings take the HIT as MTurk now has it (or drop it if it cannot be read). */
-  async hitChanged(hitId: string): Promise<void> {
+  /**
+   * A HIT write happened: the mirror takes the HIT as MTurk now has it, the write's `fields` kept over listings that
+   * lag (or, if it cannot be read, the HIT and its work are read again at the next refresh).
+   */
+  async hitChanged(hitId: string, fields?: (keyof HIT)[]): Promise<void> {
     const hit = await this.freshHit(hitId).catch(() => undefined);
-    this.changed(hit ? hitEntries(hit, { kind: "patch", fields: hit }) : [], hit ? [] : HIT_LISTINGS);
+    await this.changed(
+      hit ? [{ kind: "hit", hit, fields }] : [{ kind: "stale", units: ["hits", `assignments:${hitId}`] }],
+    );
   }
 
   async acceptQualificationRequest(
@@ -117,30 +116,22 @@ export class MTurkWrites {
         }),
     );
     if (typeId && workerId) this.loaders.qualificationScores.clear(qualificationKey(typeId, workerId));
-    const granted =
+    const granted: MirrorChange[] =
       typeId && workerId
         ? [
             {
-              operation: "ListWorkersWithQualificationType",
-              id: qualificationKey(typeId, workerId),
-              change: {
-                kind: "insert",
-                item: {
-                  QualificationTypeId: typeId,
-                  WorkerId: workerId,
-                  IntegerValue,
-                  Status: "Granted",
-                  GrantTime: new Date(),
-                },
+              kind: "qualification",
+              qualification: {
+                QualificationTypeId: typeId,
+                WorkerId: workerId,
+                IntegerValue,
+                Status: "Granted",
+                GrantTime: new Date(),
               },
-              at: Date.now(),
-            } as JournalEntry,
+            },
           ]
         : [];
-    this.changed([
-      { operation: "ListQualificationRequests", id, change: { kind: "remove" }, at: Date.now() },
-      ...granted,
-    ]);
+    await this.changed([{ kind: "requestDecided", requestId: id, status: "Accepted", typeId, workerId }, ...granted]);
     return result;
   }
 
@@ -152,41 +143,22 @@ export class MTurkWrites {
       // MTurk has no read for a decided request: its refusal names the state the request is in.
       (error) => alreadyThere(error, async () => /\bRejected\b/.test((error as Error).message)),
     );
-    this.changed([
-      {
-        operation: "ListQualificationRequests",
-        id: QualificationRequestId,
-        change: { kind: "remove" },
-        at: Date.now(),
-      },
-    ]);
+    await this.changed([{ kind: "requestDecided", requestId: QualificationRequestId, status: "Rejected" }]);
     return result;
   }
 
-  /** The type a write returned replaces what this request had loaded; listings of types show it. */
-  private rememberType(type: QualificationType | undefined) {
+  /** The type a write returned replaces what this request had loaded; the mirror (and its listings) show it. */
+  private async rememberType(type: QualificationType | undefined) {
     const id = type?.QualificationTypeId;
     if (!type || !id) return type;
     this.loaders.qualificationTypes.clear(id).prime(id, type);
-    this.changed([
-      { operation: "ListQualificationTypes", id, change: { kind: "patch", fields: type }, at: Date.now() },
-    ]);
+    await this.changed([{ kind: "type", type }]);
     return type;
   }
 
   async createQualificationType(input: CreateQualificationTypeCommandInput) {
     const r = await this.send("CreateQualificationType", (c) => c.send(new CreateQualificationTypeCommand(input)));
-    const type = r.QualificationType;
-    if (type?.QualificationTypeId)
-      this.changed([
-        {
-          operation: "ListQualificationTypes",
-          id: type.QualificationTypeId,
-          change: { kind: "insert", item: type },
-          at: Date.now(),
-        },
-      ]);
-    return this.rememberType(type);
+    return this.rememberType(r.QualificationType);
   }
 
   async updateQualificationType(input: UpdateQualificationTypeCommandInput) {
@@ -199,18 +171,13 @@ export class MTurkWrites {
       c.send(new DeleteQualificationTypeCommand({ QualificationTypeId })),
     );
     this.loaders.qualificationTypes.clear(QualificationTypeId);
-    // Deleting a type rejects its pending requests, which the gateway cannot name: those listings are scanned again.
-    this.changed(
-      [{ operation: "ListQualificationTypes", id: QualificationTypeId, change: { kind: "remove" }, at: Date.now() }],
-      ["ListQualificationRequests"],
-    );
+    // Deleting a type rejects its pending requests, which the gateway cannot name: they are read again.
+    await this.changed([{ kind: "typeDeleted", typeId: QualificationTypeId }]);
   }
 
-  private qualificationChanged(typeId: string, workerId: string, change: JournalEntry["change"]) {
-    this.loaders.qualificationScores.clear(qualificationKey(typeId, workerId));
-    this.changed([
-      { operation: "ListWorkersWithQualificationType", id: qualificationKey(typeId, workerId), change, at: Date.now() },
-    ]);
+  private async qualificationChanged(qualification: Qualification & { QualificationTypeId: string; WorkerId: string }) {
+    this.loaders.qualificationScores.clear(qualificationKey(qualification.QualificationTypeId, qualification.WorkerId));
+    await this.changed([{ kind: "qualification", qualification }]);
   }
 
   async associateQualification(
@@ -224,9 +191,12 @@ export class MTurkWrites {
         new AssociateQualificationWithWorkerCommand({ QualificationTypeId, WorkerId, IntegerValue, SendNotification }),
       ),
     );
-    this.qualificationChanged(QualificationTypeId, WorkerId, {
-      kind: "insert",
-      item: { QualificationTypeId, WorkerId, IntegerValue, Status: "Granted", GrantTime: new Date() },
+    await this.qualificationChanged({
+      QualificationTypeId,
+      WorkerId,
+      IntegerValue,
+      Status: "Granted",
+      GrantTime: new Date(),
     });
   }
 
@@ -234,26 +204,19 @@ export class MTurkWrites {
     await this.send("DisassociateQualificationFromWorker", (c) =>
       c.send(new DisassociateQualificationFromWorkerCommand({ QualificationTypeId, WorkerId, Reason })),
     );
-    this.qualificationChanged(QualificationTypeId, WorkerId, { kind: "patch", fields: { Status: "Revoked" } });
+    await this.qualificationChanged({ QualificationTypeId, WorkerId, Status: "Revoked" });
   }
 
   async createWorkerBlock(WorkerId: string, Reason: string) {
     await this.send("CreateWorkerBlock", (c) => c.send(new CreateWorkerBlockCommand({ WorkerId, Reason })));
     this.loaders.forgetBlocks();
-    this.changed([
-      {
-        operation: "ListWorkerBlocks",
-        id: WorkerId,
-        change: { kind: "insert", item: { WorkerId, Reason } },
-        at: Date.now(),
-      },
-    ]);
+    await this.changed([{ kind: "block", workerId: WorkerId, reason: Reason, present: true }]);
   }
 
   async deleteWorkerBlock(WorkerId: string, Reason?: string) {
     await this.send("DeleteWorkerBlock", (c) => c.send(new DeleteWorkerBlockCommand({ WorkerId, Reason })));
     this.loaders.forgetBlocks();
-    this.changed([{ operation: "ListWorkerBlocks", id: WorkerId, change: { kind: "remove" }, at: Date.now() }]);
+    await this.changed([{ kind: "block", workerId: WorkerId, reason: Reason, present: false }]);
   }
 
   /** NotifyWorkers for at most 100 workers (MTurk's limit); callers chunk larger lists. */
@@ -290,18 +253,25 @@ export class MTurkWrites {
           return wanted <= Date.now() ? expiration <= Date.now() + 1000 : Math.abs(expiration - wanted) < 1000;
         }),
     );
-    await this.hitChanged(HITId);
+    await this.hitChanged(HITId, ["Expiration", "HITStatus"]);
     return result;
   }
 
   async updateHITReviewStatus(HITId: string, Revert: boolean) {
     await this.send("UpdateHITReviewStatus", (c) => c.send(new UpdateHITReviewStatusCommand({ HITId, Revert })));
-    await this.hitChanged(HITId);
+    await this.hitChanged(HITId, ["HITStatus"]);
   }
 
   async updateHITTypeOfHIT(HITId: string, HITTypeId: string) {
     await this.send("UpdateHITTypeOfHIT", (c) => c.send(new UpdateHITTypeOfHITCommand({ HITId, HITTypeId })));
-    await this.hitChanged(HITId);
+    await this.hitChanged(HITId, [
+      "HITTypeId",
+      "Title",
+      "Description",
+      "Keywords",
+      "Reward",
+      "QualificationRequirements",
+    ]);
   }
 
   /** DeleteHIT. Deleting again is refused (the HIT is Disposed): a retry succeeds. */
@@ -311,9 +281,8 @@ export class MTurkWrites {
       (error) => alreadyThere(error, async () => (await this.freshHit(HITId)).HITStatus === "Disposed"),
     );
     this.loaders.hits.clear(HITId);
-    const gone = hitEntries({ HITId }, { kind: "remove" });
-    // Its assignments and bonuses are no longer listed; the gateway cannot name them all.
-    this.changed(gone, ["ListAssignmentsForHIT", "ListBonusPayments"]);
+    // The mirror keeps the HIT, as Disposed, with its work: history outlives MTurk's listings.
+    await this.changed([{ kind: "hitDeleted", hitId: HITId }]);
     return result;
   }
 
@@ -341,18 +310,10 @@ export class MTurkWrites {
     const time = status === "Approved" ? "ApprovalTime" : "RejectionTime";
     this.loaders.assignments.clear(assignmentId);
     this.loaders.hits.clearAll();
-    // The HIT's counts and review state changed too: its listings are scanned again.
-    this.changed(
-      [
-        {
-          operation: "ListAssignmentsForHIT",
-          id: assignmentId,
-          change: { kind: "patch", fields: { AssignmentStatus: status, [time]: new Date() } },
-          at: Date.now(),
-        },
-      ],
-      HIT_LISTINGS,
-    );
+    // The HIT's counters changed too: the next refresh reads them (its work was already patched here).
+    await this.changed([
+      { kind: "assignmentReviewed", assignmentId, fields: { AssignmentStatus: status, [time]: new Date() } },
+    ]);
     return result;
   }
 
@@ -368,5 +329,3 @@ export class MTurkWrites {
     );
   }
 }
-
-export { hitEntries };

@@ -5,7 +5,7 @@ import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, WINDOW } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
-import { filterOf, listing, orderInput, PageInput, prefetchFirstWindow, time } from "./connections.js";
+import { listing, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
 import { WorkerRef } from "./worker.js";
@@ -123,7 +123,7 @@ const AssignmentOrder = orderInput("Assignment", {
 });
 
 const AssignmentFilter = builder.inputType("AssignmentFilter", {
-  description: "Filters MTurk cannot apply upstream; the gateway applies them to the listing's snapshot.",
+  description: "Filters MTurk cannot apply upstream; the gateway applies them to its mirror of the listing.",
   fields: (t) => ({ workerId: t.string({ description: "Only this worker's assignments." }) }),
 });
 
@@ -143,13 +143,7 @@ export function assignmentListing(
   return listing<Assignment>(ctx, args, {
     scope,
     fetchPage,
-    sortKeys: {
-      SUBMIT_TIME: (a) => time(a.SubmitTime),
-      ACCEPT_TIME: (a) => time(a.AcceptTime),
-      WORKER_ID: (a) => a.WorkerId,
-      STATUS: (a) => a.AssignmentStatus,
-    },
-    filter: filterOf(args.filter, (a, f) => !f.workerId || a.WorkerId === f.workerId),
+    filter: args.filter,
   });
 }
 
@@ -174,11 +168,6 @@ export function bonusListing(
   return listing<BonusPayment>(ctx, args, {
     scope: scopes.bonuses(of),
     fetchPage: (token, size) => ctx.loaders.listBonusPaymentsPage(of, token, size),
-    sortKeys: {
-      GRANT_TIME: (b) => time(b.GrantTime),
-      AMOUNT: (b) => (b.BonusAmount === undefined ? undefined : Number.parseFloat(b.BonusAmount)),
-      WORKER_ID: (b) => b.WorkerId,
-    },
   });
 }
 

@@ -20,13 +20,29 @@ export const PageInput = builder.inputType("PageInput", {
   }),
 });
 
+export const DataSourceEnum = builder.enumType("DataSource", {
+  description: "Where a page came from.",
+  values: {
+    MIRROR: {
+      value: "mirror",
+      description:
+        "The gateway's durable mirror of the account, as MTurk was at `asOf` (with the gateway's own writes since applied): sorted, paged, counted and filtered lists, and any list while MTurk is unavailable.",
+    },
+    MTURK: {
+      value: "mturk",
+      description:
+        "MTurk itself, read for this request: plain first/after walks, and every list while the mirror's database is unavailable.",
+    },
+  },
+});
+
 /** Fields every connection has beside edges and pageInfo: the legacy API's total and page number. */
 builder.globalConnectionFields((t) => ({
   totalCount: t.int({
     nullable: false,
     description:
-      "How many items the whole (filtered) list has, exactly. MTurk gives no totals: this reads the listing's snapshot (a full scan, shared and cached; see README: consistency window).",
-    // Its scan is priced on the connection field (see cost.ts).
+      "How many items the whole (filtered) list has, exactly. MTurk gives no totals: this counts the gateway's mirror of the listing (refreshed from MTurk first when older than MIRROR_MAX_AGE_MS; see README: the mirror).",
+    // Its refresh is priced on the connection field (see cost.ts).
     complexity: 0,
     resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).totalCount,
   }),
@@ -35,11 +51,18 @@ builder.globalConnectionFields((t) => ({
     complexity: 0,
     resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).pageNumber,
   }),
+  source: t.field({
+    type: DataSourceEnum,
+    nullable: false,
+    description: "Whether this page came from the gateway's mirror of the account or from MTurk for this request.",
+    complexity: 0,
+    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).source ?? "mturk",
+  }),
   asOf: t.field({
     type: "DateTime",
     nullable: false,
     description:
-      "When MTurk was read for this page: now for a plain first/after walk; for sorted, filtered, paged or counted lists, when the listing's snapshot was scanned (the gateway's own writes since are applied to it). See README: consistency window.",
+      "When MTurk was read for this page: now for a plain first/after walk; for sorted, filtered, paged or counted lists, when the gateway's mirror last read the listing whole from MTurk (the gateway's own writes since are applied to it; MIRROR_MAX_AGE_MS bounds it while MTurk answers). See README: the mirror.",
     complexity: 0,
     resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).asOf,
   }),
@@ -75,6 +98,7 @@ export type ConnectionResult<T> = {
   totalCount: number;
   pageNumber: number | null;
   asOf: Date;
+  source?: "mirror" | "mturk";
 };
 
 export function listing<T>(

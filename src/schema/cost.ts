@@ -1,5 +1,4 @@
 import type { GatewayContext } from "../context.js";
-import { DEFAULT_WORKER_INDEX } from "../mturk/workerIndex.js";
 
 /**
  * Prices for the complexity limit, declared on the field that causes the calls: a price is an upper bound of the
@@ -63,11 +62,17 @@ export function reviewableCost(args: ConnectionArgs, ctx: GatewayContext) {
   return { ...cost, field: cost.field + ctx.limits.scanCost + WINDOW };
 }
 
-/** A field that reads the worker index may build it: at most WORKER_INDEX_MAX_CALLS calls (see workerIndex.ts). */
-export const workerIndexCost = (ctx: GatewayContext) => (ctx.limits.workerIndex ?? DEFAULT_WORKER_INDEX).maxCalls;
+/** Reading the work of some HITs afresh: a window per HIT for at most MAX_PAGE_SIZE HITs, and a scan. */
+export const workListingCost = (ctx: GatewayContext) => ctx.limits.maxPageSize + ctx.limits.scanCost;
 
-/** A worker's assignments or bonuses: one index build at most, and the page size multiplying what is under it. */
+/**
+ * A worker's history: one query of the mirror, and one refresh of the account's work when the mirror is older than
+ * MIRROR_MAX_AGE_MS (priced as a scan; it is shared by every request that needs it meanwhile).
+ */
+export const workerStatsCost = (ctx: GatewayContext) => ctx.limits.scanCost;
+
+/** A worker's assignments or bonuses: as stats, and the page size multiplying what is under it. */
 export const workerHistoryCost = (args: ConnectionArgs, ctx: GatewayContext) => ({
-  field: workerIndexCost(ctx),
+  field: workerStatsCost(ctx),
   multiplier: Math.max(1, Math.min(args.first ?? DEFAULT_FIRST, ctx.limits.maxPageSize)),
 });

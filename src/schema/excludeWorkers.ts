@@ -1,13 +1,11 @@
-import type { HIT } from "@aws-sdk/client-mturk";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
-import { scopes } from "../mturk/listings.js";
+import { isNotFound } from "../mturk/errors.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { MTURK_MAX_RESULTS, scanAll } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { bulkPayload, runBulk } from "./bulk.js";
-import { listing } from "./connections.js";
-import { bulkCost, workerIndexCost } from "./cost.js";
+import { bulkCost, workListingCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineMutation } from "./mutation.js";
 import { mturkId } from "./validators.js";
@@ -61,33 +59,28 @@ const GrantedRef = builder
     }),
   });
 
-/** The workers of the HITs, read fresh (not from the worker index: a study's last submissions count too). */
+/**
+ * The workers of the HITs, read fresh from MTurk (a study's last submissions count too), and from the mirror for
+ * HITs MTurk no longer knows (disposed of after 120 days): an earlier study stays excluded after MTurk forgot it.
+ */
 async function workersOf(ctx: GatewayContext, input: Input): Promise<string[]> {
   if (!input.hitIds?.length && !input.hitTypeIds?.length)
     throw new InputInvalid("Give hitIds, hitTypeIds or both.", "input.hitIds");
   const hitIds = new Set(input.hitIds ?? []);
   if (input.hitTypeIds?.length) {
-    const types = new Set(input.hitTypeIds);
-    const hits = await listing<HIT>(
-      ctx,
-      { first: ctx.maxPageSize },
-      {
-        scope: scopes.hits(),
-        fetchPage: (token, size) => ctx.loaders.listHITsPage(token, size),
-        sortKeys: {},
-        filter: { key: { hitTypeIds: [...types].sort() }, keep: (hit) => types.has(hit.HITTypeId as string) },
-      },
-    );
-    if (hits.totalCount > hits.edges.length)
+    // The mirror's HITs of these types, disposed ones too.
+    const known = (await ctx.mirror.hitsOfTypes(input.hitTypeIds)).value;
+    if (known.length > ctx.maxPageSize)
       throw new InputInvalid(
         `These HIT types have more than ${ctx.maxPageSize} HITs: name the HITs instead.`,
         "input.hitTypeIds",
       );
-    for (const edge of hits.edges) hitIds.add(edge.node.HITId as string);
+    for (const id of known) hitIds.add(id);
   }
   let calls = 0;
-  const budget = workerIndexCost(ctx);
+  const budget = workListingCost(ctx);
   const workers = new Set<string>();
+  const forgotten: string[] = [];
   await Promise.all(
     [...hitIds].map(async (hitId) => {
       const { items } = await scanAll((token) => {
@@ -95,10 +88,15 @@ async function workersOf(ctx: GatewayContext, input: Input): Promise<string[]> {
         if (calls > budget)
           throw new InputInvalid(`Listing these HITs' work needs more than ${budget} MTurk calls.`, "input");
         return ctx.loaders.listAssignmentsForHITPage(hitId, undefined, token, MTURK_MAX_RESULTS);
+      }).catch((error) => {
+        if (!isNotFound(error)) throw error;
+        forgotten.push(hitId);
+        return { items: [] };
       });
       for (const a of items) workers.add(a.WorkerId as string);
     }),
   );
+  for (const workerId of await ctx.mirror.workersOf(forgotten)) workers.add(workerId);
   return [...workers].sort();
 }
 
@@ -114,7 +112,7 @@ defineMutation("grantQualificationToWorkersOf", {
   // The listing of the HITs' work (bounded like one build of the worker index), then one write per worker.
   complexity: (_input, ctx) => {
     const writes = bulkCost(ctx.limits.maxBulkItems, ctx);
-    return { ...writes, field: writes.field + workerIndexCost(ctx) + ctx.limits.scanCost };
+    return { ...writes, field: writes.field + workListingCost(ctx) + ctx.limits.scanCost };
   },
   resolve: async (input, ctx) => {
     const workers = await workersOf(ctx, input);

@@ -24,7 +24,7 @@ import {
   pageOf,
   ReviewableHITStatusEnum,
 } from "./common.js";
-import { filterOf, listing, lower, mapNodes, orderInput, PageInput, prefetchFirstWindow, time } from "./connections.js";
+import { listing, mapNodes, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
 import { reviewableCost } from "./cost.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
@@ -225,25 +225,8 @@ export function hitListing(
   },
   scope: Scope,
   fetchPage: FetchPage<HIT>,
-  complete?: (items: HIT[]) => Promise<HIT[]>,
 ) {
-  return listing<HIT>(ctx, args, {
-    scope,
-    fetchPage,
-    complete,
-    sortKeys: {
-      CREATION_TIME: (hit) => time(hit.CreationTime),
-      EXPIRATION: (hit) => time(hit.Expiration),
-      TITLE: (hit) => lower(hit.Title),
-      REWARD: (hit) => (hit.Reward === undefined ? undefined : Number.parseFloat(hit.Reward)),
-    },
-    filter: filterOf(
-      args.filter,
-      (hit, f) =>
-        (!f.statuses?.length || f.statuses.includes(hit.HITStatus as string)) &&
-        (!f.reviewStatuses?.length || f.reviewStatuses.includes(hit.HITReviewStatus as string)),
-    ),
-  });
+  return listing<HIT>(ctx, args, { scope, fetchPage, filter: args.filter });
 }
 
 builder.queryFields((t) => ({
@@ -278,14 +261,10 @@ builder.queryFields((t) => ({
           hitTypeId: args.hitTypeId ?? undefined,
           status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
         };
-        // MTurk lists reviewable HITs as ids only: sorting and filtering need each whole HIT; a walk's edges load
-        // theirs (GetHIT, batched) when their fields are asked for.
-        const connection = await hitListing(
-          ctx,
-          args,
-          scopes.reviewableHits(filter),
-          (token, size) => ctx.loaders.listReviewableHITsPage(filter, token, size),
-          (hits) => ctx.loaders.wholeHits(hits),
+        // MTurk lists reviewable HITs as ids only: a walk's edges load theirs (GetHIT, batched) when their fields
+        // are asked for; sorted and filtered pages come whole from the mirror.
+        const connection = await hitListing(ctx, args, scopes.reviewableHits(filter), (token, size) =>
+          ctx.loaders.listReviewableHITsPage(filter, token, size),
         );
         return mapNodes(connection, (hit): HIT | string => (hit.HITStatus === undefined ? (hit.HITId as string) : hit));
       },

@@ -8,6 +8,7 @@ import "./assignment.js";
 import "./account.js";
 import "./answers.js";
 import "./workerHistory.js";
+import "./mirror.js";
 import "./excludeWorkers.js";
 import "./errors.js";
 import "./qualificationRequestMutations.js";

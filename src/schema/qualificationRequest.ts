@@ -3,7 +3,7 @@ import type { GatewayContext } from "../context.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { pageOf } from "./common.js";
-import { filterOf, listing, orderInput, PageInput, time } from "./connections.js";
+import { listing, orderInput, PageInput } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
 
@@ -78,12 +78,6 @@ export const requestListingArgs = builder.args((t) => ({
   filter: t.field({ type: QualificationRequestFilter, description: "Submit-time and worker filters." }),
 }));
 
-const requestSortKeys = {
-  SUBMIT_TIME: (r: QualificationRequest) => time(r.SubmitTime),
-  QUALIFICATION_TYPE_ID: (r: QualificationRequest) => r.QualificationTypeId,
-  WORKER_ID: (r: QualificationRequest) => r.WorkerId,
-};
-
 /** The listing of pending requests of one type, or of all the caller's types. */
 export function pendingRequests(
   ctx: GatewayContext,
@@ -97,15 +91,7 @@ export function pendingRequests(
     fetchPage: (token, size) => ctx.loaders.qualificationRequestsPage(typeId, token, size),
     // Scans and continued walks read the type's own listing: the shared first-page strategy gives no NextToken.
     scanPage: (token, size) => ctx.loaders.listQualificationRequestsPage(typeId, token, size),
-    // All the caller's types: a full scan reads the types' listings in parallel when that is faster.
-    scan: typeId === undefined ? () => ctx.loaders.allPendingRequests() : undefined,
-    sortKeys: requestSortKeys,
-    filter: filterOf(args.filter, (r, f) => {
-      const submitted = time(r.SubmitTime) ?? 0;
-      if (f.submittedAfter && submitted < f.submittedAfter.getTime()) return false;
-      if (f.submittedBefore && submitted >= f.submittedBefore.getTime()) return false;
-      return !f.workerId || r.WorkerId === f.workerId;
-    }),
+    filter: args.filter,
   });
 }
 

@@ -5,7 +5,7 @@ import { scopes } from "../mturk/listings.js";
 import { WINDOW } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
-import { listing, lower, mapNodes, orderInput, PageInput, prefetchFirstWindow, time } from "./connections.js";
+import { listing, mapNodes, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
@@ -125,11 +125,6 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         const connection = await listing<Qualification>(ctx, args, {
           scope: scopes.workersWithType(id, status),
           fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
-          sortKeys: {
-            GRANT_TIME: (q) => time(q.GrantTime),
-            INTEGER_VALUE: (q) => q.IntegerValue,
-            WORKER_ID: (q) => q.WorkerId,
-          },
         });
         return mapNodes(connection, (q) => ({ workerId: q.WorkerId as string }), "qualification");
       },
@@ -193,7 +188,6 @@ builder.queryFields((t) => ({
         return listing<QualificationType>(ctx, args, {
           scope: scopes.types(filter),
           fetchPage: (token, size) => ctx.loaders.listQualificationTypesPage(filter, token, size),
-          sortKeys: { NAME: (type) => lower(type.Name), CREATION_TIME: (type) => time(type.CreationTime) },
         });
       },
     },

@@ -120,8 +120,7 @@ export async function dryRunCreateHITWithHITType(
     {
       scope: scopes.hits(),
       fetchPage: (token, size) => ctx.loaders.listHITsPage(token, size),
-      sortKeys: {},
-      filter: { key: { hitTypeId: input.hitTypeId }, keep: (hit) => hit.HITTypeId === input.hitTypeId },
+      filter: { hitTypeIds: [input.hitTypeId] },
     },
   );
   const reward = hits.edges[0]?.node.Reward;

@@ -121,7 +121,6 @@ builder.queryFields((t) => ({
         listing<WorkerBlock>(ctx, args, {
           scope: scopes.blocks(),
           fetchPage: (token, size) => ctx.loaders.listWorkerBlocksPage(token, size),
-          sortKeys: { WORKER_ID: (b) => b.WorkerId },
         }),
     },
     ...pageOf("worker blocks"),

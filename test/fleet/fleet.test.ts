@@ -2,6 +2,7 @@ import { ListBonusPaymentsCommand, MTurkClient } from "@aws-sdk/client-mturk";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+import { postgresAnswers, tempPostgresDatabase } from "../support/postgres.js";
 import { control } from "../support/stack.js";
 import { KEYED_ERRORS } from "../support/work.js";
 import {
@@ -15,10 +16,11 @@ import {
 } from "./support.js";
 
 /**
- * Three gateway processes (`src/main.ts`) on one MTurk account (one simulator) and one Redis: scans, cursors, the
- * write journal and idempotency records are the fleet's, and Redis going away degrades them without an error.
+ * Three gateway processes (`src/main.ts`) on one MTurk account (one simulator), one PostgreSQL mirror and one Redis:
+ * the mirror's reads of MTurk, cursors, the gateway's writes and idempotency records are the fleet's, and Redis going
+ * away degrades what it shares without an error.
  */
-const missing = redisMissing();
+const missing = redisMissing() ?? ((await postgresAnswers()) ? undefined : "PostgreSQL does not answer");
 if (missing) console.warn(`Skipping test/fleet: ${missing}`);
 
 const sortedCount = `{ qualificationRequests(orderBy: { field: SUBMIT_TIME }) { totalCount } }`;
@@ -51,7 +53,7 @@ const counter = (metrics: string, line: string) =>
 const budgetTakes = async (g: GatewayProcess, store: "redis" | "local") =>
   counter(await g.metrics(), `gateway_rate_budget_takes_total{store="${store}"}`);
 
-describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redis", () => {
+describe.skipIf(!!missing)("three gateway processes, one MTurk account, one PostgreSQL mirror, one Redis", () => {
   let simulator: Simulator;
   let redis: RedisServer;
   let gateways: GatewayProcess[];
@@ -59,14 +61,18 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redi
   let b: GatewayProcess;
   let c: GatewayProcess;
   let sdk: MTurkClient;
+  let database: { url: string; drop(): Promise<void> };
 
   beforeAll(async () => {
     simulator = await startSimulator({ size: "large", seed: 11 });
     redis = await startRedis();
+    database = await tempPostgresDatabase();
     const env = {
       ...gatewayEnv(simulator, redis),
-      // Snapshots outlive the whole file: what a write changes must come from the shared journal, not a rescan.
-      SNAPSHOT_TTL_MS: "600000",
+      DATABASE_URL: database.url,
+      // The mirror stays fresh for the whole file: what a write changes must come from the shared mirror, not a read.
+      MIRROR_MAX_AGE_MS: "600000",
+      MIRROR_SYNC_INTERVAL_MS: "0",
       // A budget high enough not to slow anything, so that every call passes the fleet's bucket.
       MTURK_RATE_PER_SECOND: "1000",
       MTURK_RATE_BURST: "1000",
@@ -81,6 +87,7 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redi
     await Promise.all((gateways ?? []).map((g) => g.stop()));
     await redis?.stop();
     await simulator?.close();
+    await database?.drop();
   });
 
   const calls = (operation: string) => simulator.instrumentation.calls.filter((x) => x.operation === operation);
@@ -88,7 +95,7 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redi
   const takes = async (store: "redis" | "local") =>
     (await Promise.all(gateways.map((g) => budgetTakes(g, store)))).reduce((x, y) => x + y);
 
-  it("30 concurrent identical sorted queries over 3 instances scan the listing once", async () => {
+  it("30 concurrent identical sorted queries over 3 instances read the listing once", async () => {
     simulator.instrumentation.resetCalls();
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) => (gateways[i % 3] as GatewayProcess).data(sortedCount)),
@@ -172,7 +179,7 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redi
     const hitsAfter = await b.data(newestHits);
     expect(hitsAfter.hits.totalCount).toBe(hitsBefore.hits.totalCount + 1);
     expect(hitsAfter.hits.edges[0].node.hitId).toBe(hitId);
-    // From B's snapshots and the fleet's journal: B scanned nothing again.
+    // From the fleet's mirror: B read nothing again.
     expect(calls("ListQualificationRequests")).toHaveLength(0);
     expect(calls("ListHITs")).toHaveLength(0);
   });
@@ -205,7 +212,7 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Redi
     expect(paid.BonusPayments).toHaveLength(1);
   });
 
-  it("Redis stopped: requests keep succeeding on fallbacks; restarted: the bucket and scans are shared again", async () => {
+  it("Redis stopped: requests keep succeeding on fallbacks; restarted: the bucket is shared again, reads stay one", async () => {
     const { typesWithPendingRequests } = await control<{ typesWithPendingRequests: string[] }>(
       simulator,
       "GET",

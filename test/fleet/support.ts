@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GraphQLResponse } from "../support/stack.js";
 
@@ -95,6 +98,8 @@ export const gatewayEnv = (
 export async function startGateway(env: Record<string, string>) {
   let child: ChildProcess | undefined;
   let url = "";
+  // Each process its own mirror unless the test shares one (DATABASE_URL, or a DATA_DIR it names).
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "mturk-gateway-"));
   const start = async () => {
     child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: {
@@ -104,6 +109,7 @@ export async function startGateway(env: Record<string, string>) {
         PORT: "0",
         HOST: "127.0.0.1",
         LOG_LEVEL: "warn",
+        DATA_DIR: dataDir,
         ...env,
       },
       stdio: ["ignore", "pipe", "inherit"],

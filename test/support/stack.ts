@@ -2,12 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { createGateway } from "../../src/gateway.js";
+import type { MirrorDatabase } from "../../src/mirror/database.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
 import { TokenBucket } from "../../src/mturk/rateBudget.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import type { SeedSize } from "../../src/simulator/seed.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
 import type { SimulatorSwitches } from "../../src/simulator/switches.js";
+import { tempMirrorDatabase } from "./mirror.js";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T;
@@ -16,18 +18,31 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 /** The simulator over HTTP, the real SDK client, and the gateway driven through `yoga.fetch`. */
 export async function startStack(
-  options: { size?: SeedSize; seed?: number; env?: Record<string, string>; switches?: Partial<SimulatorSwitches> } = {},
+  options: {
+    size?: SeedSize;
+    seed?: number;
+    env?: Record<string, string>;
+    switches?: Partial<SimulatorSwitches>;
+    /** The mirror's database (a restart opens the same one again); by default a SQLite file of the stack's own. */
+    database?: MirrorDatabase;
+    /** Another stack's simulator (a second gateway, or a restarted one, over the same account): not closed here. */
+    simulator?: Simulator;
+  } = {},
 ) {
-  const simulator = await startSimulator({
-    size: options.size ?? "tiny",
-    seed: options.seed ?? 7,
-    switches: options.switches,
-  });
+  const simulator =
+    options.simulator ??
+    (await startSimulator({
+      size: options.size ?? "tiny",
+      seed: options.seed ?? 7,
+      switches: options.switches,
+    }));
   const config: GatewayConfig = loadConfig({
     MTURK_ENDPOINT: simulator.url,
     LOG_LEVEL: "silent",
     // Tests address the gateway as http://gateway.test (yoga.fetch); without auth only named hosts are served.
     ALLOWED_HOSTS: "gateway.test",
+    // Calls are counted per test: no background sync unless a test asks for one (reads refresh what they need).
+    MIRROR_SYNC_INTERVAL_MS: "0",
     ...options.env,
   });
   // Fault tests set retries low through env; everything else keeps the defaults.
@@ -39,7 +54,9 @@ export async function startStack(
     // As npm start does: a rate budget when one is configured.
     budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : undefined,
   });
-  const yoga = createGateway({ config, client });
+  // The mirror in a real SQLite file of its own (or the test's database, to restart a gateway on it).
+  const database = options.database ?? (await tempMirrorDatabase());
+  const yoga = createGateway({ config, client, database });
 
   async function query<T = Record<string, unknown>>(
     document: string,
@@ -82,8 +99,9 @@ export async function startStack(
       control<T>(simulator, method, path, body),
     close: async () => {
       server?.close();
+      await yoga.dispose();
       client.destroy();
-      await simulator.close();
+      if (!options.simulator) await simulator.close();
     },
   };
 }

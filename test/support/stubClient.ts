@@ -24,7 +24,12 @@ export function stubGateway(handlers: Record<string, Handler>, env: Record<strin
       return handler(command.input);
     },
   } as unknown as MTurkClient;
-  const config: GatewayConfig = loadConfig({ LOG_LEVEL: "silent", ALLOWED_HOSTS: "gateway.test", ...env });
+  const config: GatewayConfig = loadConfig({
+    LOG_LEVEL: "silent",
+    ALLOWED_HOSTS: "gateway.test",
+    MIRROR_SYNC_INTERVAL_MS: "0",
+    ...env,
+  });
   const yoga = createGateway({ config, client });
   const query = async <T = any>(document: string, variables: Record<string, unknown> = {}) => {
     const response = await yoga.fetch("http://gateway.test/graphql", {

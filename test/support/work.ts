@@ -33,15 +33,16 @@ export async function hitWithSubmissions(stack: Stack, n: number, key: string, m
   );
   const hitId = created.createHIT.hit.hitId as string;
   const submissions: { assignmentId: string; workerId: string }[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const { workerId } = await stack.control<{ workerId: string }>("POST", "workers", {});
-    const { assignment } = await stack.control<{ assignment: { AssignmentId: string } }>(
-      "POST",
-      `hits/${hitId}/accept`,
-      { workerId },
-    );
-    await stack.control("POST", `assignments/${assignment.AssignmentId}/submit`, { answer: "<a/>" });
-    submissions.push({ assignmentId: assignment.AssignmentId, workerId });
-  }
+  for (let i = 0; i < n; i += 1) submissions.push(await submitWork(stack, hitId));
   return { hitId, submissions };
+}
+
+/** A new worker accepts the HIT and submits work, on the simulator's worker side (as MTurk's workers would). */
+export async function submitWork(stack: Pick<Stack, "control">, hitId: string, answer = "<a/>") {
+  const { workerId } = await stack.control<{ workerId: string }>("POST", "workers", {});
+  const { assignment } = await stack.control<{ assignment: { AssignmentId: string } }>("POST", `hits/${hitId}/accept`, {
+    workerId,
+  });
+  await stack.control("POST", `assignments/${assignment.AssignmentId}/submit`, { answer });
+  return { assignmentId: assignment.AssignmentId, workerId };
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { compareIds } from "../../src/fleet/journal.js";
 import { decode, encode } from "../../src/fleet/json.js";
 import { accountNamespace } from "../../src/fleet/link.js";
 import { fleetWindow } from "../../src/fleet/rateBudget.js";
@@ -33,12 +32,6 @@ describe("fleet", () => {
       const { points } = fleetWindow(rate, burst);
       expect(2 * points).toBeLessThanOrEqual(rate + burst);
     }
-  });
-
-  it("stream ids order by time, then sequence", () => {
-    expect(compareIds("1700000000000-1", "1700000000000-0")).toBeGreaterThan(0);
-    expect(compareIds("1700000000000-9", "1700000000001-0")).toBeLessThan(0);
-    expect(compareIds("5-5", "5-5")).toBe(0);
   });
 
   it("the key namespace names the account by a hash of endpoint and access key id", () => {

@@ -106,11 +106,11 @@ describe("the core over a stub client", () => {
     expect(calls.filter((c) => c.operation === "ListBonusPayments").length).toBeGreaterThan(0);
   });
 
-  it("asOf is the snapshot's scan time when a count comes from it, whatever the order of the fields", async () => {
+  it("asOf is the mirror's read of the listing when a count comes from it, whatever the order of the fields", async () => {
     const blocks = [{ WorkerId: "AW1", Reason: "r" }];
     const { query } = stubGateway(
       { ListWorkerBlocks: () => ({ WorkerBlocks: blocks, NumResults: 1 }) },
-      { SNAPSHOT_TTL_MS: "10", SNAPSHOT_MAX_STALE_MS: "60000" },
+      { MIRROR_MAX_AGE_MS: "60000" },
     );
     await query(`{ workerBlocks(first: 1) { totalCount } }`);
     await new Promise((r) => setTimeout(r, 30));

@@ -1,8 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { CursorCodec } from "../../src/mturk/cursors.js";
-import { resolveListing } from "../../src/mturk/listing.js";
-import { scopes } from "../../src/mturk/listings.js";
-import { SnapshotCache } from "../../src/mturk/snapshots.js";
 import { qualificationsByWorker, StrategyHints, scanWithBudget } from "../../src/mturk/strategies.js";
 
 /** Set-based strategies and sorted listings in process. */
@@ -47,26 +43,6 @@ describe("strategies", () => {
     });
     expect(gets).toEqual([]);
     expect(result.map((q) => (q as { WorkerId: string }).WorkerId)).toEqual(held.slice(0, 10).map((q) => q.WorkerId));
-  });
-});
-
-describe("sorted listings", () => {
-  it("a sorted cursor resumes after its item however many items before it left", async () => {
-    const snapshots = new SnapshotCache({ ttlMs: 0, maxItems: 1_000 });
-    const env = { codec: new CursorCodec("strategies-test-secret"), maxPageSize: 1000, snapshots };
-    let items = Array.from({ length: 20 }, (_, i) => ({ WorkerId: `AW${String(i).padStart(2, "0")}`, Reason: "r" }));
-    const query = () => ({
-      scope: scopes.blocks(),
-      fetchPage: (token: string | undefined) => pagesOf(items)(token),
-      sortKeys: { WORKER_ID: (b: { WorkerId: string }) => b.WorkerId },
-      orderBy: { field: "WORKER_ID", direction: "DESC" as const },
-    });
-    const first = await resolveListing(env, query(), { first: 5 });
-    const cursor = (await first.pageInfo.endCursor) as string;
-    // The five returned items and two more before them leave the list.
-    items = items.filter((b) => !["AW19", "AW18", "AW17", "AW16", "AW15", "AW02", "AW03"].includes(b.WorkerId));
-    const next = await resolveListing(env, query(), { first: 3, after: cursor });
-    expect(next.edges.map((e) => e.node.WorkerId)).toEqual(["AW14", "AW13", "AW12"]);
   });
 });
 

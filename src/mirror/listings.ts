@@ -1,0 +1,339 @@
+import { type RawBuilder, sql } from "kysely";
+import type { ListingItems, ListingOperation, TypeListFilter } from "../mturk/listings.js";
+import type { MirrorDb } from "./database.js";
+import { ASSIGNMENTS, BLOCKS, BONUSES, HITS, QUALIFICATIONS, REQUESTS, type TableCodec, TYPES } from "./rows.js";
+import { key, rowsByKey } from "./upsert.js";
+
+/**
+ * MTurk's listings as queries over the mirror: which rows a listing's scope holds, its order when the client asks
+ * none (MTurk's own, as far as it is known), the columns each `orderBy` field sorts by, and the filters MTurk cannot
+ * apply. One map, typed by listing operation, so that a listing without its query does not compile.
+ */
+
+type Condition = RawBuilder<unknown>;
+type Row = Record<string, unknown>;
+
+export interface HitFilter {
+  statuses?: readonly string[] | null;
+  reviewStatuses?: readonly string[] | null;
+  hitTypeIds?: readonly string[] | null;
+}
+export interface RequestFilter {
+  submittedAfter?: Date | null;
+  submittedBefore?: Date | null;
+  workerId?: string | null;
+}
+export interface AssignmentFilter {
+  workerId?: string | null;
+}
+
+/** The filters each listing takes (what the GraphQL filter inputs carry). */
+export interface ListingFilters {
+  ListQualificationRequests: RequestFilter;
+  ListQualificationTypes: Record<string, never>;
+  ListHITs: HitFilter;
+  ListReviewableHITs: HitFilter;
+  ListHITsForQualificationType: HitFilter;
+  ListAssignmentsForHIT: AssignmentFilter;
+  ListBonusPayments: Record<string, never>;
+  ListWorkersWithQualificationType: Record<string, never>;
+  ListWorkerBlocks: Record<string, never>;
+}
+
+/** How one kind of listing reads the mirror. `O` names its filter and item types (a ListingOperation, or a view). */
+export interface ListingSpec<O extends ListingOperation> {
+  table: string;
+  /** The table's codec: keys of listed items, and items of rows. */
+  codec: TableCodec<ListingItems[O], never>;
+  /** The columns that tell two rows apart: ties of any order break on them, so pages never overlap. */
+  ids: readonly string[];
+  /** The order without `orderBy`. */
+  natural: { column: string; desc?: boolean };
+  /** `orderBy` field → column. */
+  sorts: Record<string, string>;
+  where(scope: readonly unknown[]): Condition[];
+  filter(filter: ListingFilters[O]): Condition[];
+  decode(row: Row): ListingItems[O];
+  /**
+   * The sync units whose freshness this listing needs (see units.ts); undefined when the listing is not the
+   * account's own (a search of public types): it is then read into a scratch mirror for the request.
+   */
+  units(scope: readonly unknown[]): string[] | undefined;
+}
+
+const col = (name: string) => sql.ref(name);
+const inList = (column: string, values: readonly unknown[]) =>
+  sql`${col(column)} in (${sql.join(values.map((v) => sql`${v}`))})`;
+const some = (values: readonly unknown[] | null | undefined): values is readonly unknown[] => !!values?.length;
+
+function hitFilter(f: HitFilter): Condition[] {
+  const out: Condition[] = [];
+  if (some(f.statuses)) out.push(inList("status", f.statuses));
+  if (some(f.reviewStatuses)) out.push(inList("review_status", f.reviewStatuses));
+  if (some(f.hitTypeIds)) out.push(inList("hit_type_id", f.hitTypeIds));
+  return out;
+}
+const HIT_SORTS = {
+  CREATION_TIME: "creation_time",
+  EXPIRATION: "expiration",
+  TITLE: "title_lower",
+  REWARD: "reward_cents",
+};
+/** HITs MTurk still lists: a deleted or disposed HIT is kept for history but listed by no List operation. */
+const listedHit = sql`${col("status")} <> 'Disposed' and ${col("forgotten")} = 0`;
+const none = () => [];
+
+/** A listing of HITs: MTurk lists them newest first; `where` says which (a HIT type's requirement, a status). */
+type HitListing = "ListHITs" | "ListReviewableHITs" | "ListHITsForQualificationType";
+const hitListing = <O extends HitListing>(where: (scope: readonly unknown[]) => Condition[]): ListingSpec<O> => ({
+  table: "hits",
+  codec: HITS as never,
+  ids: ["hit_id"],
+  natural: { column: "creation_time", desc: true },
+  sorts: HIT_SORTS,
+  where,
+  filter: hitFilter,
+  decode: HITS.item,
+  units: () => ["hits"],
+});
+
+export const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
+  ListHITs: hitListing(() => [listedHit]),
+  ListReviewableHITs: hitListing((scope) => {
+    const f = scope[1] as { hitTypeId?: string; status?: string };
+    const status = sql`${col("status")} = ${f.status ?? "Reviewable"}`;
+    return f.hitTypeId ? [status, sql`${col("hit_type_id")} = ${f.hitTypeId}`] : [status];
+  }),
+  ListHITsForQualificationType: hitListing((scope) => [
+    listedHit,
+    sql`exists (select 1 from hit_requirements r where r.hit_id = hits.hit_id and r.qualification_type_id = ${scope[1]})`,
+  ]),
+  ListAssignmentsForHIT: {
+    table: "assignments",
+    codec: ASSIGNMENTS as never,
+    ids: ["assignment_id", "worker_id"],
+    natural: { column: "submit_time" },
+    sorts: { SUBMIT_TIME: "submit_time", ACCEPT_TIME: "accept_time", WORKER_ID: "worker_id", STATUS: "status" },
+    where: (scope) => [
+      sql`${col("hit_id")} = ${scope[1]}`,
+      inList("status", (scope[2] as string[] | null) ?? ["Submitted", "Approved", "Rejected"]),
+    ],
+    filter: (f) => (f.workerId ? [sql`${col("worker_id")} = ${f.workerId}`] : []),
+    decode: ASSIGNMENTS.item,
+    units: (scope) => [`assignments:${scope[1]}`],
+  },
+  ListBonusPayments: {
+    table: "bonus_payments",
+    codec: BONUSES as never,
+    ids: ["bonus_id"],
+    natural: { column: "grant_time" },
+    sorts: { GRANT_TIME: "grant_time", AMOUNT: "amount_cents", WORKER_ID: "worker_id" },
+    where: (scope) => {
+      const of = scope[1] as { hitId: string | null; assignmentId: string | null };
+      return of.assignmentId !== null
+        ? [sql`${col("assignment_id")} = ${of.assignmentId}`]
+        : [sql`${col("hit_id")} = ${of.hitId}`];
+    },
+    filter: none,
+    decode: BONUSES.item,
+    units: (scope) => {
+      const of = scope[1] as { hitId: string | null; assignmentId: string | null };
+      return [of.assignmentId !== null ? `bonusesOf:${of.assignmentId}` : `bonuses:${of.hitId}`];
+    },
+  },
+  ListQualificationRequests: {
+    table: "qualification_requests",
+    codec: REQUESTS as never,
+    ids: ["qualification_request_id"],
+    natural: { column: "submit_time" },
+    sorts: { SUBMIT_TIME: "submit_time", QUALIFICATION_TYPE_ID: "qualification_type_id", WORKER_ID: "worker_id" },
+    where: (scope) => [
+      sql`${col("status")} = 'Pending'`,
+      ...(scope[1] === null ? [] : [sql`${col("qualification_type_id")} = ${scope[1]}`]),
+    ],
+    filter: (f) => [
+      ...(f.submittedAfter ? [sql`${col("submit_time")} >= ${f.submittedAfter.getTime()}`] : []),
+      ...(f.submittedBefore ? [sql`${col("submit_time")} < ${f.submittedBefore.getTime()}`] : []),
+      ...(f.workerId ? [sql`${col("worker_id")} = ${f.workerId}`] : []),
+    ],
+    decode: REQUESTS.item,
+    units: (scope) => [scope[1] === null ? "requests" : `requests:${scope[1]}`],
+  },
+  ListQualificationTypes: {
+    table: "qualification_types",
+    codec: TYPES as never,
+    ids: ["qualification_type_id"],
+    natural: { column: "creation_time" },
+    sorts: { NAME: "name_lower", CREATION_TIME: "creation_time" },
+    where: (scope) => {
+      const f = scope[1] as TypeListFilter;
+      const own = f.mustBeOwnedByCaller !== false && !f.query;
+      return [
+        sql`${col("deleted_at")} is null`,
+        ...(own ? [sql`${col("owned")} = 1`] : []),
+        ...(f.mustBeRequestable ? [sql`${col("is_requestable")} = 1`] : []),
+      ];
+    },
+    filter: none,
+    decode: TYPES.item,
+    // The account's own types are mirrored; MTurk's text search and public types are MTurk's, read per request.
+    units: (scope) => {
+      const f = scope[1] as TypeListFilter;
+      return f.mustBeOwnedByCaller !== false && !f.query ? ["types"] : undefined;
+    },
+  },
+  ListWorkersWithQualificationType: {
+    table: "qualifications",
+    codec: QUALIFICATIONS as never,
+    ids: ["worker_id"],
+    natural: { column: "grant_time" },
+    sorts: { GRANT_TIME: "grant_time", INTEGER_VALUE: "integer_value", WORKER_ID: "worker_id" },
+    where: (scope) => [sql`${col("qualification_type_id")} = ${scope[1]}`, sql`${col("status")} = ${scope[2]}`],
+    filter: none,
+    decode: QUALIFICATIONS.item,
+    units: (scope) => [`qualifications:${scope[1]}:${scope[2]}`],
+  },
+  ListWorkerBlocks: {
+    table: "worker_blocks",
+    codec: BLOCKS as never,
+    ids: ["worker_id"],
+    natural: { column: "worker_id" },
+    sorts: { WORKER_ID: "worker_id" },
+    where: () => [sql`${col("present")} = 1`],
+    filter: none,
+    decode: BLOCKS.item,
+    units: () => ["blocks"],
+  },
+};
+
+/** Where a page starts: after the item a cursor names (its sort value and ids), or at an offset (page numbers). */
+export interface MirrorCursor {
+  k: string | number | null;
+  i: string[];
+}
+
+export interface PageRequest {
+  orderBy?: { field: string; direction?: "ASC" | "DESC" | null } | null;
+  filter?: object | null;
+  after?: MirrorCursor;
+  offset?: number;
+  count: number;
+}
+
+export interface MirrorPage<T> {
+  items: T[];
+  cursors: MirrorCursor[];
+  /** An item follows the page. */
+  more: boolean;
+}
+
+const specOf = <O extends ListingOperation>(scope: readonly unknown[]) =>
+  LISTINGS[scope[0] as O] as unknown as ListingSpec<O>;
+
+/** The sort column and direction a request asks for, or the listing's natural order. */
+function orderOf(spec: ListingSpec<ListingOperation>, orderBy: PageRequest["orderBy"]) {
+  if (!orderBy) return { column: spec.natural.column, desc: spec.natural.desc === true };
+  const column = spec.sorts[orderBy.field];
+  if (!column) throw new Error(`No mirror column for ${orderBy.field}.`);
+  return { column, desc: orderBy.direction === "DESC" };
+}
+
+function conditions(
+  spec: ListingSpec<ListingOperation>,
+  scope: readonly unknown[],
+  filter?: object | null,
+  extra: Condition[] = [],
+) {
+  const all = [...spec.where(scope), ...(filter ? spec.filter(filter as never) : []), ...extra];
+  return all.length ? sql`where ${sql.join(all, sql` and `)}` : sql``;
+}
+
+/** Rows after (k, ids) in the order (missing values last in either direction, then ids ascending). */
+function keyset(column: string, desc: boolean, ids: readonly string[], after: MirrorCursor): Condition {
+  const idTuple = sql`(${sql.join(ids.map(col))})`;
+  const idValues = sql`(${sql.join(after.i.map((v) => sql`${v}`))})`;
+  if (after.k === null) return sql`(${col(column)} is null and ${idTuple} > ${idValues})`;
+  const beyond = desc ? sql`${col(column)} < ${after.k}` : sql`${col(column)} > ${after.k}`;
+  return sql`((${col(column)} is not null and ${beyond}) or (${col(column)} = ${after.k} and ${idTuple} > ${idValues}) or ${col(column)} is null)`;
+}
+
+/** One page of a listing from the mirror, one item more than asked to know whether more follow. */
+export const mirrorPage = <T>(db: MirrorDb, scope: readonly unknown[], request: PageRequest) =>
+  runPage<T>(db, specOf(scope), scope, request);
+
+/** One page of any spec's rows (a listing, or a view such as a worker's history). */
+export async function runPage<T>(
+  db: MirrorDb,
+  spec: ListingSpec<ListingOperation>,
+  scope: readonly unknown[],
+  request: PageRequest,
+): Promise<MirrorPage<T>> {
+  const { column, desc } = orderOf(spec, request.orderBy);
+  const resume = request.after ? [keyset(column, desc, spec.ids, request.after)] : [];
+  const where = conditions(spec, scope, request.filter, resume);
+  const order = sql`order by (${col(column)} is null), ${col(column)} ${sql.raw(desc ? "desc" : "asc")}, ${sql.join(spec.ids.map(col))}`;
+  const { rows } =
+    await sql<Row>`select * from ${sql.table(spec.table)} ${where} ${order} limit ${request.count + 1} offset ${request.offset ?? 0}`.execute(
+      db,
+    );
+  const page = rows.slice(0, request.count);
+  return {
+    items: page.map((row) => spec.decode(row) as T),
+    cursors: page.map((row) => ({
+      k: (row[column] ?? null) as string | number | null,
+      i: spec.ids.map((id) => String(row[id])),
+    })),
+    more: rows.length > request.count,
+  };
+}
+
+/** How many items the (filtered) listing holds. */
+export const mirrorCount = (db: MirrorDb, scope: readonly unknown[], filter?: object | null) =>
+  runCount(db, specOf(scope), scope, filter);
+
+export async function runCount(
+  db: MirrorDb,
+  spec: ListingSpec<ListingOperation>,
+  scope: readonly unknown[],
+  filter?: object | null,
+): Promise<number> {
+  const { rows } = await sql<{
+    n: number | string;
+  }>`select count(*) as n from ${sql.table(spec.table)} ${conditions(spec, scope, filter)}`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** The sync units a listing reads, or undefined for a listing that is not the account's own. */
+export const unitsOf = (scope: readonly unknown[]) => specOf(scope).units(scope);
+
+/**
+ * A page MTurk listed, with the gateway's recent writes applied: an item a write took out of the listing (a decided
+ * request MTurk still lists, a deleted HIT) is left out, one a write changed shows the change. MTurk's listings lag
+ * writes; the mirror remembers what the gateway wrote (overlay, written_at) for WRITE_JOURNAL_MS.
+ */
+export async function withOwnWrites<T>(
+  db: MirrorDb,
+  scope: readonly unknown[],
+  items: T[],
+  protectMs: number,
+): Promise<T[]> {
+  if (!items.length) return items;
+  const spec = specOf(scope);
+  const codec = spec.codec as unknown as TableCodec<T, never>;
+  const conditions = spec.where(scope);
+  const listed = conditions.length ? sql`case when ${sql.join(conditions, sql` and `)} then 1 else 0 end` : sql`1`;
+  const keys = items.map((item) => codec.keyOf(item));
+  const written = await rowsByKey(
+    db,
+    codec as never,
+    keys,
+    sql`${col("written_at")} >= ${Date.now() - protectMs}`,
+    sql`${listed} as listed_now`,
+  );
+  if (!written.size) return items;
+  return items.flatMap((item, i) => {
+    const row = written.get(key(keys[i] as string[]));
+    if (!row) return [item];
+    return Number(row.listed_now) === 1 ? [codec.item(row)] : [];
+  });
+}

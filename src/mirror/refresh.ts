@@ -1,0 +1,378 @@
+import type { Assignment, HIT, QualificationRequest } from "@aws-sdk/client-mturk";
+import { sql } from "kysely";
+import { isNotFound } from "../mturk/errors.js";
+import type { MTurkLoaders } from "../mturk/loaders.js";
+import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "../mturk/pagination.js";
+import type { MirrorDb } from "./database.js";
+import {
+  ASSIGNMENTS,
+  BLOCKS,
+  BONUSES,
+  bonusId,
+  cents,
+  HITS,
+  type ListedBonus,
+  QUALIFICATIONS,
+  REQUESTS,
+  TYPES,
+  workCounters,
+} from "./rows.js";
+import { upsertListed } from "./upsert.js";
+
+/**
+ * What each sync unit reads from MTurk and how it lands in the mirror. Everything a refresh learns is committed as
+ * it goes (a page, or one HIT's work with its sync position, per transaction), so a refresh cut short by a crash or
+ * an outage keeps what it read and the next one goes on from there.
+ */
+export interface RefreshContext {
+  db: MirrorDb;
+  loaders: MTurkLoaders;
+  /** The gateway's own writes win over listings this long (WRITE_JOURNAL_MS). */
+  protectMs: number;
+  /** Reports how far a long refresh (the work of every HIT) has come. */
+  progress?: (done: number, total: number) => void;
+}
+
+const scan = <T>(page: (token: string | undefined) => Promise<UpstreamPage<T>>) => scanAll(page).then((r) => r.items);
+
+/** Every page of a listing, each committed as it arrives. */
+async function eachPage<T>(
+  page: (token: string | undefined) => Promise<UpstreamPage<T>>,
+  commit: (items: T[]) => Promise<void>,
+): Promise<void> {
+  let token: string | undefined;
+  do {
+    const { items, nextToken } = await page(token);
+    await commit(items);
+    token = items.length > 0 ? nextToken : undefined;
+  } while (token !== undefined);
+}
+
+/** The HITs as ListHITs has them; a HIT no longer listed is asked for once (GetHIT): disposed, or forgotten. */
+export async function refreshHits(ctx: RefreshContext): Promise<void> {
+  const { db, loaders } = ctx;
+  const started = Date.now();
+  await eachPage(
+    (token) => loaders.listHITsPage(token, MTURK_MAX_RESULTS),
+    async (hits) => {
+      await storeHits(ctx, hits, { listed_at: Date.now() });
+    },
+  );
+  const unlisted = await db
+    .selectFrom("hits")
+    .select("hit_id")
+    .where("forgotten", "=", 0)
+    .where("status", "<>", "Disposed")
+    .where((eb) => eb.or([eb("listed_at", "is", null), eb("listed_at", "<", started)]))
+    .execute();
+  await Promise.all(unlisted.map(({ hit_id }) => rereadHit(ctx, hit_id)));
+}
+
+/** HIT rows and their requirements (ListHITsForQualificationType is answered from these). */
+export async function storeHits(ctx: RefreshContext, hits: HIT[], also: Record<string, unknown> = {}) {
+  const now = Date.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await upsertListed(
+      trx,
+      HITS,
+      hits.map((item) => ({ item, extra: {} })),
+      { now, protectMs: ctx.protectMs, also },
+    );
+    await replaceRequirements(trx, hits);
+  });
+}
+
+/** The qualification types each HIT requires, as MTurk last gave them. */
+export async function replaceRequirements(db: MirrorDb, hits: HIT[]): Promise<void> {
+  const ids = hits.map((h) => h.HITId as string);
+  if (!ids.length) return;
+  await db.deleteFrom("hit_requirements").where("hit_id", "in", ids).execute();
+  const requirements = hits.flatMap((h) =>
+    (h.QualificationRequirements ?? []).map((r) => ({
+      hit_id: h.HITId as string,
+      qualification_type_id: r.QualificationTypeId as string,
+    })),
+  );
+  if (requirements.length)
+    await db
+      .insertInto("hit_requirements")
+      .values(requirements)
+      .onConflict((c) => c.doNothing())
+      .execute();
+}
+
+/** GetHIT for a HIT the listing no longer shows: it is kept either way, as MTurk last had it or as Disposed. */
+async function rereadHit(ctx: RefreshContext, hitId: string): Promise<void> {
+  try {
+    const hit = await ctx.loaders.hits.clear(hitId).load(hitId);
+    await storeHits(ctx, [hit]);
+    if (hit.HITStatus === "Disposed") await markDisposed(ctx.db, hitId, false);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await markDisposed(ctx.db, hitId, true);
+  }
+}
+
+/** MTurk disposed of the HIT (and, `forgotten`, no longer knows it): its rows stay, as history. */
+export async function markDisposed(db: MirrorDb, hitId: string, forgotten: boolean): Promise<void> {
+  await db
+    .updateTable("hits")
+    .set((eb) => ({
+      status: "Disposed",
+      forgotten: forgotten ? 1 : eb.ref("forgotten"),
+      disposed_at: eb.fn.coalesce("disposed_at", sql<number>`${Date.now()}`),
+    }))
+    .where("hit_id", "=", hitId)
+    .execute();
+}
+
+/** Whether a HIT may have listed work: MTurk lists only submitted, approved and rejected assignments. */
+export function hitHasWork(hit: HIT): boolean {
+  const { MaxAssignments: max, NumberOfAssignmentsAvailable: open, NumberOfAssignmentsPending: pending } = hit;
+  if (max === undefined || open === undefined || pending === undefined) return true;
+  return (hit.NumberOfAssignmentsCompleted ?? 1) > 0 || max - open - pending > 0;
+}
+
+/**
+ * HITs whose work must be read again: never read, counters changed since (a submission, a review, an extension),
+ * or rows that disagree with the counters (a review count that does not match, a crash between two writes).
+ */
+async function dirtyHits(db: MirrorDb): Promise<HIT[]> {
+  const { rows } = await sql<{ data: string; status: string | null; work_synced: string | null; bad: number }>`
+    select h.data, h.status, h.work_synced,
+      case when coalesce(h.completed, 0) <> coalesce(c.reviewed, 0)
+        or coalesce(h.max_assignments, 0) - coalesce(h.available, 0) - coalesce(h.pending, 0) - coalesce(h.completed, 0)
+           <> coalesce(c.submitted, 0)
+      then 1 else 0 end as bad
+    from hits h
+    left join (
+      select hit_id,
+        sum(case when status in ('Approved', 'Rejected') then 1 else 0 end) as reviewed,
+        sum(case when status = 'Submitted' then 1 else 0 end) as submitted
+      from assignments group by hit_id
+    ) c on c.hit_id = h.hit_id
+    where h.forgotten = 0 and h.status <> 'Disposed'`.execute(db);
+  return rows
+    .map((row) => ({ row, hit: HITS.item(row) }))
+    .filter(
+      ({ row, hit }) =>
+        hitHasWork(hit) &&
+        (row.work_synced !== workCounters(hit) || (row.work_synced !== null && Number(row.bad) === 1)),
+    )
+    .map(({ hit }) => hit);
+}
+
+/** Every dirty HIT's assignments and bonuses, each HIT committed with its sync position. */
+export async function refreshWork(ctx: RefreshContext, concurrency = 4): Promise<void> {
+  const dirty = await dirtyHits(ctx.db);
+  let done = 0;
+  ctx.progress?.(0, dirty.length);
+  const queue = [...dirty];
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let hit = queue.shift(); hit; hit = queue.shift()) {
+        await refreshHitWork(ctx, hit);
+        done += 1;
+        ctx.progress?.(done, dirty.length);
+      }
+    }),
+  );
+}
+
+/** One HIT's assignments and bonuses, committed with the counters they were read at (its sync position). */
+export async function refreshHitWork(ctx: RefreshContext, hit: HIT): Promise<void> {
+  const id = hit.HITId as string;
+  const [assignments, bonuses] = await Promise.all([
+    scan((token) => ctx.loaders.listAssignmentsForHITPage(id, undefined, token, MTURK_MAX_RESULTS)),
+    scan((token) => ctx.loaders.listBonusPaymentsPage({ hitId: id }, token, MTURK_MAX_RESULTS)),
+  ]);
+  const now = Date.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await storeAssignmentsIn(trx, ctx.protectMs, assignments, now);
+    await storeBonusesIn(
+      trx,
+      ctx.protectMs,
+      bonuses.map((b) => ({ ...b, HITId: id })),
+      now,
+    );
+    await trx
+      .updateTable("hits")
+      .set({ work_synced: workCounters(hit), work_synced_at: now })
+      .where("hit_id", "=", id)
+      .execute();
+  });
+}
+
+export async function storeAssignmentsIn(db: MirrorDb, protectMs: number, items: Assignment[], now = Date.now()) {
+  await upsertListed(
+    db,
+    ASSIGNMENTS,
+    items.map((item) => ({ item, extra: {} })),
+    { now, protectMs },
+  );
+}
+
+/** Two records of one payment: the gateway's (its own clock) and MTurk's listing of it (MTurk's GrantTime). */
+const samePayment = (listed: ListedBonus, written: ListedBonus) =>
+  listed.AssignmentId === written.AssignmentId &&
+  listed.WorkerId === written.WorkerId &&
+  (listed.Reason ?? "") === (written.Reason ?? "") &&
+  cents(listed.BonusAmount) === cents(written.BonusAmount) &&
+  Math.abs((listed.GrantTime?.getTime() ?? 0) - (written.GrantTime?.getTime() ?? 0)) < SAME_PAYMENT_MS;
+const SAME_PAYMENT_MS = 10 * 60_000;
+
+/**
+ * Listed bonuses. A bonus the gateway paid was recorded with its own clock's time; once MTurk lists it (with
+ * MTurk's GrantTime) the gateway's row gives way to MTurk's, so that one payment is never shown twice.
+ */
+export async function storeBonusesIn(db: MirrorDb, protectMs: number, bonuses: ListedBonus[], now = Date.now()) {
+  if (!bonuses.length) return;
+  const ids = [...new Set(bonuses.map((b) => b.AssignmentId as string))];
+  const written = await db
+    .selectFrom("bonus_payments")
+    .selectAll()
+    .where("written_at", "is not", null)
+    .where("assignment_id", "in", ids)
+    .execute();
+  const listedIds = new Set(bonuses.map(bonusId));
+  const replaced = written
+    .filter((row) => !listedIds.has(row.bonus_id))
+    .filter((row) => bonuses.some((b) => samePayment(b, BONUSES.item(row))))
+    .map((row) => row.bonus_id);
+  if (replaced.length) await db.deleteFrom("bonus_payments").where("bonus_id", "in", replaced).execute();
+  await upsertListed(
+    db,
+    BONUSES,
+    bonuses.map((item) => ({ item, extra: {} })),
+    { now, protectMs },
+  );
+}
+
+/** One HIT's assignments (a listing of them is asked and the mirror's are too old). */
+export async function refreshAssignmentsOf(ctx: RefreshContext, hitId: string): Promise<void> {
+  const items = await scan((token) =>
+    ctx.loaders.listAssignmentsForHITPage(hitId, undefined, token, MTURK_MAX_RESULTS),
+  );
+  await storeAssignmentsIn(ctx.db, ctx.protectMs, items);
+}
+
+export async function refreshBonuses(ctx: RefreshContext, of: { hitId?: string; assignmentId?: string }) {
+  const items = await scan((token) => ctx.loaders.listBonusPaymentsPage(of, token, MTURK_MAX_RESULTS));
+  const hitOf = of.hitId;
+  await storeBonusesIn(
+    ctx.db,
+    ctx.protectMs,
+    items.map((b) => ({ ...b, HITId: hitOf ?? undefined })),
+  );
+}
+
+/** Pending requests (all the caller's types, or one): listed ones are Pending; the rest left the list. */
+export async function refreshRequests(ctx: RefreshContext, typeId?: string): Promise<void> {
+  const started = Date.now();
+  const items: QualificationRequest[] = typeId
+    ? await scan((token) => ctx.loaders.listQualificationRequestsPage(typeId, token, MTURK_MAX_RESULTS))
+    : await ctx.loaders.allPendingRequests();
+  await ctx.db.transaction().execute(async (trx) => {
+    await upsertListed(
+      trx,
+      REQUESTS,
+      items.map((item) => ({ item, extra: { status: "Pending", decided_at: null } })),
+      { now: started, protectMs: ctx.protectMs },
+    );
+    let gone = trx
+      .updateTable("qualification_requests")
+      .set({ status: "Resolved", decided_at: started })
+      .where("status", "=", "Pending")
+      .where("confirmed_at", "<", started)
+      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]));
+    if (typeId) gone = gone.where("qualification_type_id", "=", typeId);
+    await gone.execute();
+  });
+}
+
+/** The caller's own qualification types; one no longer listed was deleted. */
+export async function refreshTypes(ctx: RefreshContext): Promise<void> {
+  const started = Date.now();
+  const items = await scan((token) =>
+    ctx.loaders.listQualificationTypesPage(
+      { mustBeRequestable: false, mustBeOwnedByCaller: true },
+      token,
+      MTURK_MAX_RESULTS,
+    ),
+  );
+  await ctx.db.transaction().execute(async (trx) => {
+    await upsertListed(
+      trx,
+      TYPES,
+      items.map((item) => ({ item, extra: { owned: 1, deleted_at: null } })),
+      { now: started, protectMs: ctx.protectMs },
+    );
+    await trx
+      .updateTable("qualification_types")
+      .set({ deleted_at: started })
+      .where("owned", "=", 1)
+      .where("deleted_at", "is", null)
+      .where("confirmed_at", "<", started)
+      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]))
+      .execute();
+  });
+}
+
+export async function refreshBlocks(ctx: RefreshContext): Promise<void> {
+  const started = Date.now();
+  const items = await scan((token) => ctx.loaders.listWorkerBlocksPage(token, MTURK_MAX_RESULTS));
+  await ctx.db.transaction().execute(async (trx) => {
+    await upsertListed(
+      trx,
+      BLOCKS,
+      items.map((item) => ({ item, extra: { present: 1 } })),
+      {
+        now: started,
+        protectMs: ctx.protectMs,
+      },
+    );
+    await trx
+      .updateTable("worker_blocks")
+      .set({ present: 0 })
+      .where("present", "=", 1)
+      .where("confirmed_at", "<", started)
+      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]))
+      .execute();
+  });
+}
+
+/** Workers holding a type with a status; one no longer listed there changed status (it shows in the other list). */
+export async function refreshQualifications(ctx: RefreshContext, typeId: string, status: "Granted" | "Revoked") {
+  const started = Date.now();
+  const items = await scan((token) =>
+    ctx.loaders.listWorkersWithQualificationTypePage(typeId, status, token, MTURK_MAX_RESULTS),
+  );
+  await ctx.db.transaction().execute(async (trx) => {
+    await upsertListed(
+      trx,
+      QUALIFICATIONS,
+      items.map((q) => ({ item: { ...q, QualificationTypeId: q.QualificationTypeId ?? typeId }, extra: {} })),
+      { now: started, protectMs: ctx.protectMs },
+    );
+    await trx
+      .updateTable("qualifications")
+      .set({ status: null })
+      .where("qualification_type_id", "=", typeId)
+      .where("status", "=", status)
+      .where("confirmed_at", "<", started)
+      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]))
+      .execute();
+  });
+}
+
+/** A search of MTurk's qualification types (public ones, or MTurk's text search) into a scratch mirror of its own. */
+export async function refreshSearch(ctx: RefreshContext, scope: readonly unknown[]): Promise<void> {
+  const filter = scope[1] as { query?: string; mustBeRequestable: boolean; mustBeOwnedByCaller?: boolean };
+  const items = await scan((token) => ctx.loaders.listQualificationTypesPage(filter, token, MTURK_MAX_RESULTS));
+  await upsertListed(
+    ctx.db,
+    TYPES,
+    items.map((item) => ({ item, extra: { owned: filter.mustBeOwnedByCaller === false ? 0 : 1, deleted_at: null } })),
+    { now: Date.now(), protectMs: ctx.protectMs },
+  );
+}

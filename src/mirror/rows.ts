@@ -1,0 +1,219 @@
+import type {
+  Assignment,
+  BonusPayment,
+  HIT,
+  Qualification,
+  QualificationRequest,
+  QualificationType,
+  WorkerBlock,
+} from "@aws-sdk/client-mturk";
+import type { MirrorTables } from "./schema.js";
+
+/**
+ * MTurk's items ⇄ the mirror's rows, one codec per table. A row's `data` is the item as MTurk sent it, so a read
+ * gives back the SDK's shape; the other columns are what listings filter and sort by. `Extra` is what the mirror
+ * knows of an item beyond MTurk's fields (a request's status, a block's presence, a type's ownership).
+ */
+
+type Row = Record<string, unknown>;
+
+export interface TableCodec<Item, Extra = Record<string, never>> {
+  table: keyof MirrorTables;
+  /** Primary key columns. */
+  key: readonly string[];
+  keyOf(item: Item): string[];
+  /** Every column an item determines (not the stamp, not the sync's bookkeeping). */
+  row(item: Item, extra: Extra): Row;
+  item(row: Row): Item;
+  extra(row: Row): Extra;
+}
+
+const DATE_KEYS = new Set([
+  "CreationTime",
+  "Expiration",
+  "SubmitTime",
+  "AcceptTime",
+  "ApprovalTime",
+  "RejectionTime",
+  "AutoApprovalTime",
+  "Deadline",
+  "GrantTime",
+]);
+
+export const encodeItem = (item: object) => JSON.stringify(item);
+export const decodeItem = <T>(text: string): T =>
+  JSON.parse(text, (key, value) => (DATE_KEYS.has(key) && typeof value === "string" ? new Date(value) : value)) as T;
+
+export const epoch = (date: Date | undefined | null) => (date ? date.getTime() : null);
+const date = (ms: unknown) => (ms === null || ms === undefined ? undefined : new Date(Number(ms)));
+export const cents = (amount: string | undefined) => {
+  if (amount === undefined) return null;
+  const value = Number.parseFloat(amount);
+  return Number.isFinite(value) ? Math.round(value * 100) : null;
+};
+const lower = (text: string | undefined) => text?.toLowerCase() ?? null;
+const text = (value: unknown) => (value === null || value === undefined ? undefined : String(value));
+const none = () => ({}) as Record<string, never>;
+
+export const HITS: TableCodec<HIT> = {
+  table: "hits",
+  key: ["hit_id"],
+  keyOf: (hit) => [hit.HITId as string],
+  row: (hit) => ({
+    hit_id: hit.HITId as string,
+    hit_type_id: hit.HITTypeId ?? null,
+    status: hit.HITStatus ?? null,
+    review_status: hit.HITReviewStatus ?? null,
+    creation_time: epoch(hit.CreationTime),
+    expiration: epoch(hit.Expiration),
+    title_lower: lower(hit.Title),
+    reward_cents: cents(hit.Reward),
+    max_assignments: hit.MaxAssignments ?? null,
+    pending: hit.NumberOfAssignmentsPending ?? null,
+    available: hit.NumberOfAssignmentsAvailable ?? null,
+    completed: hit.NumberOfAssignmentsCompleted ?? null,
+    data: encodeItem(hit),
+  }),
+  // The status column may say more than the item MTurk last sent (Disposed, learned from GetHIT or a deletion).
+  item: (row) => {
+    const hit = decodeItem<HIT>(row.data as string);
+    return row.status && row.status !== hit.HITStatus ? { ...hit, HITStatus: row.status as HIT["HITStatus"] } : hit;
+  },
+  extra: none,
+};
+
+/** The counters ListHITs gives: when they differ from those at the last read of a HIT's work, it is read again. */
+export const workCounters = (hit: HIT) =>
+  JSON.stringify([
+    hit.HITStatus ?? null,
+    hit.MaxAssignments ?? null,
+    hit.NumberOfAssignmentsPending ?? null,
+    hit.NumberOfAssignmentsAvailable ?? null,
+    hit.NumberOfAssignmentsCompleted ?? null,
+  ]);
+
+export const ASSIGNMENTS: TableCodec<Assignment> = {
+  table: "assignments",
+  // MTurk gives a returned assignment's id to the next worker: an assignment is its id and its worker.
+  key: ["assignment_id", "worker_id"],
+  keyOf: (a) => [a.AssignmentId as string, a.WorkerId as string],
+  row: (a) => ({
+    assignment_id: a.AssignmentId as string,
+    worker_id: a.WorkerId as string,
+    hit_id: a.HITId as string,
+    status: a.AssignmentStatus ?? null,
+    accept_time: epoch(a.AcceptTime),
+    submit_time: epoch(a.SubmitTime),
+    approval_time: epoch(a.ApprovalTime),
+    rejection_time: epoch(a.RejectionTime),
+    auto_approval_time: epoch(a.AutoApprovalTime),
+    deadline: epoch(a.Deadline),
+    answer: a.Answer ?? null,
+    requester_feedback: a.RequesterFeedback ?? null,
+  }),
+  item: (r) => ({
+    AssignmentId: r.assignment_id as string,
+    WorkerId: r.worker_id as string,
+    HITId: r.hit_id as string,
+    AssignmentStatus: text(r.status) as Assignment["AssignmentStatus"],
+    AcceptTime: date(r.accept_time),
+    SubmitTime: date(r.submit_time),
+    ApprovalTime: date(r.approval_time),
+    RejectionTime: date(r.rejection_time),
+    AutoApprovalTime: date(r.auto_approval_time),
+    Deadline: date(r.deadline),
+    Answer: text(r.answer),
+    RequesterFeedback: text(r.requester_feedback),
+  }),
+  extra: none,
+};
+
+export type ListedBonus = BonusPayment & { HITId?: string };
+
+/** A bonus's identity: MTurk gives it none (the assignment, worker, time, amount and reason tell bonuses apart). */
+export const bonusId = (b: BonusPayment) =>
+  [b.AssignmentId, b.WorkerId, epoch(b.GrantTime), cents(b.BonusAmount), b.Reason ?? ""].join("\u0000");
+
+export const BONUSES: TableCodec<ListedBonus> = {
+  table: "bonus_payments",
+  key: ["bonus_id"],
+  keyOf: (b) => [bonusId(b)],
+  row: (b) => ({
+    bonus_id: bonusId(b),
+    hit_id: b.HITId ?? null,
+    assignment_id: b.AssignmentId as string,
+    worker_id: b.WorkerId as string,
+    amount_cents: cents(b.BonusAmount) ?? 0,
+    reason: b.Reason ?? null,
+    grant_time: epoch(b.GrantTime),
+  }),
+  item: (r) => ({
+    AssignmentId: r.assignment_id as string,
+    WorkerId: r.worker_id as string,
+    BonusAmount: (Number(r.amount_cents) / 100).toFixed(2),
+    Reason: text(r.reason),
+    GrantTime: date(r.grant_time),
+    HITId: text(r.hit_id),
+  }),
+  extra: none,
+};
+
+export const TYPES: TableCodec<QualificationType, { owned: number; deleted_at: number | null }> = {
+  table: "qualification_types",
+  key: ["qualification_type_id"],
+  keyOf: (t) => [t.QualificationTypeId as string],
+  row: (t, extra) => ({
+    qualification_type_id: t.QualificationTypeId as string,
+    name_lower: lower(t.Name),
+    status: t.QualificationTypeStatus ?? null,
+    creation_time: epoch(t.CreationTime),
+    is_requestable: t.IsRequestable ? 1 : 0,
+    owned: extra.owned,
+    deleted_at: extra.deleted_at,
+    data: encodeItem(t),
+  }),
+  item: (row) => decodeItem(row.data as string),
+  extra: (row) => ({ owned: Number(row.owned), deleted_at: (row.deleted_at as number | null) ?? null }),
+};
+
+export const REQUESTS: TableCodec<QualificationRequest, { status: string; decided_at: number | null }> = {
+  table: "qualification_requests",
+  key: ["qualification_request_id"],
+  keyOf: (r) => [r.QualificationRequestId as string],
+  row: (r, extra) => ({
+    qualification_request_id: r.QualificationRequestId as string,
+    qualification_type_id: r.QualificationTypeId as string,
+    worker_id: r.WorkerId as string,
+    submit_time: epoch(r.SubmitTime),
+    status: extra.status,
+    decided_at: extra.decided_at,
+    data: encodeItem(r),
+  }),
+  item: (row) => decodeItem(row.data as string),
+  extra: (row) => ({ status: row.status as string, decided_at: (row.decided_at as number | null) ?? null }),
+};
+
+export const QUALIFICATIONS: TableCodec<Qualification> = {
+  table: "qualifications",
+  key: ["qualification_type_id", "worker_id"],
+  keyOf: (q) => [q.QualificationTypeId as string, q.WorkerId as string],
+  row: (q) => ({
+    qualification_type_id: q.QualificationTypeId as string,
+    worker_id: q.WorkerId as string,
+    status: q.Status ?? null,
+    integer_value: q.IntegerValue ?? null,
+    grant_time: epoch(q.GrantTime),
+    data: encodeItem(q),
+  }),
+  item: (row) => decodeItem(row.data as string),
+  extra: none,
+};
+
+export const BLOCKS: TableCodec<WorkerBlock, { present: number }> = {
+  table: "worker_blocks",
+  key: ["worker_id"],
+  keyOf: (b) => [b.WorkerId as string],
+  row: (b, extra) => ({ worker_id: b.WorkerId as string, reason: b.Reason ?? null, present: extra.present }),
+  item: (r) => ({ WorkerId: r.worker_id as string, Reason: text(r.reason) }),
+  extra: (r) => ({ present: Number(r.present) }),
+};

@@ -1,0 +1,199 @@
+import type { Logger } from "pino";
+import type { MTurkLoaders } from "../mturk/loaders.js";
+import type { MirrorDb } from "./database.js";
+import {
+  type RefreshContext,
+  refreshAssignmentsOf,
+  refreshBlocks,
+  refreshBonuses,
+  refreshHits,
+  refreshQualifications,
+  refreshRequests,
+  refreshSearch,
+  refreshTypes,
+  refreshWork,
+} from "./refresh.js";
+import { workCounters } from "./rows.js";
+import { UnitLedger } from "./units.js";
+
+/** How fresh a read's units are: the oldest unit's time (asOf), or null when one was never read. */
+export interface Freshness {
+  at: number | null;
+}
+
+export interface StoreOptions {
+  db: MirrorDb;
+  protectMs: number;
+  /** A door to MTurk for work that belongs to no request: its calls go on when the request that asked times out. */
+  reader: () => MTurkLoaders;
+  logger?: Logger;
+  /** How far the work of every HIT has come, while it is read (the first sync's progress). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * One database of mirrored units (the durable mirror, or a scratch one in memory) and the refreshes that fill it.
+ * A refresh is shared: whoever needs the unit waits for the one in flight (in this process; in a fleet, for the
+ * instance holding the unit's lease), and it runs to its end whoever stops waiting.
+ */
+/** After a unit's refresh failed, reads answer what the mirror holds this long before one tries MTurk again. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
+
+export class MirrorStore {
+  readonly ledger: UnitLedger;
+  private readonly running = new Map<string, Promise<void>>();
+  /** When a unit's refresh last failed (MTurk down or throttling): no read waits for another attempt soon after. */
+  private readonly failedAt = new Map<string, number>();
+
+  constructor(readonly options: StoreOptions) {
+    this.ledger = new UnitLedger(options.db);
+  }
+
+  get db(): MirrorDb {
+    return this.options.db;
+  }
+
+  /**
+   * When the unit's data was last read whole from MTurk (a per-HIT unit is also fresh as of the last work pass that
+   * found it unchanged; `everRead`: as of the last pass that read it at all, for answering while MTurk is down).
+   */
+  async unitTime(unit: string, everRead = false): Promise<number | null> {
+    const [kind, id] = splitUnit(unit);
+    if (kind === "requests" && id) return latest(await this.ledger.syncedTimes([unit, "requests"]));
+    if (kind === "hits") return latest(await this.ledger.syncedTimes(["hits", "work"]));
+    if ((kind === "assignments" || kind === "bonuses") && id) {
+      const times = await this.ledger.syncedTimes([unit, "work"]);
+      const own = times.get(unit) ?? null;
+      const pass = times.get("work") ?? null;
+      return pass !== null && (await this.cleanHit(id, everRead)) ? Math.max(own ?? 0, pass) : own;
+    }
+    return this.ledger.syncedAt(unit);
+  }
+
+  /** A HIT whose work was read at its current counters (the last work pass did not need to read it again). */
+  private async cleanHit(hitId: string, everRead: boolean): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("hits")
+      .select(["data", "work_synced"])
+      .where("hit_id", "=", hitId)
+      .executeTakeFirst();
+    if (!row || row.work_synced === null) return false;
+    return everRead || row.work_synced === workCounters(JSON.parse(row.data));
+  }
+
+  /** The units' freshness: the oldest unit's time. */
+  async freshness(units: readonly string[], everRead = false): Promise<Freshness> {
+    let at: number | null = Number.POSITIVE_INFINITY;
+    for (const unit of units) {
+      const t = await this.unitTime(unit, everRead);
+      at = t === null || at === null ? null : Math.min(at, t);
+    }
+    return { at: at === Number.POSITIVE_INFINITY ? Date.now() : at };
+  }
+
+  /**
+   * Brings the units to at most `maxAgeMs` old: the stale ones are refreshed (shared, detached). A refresh that
+   * fails leaves the mirror as it was: its data is answered with its age, unless it never held the unit.
+   */
+  async ensure(units: readonly string[], maxAgeMs: number): Promise<Freshness> {
+    const stale: string[] = [];
+    for (const unit of units) {
+      const t = await this.unitTime(unit);
+      const failed = Date.now() - (this.failedAt.get(unit) ?? 0) < RETRY_AFTER_FAILURE_MS;
+      if (t === null || (Date.now() - t >= maxAgeMs && !failed)) stale.push(unit);
+    }
+    const failures = await Promise.all(
+      stale.map((unit) =>
+        this.refresh(unit).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    const fresh = await this.freshness(units);
+    const failed = failures.find((e) => e !== undefined);
+    if (failed !== undefined) {
+      if (fresh.at === null) throw failed;
+      this.options.logger?.warn(
+        { units: stale, error: (failed as Error).message },
+        "mirror refresh failed: answering from the mirror",
+      );
+    }
+    return fresh;
+  }
+
+  /** The unit read again from MTurk (the one refresh in flight, if any). */
+  refresh(unit: string): Promise<void> {
+    let running = this.running.get(unit);
+    if (!running) {
+      running = this.ledger
+        .underLease(unit, async () => {
+          const started = Date.now();
+          await this.read(unit);
+          await this.ledger.markSynced(unit, started);
+          if (unit === "work") await this.ledger.markSynced("hits", started);
+        })
+        .then(
+          () => {
+            this.failedAt.delete(unit);
+          },
+          (error: unknown) => {
+            this.failedAt.set(unit, Date.now());
+            throw error;
+          },
+        )
+        .finally(() => this.running.delete(unit));
+      this.running.set(unit, running);
+    }
+    return running;
+  }
+
+  /** Whether a refresh of the unit runs now in this process. */
+  refreshing(unit: string): boolean {
+    return this.running.has(unit);
+  }
+
+  private read(unit: string): Promise<void> {
+    const ctx: RefreshContext = {
+      db: this.db,
+      loaders: this.options.reader(),
+      protectMs: this.options.protectMs,
+      progress: unit === "work" ? this.options.onProgress : undefined,
+    };
+    if (unit.startsWith("search ")) return refreshSearch(ctx, JSON.parse(unit.slice("search ".length)));
+    const [kind, id, status] = splitUnit(unit);
+    switch (kind) {
+      case "hits":
+        return refreshHits(ctx);
+      case "work":
+        return refreshHits(ctx).then(() => refreshWork(ctx));
+      case "requests":
+        return refreshRequests(ctx, id);
+      case "types":
+        return refreshTypes(ctx);
+      case "blocks":
+        return refreshBlocks(ctx);
+      case "assignments":
+        return refreshAssignmentsOf(ctx, id as string);
+      case "bonuses":
+        return refreshBonuses(ctx, { hitId: id });
+      case "bonusesOf":
+        return refreshBonuses(ctx, { assignmentId: id });
+      case "qualifications":
+        return refreshQualifications(ctx, id as string, status as "Granted" | "Revoked");
+      default:
+        return Promise.reject(new Error(`No such mirror unit: ${unit}`));
+    }
+  }
+}
+
+/** "requests:<type>" → ["requests", "<type>"]; "qualifications:<type>:<status>" → three parts. */
+const splitUnit = (unit: string) => {
+  const [kind = "", ...rest] = unit.split(":");
+  return [kind, rest[0], rest[1]] as const;
+};
+
+const latest = (times: Map<string, number | null>) => {
+  const known = [...times.values()].filter((t): t is number => t !== null);
+  return known.length ? Math.max(...known) : null;
+};

@@ -1,0 +1,123 @@
+import { type RawBuilder, sql } from "kysely";
+import type { MirrorDb } from "./database.js";
+import { decodeItem, type TableCodec } from "./rows.js";
+
+type Row = Record<string, unknown>;
+
+/** What the gateway's own write set on a row: kept over MTurk's (possibly lagging) listings while it is recent. */
+export interface Overlay<Item, Extra> {
+  item?: Partial<Item>;
+  extra?: Partial<Extra>;
+}
+
+/** SQLite binds at most 32,766 values per statement (PostgreSQL 65,535): rows are written in chunks below that. */
+const MAX_VALUES = 30_000;
+
+export const key = (values: readonly unknown[]) => values.map(String).join("\u0000");
+const col = (name: string) => sql.ref(name);
+
+function keyIn(codec: TableCodec<unknown, unknown>, keys: string[][]): RawBuilder<unknown> {
+  const tuple = sql`(${sql.join(codec.key.map(col))})`;
+  return sql`${tuple} in (${sql.join(keys.map((k) => sql`(${sql.join(k.map((v) => sql`${v}`))})`))})`;
+}
+
+/** The rows of these keys, by key. */
+export async function rowsByKey(
+  db: MirrorDb,
+  codec: TableCodec<unknown, unknown>,
+  keys: string[][],
+  only: RawBuilder<unknown> = sql`1 = 1`,
+  extra: RawBuilder<unknown> = sql`1 as one`,
+): Promise<Map<string, Row>> {
+  const found = new Map<string, Row>();
+  const per = Math.max(1, Math.floor(MAX_VALUES / codec.key.length / 2));
+  for (let i = 0; i < keys.length; i += per) {
+    const chunk = keys.slice(i, i + per);
+    const { rows } =
+      await sql<Row>`select *, ${extra} from ${sql.table(codec.table)} where ${keyIn(codec, chunk)} and ${only}`.execute(
+        db,
+      );
+    for (const row of rows) found.set(key(codec.key.map((k) => row[k])), row);
+  }
+  return found;
+}
+
+/** The overlay of a row, if the gateway wrote it recently enough to still win over listings. */
+function liveOverlay<I, E>(row: Row | undefined, since: number): Overlay<I, E> | undefined {
+  if (!row?.overlay || Number(row.written_at ?? 0) < since) return undefined;
+  return decodeItem<Overlay<I, E>>(row.overlay as string);
+}
+
+/**
+ * Writes what MTurk listed (or returned) into the mirror: one upsert per chunk. A row the gateway wrote within
+ * `protectMs` keeps what that write set (its overlay) over the listed values; `also` adds columns (sync bookkeeping).
+ */
+export async function upsertListed<I, E>(
+  db: MirrorDb,
+  codec: TableCodec<I, E>,
+  entries: { item: I; extra: E }[],
+  options: { now: number; protectMs: number; also?: Row; preserve?: readonly string[] },
+): Promise<void> {
+  if (!entries.length) return;
+  const since = options.now - options.protectMs;
+  const existing = await rowsByKey(
+    db,
+    codec as TableCodec<unknown, unknown>,
+    entries.map((e) => codec.keyOf(e.item)),
+    sql`${col("written_at")} >= ${since}`,
+  );
+  const rows = entries.map(({ item, extra }) => {
+    const overlay = liveOverlay<I, E>(existing.get(key(codec.keyOf(item))), since);
+    const merged = overlay
+      ? codec.row({ ...item, ...overlay.item }, { ...extra, ...overlay.extra })
+      : codec.row(item, extra);
+    return { ...merged, ...options.also, confirmed_at: options.now };
+  });
+  await writeRows(db, codec.table, codec.key, rows, options.preserve ?? []);
+}
+
+/** Insert-or-update in chunks; an update keeps the write stamp (overlay, written_at) and the `preserve` columns. */
+async function writeRows(db: MirrorDb, table: string, pk: readonly string[], rows: Row[], preserve: readonly string[]) {
+  const columns = Object.keys(rows[0] as Row);
+  const updated = columns.filter((c) => !pk.includes(c) && !preserve.includes(c));
+  const per = Math.max(1, Math.floor(MAX_VALUES / columns.length));
+  const set = sql.join(updated.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`));
+  for (let i = 0; i < rows.length; i += per) {
+    const values = rows.slice(i, i + per).map((row) => sql`(${sql.join(columns.map((c) => sql`${row[c] ?? null}`))})`);
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.id(c)))}) values ${sql.join(values)}
+      on conflict (${sql.join(pk.map((c) => sql.id(c)))}) do update set ${set}`.execute(db);
+  }
+}
+
+/**
+ * The gateway's own write: the row takes the change at once and remembers it (overlay, written_at) so that a listing
+ * that still shows the old state does not undo it. A change to a row the mirror does not hold needs `base`, the
+ * whole item (else there is nothing to change: the next sync brings the row).
+ */
+export async function applyWrite<I, E>(
+  db: MirrorDb,
+  codec: TableCodec<I, E>,
+  change: { key: string[]; overlay: Overlay<I, E>; base?: I; baseExtra?: E },
+  options: { now: number; protectMs: number; also?: Row },
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const found = (await rowsByKey(trx, codec as TableCodec<unknown, unknown>, [change.key])).get(key(change.key));
+    if (!found && !change.base) return false;
+    const earlier = liveOverlay<I, E>(found, options.now - options.protectMs) ?? {};
+    const overlay: Overlay<I, E> = {
+      item: { ...earlier.item, ...change.overlay.item },
+      extra: { ...earlier.extra, ...change.overlay.extra },
+    };
+    const item = { ...(found ? codec.item(found) : (change.base as I)), ...change.base, ...overlay.item } as I;
+    const extra = { ...(found ? codec.extra(found) : (change.baseExtra as E)), ...overlay.extra } as E;
+    const row = {
+      ...codec.row(item, extra),
+      ...options.also,
+      confirmed_at: found ? Number(found.confirmed_at ?? options.now) : options.now,
+      written_at: options.now,
+      overlay: JSON.stringify(overlay),
+    };
+    await writeRows(trx, codec.table, codec.key, [row], []);
+    return true;
+  });
+}
