@@ -41,6 +41,12 @@ const configSchema = z
     MIRROR_MAX_AGE_MS: z.coerce.number().int().min(0).default(60_000),
     /** Pause between the background sync's passes over the account (0: no background sync, reads refresh alone). */
     MIRROR_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+    /**
+     * HITs whose work each pass reads again although their counters did not change (the longest unread first): what
+     * changes no counter (a bonus paid, a rejection overridden by another tool) shows within (HITs with work / this)
+     * passes. Costs two calls each.
+     */
+    MIRROR_RECHECKS_PER_PASS: z.coerce.number().int().min(0).default(10),
     /** How long the gateway's own writes win over MTurk's listings, which may lag them (unknown how long). */
     WRITE_JOURNAL_MS: z.coerce.number().int().min(0).default(600_000),
     /** What one full scan declares to the complexity limit (about the pages of a large listing). */

@@ -130,6 +130,7 @@ function gatewayServices(
       new MTurkLoaders(new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics), settings, hints, mirror),
     logger,
     onProgress: (done, total) => sync?.report(done, total),
+    rechecks: config.MIRROR_RECHECKS_PER_PASS,
   });
   sync = new MirrorSync(mirror, { intervalMs: config.MIRROR_SYNC_INTERVAL_MS, logger });
   return {

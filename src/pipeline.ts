@@ -60,7 +60,7 @@ export function gatewayPlugins(
   const plugins: [PluginName, () => Plugin[]][] = [
     ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS?.split(",") ?? [])])])],
     ["logging", () => [useRequestLogging(deps.logger)]],
-    ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded)]],
+    ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded, deps.mirror)]],
     ["metricsAuth", () => [useMetricsAuth(config)]],
     ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics, mirror: deps.mirror })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
@@ -131,7 +131,11 @@ const READY_CACHE_MS = 5_000;
  * caller, and its answer kept READY_CACHE_MS: a flood of /ready costs MTurk one call per window. A degraded
  * instance (Redis away: per-instance fallbacks) still serves: a load balancer must not drop the fleet for it.
  */
-function useReadiness(client: MTurkClient, degraded?: () => string | undefined): Plugin {
+/**
+ * /ready: 200 while the gateway can answer, with what it runs on. MTurk down is "degraded", not 503, while the
+ * mirror answers reads (a balancer that drained every instance would serve nothing); 503 when neither answers.
+ */
+function useReadiness(client: MTurkClient, degraded?: () => string | undefined, mirror?: Mirror): Plugin {
   let last: { at: number; ok: boolean } | undefined;
   let inFlight: Promise<boolean> | undefined;
   const probe = () =>
@@ -150,10 +154,30 @@ function useReadiness(client: MTurkClient, degraded?: () => string | undefined):
         });
         last = { at: Date.now(), ok: await inFlight };
       }
-      const reason = degraded?.();
-      const status = last.ok ? (reason ? "degraded" : "ready") : "upstream unavailable";
-      return new Response(JSON.stringify(reason ? { status, degraded: reason } : { status }), {
-        status: last.ok ? 200 : 503,
+      const state = await mirror?.status().catch(() => undefined);
+      const serving = last.ok || state?.available === true;
+      const reason = [
+        degraded?.(),
+        state && !state.available ? `mirror: ${state.unavailableReason}` : undefined,
+        !last.ok && serving ? "MTurk unavailable: reads answer from the mirror" : undefined,
+      ].filter(Boolean);
+      const status = serving ? (reason.length ? "degraded" : "ready") : "upstream unavailable";
+      const body = {
+        status,
+        ...(reason.length ? { degraded: reason.join("; ") } : {}),
+        ...(state
+          ? {
+              mirror: {
+                database: state.database,
+                available: state.available,
+                phase: state.phase,
+                percent: state.percent,
+              },
+            }
+          : {}),
+      };
+      return new Response(JSON.stringify(body), {
+        status: serving ? 200 : 503,
         headers: { "content-type": "application/json" },
       });
     },

@@ -29,11 +29,17 @@ export type MirrorChange =
   /** A write whose effect the gateway cannot compute: these units are read again. */
   | { kind: "stale"; units: string[] };
 
-async function countReview(db: MirrorDb, hitId: string, options: Options) {
-  const hit = await db.selectFrom("hits").selectAll().where("hit_id", "=", hitId).executeTakeFirst();
-  if (!hit) return;
-  const completed = (HITS.item(hit).NumberOfAssignmentsCompleted ?? 0) + 1;
-  await applyWrite(db, HITS, { key: [hitId], overlay: { item: { NumberOfAssignmentsCompleted: completed } } }, options);
+/**
+ * A first review completes one more of the HIT's assignments: its counter says so until ListHITs says otherwise (not
+ * an overlay: other changes to the counter, made elsewhere, must show at once).
+ */
+async function countReview(db: MirrorDb, hitId: string) {
+  const row = await db.selectFrom("hits").selectAll().where("hit_id", "=", hitId).executeTakeFirst();
+  if (!row) return;
+  const hit = HITS.item(row);
+  const counted = { ...hit, NumberOfAssignmentsCompleted: (hit.NumberOfAssignmentsCompleted ?? 0) + 1 };
+  const { completed, data } = HITS.row(counted, {}) as { completed: number; data: string };
+  await db.updateTable("hits").set({ completed, data }).where("hit_id", "=", hitId).execute();
 }
 
 type Options = { now: number; protectMs: number };
@@ -71,7 +77,7 @@ const APPLY: { [K in MirrorChange["kind"]]: Apply<K> } = {
     const key = [change.assignmentId, row.worker_id];
     await applyWrite(db, ASSIGNMENTS, { key, overlay: { item: change.fields } }, options);
     // A first review completes one more of the HIT's assignments: its counter says so until ListHITs does.
-    if (row.status === "Submitted") await countReview(db, row.hit_id, options);
+    if (row.status === "Submitted") await countReview(db, row.hit_id);
     return undefined;
   },
   bonusPaid: async (db, change, options) => {

@@ -39,10 +39,18 @@ export interface MirrorOptions {
   reader: () => MTurkLoaders;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
+  /** HITs whose unchanged work a pass reads again (MIRROR_RECHECKS_PER_PASS). */
+  rechecks?: number;
 }
 
 /** The mirror's database failed a query: reads go to MTurk, money waits (see Mirror). */
-export class MirrorUnavailable extends Error {}
+export class MirrorUnavailable extends Error {
+  constructor(reason: string) {
+    super(
+      `The gateway's database does not answer (${reason.slice(0, 200)}): no payment or creation is sent until it does, so that none can happen twice. Retry with the same idempotencyKey.`,
+    );
+  }
+}
 
 /** The mirror has never read these units: it has nothing to answer with. */
 export class NotMirrored extends Error {
@@ -115,6 +123,7 @@ export class Mirror {
       reader: this.options.reader,
       logger: this.options.logger,
       onProgress: this.options.onProgress,
+      rechecks: this.options.rechecks,
     });
   }
 
@@ -180,7 +189,7 @@ export class Mirror {
     const needed = units ?? [`search ${JSON.stringify(scope)}`];
     try {
       const fresh: Freshness = offline
-        ? await store.freshness(needed, true)
+        ? await store.freshness(needed)
         : await store.ensure(needed, this.options.maxAgeMs);
       if (fresh.at === null) throw new NotMirrored(needed);
       const value = await query(store);

@@ -31,7 +31,12 @@ export interface RefreshContext {
   protectMs: number;
   /** Reports how far a long refresh (the work of every HIT) has come. */
   progress?: (done: number, total: number) => void;
+  /** HITs whose work a pass reads again although their counters did not change (the longest unread first). */
+  rechecks?: number;
 }
+
+/** What a pass reads again by default although no counter changed. */
+const DEFAULT_RECHECKS = 10;
 
 const scan = <T>(page: (token: string | undefined) => Promise<UpstreamPage<T>>) => scanAll(page).then((r) => r.items);
 
@@ -134,12 +139,13 @@ export function hitHasWork(hit: HIT): boolean {
 }
 
 /**
- * HITs whose work must be read again: never read, counters changed since (a submission, a review, an extension),
- * or rows that disagree with the counters (a review count that does not match, a crash between two writes).
+ * HITs whose work must be read again: never read, counters changed since (a submission, a review, an extension), or
+ * rows that disagree with the counters (a crash between two writes); and `rechecks` more whose work was read longest
+ * ago, for what changes no counter (a bonus paid or a rejection overridden by another tool).
  */
-async function dirtyHits(db: MirrorDb): Promise<HIT[]> {
+async function hitsToRead(db: MirrorDb, rechecks: number): Promise<{ dirty: HIT[]; oldest: HIT[] }> {
   const { rows } = await sql<{ data: string; status: string | null; work_synced: string | null; bad: number }>`
-    select h.data, h.status, h.work_synced,
+    select h.data, h.status, h.work_synced, h.work_synced_at,
       case when coalesce(h.completed, 0) <> coalesce(c.reviewed, 0)
         or coalesce(h.max_assignments, 0) - coalesce(h.available, 0) - coalesce(h.pending, 0) - coalesce(h.completed, 0)
            <> coalesce(c.submitted, 0)
@@ -151,20 +157,31 @@ async function dirtyHits(db: MirrorDb): Promise<HIT[]> {
         sum(case when status = 'Submitted' then 1 else 0 end) as submitted
       from assignments group by hit_id
     ) c on c.hit_id = h.hit_id
-    where h.forgotten = 0 and h.status <> 'Disposed'`.execute(db);
-  return rows
-    .map((row) => ({ row, hit: HITS.item(row) }))
-    .filter(
-      ({ row, hit }) =>
-        hitHasWork(hit) &&
-        (row.work_synced !== workCounters(hit) || (row.work_synced !== null && Number(row.bad) === 1)),
-    )
-    .map(({ hit }) => hit);
+    where h.forgotten = 0 and h.status <> 'Disposed'
+    order by h.work_synced_at is not null, h.work_synced_at`.execute(db);
+  const withWork = rows.map((row) => ({ row, hit: HITS.item(row) })).filter(({ hit }) => hitHasWork(hit));
+  const changed = ({ row, hit }: (typeof withWork)[number]) =>
+    row.work_synced !== workCounters(hit) || (row.work_synced !== null && Number(row.bad) === 1);
+  return {
+    dirty: withWork.filter(changed).map(({ hit }) => hit),
+    oldest: withWork
+      .filter((w) => !changed(w))
+      .slice(0, rechecks)
+      .map(({ hit }) => hit),
+  };
 }
 
 /** Every dirty HIT's assignments and bonuses, each HIT committed with its sync position. */
-export async function refreshWork(ctx: RefreshContext, concurrency = 4): Promise<void> {
-  const dirty = await dirtyHits(ctx.db);
+export async function refreshWork(ctx: RefreshContext): Promise<void> {
+  await readWorkOf(ctx, (await hitsToRead(ctx.db, 0)).dirty);
+}
+
+/** The work of the HITs read longest ago although their counters did not change (the "recheck" unit). */
+export async function recheckWork(ctx: RefreshContext): Promise<void> {
+  await readWorkOf(ctx, (await hitsToRead(ctx.db, ctx.rechecks ?? DEFAULT_RECHECKS)).oldest);
+}
+
+async function readWorkOf(ctx: RefreshContext, dirty: HIT[], concurrency = 4): Promise<void> {
   let done = 0;
   ctx.progress?.(0, dirty.length);
   const queue = [...dirty];

@@ -3,6 +3,7 @@ import type { MTurkLoaders } from "../mturk/loaders.js";
 import type { MirrorDb } from "./database.js";
 import {
   type RefreshContext,
+  recheckWork,
   refreshAssignmentsOf,
   refreshBlocks,
   refreshBonuses,
@@ -13,7 +14,6 @@ import {
   refreshTypes,
   refreshWork,
 } from "./refresh.js";
-import { workCounters } from "./rows.js";
 import { UnitLedger } from "./units.js";
 
 /** How fresh a read's units are: the oldest unit's time (asOf), or null when one was never read. */
@@ -29,6 +29,8 @@ export interface StoreOptions {
   logger?: Logger;
   /** How far the work of every HIT has come, while it is read (the first sync's progress). */
   onProgress?: (done: number, total: number) => void;
+  /** HITs whose work each pass reads again although their counters did not change (MIRROR_RECHECKS_PER_PASS). */
+  rechecks?: number;
 }
 
 /**
@@ -54,38 +56,31 @@ export class MirrorStore {
   }
 
   /**
-   * When the unit's data was last read whole from MTurk (a per-HIT unit is also fresh as of the last work pass that
-   * found it unchanged; `everRead`: as of the last pass that read it at all, for answering while MTurk is down).
+   * When the unit's data was last read whole from MTurk. A HIT's assignments and bonuses were also read whole when
+   * the sync last read that HIT's work (work_synced_at).
    */
-  async unitTime(unit: string, everRead = false): Promise<number | null> {
+  async unitTime(unit: string): Promise<number | null> {
     const [kind, id] = splitUnit(unit);
     if (kind === "requests" && id) return latest(await this.ledger.syncedTimes([unit, "requests"]));
     if (kind === "hits") return latest(await this.ledger.syncedTimes(["hits", "work"]));
     if ((kind === "assignments" || kind === "bonuses") && id) {
-      const times = await this.ledger.syncedTimes([unit, "work"]);
-      const own = times.get(unit) ?? null;
-      const pass = times.get("work") ?? null;
-      return pass !== null && (await this.cleanHit(id, everRead)) ? Math.max(own ?? 0, pass) : own;
+      const own = await this.ledger.syncedAt(unit);
+      const row = await this.db.selectFrom("hits").select("work_synced_at").where("hit_id", "=", id).executeTakeFirst();
+      return latest(
+        new Map([
+          ["own", own],
+          ["work", row?.work_synced_at ?? null],
+        ]),
+      );
     }
     return this.ledger.syncedAt(unit);
   }
 
-  /** A HIT whose work was read at its current counters (the last work pass did not need to read it again). */
-  private async cleanHit(hitId: string, everRead: boolean): Promise<boolean> {
-    const row = await this.db
-      .selectFrom("hits")
-      .select(["data", "work_synced"])
-      .where("hit_id", "=", hitId)
-      .executeTakeFirst();
-    if (!row || row.work_synced === null) return false;
-    return everRead || row.work_synced === workCounters(JSON.parse(row.data));
-  }
-
   /** The units' freshness: the oldest unit's time. */
-  async freshness(units: readonly string[], everRead = false): Promise<Freshness> {
+  async freshness(units: readonly string[]): Promise<Freshness> {
     let at: number | null = Number.POSITIVE_INFINITY;
     for (const unit of units) {
-      const t = await this.unitTime(unit, everRead);
+      const t = await this.unitTime(unit);
       at = t === null || at === null ? null : Math.min(at, t);
     }
     return { at: at === Number.POSITIVE_INFINITY ? Date.now() : at };
@@ -159,6 +154,7 @@ export class MirrorStore {
       loaders: this.options.reader(),
       protectMs: this.options.protectMs,
       progress: unit === "work" ? this.options.onProgress : undefined,
+      rechecks: this.options.rechecks,
     };
     if (unit.startsWith("search ")) return refreshSearch(ctx, JSON.parse(unit.slice("search ".length)));
     const [kind, id, status] = splitUnit(unit);
@@ -167,6 +163,8 @@ export class MirrorStore {
         return refreshHits(ctx);
       case "work":
         return refreshHits(ctx).then(() => refreshWork(ctx));
+      case "recheck":
+        return recheckWork(ctx);
       case "requests":
         return refreshRequests(ctx, id);
       case "types":

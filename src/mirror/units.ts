@@ -124,7 +124,7 @@ export class UnitLedger {
     return this.db
       .selectFrom("sync_units")
       .select(["unit", "synced_at", "progress"])
-      .where(sql<boolean>`unit in ('hits', 'work', 'requests', 'types', 'blocks')`)
+      .where(sql<boolean>`unit in ('hits', 'work', 'recheck', 'requests', 'types', 'blocks')`)
       .execute();
   }
 }

@@ -66,14 +66,37 @@ export async function upsertListed<I, E>(
     entries.map((e) => codec.keyOf(e.item)),
     sql`${col("written_at")} >= ${since}`,
   );
-  const rows = entries.map(({ item, extra }) => {
-    const overlay = liveOverlay<I, E>(existing.get(key(codec.keyOf(item))), since);
-    const merged = overlay
-      ? codec.row({ ...item, ...overlay.item }, { ...extra, ...overlay.extra })
-      : codec.row(item, extra);
-    return { ...merged, ...options.also, confirmed_at: options.now };
-  });
-  await writeRows(db, codec.table, codec.key, rows, options.preserve ?? []);
+  const plain: Row[] = [];
+  const overlaid: Row[] = [];
+  for (const { item, extra } of entries) {
+    const written = liveOverlay<I, E>(existing.get(key(codec.keyOf(item))), since);
+    const stamp = { ...options.also, confirmed_at: options.now };
+    if (!written) {
+      plain.push({ ...codec.row(item, extra), ...stamp });
+      continue;
+    }
+    // A listing that shows what the write set confirms it: from then on MTurk's listings say what changes next.
+    const overlay = unconfirmed(written, item, extra);
+    overlaid.push({
+      ...codec.row({ ...item, ...overlay.item }, { ...extra, ...overlay.extra }),
+      ...stamp,
+      overlay: overlay.item || overlay.extra ? JSON.stringify(overlay) : null,
+    });
+  }
+  if (plain.length) await writeRows(db, codec.table, codec.key, plain, options.preserve ?? []);
+  if (overlaid.length) await writeRows(db, codec.table, codec.key, overlaid, options.preserve ?? []);
+}
+
+/** The part of a write's overlay that the listed item does not show yet. */
+function unconfirmed<I, E>(overlay: Overlay<I, E>, item: I, extra: E): Overlay<I, E> {
+  const pending = <T>(written: Partial<T> | undefined, listed: T) => {
+    if (!written) return undefined;
+    const left = Object.entries(written).filter(
+      ([field, value]) => JSON.stringify((listed as Record<string, unknown>)[field]) !== JSON.stringify(value),
+    );
+    return left.length ? (Object.fromEntries(left) as Partial<T>) : undefined;
+  };
+  return { item: pending(overlay.item, item), extra: pending(overlay.extra, extra) };
 }
 
 /** Insert-or-update in chunks; an update keeps the write stamp (overlay, written_at) and the `preserve` columns. */

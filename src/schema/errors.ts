@@ -1,3 +1,4 @@
+import { MirrorUnavailable } from "../mirror/mirror.js";
 import { IdempotencyKeyConflict, MTurkRefused, MTurkUnavailable, OutcomeUnknown } from "../mturk/errors.js";
 import { builder } from "./builder.js";
 import { InputInvalid } from "./inputInvalid.js";
@@ -68,6 +69,17 @@ builder.objectType(IdempotencyKeyConflict, {
   }),
 });
 
+builder.objectType(MirrorUnavailable, {
+  name: "MirrorUnavailableError",
+  description:
+    "The gateway's database (its mirror of the account, where idempotency records are written before MTurk is called) does not answer: a payment or creation is refused rather than risking a duplicate. Nothing was sent to MTurk; retry later with the same idempotencyKey.",
+  interfaces: [MutationErrorRef],
+  isTypeOf: (value) => value instanceof MirrorUnavailable,
+  fields: (t) => ({
+    retryable: t.boolean({ nullable: false, description: "Always true.", resolve: () => true }),
+  }),
+});
+
 builder.objectType(InputInvalid, {
   name: "ValidationError",
   description: "The input breaks one of MTurk's constraints; nothing was sent to MTurk.",
@@ -85,7 +97,7 @@ builder.objectType(InputInvalid, {
 export const mutationErrors = { types: [MTurkRefused, MTurkUnavailable, InputInvalid], directResult: true as const };
 /** Money and creation, with an idempotency key: they can also meet a reused key or an unknowable outcome. */
 export const keyedMutationErrors = {
-  types: [MTurkRefused, MTurkUnavailable, InputInvalid, OutcomeUnknown, IdempotencyKeyConflict],
+  types: [MTurkRefused, MTurkUnavailable, InputInvalid, OutcomeUnknown, IdempotencyKeyConflict, MirrorUnavailable],
   directResult: true as const,
 };
 
@@ -117,7 +129,8 @@ export const isItemError = (error: unknown): error is Error =>
   error instanceof MTurkRefused ||
   error instanceof MTurkUnavailable ||
   error instanceof OutcomeUnknown ||
-  error instanceof IdempotencyKeyConflict;
+  error instanceof IdempotencyKeyConflict ||
+  error instanceof MirrorUnavailable;
 
 export function itemFailure(error: Error | undefined): ItemFailure | null {
   if (!error) return null;
@@ -127,5 +140,6 @@ export function itemFailure(error: Error | undefined): ItemFailure | null {
     return { message: `${error.message} ${error.check}`, code: "OUTCOME_UNKNOWN", operation: error.operation };
   if (error instanceof IdempotencyKeyConflict)
     return { message: error.message, code: "IDEMPOTENCY_KEY_CONFLICT", operation: error.operation };
+  if (error instanceof MirrorUnavailable) return { message: error.message, code: "MIRROR_UNAVAILABLE" };
   return { message: error.message, code: "BAD_USER_INPUT" };
 }

@@ -104,7 +104,8 @@ describe.skipIf(!!missing)("three gateway processes, one MTurk account, one Post
     const scans = calls("ListQualificationRequests").length;
     console.log(`fleet scan dedupe: ${scans} ListQualificationRequests calls for 30 queries on 3 instances`);
     expect(scans).toBeLessThanOrEqual(Math.ceil(10_000 / 100));
-    for (const g of gateways) expect(await g.ready()).toEqual({ status: "ready" });
+    for (const g of gateways)
+      expect(await g.ready()).toMatchObject({ status: "ready", mirror: { database: "postgres" } });
   });
 
   it("Redis too slow to answer for a while (DEBUG SLEEP past the command timeout): the waiting instances wait, one scan", async () => {
