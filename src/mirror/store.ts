@@ -91,15 +91,16 @@ export class MirrorStore {
    * fails leaves the mirror as it was: its data is answered with its age, unless it never held the unit.
    */
   async ensure(units: readonly string[], maxAgeMs: number): Promise<Freshness> {
-    const stale: string[] = [];
+    const stale: { unit: string; seen: number | null }[] = [];
     for (const unit of units) {
-      const t = await this.unitTime(unit);
+      const t = await this.ledger.syncedAt(unit);
+      const at = await this.unitTime(unit);
       const failed = Date.now() - (this.failedAt.get(unit) ?? 0) < RETRY_AFTER_FAILURE_MS;
-      if (t === null || (Date.now() - t >= maxAgeMs && !failed)) stale.push(unit);
+      if (at === null || (Date.now() - at >= maxAgeMs && !failed)) stale.push({ unit, seen: t });
     }
     const failures = await Promise.all(
-      stale.map((unit) =>
-        this.refresh(unit).then(
+      stale.map(({ unit, seen }) =>
+        this.refresh(unit, seen).then(
           () => undefined,
           (e: unknown) => e,
         ),
@@ -110,7 +111,7 @@ export class MirrorStore {
     if (failed !== undefined) {
       if (fresh.at === null) throw failed;
       this.options.logger?.warn(
-        { units: stale, error: (failed as Error).message },
+        { units: stale.map((s) => s.unit), error: (failed as Error).message },
         "mirror refresh failed: answering from the mirror",
       );
     }
@@ -118,16 +119,20 @@ export class MirrorStore {
   }
 
   /** The unit read again from MTurk (the one refresh in flight, if any). */
-  refresh(unit: string): Promise<void> {
+  refresh(unit: string, seen?: number | null): Promise<void> {
     let running = this.running.get(unit);
     if (!running) {
       running = this.ledger
-        .underLease(unit, async () => {
-          const started = Date.now();
-          await this.read(unit);
-          await this.ledger.markSynced(unit, started);
-          if (unit === "work") await this.ledger.markSynced("hits", started);
-        })
+        .underLease(
+          unit,
+          async () => {
+            const started = Date.now();
+            await this.read(unit);
+            await this.ledger.markSynced(unit, started);
+            if (unit === "work") await this.ledger.markSynced("hits", started);
+          },
+          seen,
+        )
         .then(
           () => {
             this.failedAt.delete(unit);

@@ -93,12 +93,17 @@ export class UnitLedger {
 
   /**
    * Runs `read` under the unit's lease, extended while it runs; if another instance holds the lease, waits until
-   * that one's refresh commits (synced_at moves on) or its lease lapses, and then returns without reading.
+   * that one's refresh commits (synced_at moves on) or its lease lapses, and then returns without reading. `seen` is
+   * the unit's time when the caller found it stale: a refresh committed since then is the one it wanted.
    */
-  async underLease(unit: string, read: () => Promise<void>): Promise<"read" | "waited"> {
-    const before = await this.syncedAt(unit);
+  async underLease(unit: string, read: () => Promise<void>, seen?: number | null): Promise<"read" | "waited"> {
+    const before = seen === undefined ? await this.syncedAt(unit) : seen;
     for (;;) {
       if (await this.take(unit)) {
+        if ((await this.syncedAt(unit)) !== before) {
+          await this.release(unit).catch(() => {});
+          return "waited";
+        }
         const extend = setInterval(() => void this.take(unit).catch(() => {}), LEASE_MS / 3);
         try {
           await read();

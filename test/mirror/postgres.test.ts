@@ -103,7 +103,7 @@ describe.skipIf(!available)("a PostgreSQL mirror that fails at run time", () => 
       const work = submissions[0] as { assignmentId: string; workerId: string };
       expect((await runOk(stack, SORTED)).qualificationRequests.source).toBe("MIRROR");
       // The database refuses every connection.
-      await admin.query(`alter database ${name} connection limit 0`);
+      await admin.query(`alter database ${name} allow_connections false`);
       await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1`, [name]);
       const sorted = await stack.query<any>(SORTED);
       expect(sorted.errors).toBeUndefined();
@@ -127,7 +127,7 @@ describe.skipIf(!available)("a PostgreSQL mirror that fails at run time", () => 
       const status = await runOk(stack, `{ mirror { available unavailableReason } }`);
       expect(status.mirror.available).toBe(false);
       // It answers again: within the probe's period, reads and money use it once more.
-      await admin.query(`alter database ${name} connection limit -1`);
+      await admin.query(`alter database ${name} allow_connections true`);
       let back = false;
       for (let i = 0; i < 80 && !back; i += 1) {
         await new Promise((r) => setTimeout(r, 100));
@@ -147,7 +147,7 @@ describe.skipIf(!available)("a PostgreSQL mirror that fails at run time", () => 
       expect(stack.simulator.store.bonuses.length).toBe(sends + 1);
     } finally {
       await stack.close();
-      await admin.query(`alter database ${name} connection limit -1`).catch(() => {});
+      await admin.query(`alter database ${name} allow_connections true`).catch(() => {});
       await admin.end();
       await database.drop();
     }
