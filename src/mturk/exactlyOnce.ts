@@ -8,6 +8,7 @@ import {
   type HIT,
   SendBonusCommand,
 } from "@aws-sdk/client-mturk";
+import { canonicalAmount } from "../money/fees.js";
 import { IdempotencyKeyConflict, isAlreadyProcessed, OutcomeUnknown, UpstreamError } from "./errors.js";
 import { fingerprint, requestToken } from "./idempotency.js";
 import { MTURK_MAX_RESULTS, scanAll } from "./pagination.js";
@@ -32,7 +33,7 @@ const hitContent = (input: HitInput) => ({
   HITTypeId: input.HITTypeId,
   Title: "Title" in input ? input.Title : undefined,
   Description: "Description" in input ? input.Description : undefined,
-  Reward: "Reward" in input && input.Reward !== undefined ? Number.parseFloat(input.Reward).toFixed(2) : undefined,
+  Reward: "Reward" in input && input.Reward !== undefined ? canonicalAmount(input.Reward) : undefined,
   Question: input.Question,
   HITLayoutId: input.HITLayoutId,
   MaxAssignments: input.MaxAssignments ?? 1,
@@ -45,7 +46,7 @@ function sameHit(hit: HIT, input: HitInput): boolean {
   return (
     (want.HITTypeId === undefined || hit.HITTypeId === want.HITTypeId) &&
     (want.Title === undefined || hit.Title === want.Title) &&
-    (want.Reward === undefined || Number.parseFloat(hit.Reward ?? "NaN").toFixed(2) === want.Reward) &&
+    (want.Reward === undefined || canonicalAmount(hit.Reward ?? "NaN") === want.Reward) &&
     (want.Question === undefined || hit.Question === want.Question) &&
     hit.MaxAssignments !== undefined &&
     hit.MaxAssignments >= want.MaxAssignments
@@ -176,15 +177,13 @@ export interface BonusInput {
 const sameBonus = (b: BonusPayment, input: BonusInput) =>
   b.WorkerId === input.WorkerId &&
   b.Reason === input.Reason &&
-  Number.parseFloat(b.BonusAmount ?? "NaN").toFixed(2) === Number.parseFloat(input.BonusAmount).toFixed(2);
+  canonicalAmount(b.BonusAmount ?? "NaN") === canonicalAmount(input.BonusAmount);
 
 /** SendBonus exactly once: the read-back is the assignment's bonus payments. */
-export async function sendBonus(w: MTurkWrites, input: BonusInput, key: string) {
+export async function sendBonus(w: MTurkWrites, bonus: BonusInput, key: string) {
   const operation = "SendBonus";
-  const { record } = await claimKey(w, operation, key, {
-    ...input,
-    BonusAmount: Number.parseFloat(input.BonusAmount).toFixed(2),
-  });
+  const input = { ...bonus, BonusAmount: canonicalAmount(bonus.BonusAmount) };
+  const { record } = await claimKey(w, operation, key, input);
   const UniqueRequestToken = requestToken(operation, key);
   const paid = (at: Date) => {
     const bonus = { ...input, GrantTime: at };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
+import { canonicalAmount } from "../money/fees.js";
 import { sendBonus } from "../mturk/exactlyOnce.js";
 import { fingerprint } from "../mturk/idempotency.js";
 import { AssignmentRef } from "./assignment.js";
@@ -159,7 +160,7 @@ const reject = async (ctx: GatewayContext, id: string, feedback: string) => ({
 type Bonus = { workerId: string; assignmentId: string; bonusAmount: string; reason: string };
 /** A sendBonuses item's key: its own, or a structured digest (no two different items, of any batch, share one). */
 const bonusKey = (batchKey: string, b: Bonus & { idempotencyKey?: string | null }) =>
-  b.idempotencyKey ?? fingerprint([batchKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]);
+  b.idempotencyKey ?? fingerprint([batchKey, b.workerId, b.assignmentId, canonicalAmount(b.bonusAmount), b.reason]);
 async function payBonus(ctx: GatewayContext, b: Bonus, key: string) {
   const { alreadyProcessed } = await sendBonus(
     ctx.writes,
