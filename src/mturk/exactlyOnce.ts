@@ -162,7 +162,14 @@ export async function createAdditionalAssignments(w: MTurkWrites, HITId: string,
     if (max >= before + count) return { alreadyProcessed: true };
     // MTurk saw the token, yet this HIT did not grow: the key was used for another HIT (in another process).
     if (duplicate && !fresh) throw conflict(operation, key, "another HIT or another count");
-    if (duplicate) return { alreadyProcessed: true };
+    // No record of the key survived (its store lost it) and MTurk knows the token: whether it added these
+    // assignments before the record was made or was used for another HIT, nothing tells. Not added now either way.
+    if (duplicate)
+      throw new OutcomeUnknown(
+        `MTurk has already processed this idempotencyKey, and the gateway has no record of what for (${error.message}). Nothing was added now.`,
+        operation,
+        `Read hit(hitId: "${HITId}") { maxAssignments } (${max} now): if this key's assignments are not in it, the key was used for another write; use a new key only then.`,
+      );
     throw error;
   }
 }
@@ -174,6 +181,47 @@ export interface BonusInput {
   Reason: string;
 }
 
+/** A bonus as it is keyed and paid: its amount in its canonical form. */
+const bonusContent = (bonus: BonusInput): BonusInput => ({
+  WorkerId: bonus.WorkerId,
+  AssignmentId: bonus.AssignmentId,
+  BonusAmount: canonicalAmount(bonus.BonusAmount),
+  Reason: bonus.Reason,
+});
+
+/** SendBonus keys: one key space for sendBonus, sendBonuses' batch keys and their items' keys. */
+const BONUS_KEYS = "SendBonus";
+
+/**
+ * Claims a sendBonuses batch key for its items (each item's key and content, in any order). A retry may name the
+ * same items, in any order, or some of them (the ones that failed): every item keeps its own key, so none can be
+ * paid twice. Any other item, or a key used for a single bonus, is refused before anything is paid.
+ */
+export async function claimBonusBatch(w: MTurkWrites, batchKey: string, items: { key: string; bonus: BonusInput }[]) {
+  const digests = [
+    ...new Set(items.map((i) => fingerprint([i.key, bonusContent(i.bonus)]).slice(0, ITEM_DIGEST_LENGTH))),
+  ].sort();
+  const { record } = await w.idempotency.claim(BONUS_KEYS, batchKey, {
+    fingerprint: fingerprint({ batch: digests }),
+    firstAttemptAt: Date.now(),
+    items: digests,
+  });
+  const known = new Set(record.items ?? []);
+  if (!record.items || digests.some((d) => !known.has(d)))
+    throw conflict(
+      "SendBonus",
+      batchKey,
+      record.items
+        ? "a batch with other items (a retry may name the batch's items in any order, or some of them, but no other)"
+        : "a single bonus (sendBonus)",
+    );
+}
+/** 128 bits of an item's digest: a batch of 500 items keeps about 17 KB of record. */
+const ITEM_DIGEST_LENGTH = 32;
+
+/** This request's bonus payments by key: items of one batch that share a key pay once, whatever MTurk answers. */
+const paying = new WeakMap<MTurkWrites, Map<string, { print: string; done: Promise<unknown> }>>();
+
 const sameBonus = (b: BonusPayment, input: BonusInput) =>
   b.WorkerId === input.WorkerId &&
   b.Reason === input.Reason &&
@@ -181,8 +229,23 @@ const sameBonus = (b: BonusPayment, input: BonusInput) =>
 
 /** SendBonus exactly once: the read-back is the assignment's bonus payments. */
 export async function sendBonus(w: MTurkWrites, bonus: BonusInput, key: string) {
-  const operation = "SendBonus";
-  const input = { ...bonus, BonusAmount: canonicalAmount(bonus.BonusAmount) };
+  const input = bonusContent(bonus);
+  const print = fingerprint(input);
+  const inRequest = paying.get(w) ?? new Map();
+  paying.set(w, inRequest);
+  const earlier = inRequest.get(key);
+  if (earlier) {
+    if (earlier.print !== print) throw conflict(BONUS_KEYS, key, "another bonus of this request");
+    await earlier.done;
+    return { alreadyProcessed: true };
+  }
+  const done = payBonusOnce(w, input, key);
+  inRequest.set(key, { print, done });
+  return done;
+}
+
+async function payBonusOnce(w: MTurkWrites, input: BonusInput, key: string) {
+  const operation = BONUS_KEYS;
   const { record } = await claimKey(w, operation, key, input);
   const UniqueRequestToken = requestToken(operation, key);
   const paid = (at: Date) => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { canonicalAmount } from "../money/fees.js";
-import { sendBonus } from "../mturk/exactlyOnce.js";
+import { claimBonusBatch, sendBonus } from "../mturk/exactlyOnce.js";
 import { fingerprint } from "../mturk/idempotency.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
@@ -161,12 +161,14 @@ type Bonus = { workerId: string; assignmentId: string; bonusAmount: string; reas
 /** A sendBonuses item's key: its own, or a structured digest (no two different items, of any batch, share one). */
 const bonusKey = (batchKey: string, b: Bonus & { idempotencyKey?: string | null }) =>
   b.idempotencyKey ?? fingerprint([batchKey, b.workerId, b.assignmentId, canonicalAmount(b.bonusAmount), b.reason]);
+const toBonusInput = (b: Bonus) => ({
+  WorkerId: b.workerId,
+  AssignmentId: b.assignmentId,
+  BonusAmount: b.bonusAmount,
+  Reason: b.reason,
+});
 async function payBonus(ctx: GatewayContext, b: Bonus, key: string) {
-  const { alreadyProcessed } = await sendBonus(
-    ctx.writes,
-    { WorkerId: b.workerId, AssignmentId: b.assignmentId, BonusAmount: b.bonusAmount, Reason: b.reason },
-    key,
-  );
+  const { alreadyProcessed } = await sendBonus(ctx.writes, toBonusInput(b), key);
   return { workerId: b.workerId, assignmentId: b.assignmentId, alreadyProcessed };
 }
 
@@ -243,6 +245,12 @@ defineBulkMutation("sendBonuses", {
   items: (input) => input.items,
   count: (input) => input.items.length,
   key: (b) => b.assignmentId,
+  claim: (input, ctx, items) =>
+    claimBonusBatch(
+      ctx.writes,
+      input.idempotencyKey,
+      items.map((b) => ({ key: bonusKey(input.idempotencyKey, b), bonus: toBonusInput(b) })),
+    ),
   run: (b, ctx, input) => payBonus(ctx, b, bonusKey(input.idempotencyKey, b)),
   // Items that share a key are paid once: so are they counted.
   dryRun: (input, ctx) => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
 import type { GraphQLResponse } from "../support/stack.js";
 
 /** Why the fleet tests cannot run here, or undefined when Debian's redis-server is on the PATH. */
@@ -79,6 +80,27 @@ export async function startRedis() {
   return { url: `redis://127.0.0.1:${port}`, port, start, stop: () => stopChild(child) };
 }
 export type RedisServer = Awaited<ReturnType<typeof startRedis>>;
+
+/**
+ * The machine's Redis (TEST_REDIS_URL, or 127.0.0.1:6379) when it answers, else a throwaway redis-server. Tests on
+ * a shared Redis keep to a namespace of their own and delete only its keys (never FLUSHALL).
+ */
+export async function machineRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
+  probe.on("error", () => {});
+  const answers = await probe
+    .connect()
+    .then(() => probe.ping())
+    .then(
+      () => true,
+      () => false,
+    );
+  probe.disconnect();
+  if (answers) return { url, stop: async () => {} };
+  const server = await startRedis();
+  return { url: server.url, stop: server.stop };
+}
 
 /** The environment that points a gateway process at a simulator (and at Redis, for a fleet). */
 export const gatewayEnv = (

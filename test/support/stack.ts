@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
+import { startFleet } from "../../src/fleet/index.js";
 import { createGateway } from "../../src/gateway.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
 import { TokenBucket } from "../../src/mturk/rateBudget.js";
@@ -16,7 +17,14 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 /** The simulator over HTTP, the real SDK client, and the gateway driven through `yoga.fetch`. */
 export async function startStack(
-  options: { size?: SeedSize; seed?: number; env?: Record<string, string>; switches?: Partial<SimulatorSwitches> } = {},
+  options: {
+    size?: SeedSize;
+    seed?: number;
+    env?: Record<string, string>;
+    switches?: Partial<SimulatorSwitches>;
+    /** The fleet's Redis (src/fleet): its namespace is the simulator's own (a random port), so tests never share keys. */
+    redisUrl?: string;
+  } = {},
 ) {
   const simulator = await startSimulator({
     size: options.size ?? "tiny",
@@ -39,13 +47,25 @@ export async function startStack(
     // As npm start does: a rate budget when one is configured.
     budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : undefined,
   });
-  const yoga = createGateway({ config, client });
+  /** The gateway's process: a restart forgets everything in memory (what Redis holds stays). */
+  const startGateway = async () => {
+    const fleet = options.redisUrl
+      ? await startFleet({
+          redisUrl: options.redisUrl,
+          endpoint: simulator.url,
+          accessKeyId: simulator.credentials.accessKeyId,
+          config,
+        })
+      : undefined;
+    return { fleet, yoga: createGateway({ config, client, shared: fleet?.shared }) };
+  };
+  let gateway = await startGateway();
 
   async function query<T = Record<string, unknown>>(
     document: string,
     variables: Record<string, unknown> = {},
   ): Promise<GraphQLResponse<T>> {
-    const response = await yoga.fetch("http://gateway.test/graphql", {
+    const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify({ query: document, variables }),
@@ -64,7 +84,7 @@ export async function startStack(
   let server: Server | undefined;
   /** The gateway on a loopback port, as node:http serves it (for clients that need a URL); closed with the stack. */
   async function listen(): Promise<{ port: number; url: string }> {
-    const started = createServer(yoga);
+    const started = createServer(gateway.yoga);
     server = started;
     await new Promise<void>((resolve) => started.listen(0, "127.0.0.1", resolve));
     const port = (started.address() as AddressInfo).port;
@@ -73,7 +93,18 @@ export async function startStack(
 
   return {
     simulator,
-    yoga,
+    get yoga() {
+      return gateway.yoga;
+    },
+    /** The fleet's connection to Redis (with `redisUrl`). */
+    get fleet() {
+      return gateway.fleet;
+    },
+    /** A new gateway process on the same simulator (and Redis): nothing of the old one's memory survives. */
+    restartGateway: async () => {
+      await gateway.fleet?.close();
+      gateway = await startGateway();
+    },
     client,
     query,
     measured,
@@ -82,6 +113,7 @@ export async function startStack(
       control<T>(simulator, method, path, body),
     close: async () => {
       server?.close();
+      await gateway.fleet?.close();
       client.destroy();
       await simulator.close();
     },
