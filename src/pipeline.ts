@@ -17,6 +17,7 @@ import { livePlugins } from "./live/plugins.js";
 import { Upstream } from "./mturk/client.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
+import { useUnselectedErrors } from "./schema/unselectedErrors.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
 import { useHostCheck } from "./security/hosts.js";
 import { useBodyLimit, useOperationTimeout, useRequestParamErrors } from "./security/limits.js";
@@ -38,6 +39,7 @@ export type PluginName =
   | "armor"
   | "timeout"
   | "deferStream"
+  | "unselectedErrors"
   | "fleet"
   | "live"
   | "graphiqlAssets"
@@ -76,6 +78,8 @@ export function gatewayPlugins(
     ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],
     // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
     ["deferStream", () => [useDeferStream(), useStreamedEdges()]],
+    // A mutation's typed error that the client did not select is in `errors` too (src/schema/unselectedErrors.ts).
+    ["unselectedErrors", () => [useUnselectedErrors()]],
     ["fleet", () => deps.shared?.plugins ?? []],
     ["live", () => livePlugins(deps.live, config, deps.logger)],
     ["graphiqlAssets", () => (config.graphiql ? [useGraphiQLAssets()] : [])],

@@ -146,6 +146,7 @@ export const isNotFound = (error: unknown) => error instanceof GraphQLError && e
  * `check` says what to look at; retrying with the same idempotency key is safe either way.
  */
 export class OutcomeUnknown extends Error {
+  readonly code = "OUTCOME_UNKNOWN";
   constructor(
     message: string,
     readonly operation: string,
@@ -157,6 +158,7 @@ export class OutcomeUnknown extends Error {
 
 /** An idempotency key reused for a write with other content (another worker, assignment, amount or HIT). */
 export class IdempotencyKeyConflict extends Error {
+  readonly code = "IDEMPOTENCY_KEY_CONFLICT";
   constructor(
     message: string,
     readonly operation: string,

@@ -11,6 +11,7 @@ import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
 import { connectionCost, nodesCost, singleNodeCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
+import UnselectedErrorsPlugin from "./unselectedErrors.js";
 
 /** The Relay node types (`node(id:)`): HITs, assignments, qualification types and requests, workers. */
 const NODE_TYPES = new Set(["HIT", "Assignment", "QualificationType", "QualificationRequest", "Worker"]);
@@ -20,8 +21,17 @@ export const builder = new SchemaBuilder<{
   Scalars: { DateTime: { Input: Date; Output: Date } };
   AuthScopes: { read: boolean; write: boolean; pay: boolean };
 }>({
-  // Errors before validation, so that invalid input becomes a typed ValidationError result.
-  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
+  // Errors before validation, so that invalid input becomes a typed ValidationError result; around both, the
+  // check that the client sees an error it did not select (unselectedErrors.ts).
+  plugins: [
+    ScopeAuthPlugin,
+    ComplexityPlugin,
+    UnselectedErrorsPlugin,
+    ErrorsPlugin,
+    ValidationPlugin,
+    RelayPlugin,
+    DataloaderPlugin,
+  ],
   // Every field needs a scope of the caller's principal (an API key's or a JWT's); see src/security/auth.ts.
   scopeAuth: {
     authScopes: (ctx) => ({
