@@ -9,6 +9,7 @@ import ValidationPlugin from "@pothos/plugin-validation";
 import { GraphQLError, GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
+import { queryTooComplex } from "../security/limits.js";
 import { connectionCost, nodesCost, singleNodeCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
 import UnselectedErrorsPlugin from "./unselectedErrors.js";
@@ -66,10 +67,15 @@ export const builder = new SchemaBuilder<{
     defaultComplexity: 1,
     defaultListMultiplier: 10,
     limit: (ctx) => ctx.limits.complexity,
-    complexityError: (kind, result) =>
-      new GraphQLError(`The query is over the ${String(kind).toLowerCase()} limit.`, {
-        extensions: { code: "QUERY_TOO_COMPLEX", kind: String(kind).toLowerCase(), ...result },
-      }),
+    complexityError: (kind, result) => {
+      const limit = String(kind).toLowerCase() as "complexity" | "depth" | "breadth";
+      const [setting, max, found] = {
+        complexity: ["MAX_COMPLEXITY", result.maxComplexity, result.complexity],
+        depth: ["MAX_DEPTH", result.maxDepth, result.depth],
+        breadth: ["MAX_BREADTH", result.maxBreadth, result.breadth],
+      }[limit] as [string, number | undefined, number];
+      return queryTooComplex(limit, setting, max, found);
+    },
   },
   relay: {
     clientMutationId: "omit",

@@ -78,3 +78,14 @@ export function useRequestParamErrors(): Plugin {
     },
   };
 }
+
+/**
+ * A query over one of its limits: QUERY_TOO_COMPLEX whatever enforces it (graphql-armor's depth, aliases, tokens
+ * and directives; Pothos complexity's price, depth and breadth), naming the limit (`kind`) and its setting.
+ */
+export function queryTooComplex(kind: string, setting: string, max: number | undefined, found?: number) {
+  const over = found === undefined ? "" : `: it has ${found}`;
+  return createGraphQLError(`The query is over the ${kind} limit (${setting} ${max ?? "?"})${over}.`, {
+    extensions: { code: "QUERY_TOO_COMPLEX", kind, max, ...(found === undefined ? {} : { found }) },
+  });
+}
