@@ -3,6 +3,7 @@ import type { Plugin } from "graphql-yoga";
 import { parseAnswers } from "../answers/answers.js";
 import { parseQuestion } from "../answers/question.js";
 import type { GatewayConfig } from "../config.js";
+import { type ErrorCode, isErrorCode } from "../errorCodes.js";
 import { Upstream } from "../mturk/client.js";
 import type { Metrics } from "../observability/metrics.js";
 import { authEnabled, principalForApiKey } from "../security/auth.js";
@@ -19,7 +20,7 @@ const ID = /^[A-Z0-9]{1,64}$/;
 const STATUSES = new Set(["Submitted", "Approved", "Rejected"]);
 const encoder = new TextEncoder();
 
-const problem = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+const problem = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
     status,
     headers: { "content-type": "application/json", ...headers },
@@ -152,9 +153,10 @@ export function useExports(options: { config: GatewayConfig; client: MTurkClient
         endResponse(await exportResponse(upstream, target, format, cut));
       } catch (error) {
         // The gateway's coded errors are safe to show; anything else keeps its message to itself.
-        const code = (error as { extensions?: { code?: string } }).extensions?.code;
-        const message = code ? (error as Error).message : "The export could not be read from MTurk.";
-        endResponse(problem(statusOf(error), code ?? "UPSTREAM_UNAVAILABLE", message));
+        const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+        const known = isErrorCode(code) ? code : undefined;
+        const message = known ? (error as Error).message : "The export could not be read from MTurk.";
+        endResponse(problem(statusOf(error), known ?? "UPSTREAM_UNAVAILABLE", message));
       }
     },
   };

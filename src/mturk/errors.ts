@@ -1,13 +1,16 @@
 import { GraphQLError } from "graphql";
+import type { ErrorCode } from "../errorCodes.js";
 
-/** The `extensions.code` values the gateway answers with. */
-export type ErrorCode =
+/** The codes an MTurk call's failure is answered with (of the gateway's one list, src/errorCodes.ts). */
+export type UpstreamErrorCode = Extract<
+  ErrorCode,
   | "NOT_FOUND"
   | "BAD_USER_INPUT"
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_UNAUTHORIZED"
   | "UPSTREAM_ERROR"
-  | "INTERNAL_SERVER_ERROR";
+  | "INTERNAL_SERVER_ERROR"
+>;
 
 interface SdkError {
   name?: string;
@@ -47,7 +50,7 @@ function cleanMessage(message: string): string {
   return text.trim();
 }
 
-export function codeFor(error: SdkError): ErrorCode {
+export function codeFor(error: SdkError): UpstreamErrorCode {
   const turk = error.TurkErrorCode ?? "";
   if (turk.endsWith("DoesNotExist")) return "NOT_FOUND";
   if (
@@ -70,7 +73,7 @@ export function codeFor(error: SdkError): ErrorCode {
 export class UpstreamError extends GraphQLError {
   constructor(
     message: string,
-    readonly code: ErrorCode,
+    readonly code: UpstreamErrorCode,
     readonly operation: string,
     readonly turkErrorCode?: string,
   ) {
@@ -146,7 +149,7 @@ export const isNotFound = (error: unknown) => error instanceof GraphQLError && e
  * `check` says what to look at; retrying with the same idempotency key is safe either way.
  */
 export class OutcomeUnknown extends Error {
-  readonly code = "OUTCOME_UNKNOWN";
+  readonly code = "OUTCOME_UNKNOWN" satisfies ErrorCode;
   constructor(
     message: string,
     readonly operation: string,
@@ -158,7 +161,7 @@ export class OutcomeUnknown extends Error {
 
 /** An idempotency key reused for a write with other content (another worker, assignment, amount or HIT). */
 export class IdempotencyKeyConflict extends Error {
-  readonly code = "IDEMPOTENCY_KEY_CONFLICT";
+  readonly code = "IDEMPOTENCY_KEY_CONFLICT" satisfies ErrorCode;
   constructor(
     message: string,
     readonly operation: string,

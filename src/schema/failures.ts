@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../errorCodes.js";
 import { IdempotencyKeyConflict, MTurkRefused, MTurkUnavailable, OutcomeUnknown } from "../mturk/errors.js";
 
 /**
@@ -7,7 +8,7 @@ import { IdempotencyKeyConflict, MTurkRefused, MTurkUnavailable, OutcomeUnknown 
  */
 export interface ItemFailure {
   message: string;
-  code: string;
+  code: ErrorCode;
   operation?: string;
   turkErrorCode?: string;
   field?: string;
