@@ -56,11 +56,15 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: () => void }>
 }
 
 /**
- * A query string (GET, or a form-encoded POST) whose `variables` or `extensions` is not JSON: yoga's parser throws a
- * plain SyntaxError, which would be masked as INTERNAL_SERVER_ERROR. It is the client's request that is not GraphQL:
- * BAD_REQUEST (400), as for a POST body that is not JSON, and its text is not echoed.
+ * A request that is not GraphQL is BAD_REQUEST with HTTP 400, whatever the client accepts, and its text is not
+ * echoed. A query string (GET, or a form-encoded POST) whose `variables` or `extensions` is not JSON makes yoga's
+ * parser throw a plain SyntaxError (masked as INTERNAL_SERVER_ERROR otherwise); a POST body that is not JSON (or
+ * none) is yoga's BAD_REQUEST, whose status yoga drops to 200 for `Accept: application/json` (its `http.spec`),
+ * where the GraphQL-over-HTTP spec says SHOULD 400 (graphql-http's audit).
  */
 export function useRequestParamErrors(): Plugin {
+  const badRequest = (message: string) =>
+    createGraphQLError(message, { extensions: { code: "BAD_REQUEST", http: { status: 400 } } });
   return {
     onRequestParse({ requestParser, setRequestParser }) {
       if (!requestParser) return;
@@ -69,10 +73,10 @@ export function useRequestParamErrors(): Plugin {
         try {
           return await parse(request);
         } catch (error) {
-          if (!(error instanceof SyntaxError)) throw error;
-          throw createGraphQLError("The request's variables or extensions are not JSON.", {
-            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
-          });
+          if (error instanceof SyntaxError) throw badRequest("The request's variables or extensions are not JSON.");
+          if ((error as { extensions?: { code?: unknown } }).extensions?.code === "BAD_REQUEST")
+            throw badRequest((error as Error).message);
+          throw error;
         }
       });
     },
