@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   LENGTH_REQUIRED: "a body sent without a Content-Length (HTTP 411)",
   TIMEOUT: "the operation took longer than `REQUEST_TIMEOUT_MS`; its queued upstream calls are not sent",
   TOO_MANY_SUBSCRIPTIONS: "the principal has `MAX_SUBSCRIPTIONS_PER_PRINCIPAL` subscriptions open already",
+  SUBSCRIPTION_BEHIND:
+    "a subscription ends because its client fell behind (more than 10 × `SUBSCRIPTION_LOG_SIZE` events unread) or its events after `lastEventId` are no longer in the log: `extensions.lastEventId` says where to resume",
   PERSISTED_QUERY_NOT_IN_LIST: "with `PERSISTED_OPERATIONS_FILE`: a document id that is not in the file",
   PERSISTED_QUERY_ID_REQUIRED: "with `PERSISTED_OPERATIONS_FILE`: a request without a document id",
   CANNOT_SEND_PQ_ID_AND_BODY: "with `PERSISTED_OPERATIONS_FILE`: a request that sends a document of its own",

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { startFleet } from "../../src/fleet/index.js";
 import { createGateway } from "../../src/gateway.js";
+import { createLiveHub, fleetLive } from "../../src/live/index.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
 import { TokenBucket } from "../../src/mturk/rateBudget.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
@@ -57,7 +58,9 @@ export async function startStack(
           config,
         })
       : undefined;
-    return { fleet, yoga: createGateway({ config, client, shared: fleet?.shared }) };
+    // As npm start does: with Redis, the subscriptions' log, leases and limits are the fleet's too.
+    const live = fleet ? createLiveHub({ config, client, fleet: fleetLive(fleet.link, config) }) : undefined;
+    return { fleet, live, yoga: createGateway({ config, client, shared: fleet?.shared, live }) };
   };
   let gateway = await startGateway();
 
@@ -102,6 +105,7 @@ export async function startStack(
     },
     /** A new gateway process on the same simulator (and Redis): nothing of the old one's memory survives. */
     restartGateway: async () => {
+      await gateway.live?.close();
       await gateway.fleet?.close();
       gateway = await startGateway();
     },
@@ -113,6 +117,7 @@ export async function startStack(
       control<T>(simulator, method, path, body),
     close: async () => {
       server?.close();
+      await gateway.live?.close();
       await gateway.fleet?.close();
       client.destroy();
       await simulator.close();
