@@ -1,6 +1,5 @@
 import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
@@ -21,7 +20,13 @@ import type { Metrics } from "./observability/metrics.js";
 import { useUnselectedErrors } from "./schema/unselectedErrors.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
 import { useHostCheck } from "./security/hosts.js";
-import { queryTooComplex, useBodyLimit, useOperationTimeout, useRequestParamErrors } from "./security/limits.js";
+import {
+  queryTooComplex,
+  useBodyLimit,
+  useCsrfPrevention,
+  useOperationTimeout,
+  useRequestParamErrors,
+} from "./security/limits.js";
 
 /** The request pipeline: yoga and envelop plugins, in order, each named (see `without` in createGateway). */
 export type PluginName =
@@ -66,7 +71,7 @@ export function gatewayPlugins(
     ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
     ["prometheus", () => [prometheus(deps.metrics)]],
-    ["csrf", () => [useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] })]],
+    ["csrf", () => [useCsrfPrevention()]],
     [
       "persistedOperations",
       () => (config.PERSISTED_OPERATIONS_FILE ? [usePersistedDocuments(config.PERSISTED_OPERATIONS_FILE)] : []),

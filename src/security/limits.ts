@@ -1,3 +1,4 @@
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
 
 const json = (status: number, body: unknown) =>
@@ -92,4 +93,27 @@ export function queryTooComplex(kind: string, setting: string, max: number | und
   return createGraphQLError(`The query is over the ${kind} limit (${setting} ${max ?? "?"})${over}.`, {
     extensions: { code: "QUERY_TOO_COMPLEX", kind, max, ...(found === undefined ? {} : { found }) },
   });
+}
+
+/** The header a request that a web page could send sets to pass CSRF prevention (any value). */
+export const CSRF_HEADER = "x-graphql-csrf";
+
+/**
+ * yoga's CSRF prevention (a GET, or a POST of a type any web page may send, needs the CSRF header), with a refusal
+ * that says what to send instead of "Required CSRF header(s) not present".
+ */
+export function useCsrfPrevention(): Plugin {
+  const inner = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+  return {
+    onRequestParse(payload) {
+      try {
+        return inner.onRequestParse?.(payload);
+      } catch {
+        throw createGraphQLError(
+          `A web page could send this request (CSRF): send the header "${CSRF_HEADER}: 1", or POST with content-type application/json.`,
+          { extensions: { code: "FORBIDDEN", http: { status: 403 } } },
+        );
+      }
+    },
+  };
 }
