@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   CANNOT_SEND_PQ_ID_AND_BODY: "with `PERSISTED_OPERATIONS_FILE`: a request that sends a document of its own",
   UPSTREAM_UNAVAILABLE: "throttling, ServiceFault, timeouts or dropped connections after the SDK's retries",
   UPSTREAM_UNAUTHORIZED: "MTurk rejected the gateway's credentials (the message never names them)",
+  UPSTREAM_CREDENTIALS_MISSING:
+    "no AWS credentials were found where the SDK's default chain looks (environment, AWS_PROFILE and ~/.aws, web identity, container or instance role): said at start and on every request that calls MTurk",
   UPSTREAM_ERROR:
     "MTurk failed in a way it did not explain (no known error name, no TurkErrorCode); a write may have happened, so money and creation read back",
   OUTCOME_UNKNOWN:

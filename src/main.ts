@@ -8,6 +8,7 @@ import { createLiveHub, fleetLive } from "./live/index.js";
 import { BudgetPressure } from "./live/pressure.js";
 import { attachWebSocket } from "./live/ws.js";
 import { createMTurkClient } from "./mturk/client.js";
+import { NO_CREDENTIALS_MESSAGE } from "./mturk/errors.js";
 import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -70,15 +71,20 @@ const client = createMTurkClient({
   budget: pressure,
   metrics,
 });
+/** The credentials the SDK's default chain finds, or why not (said at start: every request would fail alike). */
+const chainCredentials = credentials
+  ? Promise.resolve(credentials)
+  : client.config.credentials().catch((error: Error) => {
+      if (error.name === "CredentialsProviderError") console.warn(`WARNING: ${NO_CREDENTIALS_MESSAGE}`);
+      else console.warn(`WARNING: the AWS credentials could not be read (${error.name}).`);
+      return undefined;
+    });
 /** The fleet's key namespace names the MTurk account: the endpoint and the access key id (never the secret). */
 async function accessKeyId(): Promise<string> {
-  if (credentials) return credentials.accessKeyId;
-  try {
-    return (await client.config.credentials()).accessKeyId;
-  } catch (error) {
-    console.error(`REDIS_URL is set, but no AWS credentials name the MTurk account: ${(error as Error).message}`);
-    process.exit(1);
-  }
+  const found = await chainCredentials;
+  if (found) return found.accessKeyId;
+  console.error("REDIS_URL is set, but no AWS credentials name the MTurk account (see the warning above).");
+  process.exit(1);
 }
 const fleet = config.REDIS_URL
   ? await startFleet({

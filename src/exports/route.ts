@@ -127,7 +127,13 @@ async function exportResponse(
 
 const statusOf = (error: unknown) => {
   const code = (error as { extensions?: { code?: string } }).extensions?.code;
-  return code === "NOT_FOUND" ? 404 : code === "BAD_USER_INPUT" ? 400 : code === "UPSTREAM_UNAUTHORIZED" ? 502 : 503;
+  return code === "NOT_FOUND"
+    ? 404
+    : code === "BAD_USER_INPUT"
+      ? 400
+      : code === "UPSTREAM_UNAUTHORIZED" || code === "UPSTREAM_CREDENTIALS_MISSING"
+        ? 502
+        : 503;
 };
 
 export function useExports(options: { config: GatewayConfig; client: MTurkClient; metrics?: Metrics }): Plugin {

@@ -8,9 +8,17 @@ export type UpstreamErrorCode = Extract<
   | "BAD_USER_INPUT"
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_UNAUTHORIZED"
+  | "UPSTREAM_CREDENTIALS_MISSING"
   | "UPSTREAM_ERROR"
   | "INTERNAL_SERVER_ERROR"
 >;
+
+/**
+ * The SDK's default credential chain found nothing: said at start and on every request, naming where it looks
+ * (never a value). The order is the chain's (@aws-sdk/credential-provider-node).
+ */
+export const NO_CREDENTIALS_MESSAGE =
+  "No AWS credentials were found for MTurk. The gateway looks where the AWS SDK does, in this order: the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, with AWS_SESSION_TOKEN for temporary ones); AWS_PROFILE (or the default profile) in ~/.aws/credentials and ~/.aws/config, SSO and credential_process included; a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN); the container or EC2 instance role. Set one and restart the gateway.";
 
 interface SdkError {
   name?: string;
@@ -34,7 +42,6 @@ const UNAUTHORIZED = new Set([
   "MissingAuthenticationTokenException",
   "IncompleteSignatureException",
   "AccessDeniedException",
-  "CredentialsProviderError",
   "ExpiredTokenException",
 ]);
 const TRANSPORT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
@@ -61,6 +68,7 @@ export function codeFor(error: SdkError): UpstreamErrorCode {
     return "BAD_USER_INPUT";
   if (UNAVAILABLE.has(error.name ?? "") || error.$fault === "server") return "UPSTREAM_UNAVAILABLE";
   if (UNAUTHORIZED.has(error.name ?? "")) return "UPSTREAM_UNAUTHORIZED";
+  if (error.name === "CredentialsProviderError") return "UPSTREAM_CREDENTIALS_MISSING";
   if (TRANSPORT.has(error.code ?? "") || (error.message ?? "").toLowerCase().includes("socket hang up"))
     return "UPSTREAM_UNAVAILABLE";
   return error.$metadata ? "UPSTREAM_ERROR" : "INTERNAL_SERVER_ERROR";
@@ -82,7 +90,12 @@ export class UpstreamError extends GraphQLError {
 
   /** Whether MTurk may have applied a write although it failed (the answer was lost, or its meaning is unknown). */
   get ambiguous(): boolean {
-    return this.code !== "NOT_FOUND" && this.code !== "UPSTREAM_UNAUTHORIZED" && !this.definiteRefusal;
+    return this.code !== "NOT_FOUND" && !this.credentialsRefused && !this.definiteRefusal;
+  }
+
+  /** Nothing was sent, or MTurk refused the gateway itself: no write happened, and no read-back would answer. */
+  get credentialsRefused(): boolean {
+    return this.code === "UPSTREAM_UNAUTHORIZED" || this.code === "UPSTREAM_CREDENTIALS_MISSING";
   }
 
   /** MTurk refused with a reason of its own (a TurkErrorCode that says what was wrong). */
@@ -124,6 +137,8 @@ export function toUpstreamError(error: unknown, operation: string): GraphQLError
   switch (code) {
     case "UPSTREAM_UNAUTHORIZED":
       return new UpstreamError("MTurk rejected the gateway's credentials.", code, operation);
+    case "UPSTREAM_CREDENTIALS_MISSING":
+      return new UpstreamError(NO_CREDENTIALS_MESSAGE, code, operation);
     case "UPSTREAM_UNAVAILABLE":
       return new MTurkUnavailable(
         `MTurk is unavailable for ${operation} after retries (${(sdk.name ?? "connection error").slice(0, 60)}).`,

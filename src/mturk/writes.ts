@@ -49,7 +49,7 @@ const hitEntries = (hit: HIT, change: JournalEntry["change"]): JournalEntry[] =>
 
 /** An error that proves the write's state is already there, if `holds` reads it back from MTurk. */
 async function alreadyThere(error: unknown, holds: () => Promise<boolean>): Promise<Applied> {
-  if (!(error instanceof UpstreamError) || error.code === "UPSTREAM_UNAUTHORIZED") throw error;
+  if (!(error instanceof UpstreamError) || error.credentialsRefused) throw error;
   const there = await holds().catch(() => false);
   if (!there) throw error;
   return { alreadyApplied: true };

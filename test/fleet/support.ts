@@ -117,6 +117,8 @@ export const gatewayEnv = (
 export async function startGateway(env: Record<string, string>) {
   let child: ChildProcess | undefined;
   let url = "";
+  /** What the process printed (stdout and stderr). */
+  let output = "";
   const start = async () => {
     child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: {
@@ -128,7 +130,14 @@ export async function startGateway(env: Record<string, string>) {
         LOG_LEVEL: "warn",
         ...env,
       },
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stderr.write(chunk);
     });
     const match = await awaitOutput(child, /MTurk GraphQL gateway: (http:\/\/localhost:\d+)\/graphql/, "gateway");
     url = (match[1] as string).replace("localhost", "127.0.0.1");
@@ -161,6 +170,7 @@ export async function startGateway(env: Record<string, string>) {
       await exited;
     },
     url: () => url,
+    output: () => output,
     restart: async () => {
       await stopChild(child);
       await start();
