@@ -6,6 +6,7 @@ import { createGateway } from "../../src/gateway.js";
 import { createLiveHub, fleetLive } from "../../src/live/index.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
 import { TokenBucket } from "../../src/mturk/rateBudget.js";
+import { hashApiKey } from "../../src/security/auth.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import type { SeedSize } from "../../src/simulator/seed.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
@@ -67,10 +68,11 @@ export async function startStack(
   async function query<T = Record<string, unknown>>(
     document: string,
     variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
   ): Promise<GraphQLResponse<T>> {
     const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: { "content-type": "application/json", accept: "application/json", ...headers },
       body: JSON.stringify({ query: document, variables }),
     });
     return (await response.json()) as GraphQLResponse<T>;
@@ -111,6 +113,9 @@ export async function startStack(
     },
     client,
     query,
+    /** A query with an API key (`x-api-key`), for stacks with AUTH_API_KEYS (see apiKeysEnv). */
+    queryAs: <T = any>(apiKey: string, document: string, variables: Record<string, unknown> = {}) =>
+      query<T>(document, variables, { "x-api-key": apiKey }),
     measured,
     listen,
     control: <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
@@ -155,3 +160,10 @@ export async function control<T = Record<string, unknown>>(
 }
 
 export const operationsOf = (calls: CallRecord[]) => calls.map((c) => c.operation).sort();
+
+/** AUTH_API_KEYS for a stack: each key with its name and scopes (stored hashed, as in production). */
+export const apiKeysEnv = (keys: Record<string, { key: string; scopes: string[] }>) => ({
+  AUTH_API_KEYS: JSON.stringify(
+    Object.entries(keys).map(([name, { key, scopes }]) => ({ name, sha256: hashApiKey(key), scopes })),
+  ),
+});
