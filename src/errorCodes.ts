@@ -7,7 +7,7 @@ export const ERROR_CODES = {
   NOT_FOUND:
     "MTurk's `*DoesNotExist`: a missing HIT is `null` plus this error at its path; a deleted HIT reads as `Disposed`",
   BAD_USER_INPUT:
-    "input MTurk rejects (RequestError, ParameterValidationError), bad cursors, `last`/`before`, `first` out of range, a malformed global id or WorkerId, a negative `@stream(initialCount:)`",
+    "input MTurk rejects (RequestError, ParameterValidationError; ValidationException and SerializationException, refusals before the operation), bad cursors, `last`/`before`, `first` out of range, a malformed global id or WorkerId, a negative `@stream(initialCount:)`",
   BAD_REQUEST:
     "the HTTP request is not GraphQL (a body or query parameter that is not JSON; its text is never echoed): HTTP 400 whatever the client accepts (graphql-http's audit passes with no warning, `test/gateway/security.test.ts`)",
   GRAPHQL_PARSE_FAILED: "the document is not GraphQL (yoga's parser; HTTP 400)",

@@ -45,6 +45,11 @@ const UNAUTHORIZED = new Set([
   "ExpiredTokenException",
 ]);
 const TRANSPORT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
+/**
+ * Refusals of the request itself, before any operation runs (AWS's front door: a member of the wrong type, a
+ * constraint it checks; a body it cannot read): bad input that was certainly not applied.
+ */
+const PROTOCOL_REFUSALS = new Set(["ValidationException", "SerializationException"]);
 
 /** Longest upstream message passed on: MTurk's own are short; a longer one is cut (it may echo input). */
 const MAX_MESSAGE = 500;
@@ -63,7 +68,7 @@ export function codeFor(error: SdkError): UpstreamErrorCode {
   if (
     error.name === "RequestError" ||
     error.name === "ParameterValidationError" ||
-    error.name === "SerializationException"
+    PROTOCOL_REFUSALS.has(error.name ?? "")
   )
     return "BAD_USER_INPUT";
   if (UNAVAILABLE.has(error.name ?? "") || error.$fault === "server") return "UPSTREAM_UNAVAILABLE";
@@ -84,6 +89,8 @@ export class UpstreamError extends GraphQLError {
     readonly code: UpstreamErrorCode,
     readonly operation: string,
     readonly turkErrorCode?: string,
+    /** Refused before any operation ran (PROTOCOL_REFUSALS): nothing was applied, whatever the code says. */
+    readonly beforeOperation = false,
   ) {
     super(message, { extensions: { code, operation, ...(turkErrorCode ? { turkErrorCode } : {}) } });
   }
@@ -98,9 +105,11 @@ export class UpstreamError extends GraphQLError {
     return this.code === "UPSTREAM_UNAUTHORIZED" || this.code === "UPSTREAM_CREDENTIALS_MISSING";
   }
 
-  /** MTurk refused with a reason of its own (a TurkErrorCode that says what was wrong). */
+  /** MTurk refused with a reason of its own (a TurkErrorCode that says what was wrong), or before the operation. */
   get definiteRefusal(): boolean {
-    return this.code === "BAD_USER_INPUT" && !!this.turkErrorCode && !isAlreadyProcessed(this);
+    return (
+      this.code === "BAD_USER_INPUT" && (this.beforeOperation || (!!this.turkErrorCode && !isAlreadyProcessed(this)))
+    );
   }
 }
 
@@ -150,7 +159,13 @@ export function toUpstreamError(error: unknown, operation: string): GraphQLError
     case "UPSTREAM_ERROR":
       return new UpstreamError(cleanMessage(sdk.message ?? `${operation} failed.`), code, operation, turk);
     default:
-      return new MTurkRefused(cleanMessage(sdk.message ?? `${operation} failed.`), code, operation, turk);
+      return new MTurkRefused(
+        cleanMessage(sdk.message ?? `${operation} failed.`),
+        code,
+        operation,
+        turk,
+        PROTOCOL_REFUSALS.has(sdk.name ?? ""),
+      );
   }
 }
 

@@ -47,9 +47,12 @@ const HIT_LISTINGS: ListingOperation[] = ["ListHITs", "ListReviewableHITs", "Lis
 const hitEntries = (hit: HIT, change: JournalEntry["change"]): JournalEntry[] =>
   HIT_LISTINGS.map((operation) => ({ operation, id: hit.HITId as string, change, at: Date.now() }) as JournalEntry);
 
-/** An error that proves the write's state is already there, if `holds` reads it back from MTurk. */
+/**
+ * An error that proves the write's state is already there, if `holds` reads it back from MTurk. A refusal of the
+ * request itself (credentials, a ValidationException before the operation) proves nothing: no read-back.
+ */
 async function alreadyThere(error: unknown, holds: () => Promise<boolean>): Promise<Applied> {
-  if (!(error instanceof UpstreamError) || error.credentialsRefused) throw error;
+  if (!(error instanceof UpstreamError) || error.credentialsRefused || error.beforeOperation) throw error;
   const there = await holds().catch(() => false);
   if (!there) throw error;
   return { alreadyApplied: true };
