@@ -63,9 +63,10 @@ describe("FleetIdempotencyStore", () => {
             if (!fleetFirst.has(c.key)) fleetFirst.set(c.key, record.fingerprint);
           }
         } finally {
+          // Closed first: a link's heartbeat would write its key again.
+          await Promise.all(links.map((l) => l.close()));
           const keys = await redis.keys(`${namespace}:*`);
           if (keys.length) await redis.del(...keys);
-          await Promise.all(links.map((l) => l.close()));
         }
       }),
       { numRuns: 60 },

@@ -1,5 +1,4 @@
 import { GetHITCommand, ListBonusPaymentsCommand, paginateListHITs } from "@aws-sdk/client-mturk";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { machineRedis } from "../fleet/support.js";
 import { type Stack, startStack } from "../support/stack.js";
@@ -37,15 +36,6 @@ const hitInput = (title: string, idempotencyKey: string) => ({
 
 type Work = { assignmentId: string; workerId: string };
 const bonus = (s: Work, bonusAmount: string, reason = "thanks") => ({ ...s, bonusAmount, reason });
-
-/** Redis restarted empty, as far as a gateway can tell: every key of its namespace deleted (never FLUSHALL). */
-async function forget(redis: Redis, stack: Stack) {
-  const namespace = stack.fleet?.link.namespace;
-  if (!namespace) return 0;
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length) await redis.del(...keys);
-  return keys.filter((k) => k.includes(":idempotency:")).length;
-}
 
 /** Everything the keyed writes of `stack` paid or created so far. */
 async function ledger(stack: Stack, assignments: string[], hitIds: string[]) {
@@ -131,18 +121,10 @@ describe("a key reused for other content, in memory", () => {
 
 describe("a key reused for other content, with Redis", () => {
   let stack: Stack;
-  let redis: Redis;
   beforeAll(async () => {
     stack = await startStack({ size: "empty", seed: 22, redisUrl: redisServer.url });
-    redis = new Redis(redisServer.url);
   });
-  afterAll(async () => {
-    await forgetNamespace();
-    redis.disconnect();
-    await stack.close();
-  });
-
-  const forgetNamespace = () => forget(redis, stack);
+  afterAll(() => stack.close());
 
   it("is refused with the fleet's records", async () => {
     await expectAllRefused(stack, await firstUses(stack, "shared"));
@@ -150,7 +132,7 @@ describe("a key reused for other content, with Redis", () => {
 
   it("is refused after Redis restarted empty: the record this instance holds wins over a fresh Redis claim", async () => {
     const uses = await firstUses(stack, "emptied");
-    expect(await forgetNamespace()).toBeGreaterThanOrEqual(5);
+    expect(await stack.forgetRedis()).toBeGreaterThanOrEqual(5);
     await expectAllRefused(stack, uses);
   });
 
@@ -168,12 +150,7 @@ describe.each([{ store: "memory" }, { store: "Redis" }])("a sendBonuses batch ke
     stack = await startStack({ size: "empty", seed: 23, redisUrl: store === "Redis" ? redisServer.url : undefined });
     work = (await hitWithSubmissions(stack, 4, "batch-work")).submissions;
   });
-  afterAll(async () => {
-    const redis = new Redis(redisServer.url);
-    await forget(redis, stack);
-    redis.disconnect();
-    await stack.close();
-  });
+  afterAll(() => stack.close());
 
   const paid = async () =>
     (

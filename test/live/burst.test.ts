@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { machineRedis } from "../fleet/support.js";
 import { type Stack, startStack } from "../support/stack.js";
@@ -28,30 +27,15 @@ beforeAll(async () => {
 afterAll(() => redis.stop());
 
 /** A stack whose subscriptions' log is in memory, or the fleet's Redis streams (under the simulator's namespace). */
-async function stackWith(log: string, env: Record<string, string>) {
-  const stack = await startStack({ size: "empty", env, redisUrl: log === "Redis" ? redis.url : undefined });
-  return {
-    stack,
-    close: async () => {
-      const namespace = stack.fleet?.link.namespace;
-      if (namespace) {
-        const client = new Redis(redis.url);
-        const keys = await client.keys(`${namespace}:*`);
-        if (keys.length) await client.del(...keys);
-        client.disconnect();
-      }
-      await stack.close();
-    },
-  };
-}
+const stackWith = (log: string, env: Record<string, string>) =>
+  startStack({ size: "empty", env, redisUrl: log === "Redis" ? redis.url : undefined });
 
 describe.each(["memory", "Redis"])("a burst of 3,000 submissions in one poll (log in %s)", (log) => {
   let stack: Stack;
-  let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ stack, close } = await stackWith(log, { SUBSCRIPTION_POLL_MS: "200" }));
+    stack = await stackWith(log, { SUBSCRIPTION_POLL_MS: "200" });
   });
-  afterAll(() => close());
+  afterAll(() => stack.close());
 
   it("reaches each of two subscribers whole: 3,000 events each, none twice, no error", {
     timeout: 120_000,
@@ -86,12 +70,11 @@ describe.each(["memory", "Redis"])("a burst of 3,000 submissions in one poll (lo
 
 describe.each(["memory", "Redis"])("a subscriber that stops reading during a burst (log in %s)", (log) => {
   let stack: Stack;
-  let close: () => Promise<void>;
   beforeAll(async () => {
     // A log of 100 events: a subscriber more than 10 times that behind is told so.
-    ({ stack, close } = await stackWith(log, { SUBSCRIPTION_POLL_MS: "200", SUBSCRIPTION_LOG_SIZE: "100" }));
+    stack = await stackWith(log, { SUBSCRIPTION_POLL_MS: "200", SUBSCRIPTION_LOG_SIZE: "100" });
   });
-  afterAll(() => close());
+  afterAll(() => stack.close());
 
   it("is told it fell behind, with where to resume; a resume the log cannot replay whole says so at once", async () => {
     const hitId = await burstHit(stack, "burst-stalled");

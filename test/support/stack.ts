@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { startFleet } from "../../src/fleet/index.js";
 import { createGateway } from "../../src/gateway.js";
@@ -105,6 +106,14 @@ export async function startStack(
     get fleet() {
       return gateway.fleet;
     },
+    /**
+     * Redis restarted empty, as far as this gateway can tell: every key of its namespace deleted (never FLUSHALL).
+     * Answers how many of them were idempotency records.
+     */
+    forgetRedis: async () => {
+      const keys = await deleteNamespace(options.redisUrl, gateway.fleet?.link.namespace);
+      return keys.filter((k) => k.includes(":idempotency:")).length;
+    },
     /** A new gateway process on the same simulator (and Redis): nothing of the old one's memory survives. */
     restartGateway: async () => {
       await gateway.live?.close();
@@ -124,6 +133,8 @@ export async function startStack(
       server?.close();
       await gateway.live?.close();
       await gateway.fleet?.close();
+      // Nothing writes to Redis any more: the test leaves none of its keys behind.
+      await deleteNamespace(options.redisUrl, gateway.fleet?.link.namespace);
       client.destroy();
       await simulator.close();
     },
@@ -167,3 +178,18 @@ export const apiKeysEnv = (keys: Record<string, { key: string; scopes: string[] 
     Object.entries(keys).map(([name, { key, scopes }]) => ({ name, sha256: hashApiKey(key), scopes })),
   ),
 });
+
+/** Deletes every key of a gateway's Redis namespace (a shared Redis: never FLUSHALL); the keys deleted. */
+async function deleteNamespace(redisUrl: string | undefined, namespace: string | undefined): Promise<string[]> {
+  if (!redisUrl || !namespace) return [];
+  const redis = new Redis(redisUrl);
+  try {
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${namespace}:*`, count: 500 }))
+      keys.push(...(batch as string[]));
+    if (keys.length) await redis.del(...keys);
+    return keys;
+  } finally {
+    redis.disconnect();
+  }
+}
