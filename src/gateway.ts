@@ -98,7 +98,8 @@ export interface GatewayOptions {
 }
 
 export interface SharedServices {
-  idempotency: IdempotencyStore;
+  /** The fleet's idempotency records over this instance's own (the mirror's, which always win over Redis's). */
+  idempotency: (local: IdempotencyStore) => IdempotencyStore;
   codec: CursorCodec;
   plugins: Plugin[];
   /** Why this instance runs on per-instance fallbacks, if it does: /ready says so. */
@@ -142,7 +143,7 @@ function gatewayServices(
     hints,
     mirror,
     sync,
-    idempotency: shared?.idempotency ?? mirror.idempotency,
+    idempotency: shared ? shared.idempotency(mirror.idempotency) : mirror.idempotency,
     codec: shared?.codec ?? new CursorCodec(config.CURSOR_SECRET),
     limits: {
       scanCost: config.SCAN_COST,
@@ -238,16 +239,18 @@ function maskError(error: unknown, message: string): Error {
  * CORS for the configured origins: any origin with "*" (without credentials); else only a listed origin gets
  * Access-Control-Allow-Origin (with credentials), and any other origin gets no CORS header at all.
  */
-function corsFor(origins: string[] | undefined): CORSOptionsFactory | false {
-  if (!origins) return false;
+function corsFor(origins: string[] | undefined): CORSOptionsFactory {
+  // Without CORS_ORIGINS a preflight is still answered as one (204, no Access-Control-Allow-Origin: the browser
+  // refuses), not refused by CSRF prevention with a message about a header.
+  if (!origins) return () => false;
   if (origins.includes("*")) return () => ({ origin: "*", credentials: false });
   return (request) => {
     const origin = request.headers.get("origin");
-    return (origin && origins.includes(origin) ? { origin: [origin], credentials: true } : false) as CORSOptions;
+    return origin && origins.includes(origin) ? { origin: [origin], credentials: true } : false;
   };
 }
 type CORSOptions = { origin: string | string[]; credentials: boolean };
-type CORSOptionsFactory = (request: Request) => CORSOptions;
+type CORSOptionsFactory = (request: Request) => CORSOptions | false;
 
 /** A GraphQLError with an `extensions.code` (checked by shape: graphql may be loaded twice, ESM and CJS). */
 function isCoded(error: unknown): boolean {

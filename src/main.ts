@@ -10,6 +10,7 @@ import { BudgetPressure } from "./live/pressure.js";
 import { attachWebSocket } from "./live/ws.js";
 import { MirrorStartError, openMirrorDatabase } from "./mirror/database.js";
 import { createMTurkClient } from "./mturk/client.js";
+import { NO_CREDENTIALS_MESSAGE } from "./mturk/errors.js";
 import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -72,10 +73,17 @@ const client = createMTurkClient({
   budget: pressure,
   metrics,
 });
+/** The credentials the SDK's default chain finds, or why not (said at start: every request would fail alike). */
+const chainCredentials = credentials
+  ? Promise.resolve(credentials)
+  : client.config.credentials().catch((error: Error) => {
+      if (error.name === "CredentialsProviderError") console.warn(`WARNING: ${NO_CREDENTIALS_MESSAGE}`);
+      else console.warn(`WARNING: the AWS credentials could not be read (${error.name}).`);
+      return undefined;
+    });
 /** The fleet's key namespace and the mirror name the MTurk account: the endpoint and the access key id (never the secret). */
 async function accessKeyId(): Promise<string | undefined> {
-  if (credentials) return credentials.accessKeyId;
-  return (await client.config.credentials().catch(() => undefined))?.accessKeyId;
+  return (await chainCredentials)?.accessKeyId;
 }
 const keyId = await accessKeyId();
 if (config.REDIS_URL && !keyId) {

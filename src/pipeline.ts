@@ -1,9 +1,9 @@
 import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mturk";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
+import type { GraphQLError } from "graphql";
 import { type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
@@ -18,9 +18,16 @@ import type { Mirror } from "./mirror/mirror.js";
 import { Upstream } from "./mturk/client.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
+import { useUnselectedErrors } from "./schema/unselectedErrors.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
 import { useHostCheck } from "./security/hosts.js";
-import { useBodyLimit, useOperationTimeout, useRequestParamErrors } from "./security/limits.js";
+import {
+  queryTooComplex,
+  useBodyLimit,
+  useCsrfPrevention,
+  useOperationTimeout,
+  useRequestParamErrors,
+} from "./security/limits.js";
 
 /** The request pipeline: yoga and envelop plugins, in order, each named (see `without` in createGateway). */
 export type PluginName =
@@ -39,6 +46,7 @@ export type PluginName =
   | "armor"
   | "timeout"
   | "deferStream"
+  | "unselectedErrors"
   | "fleet"
   | "live"
   | "graphiqlAssets"
@@ -65,7 +73,7 @@ export function gatewayPlugins(
     ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics, mirror: deps.mirror })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
     ["prometheus", () => [prometheus(deps.metrics)]],
-    ["csrf", () => [useCSRFPrevention({ requestHeaders: ["x-graphql-csrf"] })]],
+    ["csrf", () => [useCsrfPrevention()]],
     [
       "persistedOperations",
       () => (config.PERSISTED_OPERATIONS_FILE ? [usePersistedDocuments(config.PERSISTED_OPERATIONS_FILE)] : []),
@@ -78,6 +86,8 @@ export function gatewayPlugins(
     ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],
     // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
     ["deferStream", () => [useDeferStream(), useStreamedEdges()]],
+    // A mutation's typed error that the client did not select is in `errors` too (src/schema/unselectedErrors.ts).
+    ["unselectedErrors", () => [useUnselectedErrors()]],
     ["fleet", () => deps.shared?.plugins ?? []],
     ["live", () => livePlugins(deps.live, config, deps.logger)],
     ["graphiqlAssets", () => (config.graphiql ? [useGraphiQLAssets()] : [])],
@@ -113,11 +123,22 @@ function prometheus(metrics: Metrics): Plugin {
 }
 
 function armor(config: GatewayConfig): Plugin {
+  // graphql-armor's own errors are "Syntax Error: …" (BAD_USER_INPUT, GRAPHQL_PARSE_FAILED): each limit throws
+  // QUERY_TOO_COMPLEX instead, which ends the parse or the validation as armor's own error would.
+  const limit = (kind: string, setting: string, n: number) => ({
+    n,
+    onReject: [
+      (_context: unknown, error: GraphQLError) => {
+        const found = /found (\d+)/.exec(error.message)?.[1];
+        throw queryTooComplex(kind, setting, n, found === undefined ? undefined : Number(found));
+      },
+    ],
+  });
   return EnvelopArmorPlugin({
-    maxDepth: { n: config.MAX_DEPTH },
-    maxAliases: { n: config.MAX_ALIASES },
-    maxTokens: { n: config.MAX_TOKENS },
-    maxDirectives: { n: config.MAX_DIRECTIVES },
+    maxDepth: limit("depth", "MAX_DEPTH", config.MAX_DEPTH),
+    maxAliases: limit("aliases", "MAX_ALIASES", config.MAX_ALIASES),
+    maxTokens: limit("tokens", "MAX_TOKENS", config.MAX_TOKENS),
+    maxDirectives: limit("directives", "MAX_DIRECTIVES", config.MAX_DIRECTIVES),
     // The cost limit is Pothos complexity (it knows `first` and full scans); suggestions only with introspection.
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: !config.introspection },

@@ -3,6 +3,7 @@ import type { Plugin } from "graphql-yoga";
 import { parseAnswers } from "../answers/answers.js";
 import { parseQuestion } from "../answers/question.js";
 import type { GatewayConfig } from "../config.js";
+import { type ErrorCode, isErrorCode } from "../errorCodes.js";
 import type { Mirror } from "../mirror/mirror.js";
 import { Upstream } from "../mturk/client.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -20,7 +21,7 @@ const ID = /^[A-Z0-9]{1,64}$/;
 const STATUSES = new Set(["Submitted", "Approved", "Rejected"]);
 const encoder = new TextEncoder();
 
-const problem = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+const problem = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
     status,
     headers: { "content-type": "application/json", ...headers },
@@ -128,7 +129,13 @@ async function exportResponse(
 
 const statusOf = (error: unknown) => {
   const code = (error as { extensions?: { code?: string } }).extensions?.code;
-  return code === "NOT_FOUND" ? 404 : code === "BAD_USER_INPUT" ? 400 : code === "UPSTREAM_UNAUTHORIZED" ? 502 : 503;
+  return code === "NOT_FOUND"
+    ? 404
+    : code === "BAD_USER_INPUT"
+      ? 400
+      : code === "UPSTREAM_UNAUTHORIZED" || code === "UPSTREAM_CREDENTIALS_MISSING"
+        ? 502
+        : 503;
 };
 
 export function useExports(options: {
@@ -159,9 +166,10 @@ export function useExports(options: {
         endResponse(await exportResponse(upstream, options.mirror, target, format, cut));
       } catch (error) {
         // The gateway's coded errors are safe to show; anything else keeps its message to itself.
-        const code = (error as { extensions?: { code?: string } }).extensions?.code;
-        const message = code ? (error as Error).message : "The export could not be read from MTurk.";
-        endResponse(problem(statusOf(error), code ?? "UPSTREAM_UNAVAILABLE", message));
+        const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+        const known = isErrorCode(code) ? code : undefined;
+        const message = known ? (error as Error).message : "The export could not be read from MTurk.";
+        endResponse(problem(statusOf(error), known ?? "UPSTREAM_UNAVAILABLE", message));
       }
     },
   };

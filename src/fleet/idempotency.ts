@@ -10,15 +10,19 @@ import type { RedisLink } from "./link.js";
 /**
  * Idempotency records shared by the fleet: the first claim of a key anywhere wins (SET NX, 24 hours like MTurk's
  * tokens), so a key reused with other content is refused by every instance before any call. Every record is also
- * kept in this instance's memory; while Redis is away claims are made there alone and written to Redis (NX: an
- * earlier claim elsewhere wins) when it is back. Nothing is paid twice meanwhile: MTurk still dedupes the token and
- * the read-back in exactlyOnce.ts still refuses a reused key.
+ * kept in this instance's own store (`local`: memory, or a durable store), and **the local record always wins**:
+ * Redis may have restarted empty, and a fresh claim there must not replace what this instance knows the key was
+ * used for (it is written back to Redis instead). While Redis is away claims are made locally alone and written to
+ * Redis (NX: an earlier claim elsewhere wins) when it is back. Nothing is paid twice meanwhile: MTurk still dedupes
+ * the token and the read-back in exactlyOnce.ts still refuses a reused key.
  */
 export class FleetIdempotencyStore implements IdempotencyStore {
-  private readonly local = new MemoryIdempotencyStore();
   private unshared: { id: string; record: KeyRecord }[] = [];
 
-  constructor(private readonly link: RedisLink) {
+  constructor(
+    private readonly link: RedisLink,
+    private readonly local: IdempotencyStore = new MemoryIdempotencyStore(),
+  ) {
     link.onUp(() => void this.share());
   }
 
@@ -29,20 +33,17 @@ export class FleetIdempotencyStore implements IdempotencyStore {
 
   async claim(operation: string, key: string, record: KeyRecord): Promise<{ record: KeyRecord; fresh: boolean }> {
     const id = this.redisKey(operation, key);
-    if (this.link.up) {
-      try {
-        const claimed = await this.claimInRedis(id, record);
-        if (claimed) {
-          await this.local.claim(operation, key, claimed.record);
-          return claimed;
-        }
-      } catch {
-        // Redis failed this command: the local record decides, as during an outage.
-      }
+    let shared: { record: KeyRecord; fresh: boolean } | undefined;
+    if (this.link.up) shared = await this.claimInRedis(id, record).catch(() => undefined);
+    // Redis's record (the fleet's first claim) becomes the local one, unless this instance already holds one.
+    const local = await this.local.claim(operation, key, shared?.record ?? record);
+    if (!local.fresh) {
+      if (shared?.fresh) await this.restore(id, local.record);
+      return local;
     }
-    const claimed = await this.local.claim(operation, key, record);
-    if (claimed.fresh) this.unshared.push({ id, record });
-    return claimed;
+    if (shared) return shared;
+    this.unshared.push({ id, record });
+    return local;
   }
 
   /** The fleet's record of the key; undefined only if it expired between the two commands (then claim again). */
@@ -56,16 +57,24 @@ export class FleetIdempotencyStore implements IdempotencyStore {
     return undefined;
   }
 
-  /** Claims made during an outage, written to Redis now that it answers. */
+  /** Redis lost a record this instance holds (it claimed the key afresh just now): it gets the record back. */
+  private restore(id: string, record: KeyRecord) {
+    return this.write(id, record, false).catch(() => {});
+  }
+
+  /** Claims made during an outage, written to Redis now that it answers (NX: an earlier claim elsewhere wins). */
   private async share() {
     const pending = this.unshared;
     this.unshared = [];
-    for (const { id, record } of pending) {
-      const left = KEY_LIFETIME_MS - (Date.now() - record.firstAttemptAt);
-      if (left <= 0) continue;
-      await this.link.redis
-        .set(id, JSON.stringify(record), "PX", left, "NX")
-        .catch(() => this.unshared.push({ id, record }));
-    }
+    for (const { id, record } of pending)
+      await this.write(id, record, true).catch(() => this.unshared.push({ id, record }));
+  }
+
+  /** The record in Redis for the rest of its 24 hours. */
+  private async write(id: string, record: KeyRecord, onlyIfNew: boolean) {
+    const left = KEY_LIFETIME_MS - (Date.now() - record.firstAttemptAt);
+    if (left <= 0) return;
+    const value = JSON.stringify(record);
+    await (onlyIfNew ? this.link.redis.set(id, value, "PX", left, "NX") : this.link.redis.set(id, value, "PX", left));
   }
 }

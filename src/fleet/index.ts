@@ -62,7 +62,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
   return {
     shared: {
-      idempotency: new FleetIdempotencyStore(link),
+      idempotency: (local) => new FleetIdempotencyStore(link, local),
       codec,
       plugins: [],
       degraded,

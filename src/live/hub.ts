@@ -6,13 +6,14 @@ import type { Registry } from "prom-client";
 import type { MirrorChange } from "../mirror/changes.js";
 import { Upstream } from "../mturk/client.js";
 import type { Metrics } from "../observability/metrics.js";
+import { BACKLOG_PER_LOG_SIZE, Backlog, BEHIND, behind } from "./backlog.js";
 import { type Coordination, LocalCoordination } from "./coordination.js";
 import { LocalSubscriptionLimit, type SubscriptionLimit } from "./limits.js";
 import type { LiveLog } from "./log.js";
 import { createLiveMetrics, type LiveMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
 import { NO_PRESSURE, type Pressure } from "./pressure.js";
-import { compareEventIds, type LiveEvent, type Publication, type Topic } from "./topics.js";
+import type { LiveEvent, Publication, Topic } from "./topics.js";
 import { hitChange, WATCHES } from "./watches.js";
 
 export interface LiveHubOptions {
@@ -23,6 +24,8 @@ export interface LiveHubOptions {
   pollMs: number;
   /** How long a poller goes on after its last subscriber left: a client that reconnects within it misses nothing. */
   lingerMs: number;
+  /** Events the log keeps per topic (SUBSCRIPTION_LOG_SIZE): a subscriber may leave 10 times that unread. */
+  logSize: number;
   maxPerPrincipal: number;
   /** Counts open subscriptions per principal across the fleet (src/live/limits.ts); in memory by default. */
   limit?: SubscriptionLimit;
@@ -104,27 +107,33 @@ export class LiveHub {
       this.limit.leave(who, admitted);
       this.metrics?.subscriptions.dec();
     };
+    const backlogLimit = BACKLOG_PER_LOG_SIZE * this.options.logSize;
     const repeater = new Repeater<LiveEvent>(async (push, stop) => {
       if (signal?.aborted) return stop();
       signal?.addEventListener("abort", () => stop(), { once: true });
-      let position: string | undefined;
+      // Events wait here for the client (each push is awaited: the stream's backpressure), up to backlogLimit.
+      const backlog = new Backlog(backlogLimit);
       const early: LiveEvent[] = [];
-      const deliver = (event: LiveEvent) => {
-        if (position === undefined) early.push(event);
-        else if (compareEventIds(event.id, position) > 0) {
-          position = event.id;
-          void push(event);
-        }
-      };
+      let replayed = false;
+      const deliver = (event: LiveEvent) => (replayed ? backlog.offer(event) : early.push(event));
       // Where this stream starts: after the client's last event, or after the newest one now.
       const start = lastEventId ?? (await this.options.log.head(topic.key).catch(() => "0-0"));
-      const unfollow = this.options.log.follow(topic.key, deliver, start);
+      const unfollow = this.options.log.follow(topic.key, deliver, start, () => backlog.fellBehind());
       this.retain(topic);
       try {
-        const missed = await this.options.log.since(topic.key, start);
-        position = start;
-        for (const event of [...missed, ...early]) deliver(event);
-        await stop;
+        const { events: missed, lost } = await this.options.log.replay(topic.key, start);
+        if (lost) throw behind(start, "its events after lastEventId are no longer in the log");
+        backlog.from(start);
+        replayed = true;
+        for (const event of [...missed, ...early]) backlog.offer(event);
+        for (;;) {
+          const next = await Promise.race([backlog.next(), stop.then(() => undefined)]);
+          if (next === undefined) break;
+          if (next === BEHIND)
+            throw behind(backlog.delivered, `more than ${backlogLimit} events waited for its client to read them`);
+          await push(next);
+          backlog.sent(next);
+        }
       } catch (error) {
         stop(error);
       } finally {

@@ -49,6 +49,7 @@ export function createLiveHub(options: LiveOptions): LiveHub {
     limit: options.fleet?.limit,
     pollMs: config.subscriptionPollMs,
     lingerMs: config.SUBSCRIPTION_LINGER_MS,
+    logSize: config.SUBSCRIPTION_LOG_SIZE,
     maxPerPrincipal: config.MAX_SUBSCRIPTIONS_PER_PRINCIPAL,
     concurrency: config.MTURK_MAX_CONCURRENCY,
     pressure: options.pressure,

@@ -10,13 +10,19 @@ export interface LiveLog {
   append(publication: Publication): Promise<LiveEvent | undefined>;
   /** The retained events of `topic` after `afterId`, oldest first. */
   since(topic: string, afterId: string): Promise<LiveEvent[]>;
+  /**
+   * The same, and whether events after `afterId` were already dropped from the log (it keeps the last `size`): a
+   * subscriber resuming there would miss them, and must be told so.
+   */
+  replay(topic: string, afterId: string): Promise<{ events: LiveEvent[]; lost: boolean }>;
   /** The id of the topic's newest event ("0-0" when it has none): a new subscriber starts after it. */
   head(topic: string): Promise<string>;
   /**
    * Calls `listener` with each new event of `topic` (in order) until the returned function is called; `from` is
-   * where a log that reads remotely starts (the caller replays what came before with `since`).
+   * where a log that reads remotely starts (the caller replays what came before with `since`). `onGap` is called
+   * when a log that reads remotely finds it fell so far behind that events were dropped before it read them.
    */
-  follow(topic: string, listener: (event: LiveEvent) => void, from?: string): () => void;
+  follow(topic: string, listener: (event: LiveEvent) => void, from?: string, onGap?: () => void): () => void;
   /** Asks whoever polls `topic` (this instance or another) to poll it now. */
   nudge(topic: string): void;
   onNudge(listener: (topic: string) => void): void;
@@ -34,6 +40,8 @@ export interface LogLimits {
 
 interface TopicLog {
   events: LiveEvent[];
+  /** The id of the newest event dropped from `events` ("0-0": none). */
+  droppedThrough: string;
   seen: Map<string, number>;
   state?: string;
   listeners: Set<(event: LiveEvent) => void>;
@@ -70,7 +78,7 @@ export class MemoryLiveLog implements LiveLog {
   private log(topic: string): TopicLog {
     let log = this.topics.get(topic);
     if (!log) {
-      log = { events: [], seen: new Map(), listeners: new Set(), lastUsed: Date.now() };
+      log = { events: [], droppedThrough: "0-0", seen: new Map(), listeners: new Set(), lastUsed: Date.now() };
       this.topics.set(topic, log);
       if (this.topics.size > MAX_IDLE_TOPICS) this.evictIdle();
     }
@@ -93,13 +101,21 @@ export class MemoryLiveLog implements LiveLog {
     const { mode: _mode, key: _key, ...rest } = publication;
     const event: LiveEvent = { ...rest, id: this.ids.next(), at: now };
     log.events.push(event);
-    if (log.events.length > this.limits.size) log.events.splice(0, log.events.length - this.limits.size);
+    if (log.events.length > this.limits.size) {
+      const dropped = log.events.splice(0, log.events.length - this.limits.size);
+      log.droppedThrough = dropped.at(-1)?.id ?? log.droppedThrough;
+    }
     for (const listener of log.listeners) listener(event);
     return event;
   }
 
   async since(topic: string, afterId: string): Promise<LiveEvent[]> {
     return (this.topics.get(topic)?.events ?? []).filter((e) => compareEventIds(e.id, afterId) > 0);
+  }
+
+  async replay(topic: string, afterId: string): Promise<{ events: LiveEvent[]; lost: boolean }> {
+    const dropped = this.topics.get(topic)?.droppedThrough ?? "0-0";
+    return { events: await this.since(topic, afterId), lost: compareEventIds(dropped, afterId) > 0 };
   }
 
   async head(topic: string): Promise<string> {

@@ -2,7 +2,7 @@ import { type Assignment, GetAssignmentCommand, GetHITCommand, type HIT } from "
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { LiveHub } from "./hub.js";
-import { type SnsMessage, SnsRefusal, type SnsVerifier } from "./sns.js";
+import { parseSnsMessage, SnsMalformed, type SnsMessage, SnsRefusal, type SnsVerifier } from "./sns.js";
 import { type Topic, topic } from "./topics.js";
 import { hitChange } from "./watches.js";
 
@@ -65,12 +65,12 @@ export class NotificationReceiver {
   async receive(request: Request): Promise<Response> {
     let message: SnsMessage;
     try {
-      message = JSON.parse(await request.text()) as SnsMessage;
-      if (!message || typeof message !== "object") throw new Error();
-    } catch {
+      message = parseSnsMessage(await request.text());
+    } catch (error) {
+      const reason = error instanceof SnsMalformed ? error.message : "unreadable body";
       this.count("refused");
-      this.logger?.warn({ reason: "not JSON" }, "live: SNS notification refused");
-      return answer(400, "Not an SNS message.");
+      this.logger?.warn({ reason }, "live: SNS notification refused");
+      return answer(400, `Not an SNS message: ${reason}.`);
     }
     try {
       await this.verifier.verify(message);

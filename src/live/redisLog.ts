@@ -7,7 +7,9 @@ import { compareEventIds, type LiveEvent, type Publication } from "./topics.js";
 
 /**
  * Appends an event unless it is a duplicate, atomically: `once` keys are SET NX with the dedupe TTL; a `state` is
- * compared with the topic's last published one. The stream is capped (MAXLEN ~) and expires when nobody publishes.
+ * compared with the topic's last published one. The stream keeps exactly the last `size` events, and remembers the
+ * id of the newest one it dropped (KEYS[3]): whoever resumes or follows before it has missed events, and is told.
+ * Stream and marker expire when nobody publishes.
  */
 const APPEND = `
 if ARGV[1] == "once" then
@@ -16,9 +18,17 @@ else
   if redis.call("GET", KEYS[2]) == ARGV[2] then return false end
   redis.call("SET", KEYS[2], ARGV[2], "PX", ARGV[3])
 end
-local id = redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[4], "*", "e", ARGV[5])
+local id = redis.call("XADD", KEYS[1], "*", "e", ARGV[5])
+local excess = redis.call("XLEN", KEYS[1]) - tonumber(ARGV[4])
+if excess > 0 then
+  local dropped = redis.call("XRANGE", KEYS[1], "-", "+", "COUNT", excess)
+  for _, entry in ipairs(dropped) do redis.call("XDEL", KEYS[1], entry[1]) end
+  redis.call("SET", KEYS[3], dropped[#dropped][1], "PX", ARGV[3])
+end
 redis.call("PEXPIRE", KEYS[1], ARGV[3])
 return id`;
+/** How many entries one blocking read takes per stream. */
+const READ_COUNT = 500;
 
 const BLOCK_MS = 1_000;
 
@@ -35,6 +45,7 @@ export class RedisLiveLog implements LiveLog {
   private blockingId?: number;
   private readonly cursors = new Map<string, string>();
   private readonly listeners = new Map<string, Set<(event: LiveEvent) => void>>();
+  private readonly gapListeners = new Map<string, Set<() => void>>();
   private readonly nudgeListeners: ((topic: string) => void)[] = [];
   private nudgeCursor = "$";
   private closed = false;
@@ -51,6 +62,7 @@ export class RedisLiveLog implements LiveLog {
   }
 
   private stream = (topic: string) => this.link.key("live", "stream", topic);
+  private dropped = (topic: string) => this.link.key("live", "dropped", topic);
   private nudges = () => this.link.key("live", "nudges");
 
   async append(p: Publication): Promise<LiveEvent | undefined> {
@@ -66,9 +78,10 @@ export class RedisLiveLog implements LiveLog {
     try {
       const id = (await this.link.redis.eval(
         APPEND,
-        2,
+        3,
         this.stream(p.topic),
         dedupe,
+        this.dropped(p.topic),
         p.mode,
         p.key,
         this.limits.dedupeMs,
@@ -87,6 +100,20 @@ export class RedisLiveLog implements LiveLog {
     return records.map(([id, fields]) => this.event(topic, id, fields));
   }
 
+  async replay(topic: string, afterId: string): Promise<{ events: LiveEvent[]; lost: boolean }> {
+    if (!this.link.up) return this.local.replay(topic, afterId);
+    const [read, dropped] = (await this.link.redis
+      .multi()
+      .xrange(this.stream(topic), `(${afterId}`, "+", "COUNT", this.limits.size)
+      .get(this.dropped(topic))
+      .exec()) as [[Error | null, [string, string[]][]], [Error | null, string | null]];
+    if (read[0]) throw read[0];
+    return {
+      events: read[1].map(([id, fields]) => this.event(topic, id, fields)),
+      lost: compareEventIds(dropped[1] ?? "0-0", afterId) > 0,
+    };
+  }
+
   async head(topic: string): Promise<string> {
     if (!this.link.up) return this.local.head(topic);
     const [last] = await this.link.redis.xrevrange(this.stream(topic), "+", "-", "COUNT", 1);
@@ -94,7 +121,12 @@ export class RedisLiveLog implements LiveLog {
   }
 
   /** Follows from `from` (a topic already followed goes on from its cursor: the hub replays the rest with `since`). */
-  follow(topic: string, listener: (event: LiveEvent) => void, from = "$"): () => void {
+  follow(topic: string, listener: (event: LiveEvent) => void, from = "$", onGap?: () => void): () => void {
+    if (onGap) {
+      const gaps = this.gapListeners.get(topic) ?? new Set();
+      gaps.add(onGap);
+      this.gapListeners.set(topic, gaps);
+    }
     let set = this.listeners.get(topic);
     if (!set) {
       set = new Set();
@@ -106,6 +138,7 @@ export class RedisLiveLog implements LiveLog {
     const unfollowLocal = this.local.follow(topic, listener);
     return () => {
       unfollowLocal();
+      if (onGap) this.gapListeners.get(topic)?.delete(onGap);
       set.delete(listener);
       if (set.size === 0 && this.listeners.get(topic) === set) {
         this.listeners.delete(topic);
@@ -159,15 +192,16 @@ export class RedisLiveLog implements LiveLog {
         const topics = [...this.cursors.keys()];
         const keys = [this.nudges(), ...topics.map(this.stream)];
         const ids = [this.nudgeCursor, ...topics.map((t) => this.cursors.get(t) as string)];
-        const batch = (await this.blocking.xread("COUNT", 500, "BLOCK", BLOCK_MS, "STREAMS", ...keys, ...ids)) ?? [];
-        for (const [key, records] of batch) this.dispatch(key, records);
+        const batch =
+          (await this.blocking.xread("COUNT", READ_COUNT, "BLOCK", BLOCK_MS, "STREAMS", ...keys, ...ids)) ?? [];
+        for (const [key, records] of batch) await this.dispatch(key, records);
       } catch {
         if (!this.closed) await sleep(250);
       }
     }
   }
 
-  private dispatch(key: string, records: [string, string[]][]): void {
+  private async dispatch(key: string, records: [string, string[]][]): Promise<void> {
     if (key === this.nudges()) {
       for (const [id, fields] of records) {
         this.nudgeCursor = id;
@@ -176,6 +210,15 @@ export class RedisLiveLog implements LiveLog {
       return;
     }
     const topic = key.slice(this.link.key("live", "stream", "").length);
+    // A full read may follow a gap: the stream dropped events after the cursor before they were read (a stream
+    // holds `size`; fewer than that after the cursor means nothing after it was dropped). Conservative: a drop
+    // after the cursor, even one read just now, counts as a gap.
+    const cursor = this.cursors.get(topic);
+    if (cursor !== undefined && records.length >= Math.min(READ_COUNT, this.limits.size)) {
+      const dropped = await this.link.redis.get(this.dropped(topic)).catch(() => null);
+      if (dropped && compareEventIds(dropped, cursor) > 0)
+        for (const onGap of this.gapListeners.get(topic) ?? []) onGap();
+    }
     for (const [id, fields] of records) {
       const cursor = this.cursors.get(topic);
       if (cursor === undefined || compareEventIds(id, cursor) <= 0) continue;

@@ -1,4 +1,5 @@
 import { verify, X509Certificate } from "node:crypto";
+import { z } from "zod";
 
 /**
  * Verification of SNS HTTP deliveries: SignatureVersion 2 (RSA with SHA-256 over SNS's canonical string) against
@@ -6,14 +7,42 @@ import { verify, X509Certificate } from "node:crypto";
  * default; the embedded simulator's own origin is added for it). A message that fails any check is refused.
  */
 export class SnsRefusal extends Error {}
+/** A body that is no SNS message at all (not JSON, not an object of strings, no SNS Type): a 400. */
+export class SnsMalformed extends Error {}
 
 export type SnsMessage = Record<string, string | undefined>;
 
-const SIGNED_FIELDS: Record<string, string[]> = {
-  Notification: ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"],
-  SubscriptionConfirmation: ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"],
-  UnsubscribeConfirmation: ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"],
-};
+const SIGNED_FIELDS = new Map<string, string[]>([
+  ["Notification", ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]],
+  ["SubscriptionConfirmation", ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]],
+  ["UnsubscribeConfirmation", ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]],
+]);
+
+/** An SNS HTTP delivery: a JSON object whose members are all strings, of one of SNS's three message types. */
+const SnsBody = z.object({ Type: z.enum([...SIGNED_FIELDS.keys()] as [string, ...string[]]) }).catchall(z.string());
+
+/** The message of a delivery's body, or SnsMalformed saying briefly why it is none (never echoing the body). */
+export function parseSnsMessage(body: string): SnsMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new SnsMalformed("not JSON");
+  }
+  const parsed = SnsBody.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const member = typeof issue?.path[0] === "string" ? issue.path[0].slice(0, 40) : undefined;
+    throw new SnsMalformed(
+      member === "Type"
+        ? "Type is not an SNS message type"
+        : member
+          ? `${member} is not a string`
+          : "not a JSON object",
+    );
+  }
+  return parsed.data as SnsMessage;
+}
 
 /** A message older than this is refused: a recorded delivery cannot be replayed later. */
 const MAX_AGE_MS = 60 * 60_000;
@@ -28,7 +57,7 @@ const FETCH_TIMEOUT_MS = 5_000;
 const FETCH_PAUSE_MS = 10_000;
 
 export function stringToSign(message: SnsMessage): string {
-  return (SIGNED_FIELDS[message.Type ?? ""] ?? [])
+  return (SIGNED_FIELDS.get(message.Type ?? "") ?? [])
     .filter((f) => message[f] !== undefined)
     .map((f) => `${f}\n${message[f]}\n`)
     .join("");
@@ -64,7 +93,7 @@ export class SnsVerifier {
   }
 
   async verify(message: SnsMessage): Promise<void> {
-    const fields = SIGNED_FIELDS[message.Type ?? ""];
+    const fields = SIGNED_FIELDS.get(message.Type ?? "");
     if (!fields) throw new SnsRefusal("not an SNS message type");
     if (message.SignatureVersion !== "2") throw new SnsRefusal("SignatureVersion is not 2");
     if (!message.Signature) throw new SnsRefusal("unsigned");

@@ -21,6 +21,8 @@ export interface WebSocketOptions {
   origins?: string[];
   maxPayload: number;
   maxTokens: number;
+  /** Where operations are sent: the gateway's own origin (default: this server's port on localhost). */
+  origin?: string;
 }
 
 /**
@@ -54,19 +56,24 @@ export function attachWebSocket(server: Server, yoga: Yoga, options: WebSocketOp
     if (typeof authorization === "string") headers.set("authorization", authorization);
     return headers;
   };
-  const url = (ctx: Context<Record<string, unknown> | undefined, Extra>) =>
-    `http://${ctx.extra.request.headers.host ?? "localhost"}/graphql`;
+  // The server's own /graphql, never one built from the client's Host (a Host with a path in it would route the
+  // operation elsewhere); the Host header itself is forwarded, for the Host check.
+  const ownUrl = () => {
+    const address = server.address();
+    const origin = options.origin ?? `http://localhost:${typeof address === "object" && address ? address.port : 80}`;
+    return new URL("/graphql", origin).href;
+  };
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       onConnect: async (ctx) => {
-        const who = await whoami((request, context) => yoga.fetch(request, context), url(ctx), headersOf(ctx));
+        const who = await whoami((request, context) => yoga.fetch(request, context), ownUrl(), headersOf(ctx));
         // Persisted operations only: `{ __typename }` is refused, but not for the credential (the operations are checked).
         return "principal" in who || ![401, 403].includes(who.response.status);
       },
       onSubscribe: (ctx, _id, payload: Payload) => {
         try {
           const document = parse(payload.query ?? "", { maxTokens: options.maxTokens });
-          const forward = () => run(yoga, url(ctx), headersOf(ctx), payload);
+          const forward = () => run(yoga, ownUrl(), headersOf(ctx), payload);
           return { schema: {} as never, document, operationName: payload.operationName, contextValue: { forward } };
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError("The document does not parse.")];

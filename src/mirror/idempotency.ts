@@ -18,7 +18,7 @@ export class MirrorIdempotencyStore implements IdempotencyStore {
       operation,
       fingerprint: record.fingerprint,
       first_attempt_at: record.firstAttemptAt,
-      before: record.before ? JSON.stringify(record.before) : null,
+      details: record.before || record.items ? JSON.stringify({ before: record.before, items: record.items }) : null,
       request_token: requestToken(operation, key),
       claim,
     };
@@ -35,11 +35,13 @@ export class MirrorIdempotencyStore implements IdempotencyStore {
       )
       .execute();
     const stored = await db.selectFrom("idempotency_keys").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    const details = stored.details ? (JSON.parse(stored.details) as Pick<KeyRecord, "before" | "items">) : {};
     return {
       record: {
         fingerprint: stored.fingerprint,
         firstAttemptAt: Number(stored.first_attempt_at),
-        before: stored.before ? (JSON.parse(stored.before) as Record<string, number>) : undefined,
+        ...(details.before ? { before: details.before } : {}),
+        ...(details.items ? { items: details.items } : {}),
       },
       fresh: stored.claim === claim,
     };

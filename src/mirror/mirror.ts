@@ -45,6 +45,8 @@ export interface MirrorOptions {
 
 /** The mirror's database failed a query: reads go to MTurk, money waits (see Mirror). */
 export class MirrorUnavailable extends Error {
+  readonly code = "MIRROR_UNAVAILABLE" as const;
+
   constructor(reason: string) {
     super(
       `The gateway's database does not answer (${reason.slice(0, 200)}): no payment or creation is sent until it does, so that none can happen twice. Retry with the same idempotencyKey.`,

@@ -121,7 +121,8 @@ export interface IdempotencyRow {
   operation: string;
   fingerprint: string;
   first_attempt_at: number;
-  before: string | null;
+  /** The rest of the record (facts learned before the first attempt, a batch's items), as JSON. */
+  details: string | null;
   /** The UniqueRequestToken sent to MTurk, derived from the key: written before the call. */
   request_token: string;
   claim: string;

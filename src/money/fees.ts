@@ -7,6 +7,11 @@
 /** USD text ("0.25", "3", "1.5") to cents. */
 export const toCents = (amount: string) => Math.round(Number.parseFloat(amount) * 100);
 export const fromCents = (cents: number) => (cents / 100).toFixed(2);
+/**
+ * An amount as it is keyed, fingerprinted and compared: its cents, written "2.00". "2", "2.0" and "02.00" are one
+ * payment; an idempotency key or a dedupe that hashed the text as written would pay each spelling once.
+ */
+export const canonicalAmount = (amount: string) => fromCents(toCents(amount));
 
 /** The commission on one reward (of a HIT with `maxAssignments`) or one bonus (maxAssignments 1). */
 export const feeCents = (amountCents: number, maxAssignments = 1) =>

@@ -1,13 +1,24 @@
 import { GraphQLError } from "graphql";
+import type { ErrorCode } from "../errorCodes.js";
 
-/** The `extensions.code` values the gateway answers with. */
-export type ErrorCode =
+/** The codes an MTurk call's failure is answered with (of the gateway's one list, src/errorCodes.ts). */
+export type UpstreamErrorCode = Extract<
+  ErrorCode,
   | "NOT_FOUND"
   | "BAD_USER_INPUT"
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_UNAUTHORIZED"
+  | "UPSTREAM_CREDENTIALS_MISSING"
   | "UPSTREAM_ERROR"
-  | "INTERNAL_SERVER_ERROR";
+  | "INTERNAL_SERVER_ERROR"
+>;
+
+/**
+ * The SDK's default credential chain found nothing: said at start and on every request, naming where it looks
+ * (never a value). The order is the chain's (@aws-sdk/credential-provider-node).
+ */
+export const NO_CREDENTIALS_MESSAGE =
+  "No AWS credentials were found for MTurk. The gateway looks where the AWS SDK does, in this order: the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, with AWS_SESSION_TOKEN for temporary ones); AWS_PROFILE (or the default profile) in ~/.aws/credentials and ~/.aws/config, SSO and credential_process included; a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN); the container or EC2 instance role. Set one and restart the gateway.";
 
 interface SdkError {
   name?: string;
@@ -31,10 +42,14 @@ const UNAUTHORIZED = new Set([
   "MissingAuthenticationTokenException",
   "IncompleteSignatureException",
   "AccessDeniedException",
-  "CredentialsProviderError",
   "ExpiredTokenException",
 ]);
 const TRANSPORT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
+/**
+ * Refusals of the request itself, before any operation runs (AWS's front door: a member of the wrong type, a
+ * constraint it checks; a body it cannot read): bad input that was certainly not applied.
+ */
+const PROTOCOL_REFUSALS = new Set(["ValidationException", "SerializationException"]);
 
 /** Longest upstream message passed on: MTurk's own are short; a longer one is cut (it may echo input). */
 const MAX_MESSAGE = 500;
@@ -47,17 +62,18 @@ function cleanMessage(message: string): string {
   return text.trim();
 }
 
-export function codeFor(error: SdkError): ErrorCode {
+export function codeFor(error: SdkError): UpstreamErrorCode {
   const turk = error.TurkErrorCode ?? "";
   if (turk.endsWith("DoesNotExist")) return "NOT_FOUND";
   if (
     error.name === "RequestError" ||
     error.name === "ParameterValidationError" ||
-    error.name === "SerializationException"
+    PROTOCOL_REFUSALS.has(error.name ?? "")
   )
     return "BAD_USER_INPUT";
   if (UNAVAILABLE.has(error.name ?? "") || error.$fault === "server") return "UPSTREAM_UNAVAILABLE";
   if (UNAUTHORIZED.has(error.name ?? "")) return "UPSTREAM_UNAUTHORIZED";
+  if (error.name === "CredentialsProviderError") return "UPSTREAM_CREDENTIALS_MISSING";
   if (TRANSPORT.has(error.code ?? "") || (error.message ?? "").toLowerCase().includes("socket hang up"))
     return "UPSTREAM_UNAVAILABLE";
   return error.$metadata ? "UPSTREAM_ERROR" : "INTERNAL_SERVER_ERROR";
@@ -70,21 +86,30 @@ export function codeFor(error: SdkError): ErrorCode {
 export class UpstreamError extends GraphQLError {
   constructor(
     message: string,
-    readonly code: ErrorCode,
+    readonly code: UpstreamErrorCode,
     readonly operation: string,
     readonly turkErrorCode?: string,
+    /** Refused before any operation ran (PROTOCOL_REFUSALS): nothing was applied, whatever the code says. */
+    readonly beforeOperation = false,
   ) {
     super(message, { extensions: { code, operation, ...(turkErrorCode ? { turkErrorCode } : {}) } });
   }
 
   /** Whether MTurk may have applied a write although it failed (the answer was lost, or its meaning is unknown). */
   get ambiguous(): boolean {
-    return this.code !== "NOT_FOUND" && this.code !== "UPSTREAM_UNAUTHORIZED" && !this.definiteRefusal;
+    return this.code !== "NOT_FOUND" && !this.credentialsRefused && !this.definiteRefusal;
   }
 
-  /** MTurk refused with a reason of its own (a TurkErrorCode that says what was wrong). */
+  /** Nothing was sent, or MTurk refused the gateway itself: no write happened, and no read-back would answer. */
+  get credentialsRefused(): boolean {
+    return this.code === "UPSTREAM_UNAUTHORIZED" || this.code === "UPSTREAM_CREDENTIALS_MISSING";
+  }
+
+  /** MTurk refused with a reason of its own (a TurkErrorCode that says what was wrong), or before the operation. */
   get definiteRefusal(): boolean {
-    return this.code === "BAD_USER_INPUT" && !!this.turkErrorCode && !isAlreadyProcessed(this);
+    return (
+      this.code === "BAD_USER_INPUT" && (this.beforeOperation || (!!this.turkErrorCode && !isAlreadyProcessed(this)))
+    );
   }
 }
 
@@ -121,6 +146,8 @@ export function toUpstreamError(error: unknown, operation: string): GraphQLError
   switch (code) {
     case "UPSTREAM_UNAUTHORIZED":
       return new UpstreamError("MTurk rejected the gateway's credentials.", code, operation);
+    case "UPSTREAM_CREDENTIALS_MISSING":
+      return new UpstreamError(NO_CREDENTIALS_MESSAGE, code, operation);
     case "UPSTREAM_UNAVAILABLE":
       return new MTurkUnavailable(
         `MTurk is unavailable for ${operation} after retries (${(sdk.name ?? "connection error").slice(0, 60)}).`,
@@ -132,7 +159,13 @@ export function toUpstreamError(error: unknown, operation: string): GraphQLError
     case "UPSTREAM_ERROR":
       return new UpstreamError(cleanMessage(sdk.message ?? `${operation} failed.`), code, operation, turk);
     default:
-      return new MTurkRefused(cleanMessage(sdk.message ?? `${operation} failed.`), code, operation, turk);
+      return new MTurkRefused(
+        cleanMessage(sdk.message ?? `${operation} failed.`),
+        code,
+        operation,
+        turk,
+        PROTOCOL_REFUSALS.has(sdk.name ?? ""),
+      );
   }
 }
 
@@ -146,6 +179,7 @@ export const isNotFound = (error: unknown) => error instanceof GraphQLError && e
  * `check` says what to look at; retrying with the same idempotency key is safe either way.
  */
 export class OutcomeUnknown extends Error {
+  readonly code = "OUTCOME_UNKNOWN" satisfies ErrorCode;
   constructor(
     message: string,
     readonly operation: string,
@@ -157,6 +191,7 @@ export class OutcomeUnknown extends Error {
 
 /** An idempotency key reused for a write with other content (another worker, assignment, amount or HIT). */
 export class IdempotencyKeyConflict extends Error {
+  readonly code = "IDEMPOTENCY_KEY_CONFLICT" satisfies ErrorCode;
   constructor(
     message: string,
     readonly operation: string,

@@ -8,6 +8,7 @@ import {
   type HIT,
   SendBonusCommand,
 } from "@aws-sdk/client-mturk";
+import { canonicalAmount } from "../money/fees.js";
 import { IdempotencyKeyConflict, isAlreadyProcessed, OutcomeUnknown, UpstreamError } from "./errors.js";
 import { fingerprint, requestToken } from "./idempotency.js";
 import { MTURK_MAX_RESULTS, scanAll } from "./pagination.js";
@@ -32,7 +33,7 @@ const hitContent = (input: HitInput) => ({
   HITTypeId: input.HITTypeId,
   Title: "Title" in input ? input.Title : undefined,
   Description: "Description" in input ? input.Description : undefined,
-  Reward: "Reward" in input && input.Reward !== undefined ? Number.parseFloat(input.Reward).toFixed(2) : undefined,
+  Reward: "Reward" in input && input.Reward !== undefined ? canonicalAmount(input.Reward) : undefined,
   Question: input.Question,
   HITLayoutId: input.HITLayoutId,
   MaxAssignments: input.MaxAssignments ?? 1,
@@ -45,7 +46,7 @@ function sameHit(hit: HIT, input: HitInput): boolean {
   return (
     (want.HITTypeId === undefined || hit.HITTypeId === want.HITTypeId) &&
     (want.Title === undefined || hit.Title === want.Title) &&
-    (want.Reward === undefined || Number.parseFloat(hit.Reward ?? "NaN").toFixed(2) === want.Reward) &&
+    (want.Reward === undefined || canonicalAmount(hit.Reward ?? "NaN") === want.Reward) &&
     (want.Question === undefined || hit.Question === want.Question) &&
     hit.MaxAssignments !== undefined &&
     hit.MaxAssignments >= want.MaxAssignments
@@ -161,7 +162,14 @@ export async function createAdditionalAssignments(w: MTurkWrites, HITId: string,
     if (max >= before + count) return { alreadyProcessed: true };
     // MTurk saw the token, yet this HIT did not grow: the key was used for another HIT (in another process).
     if (duplicate && !fresh) throw conflict(operation, key, "another HIT or another count");
-    if (duplicate) return { alreadyProcessed: true };
+    // No record of the key survived (its store lost it) and MTurk knows the token: whether it added these
+    // assignments before the record was made or was used for another HIT, nothing tells. Not added now either way.
+    if (duplicate)
+      throw new OutcomeUnknown(
+        `MTurk has already processed this idempotencyKey, and the gateway has no record of what for (${error.message}). Nothing was added now.`,
+        operation,
+        `Read hit(hitId: "${HITId}") { maxAssignments } (${max} now): if this key's assignments are not in it, the key was used for another write; use a new key only then.`,
+      );
     throw error;
   }
 }
@@ -173,18 +181,72 @@ export interface BonusInput {
   Reason: string;
 }
 
+/** A bonus as it is keyed and paid: its amount in its canonical form. */
+const bonusContent = (bonus: BonusInput): BonusInput => ({
+  WorkerId: bonus.WorkerId,
+  AssignmentId: bonus.AssignmentId,
+  BonusAmount: canonicalAmount(bonus.BonusAmount),
+  Reason: bonus.Reason,
+});
+
+/** SendBonus keys: one key space for sendBonus, sendBonuses' batch keys and their items' keys. */
+const BONUS_KEYS = "SendBonus";
+
+/**
+ * Claims a sendBonuses batch key for its items (each item's key and content, in any order). A retry may name the
+ * same items, in any order, or some of them (the ones that failed): every item keeps its own key, so none can be
+ * paid twice. Any other item, or a key used for a single bonus, is refused before anything is paid.
+ */
+export async function claimBonusBatch(w: MTurkWrites, batchKey: string, items: { key: string; bonus: BonusInput }[]) {
+  const digests = [
+    ...new Set(items.map((i) => fingerprint([i.key, bonusContent(i.bonus)]).slice(0, ITEM_DIGEST_LENGTH))),
+  ].sort();
+  const { record } = await w.idempotency.claim(BONUS_KEYS, batchKey, {
+    fingerprint: fingerprint({ batch: digests }),
+    firstAttemptAt: Date.now(),
+    items: digests,
+  });
+  const known = new Set(record.items ?? []);
+  if (!record.items || digests.some((d) => !known.has(d)))
+    throw conflict(
+      "SendBonus",
+      batchKey,
+      record.items
+        ? "a batch with other items (a retry may name the batch's items in any order, or some of them, but no other)"
+        : "a single bonus (sendBonus)",
+    );
+}
+/** 128 bits of an item's digest: a batch of 500 items keeps about 17 KB of record. */
+const ITEM_DIGEST_LENGTH = 32;
+
+/** This request's bonus payments by key: items of one batch that share a key pay once, whatever MTurk answers. */
+const paying = new WeakMap<MTurkWrites, Map<string, { print: string; done: Promise<unknown> }>>();
+
 const sameBonus = (b: BonusPayment, input: BonusInput) =>
   b.WorkerId === input.WorkerId &&
   b.Reason === input.Reason &&
-  Number.parseFloat(b.BonusAmount ?? "NaN").toFixed(2) === Number.parseFloat(input.BonusAmount).toFixed(2);
+  canonicalAmount(b.BonusAmount ?? "NaN") === canonicalAmount(input.BonusAmount);
 
 /** SendBonus exactly once: the read-back is the assignment's bonus payments. */
-export async function sendBonus(w: MTurkWrites, input: BonusInput, key: string) {
-  const operation = "SendBonus";
-  const { record } = await claimKey(w, operation, key, {
-    ...input,
-    BonusAmount: Number.parseFloat(input.BonusAmount).toFixed(2),
-  });
+export async function sendBonus(w: MTurkWrites, bonus: BonusInput, key: string) {
+  const input = bonusContent(bonus);
+  const print = fingerprint(input);
+  const inRequest = paying.get(w) ?? new Map();
+  paying.set(w, inRequest);
+  const earlier = inRequest.get(key);
+  if (earlier) {
+    if (earlier.print !== print) throw conflict(BONUS_KEYS, key, "another bonus of this request");
+    await earlier.done;
+    return { alreadyProcessed: true };
+  }
+  const done = payBonusOnce(w, input, key);
+  inRequest.set(key, { print, done });
+  return done;
+}
+
+async function payBonusOnce(w: MTurkWrites, input: BonusInput, key: string) {
+  const operation = BONUS_KEYS;
+  const { record } = await claimKey(w, operation, key, input);
   const UniqueRequestToken = requestToken(operation, key);
   const paid = (at: Date) => w.changed([{ kind: "bonusPaid", bonus: { ...input, GrantTime: at } }]);
   try {

@@ -17,11 +17,14 @@ export interface KeyRecord {
   firstAttemptAt: number;
   /** Facts learned before the first attempt, for the read-back (a HIT's MaxAssignments before an extension). */
   before?: Record<string, number>;
+  /** A batch key's items (digests of each item's key and content): a retry may name them again, or some of them. */
+  items?: string[];
 }
 
 /**
  * Idempotency keys the gateway has seen, per operation. MTurk dedupes the token, but it cannot say whether a key
- * was reused for other content; this record can, for as long as it lives (in process; shared with REDIS_URL).
+ * was reused for other content; this record can, for as long as it lives (in process; shared with REDIS_URL). A
+ * store's record, once made, is never replaced by another within its lifetime: the first claim of a key wins.
  */
 export interface IdempotencyStore {
   /** The record of the key, created from `record` if the key is new (`fresh`). */

@@ -7,6 +7,7 @@ import type {
   QualificationType,
   WorkerBlock,
 } from "@aws-sdk/client-mturk";
+import { canonicalAmount } from "../money/fees.js";
 
 /**
  * MTurk's list operations, the arguments that name one listing (its scope), and each listing's item id. Snapshots,
@@ -114,6 +115,6 @@ export const listingSameItem: {
     listed.AssignmentId === written.AssignmentId &&
     listed.WorkerId === written.WorkerId &&
     listed.Reason === written.Reason &&
-    Number.parseFloat(listed.BonusAmount ?? "NaN") === Number.parseFloat(written.BonusAmount ?? "NaN") &&
+    canonicalAmount(listed.BonusAmount ?? "NaN") === canonicalAmount(written.BonusAmount ?? "NaN") &&
     Math.abs((epoch(listed.GrantTime) ?? 0) - (epoch(written.GrantTime) ?? 0)) < 10 * 60_000,
 };

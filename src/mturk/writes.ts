@@ -42,9 +42,12 @@ export interface Applied {
   alreadyApplied: boolean;
 }
 
-/** An error that proves the write's state is already there, if `holds` reads it back from MTurk. */
+/**
+ * An error that proves the write's state is already there, if `holds` reads it back from MTurk. A refusal of the
+ * request itself (credentials, a ValidationException before the operation) proves nothing: no read-back.
+ */
 async function alreadyThere(error: unknown, holds: () => Promise<boolean>): Promise<Applied> {
-  if (!(error instanceof UpstreamError) || error.code === "UPSTREAM_UNAUTHORIZED") throw error;
+  if (!(error instanceof UpstreamError) || error.credentialsRefused || error.beforeOperation) throw error;
   const there = await holds().catch(() => false);
   if (!there) throw error;
   return { alreadyApplied: true };

@@ -64,7 +64,7 @@ export function useRequestLogging(logger: Logger): Plugin {
           entry.operation = {
             operation: args.operationName ?? null,
             principal: context.principal?.name,
-            errorCodes: errors.map((e) => e.extensions?.code ?? "UNKNOWN"),
+            errorCodes: errors.map((e) => e.extensions?.code ?? "(none)"),
           };
         },
       };

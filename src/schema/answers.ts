@@ -27,7 +27,8 @@ export const QuestionFormAnswerRef = builder.objectRef<ParsedAnswer>("QuestionFo
     }),
     uploadedFileKey: t.exposeString("uploadedFileKey", {
       nullable: true,
-      description: "UploadedFileKey of a FileUploadAnswer (fetch the file with GetFileUploadURL).",
+      description:
+        "UploadedFileKey of a FileUploadAnswer (the file itself: the assignment's fileUploadUrl(questionIdentifier:), GetFileUploadURL).",
     }),
     uploadedFileSizeInBytes: t.exposeInt("uploadedFileSizeInBytes", {
       nullable: true,

@@ -1,6 +1,8 @@
 import type { Assignment, BonusPayment } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
+import { z } from "zod";
 import type { GatewayContext } from "../context.js";
+import { fileUploadUrl } from "../mturk/fileUploads.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, WINDOW } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
@@ -20,7 +22,7 @@ export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
 
 /** Fields answerable from an AssignmentId alone, without GetAssignment. */
 const ASSIGNMENT = {
-  fromId: new Set(["id", "assignmentId", "bonusPayments"]),
+  fromId: new Set(["id", "assignmentId", "bonusPayments", "fileUploadUrl"]),
   links: {
     bonusPayments: (id, args, ctx) =>
       prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, WINDOW)),
@@ -63,6 +65,20 @@ AssignmentRef.implement({
     }),
     deadline: t.expose("Deadline", { type: "DateTime", description: "When the worker's time runs out (Deadline)." }),
     answer: t.exposeString("Answer", { description: "The worker's answers as QuestionFormAnswers XML (Answer)." }),
+    fileUploadUrl: t.string({
+      description:
+        "A temporary URL (valid 60 s, MTurk says) of the file the worker uploaded for a FileUploadAnswer question (GetFileUploadURL, one call each time it is read; MTurk marks the operation pending deprecation).",
+      args: {
+        questionIdentifier: t.arg.string({
+          required: true,
+          description: "The QuestionIdentifier of the FileUploadAnswer (the answer with an uploadedFileKey).",
+          validate: z.string().min(1),
+        }),
+      },
+      // One GetFileUploadURL, as a Get.
+      complexity: 1,
+      resolve: (a, args, ctx) => fileUploadUrl(ctx.loaders.upstream, a.AssignmentId as string, args.questionIdentifier),
+    }),
     requesterFeedback: t.exposeString("RequesterFeedback", {
       description: "The feedback given on review (RequesterFeedback).",
     }),

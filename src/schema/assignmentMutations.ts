@@ -1,11 +1,11 @@
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
-import { sendBonus } from "../mturk/exactlyOnce.js";
+import { canonicalAmount } from "../money/fees.js";
+import { claimBonusBatch, sendBonus } from "../mturk/exactlyOnce.js";
 import { fingerprint } from "../mturk/idempotency.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
-import { InputInvalid } from "./inputInvalid.js";
-import { defineBulkMutation, defineMutation } from "./mutation.js";
+import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
 import { dryRunApprovals, dryRunBonuses, dryRunField } from "./spending.js";
 import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney, workerIdRule } from "./validators.js";
 import { WorkerRef } from "./worker.js";
@@ -64,22 +64,33 @@ const AssignmentSelection = builder.inputType("AssignmentSelection", {
   }),
 });
 
+/** What a bonus is: SendBonus's WorkerId, AssignmentId, BonusAmount and Reason. */
+const bonusFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
+  workerId: t.string({ required: true, description: "The worker.", validate: workerIdRule }),
+  assignmentId: t.string({ required: true, description: "The assignment the bonus is for.", validate: mturkId }),
+  bonusAmount: t.string({ required: true, description: 'USD, e.g. "1.50".', validate: positiveMoney }),
+  reason: t.string({ required: true, description: "Shown to the worker (Reason).", validate: z.string().min(1) }),
+});
 const SendBonusInput = builder.inputType("SendBonusInput", {
   description: "SendBonus: pays a worker extra for an assignment, exactly once per idempotencyKey.",
   fields: (t) => ({
-    workerId: t.string({ required: true, description: "The worker.", validate: workerIdRule }),
-    assignmentId: t.string({ required: true, description: "The assignment the bonus is for.", validate: mturkId }),
-    bonusAmount: t.string({ required: true, description: 'USD, e.g. "1.50".', validate: positiveMoney }),
-    reason: t.string({ required: true, description: "Shown to the worker (Reason).", validate: z.string().min(1) }),
+    ...bonusFields(t),
     idempotencyKey: t.string({
-      description:
-        "Your key for this payment (required for sendBonus; in sendBonuses derived from the batch key when omitted).",
+      required: true,
+      description: "Your key for this payment: a retry with it pays nothing more.",
       validate: idempotencyKeyRule,
     }),
-    dryRun: t.boolean({
-      defaultValue: false,
+    dryRun: dryRunField(t),
+  }),
+});
+const SendBonusesItemInput = builder.inputType("SendBonusesItemInput", {
+  description: "One bonus of sendBonuses (SendBonus); it follows the batch's dryRun.",
+  fields: (t) => ({
+    ...bonusFields(t),
+    idempotencyKey: t.string({
       description:
-        "sendBonus only (the items of sendBonuses follow the batch's dryRun): true sends no SendBonus and answers with a DryRunCost (GetAccountBalance). Default false.",
+        "This bonus's own key, if it has one (a sendBonus key); when omitted, a digest of the batch key with the worker, assignment, amount and reason.",
+      validate: idempotencyKeyRule,
     }),
   }),
 });
@@ -138,7 +149,7 @@ const SendBonusesInput = builder.inputType("SendBonusesInput", {
       description: "The batch's key: retrying the batch pays nothing twice.",
       validate: idempotencyKeyRule,
     }),
-    items: t.field({ type: [SendBonusInput], required: true, description: "One entry per bonus." }),
+    items: t.field({ type: [SendBonusesItemInput], required: true, description: "One entry per bonus." }),
     dryRun: dryRunField(t),
   }),
 });
@@ -159,13 +170,15 @@ const reject = async (ctx: GatewayContext, id: string, feedback: string) => ({
 type Bonus = { workerId: string; assignmentId: string; bonusAmount: string; reason: string };
 /** A sendBonuses item's key: its own, or a structured digest (no two different items, of any batch, share one). */
 const bonusKey = (batchKey: string, b: Bonus & { idempotencyKey?: string | null }) =>
-  b.idempotencyKey ?? fingerprint([batchKey, b.workerId, b.assignmentId, b.bonusAmount, b.reason]);
+  b.idempotencyKey ?? fingerprint([batchKey, b.workerId, b.assignmentId, canonicalAmount(b.bonusAmount), b.reason]);
+const toBonusInput = (b: Bonus) => ({
+  WorkerId: b.workerId,
+  AssignmentId: b.assignmentId,
+  BonusAmount: b.bonusAmount,
+  Reason: b.reason,
+});
 async function payBonus(ctx: GatewayContext, b: Bonus, key: string) {
-  const { alreadyProcessed } = await sendBonus(
-    ctx.writes,
-    { WorkerId: b.workerId, AssignmentId: b.assignmentId, BonusAmount: b.bonusAmount, Reason: b.reason },
-    key,
-  );
+  const { alreadyProcessed } = await sendBonus(ctx.writes, toBonusInput(b), key);
   return { workerId: b.workerId, assignmentId: b.assignmentId, alreadyProcessed };
 }
 
@@ -224,10 +237,7 @@ defineMutation("sendBonus", {
   inputDescription: "The bonus.",
   payload: BonusPaidRef,
   keyed: true,
-  resolve: (input, ctx) => {
-    if (!input.idempotencyKey) throw new InputInvalid("sendBonus needs an idempotencyKey.", "input.idempotencyKey");
-    return payBonus(ctx, input, input.idempotencyKey);
-  },
+  resolve: (input, ctx) => payBonus(ctx, input, input.idempotencyKey),
   dryRun: (input, ctx) => dryRunBonuses(ctx, [input.bonusAmount]),
 });
 defineBulkMutation("sendBonuses", {
@@ -242,6 +252,12 @@ defineBulkMutation("sendBonuses", {
   items: (input) => input.items,
   count: (input) => input.items.length,
   key: (b) => b.assignmentId,
+  claim: (input, ctx, items) =>
+    claimBonusBatch(
+      ctx.writes,
+      input.idempotencyKey,
+      items.map((b) => ({ key: bonusKey(input.idempotencyKey, b), bonus: toBonusInput(b) })),
+    ),
   run: (b, ctx, input) => payBonus(ctx, b, bonusKey(input.idempotencyKey, b)),
   // Items that share a key are paid once: so are they counted.
   dryRun: (input, ctx) => {

@@ -9,8 +9,10 @@ import ValidationPlugin from "@pothos/plugin-validation";
 import { GraphQLError, GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
+import { queryTooComplex } from "../security/limits.js";
 import { connectionCost, nodesCost, singleNodeCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
+import UnselectedErrorsPlugin from "./unselectedErrors.js";
 
 /** The Relay node types (`node(id:)`): HITs, assignments, qualification types and requests, workers. */
 const NODE_TYPES = new Set(["HIT", "Assignment", "QualificationType", "QualificationRequest", "Worker"]);
@@ -20,8 +22,17 @@ export const builder = new SchemaBuilder<{
   Scalars: { DateTime: { Input: Date; Output: Date } };
   AuthScopes: { read: boolean; write: boolean; pay: boolean };
 }>({
-  // Errors before validation, so that invalid input becomes a typed ValidationError result.
-  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
+  // Errors before validation, so that invalid input becomes a typed ValidationError result; around both, the
+  // check that the client sees an error it did not select (unselectedErrors.ts).
+  plugins: [
+    ScopeAuthPlugin,
+    ComplexityPlugin,
+    UnselectedErrorsPlugin,
+    ErrorsPlugin,
+    ValidationPlugin,
+    RelayPlugin,
+    DataloaderPlugin,
+  ],
   // Every field needs a scope of the caller's principal (an API key's or a JWT's); see src/security/auth.ts.
   scopeAuth: {
     authScopes: (ctx) => ({
@@ -56,10 +67,15 @@ export const builder = new SchemaBuilder<{
     defaultComplexity: 1,
     defaultListMultiplier: 10,
     limit: (ctx) => ctx.limits.complexity,
-    complexityError: (kind, result) =>
-      new GraphQLError(`The query is over the ${String(kind).toLowerCase()} limit.`, {
-        extensions: { code: "QUERY_TOO_COMPLEX", kind: String(kind).toLowerCase(), ...result },
-      }),
+    complexityError: (kind, result) => {
+      const limit = String(kind).toLowerCase() as "complexity" | "depth" | "breadth";
+      const [setting, max, found] = {
+        complexity: ["MAX_COMPLEXITY", result.maxComplexity, result.complexity],
+        depth: ["MAX_DEPTH", result.maxDepth, result.depth],
+        breadth: ["MAX_BREADTH", result.maxBreadth, result.breadth],
+      }[limit] as [string, number | undefined, number];
+      return queryTooComplex(limit, setting, max, found);
+    },
   },
   relay: {
     clientMutationId: "omit",

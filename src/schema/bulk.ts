@@ -2,7 +2,8 @@ import type { ObjectRef } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
-import { ItemFailureRef, isItemError, itemFailure } from "./errors.js";
+import { ItemFailureRef } from "./errors.js";
+import { isItemError, itemFailure } from "./failures.js";
 
 /** One item of a bulk mutation: its position, its key (an id), and its result or failure. */
 export interface BulkItem<T> {

@@ -1,6 +1,7 @@
 import { MirrorUnavailable } from "../mirror/mirror.js";
 import { IdempotencyKeyConflict, MTurkRefused, MTurkUnavailable, OutcomeUnknown } from "../mturk/errors.js";
 import { builder } from "./builder.js";
+import type { ItemFailure } from "./failures.js";
 import { InputInvalid } from "./inputInvalid.js";
 
 export const MutationErrorRef = builder.interfaceRef<Error>("MutationError").implement({
@@ -101,15 +102,6 @@ export const keyedMutationErrors = {
   directResult: true as const,
 };
 
-/** One failed item of a bulk mutation, as plain data (an Error returned by a resolver would become a GraphQL error). */
-export interface ItemFailure {
-  message: string;
-  code: string;
-  operation?: string;
-  turkErrorCode?: string;
-  field?: string;
-}
-
 export const ItemFailureRef = builder.objectRef<ItemFailure>("BulkItemError").implement({
   description: "Why one item of a bulk mutation failed; the other items are unaffected.",
   fields: (t) => ({
@@ -123,23 +115,3 @@ export const ItemFailureRef = builder.objectRef<ItemFailure>("BulkItemError").im
     turkErrorCode: t.exposeString("turkErrorCode", { description: "MTurk's TurkErrorCode, when MTurk refused." }),
   }),
 });
-
-/** Errors a bulk item reports in its result instead of failing the whole mutation. */
-export const isItemError = (error: unknown): error is Error =>
-  error instanceof MTurkRefused ||
-  error instanceof MTurkUnavailable ||
-  error instanceof OutcomeUnknown ||
-  error instanceof IdempotencyKeyConflict ||
-  error instanceof MirrorUnavailable;
-
-export function itemFailure(error: Error | undefined): ItemFailure | null {
-  if (!error) return null;
-  if (error instanceof MTurkRefused || error instanceof MTurkUnavailable)
-    return { message: error.message, code: error.code, operation: error.operation, turkErrorCode: error.turkErrorCode };
-  if (error instanceof OutcomeUnknown)
-    return { message: `${error.message} ${error.check}`, code: "OUTCOME_UNKNOWN", operation: error.operation };
-  if (error instanceof IdempotencyKeyConflict)
-    return { message: error.message, code: "IDEMPOTENCY_KEY_CONFLICT", operation: error.operation };
-  if (error instanceof MirrorUnavailable) return { message: error.message, code: "MIRROR_UNAVAILABLE" };
-  return { message: error.message, code: "BAD_USER_INPUT" };
-}

@@ -84,6 +84,8 @@ export function defineBulkMutation<I extends object, Item, R>(
     /** How many items the input names, for the price; null when a scan decides (then MAX_BULK_ITEMS). */
     count: (input: I) => number | null;
     key: (item: Item) => string;
+    /** Money with a batch key: the key is claimed for the items before any is run (IdempotencyKeyConflictError). */
+    claim?: (input: I, ctx: GatewayContext, items: Item[]) => Promise<void>;
     run: (item: Item, ctx: GatewayContext, input: I) => Promise<R>;
     /** The dry run of the items the write would take (capped at MAX_BULK_ITEMS as the write is). */
     dryRun?: (input: I, ctx: GatewayContext, items: Item[]) => Promise<DryRun>;
@@ -102,6 +104,7 @@ export function defineBulkMutation<I extends object, Item, R>(
     input: options.input,
     inputDescription: options.inputDescription,
     payload,
+    keyed: options.claim !== undefined,
     complexity: (input, ctx) => {
       const count = options.count(input);
       return count === null ? bulkCost(ctx.limits.maxBulkItems, ctx, ctx.limits.scanCost) : bulkCost(count, ctx);
@@ -111,6 +114,7 @@ export function defineBulkMutation<I extends object, Item, R>(
     dryRun: dryRun && (async (input, ctx) => dryRun(input, ctx, capped(await options.items(input, ctx), ctx))),
     resolve: async (input, ctx) => {
       const items = capped(await options.items(input, ctx), ctx);
+      await options.claim?.(input, ctx, items);
       return runBulk(items, options.key, (item) => options.run(item, ctx, input), options.listed?.(input) ?? false);
     },
   });

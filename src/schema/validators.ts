@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalAmount } from "../money/fees.js";
 
 /** MTurk's input constraints (botocore's model plus the documented rules), checked before any upstream call. */
 export const mturkId = z
@@ -11,9 +12,11 @@ export const workerIdRule = z
   .min(1)
   .max(64)
   .regex(/^A[A-Z0-9]+$/, "must be a WorkerId: A followed by A-Z, 0-9");
+/** An amount in USD, passed on in its canonical form ("2" and "2.0" become "2.00": one key, one payment). */
 export const moneyRule = z
   .string()
-  .regex(/^[0-9]+(\.)?[0-9]{0,2}$/, "must be an amount in USD with at most 2 decimals");
+  .regex(/^[0-9]+(\.)?[0-9]{0,2}$/, "must be an amount in USD with at most 2 decimals")
+  .transform(canonicalAmount);
 export const positiveMoney = moneyRule.refine((v) => Number.parseFloat(v) > 0, "must be greater than 0");
 export const idempotencyKeyRule = z.string().min(1).max(256);
 export const xmlRule = z

@@ -1,3 +1,4 @@
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
 
 const json = (status: number, body: unknown) =>
@@ -56,11 +57,15 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: () => void }>
 }
 
 /**
- * A query string (GET, or a form-encoded POST) whose `variables` or `extensions` is not JSON: yoga's parser throws a
- * plain SyntaxError, which would be masked as INTERNAL_SERVER_ERROR. It is the client's request that is not GraphQL:
- * BAD_REQUEST (400), as for a POST body that is not JSON, and its text is not echoed.
+ * A request that is not GraphQL is BAD_REQUEST with HTTP 400, whatever the client accepts, and its text is not
+ * echoed. A query string (GET, or a form-encoded POST) whose `variables` or `extensions` is not JSON makes yoga's
+ * parser throw a plain SyntaxError (masked as INTERNAL_SERVER_ERROR otherwise); a POST body that is not JSON (or
+ * none) is yoga's BAD_REQUEST, whose status yoga drops to 200 for `Accept: application/json` (its `http.spec`),
+ * where the GraphQL-over-HTTP spec says SHOULD 400 (graphql-http's audit).
  */
 export function useRequestParamErrors(): Plugin {
+  const badRequest = (message: string) =>
+    createGraphQLError(message, { extensions: { code: "BAD_REQUEST", http: { status: 400 } } });
   return {
     onRequestParse({ requestParser, setRequestParser }) {
       if (!requestParser) return;
@@ -69,12 +74,46 @@ export function useRequestParamErrors(): Plugin {
         try {
           return await parse(request);
         } catch (error) {
-          if (!(error instanceof SyntaxError)) throw error;
-          throw createGraphQLError("The request's variables or extensions are not JSON.", {
-            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
-          });
+          if (error instanceof SyntaxError) throw badRequest("The request's variables or extensions are not JSON.");
+          if ((error as { extensions?: { code?: unknown } }).extensions?.code === "BAD_REQUEST")
+            throw badRequest((error as Error).message);
+          throw error;
         }
       });
+    },
+  };
+}
+
+/**
+ * A query over one of its limits: QUERY_TOO_COMPLEX whatever enforces it (graphql-armor's depth, aliases, tokens
+ * and directives; Pothos complexity's price, depth and breadth), naming the limit (`kind`) and its setting.
+ */
+export function queryTooComplex(kind: string, setting: string, max: number | undefined, found?: number) {
+  const over = found === undefined ? "" : `: it has ${found}`;
+  return createGraphQLError(`The query is over the ${kind} limit (${setting} ${max ?? "?"})${over}.`, {
+    extensions: { code: "QUERY_TOO_COMPLEX", kind, max, ...(found === undefined ? {} : { found }) },
+  });
+}
+
+/** The header a request that a web page could send sets to pass CSRF prevention (any value). */
+export const CSRF_HEADER = "x-graphql-csrf";
+
+/**
+ * yoga's CSRF prevention (a GET, or a POST of a type any web page may send, needs the CSRF header), with a refusal
+ * that says what to send instead of "Required CSRF header(s) not present".
+ */
+export function useCsrfPrevention(): Plugin {
+  const inner = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
+  return {
+    onRequestParse(payload) {
+      try {
+        return inner.onRequestParse?.(payload);
+      } catch {
+        throw createGraphQLError(
+          `A web page could send this request (CSRF): send the header "${CSRF_HEADER}: 1", or POST with content-type application/json.`,
+          { extensions: { code: "FORBIDDEN", http: { status: 403 } } },
+        );
+      }
     },
   };
 }

@@ -15,7 +15,8 @@ import type { Store } from "./store.js";
  *   GET    /_simulator/calls   DELETE /_simulator/calls   GET /_simulator/counters
  *   PUT    /_simulator/latency {fixedMs, jitterMs}
  *   PUT    /_simulator/faults {throttleRate, serviceFaultRate, dropRate}   DELETE /_simulator/faults
- *   POST   /_simulator/faults/next {operation, count, fault}
+ *   POST   /_simulator/faults/next {operation, count, fault}   fault: ThrottlingException, ServiceFault,
+ *                                                      ValidationException, drop, dropAfterApply
  *   GET    /_simulator/fixtures                       ids to start a demo or a test from
  *   POST   /_simulator/workers {workerId?, country?}
  *   POST   /_simulator/workers/:workerId/qualification-requests {qualificationTypeId, answer?}

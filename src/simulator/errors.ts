@@ -71,6 +71,10 @@ export const throttling = () => new SimulatorError("ThrottlingException", "Rate 
 
 export const serializationError = (message: string) => new SimulatorError("SerializationException", message, 400);
 
+/** AWS's front door refusing a request before the operation runs (a member of the wrong JSON type). */
+export const validationException = (message: string) =>
+  new SimulatorError("ValidationException", `1 validation error detected: ${message}`, 400);
+
 export const unknownOperation = (target: string) =>
   new SimulatorError("UnknownOperationException", `Operation ${target} is not supported.`, 400);
 

@@ -9,7 +9,7 @@ export interface CallRecord {
   outcome: string;
 }
 
-export type FaultKind = "ThrottlingException" | "ServiceFault" | "drop" | "dropAfterApply";
+export type FaultKind = "ThrottlingException" | "ServiceFault" | "ValidationException" | "drop" | "dropAfterApply";
 
 export interface FaultRates {
   throttleRate: number;

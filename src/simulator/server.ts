@@ -4,7 +4,14 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Credentials, DEFAULT_CREDENTIALS, verifySignature } from "./auth.js";
 import { handleControl } from "./control.js";
-import { SimulatorError, serializationError, serviceFault, throttling, unknownOperation } from "./errors.js";
+import {
+  SimulatorError,
+  serializationError,
+  serviceFault,
+  throttling,
+  unknownOperation,
+  validationException,
+} from "./errors.js";
 import { Instrumentation } from "./instrumentation.js";
 import { SNS_PREFIX, SnsDelivery } from "./notifications.js";
 import { operations } from "./operations/index.js";
@@ -158,6 +165,7 @@ export class Simulator {
       const fault = this.instrumentation.faultFor(operation);
       if (fault === "ThrottlingException") throw throttling();
       if (fault === "ServiceFault") throw serviceFault();
+      if (fault === "ValidationException") throw validationException("a constraint checked before the operation");
       if (fault === "drop") {
         respond = () => drop("drop");
       } else {

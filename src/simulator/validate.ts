@@ -1,4 +1,4 @@
-import { missingParameter, parameterError, serializationError } from "./errors.js";
+import { missingParameter, parameterError, serializationError, validationException } from "./errors.js";
 
 /** One member's rule, taken from the 2017-01-17 service model (botocore service-2.json). */
 export type Rule =
@@ -32,10 +32,14 @@ export const req = (rules: Record<string, Rule>): Members =>
 export const opt = (rules: Record<string, Rule>): Members =>
   Object.fromEntries(Object.entries(rules).map(([k, rule]) => [k, { rule }]));
 
+/** A member of the wrong JSON type: refused before the operation (ValidationException, as AWS's front door does). */
+const wrongType = (path: string, type: string) =>
+  validationException(`Value at '${path}' failed to satisfy constraint: Member must be ${type}`);
+
 function check(path: string, rule: Rule, value: unknown): void {
   switch (rule.kind) {
     case "string": {
-      if (typeof value !== "string") throw serializationError(`Expected a string for ${path}`);
+      if (typeof value !== "string") throw wrongType(path, "a string");
       if (rule.min !== undefined && value.length < rule.min)
         throw parameterError(path, value, `It must be at least ${rule.min} characters.`);
       if (rule.max !== undefined && value.length > rule.max)
@@ -46,29 +50,26 @@ function check(path: string, rule: Rule, value: unknown): void {
       return;
     }
     case "int": {
-      if (typeof value !== "number" || !Number.isInteger(value))
-        throw serializationError(`Expected an integer for ${path}`);
+      if (typeof value !== "number" || !Number.isInteger(value)) throw wrongType(path, "an integer");
       if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max))
         throw parameterError(path, value, `It must be between ${rule.min ?? "-inf"} and ${rule.max ?? "inf"}.`);
       return;
     }
     case "bool":
-      if (typeof value !== "boolean") throw serializationError(`Expected a boolean for ${path}`);
+      if (typeof value !== "boolean") throw wrongType(path, "a boolean");
       return;
     case "timestamp":
-      if (typeof value !== "number" || !Number.isFinite(value))
-        throw serializationError(`Expected epoch seconds for ${path}`);
+      if (typeof value !== "number" || !Number.isFinite(value)) throw wrongType(path, "a timestamp (epoch seconds)");
       return;
     case "list": {
-      if (!Array.isArray(value)) throw serializationError(`Expected a list for ${path}`);
+      if (!Array.isArray(value)) throw wrongType(path, "a list");
       if (rule.max !== undefined && value.length > rule.max)
         throw parameterError(path, `${value.length} items`, `At most ${rule.max} are allowed.`);
       for (const [i, item] of value.entries()) check(`${path}.${i + 1}`, rule.of, item);
       return;
     }
     case "struct":
-      if (typeof value !== "object" || value === null || Array.isArray(value))
-        throw serializationError(`Expected an object for ${path}`);
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw wrongType(path, "a structure");
       checkMembers(rule.members, value as Record<string, unknown>, `${path}.`);
   }
 }

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
 import type { GraphQLResponse } from "../support/stack.js";
 
 /** Why the fleet tests cannot run here, or undefined when Debian's redis-server is on the PATH. */
@@ -83,6 +84,27 @@ export async function startRedis() {
 }
 export type RedisServer = Awaited<ReturnType<typeof startRedis>>;
 
+/**
+ * The machine's Redis (TEST_REDIS_URL, or 127.0.0.1:6379) when it answers, else a throwaway redis-server. Tests on
+ * a shared Redis keep to a namespace of their own and delete only its keys (never FLUSHALL).
+ */
+export async function machineRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const url = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
+  probe.on("error", () => {});
+  const answers = await probe
+    .connect()
+    .then(() => probe.ping())
+    .then(
+      () => true,
+      () => false,
+    );
+  probe.disconnect();
+  if (answers) return { url, stop: async () => {} };
+  const server = await startRedis();
+  return { url: server.url, stop: server.stop };
+}
+
 /** The environment that points a gateway process at a simulator (and at Redis, for a fleet). */
 export const gatewayEnv = (
   simulator: { url: string; credentials: { accessKeyId: string; secretAccessKey: string } },
@@ -98,6 +120,8 @@ export const gatewayEnv = (
 export async function startGateway(env: Record<string, string>) {
   let child: ChildProcess | undefined;
   let url = "";
+  /** What the process printed (stdout and stderr). */
+  let output = "";
   // Each process its own mirror unless the test shares one (DATABASE_URL, or a DATA_DIR it names).
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "mturk-gateway-"));
   const start = async () => {
@@ -112,7 +136,14 @@ export async function startGateway(env: Record<string, string>) {
         DATA_DIR: dataDir,
         ...env,
       },
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stderr.write(chunk);
     });
     const match = await awaitOutput(child, /MTurk GraphQL gateway: (http:\/\/localhost:\d+)\/graphql/, "gateway");
     url = (match[1] as string).replace("localhost", "127.0.0.1");
@@ -145,6 +176,7 @@ export async function startGateway(env: Record<string, string>) {
       await exited;
     },
     url: () => url,
+    output: () => output,
     restart: async () => {
       await stopChild(child);
       await start();

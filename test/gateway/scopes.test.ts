@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashApiKey } from "../../src/security/auth.js";
-import { type Stack, startStack } from "../support/stack.js";
+import { apiKeysEnv, type Stack, startStack } from "../support/stack.js";
 
 /** What each scope allows, tried as an attacker holding a key would. */
 const KEYS = { writer: "scope-writer-01", readWriter: "scope-rw-000001", all: "scope-all-00001" };
@@ -11,27 +10,19 @@ beforeAll(async () => {
   stack = await startStack({
     size: "tiny",
     seed: 41,
-    env: {
-      AUTH_API_KEYS: JSON.stringify([
-        { name: "writer", sha256: hashApiKey(KEYS.writer), scopes: ["write"] },
-        { name: "read-writer", sha256: hashApiKey(KEYS.readWriter), scopes: ["read", "write"] },
-        { name: "all", sha256: hashApiKey(KEYS.all), scopes: ["read", "write", "pay"] },
-      ]),
-    },
+    env: apiKeysEnv({
+      writer: { key: KEYS.writer, scopes: ["write"] },
+      "read-writer": { key: KEYS.readWriter, scopes: ["read", "write"] },
+      all: { key: KEYS.all, scopes: ["read", "write", "pay"] },
+    }),
   });
   const f = await stack.control<{ hitIds: string[] }>("GET", "fixtures");
   hitId = f.hitIds[0] as string;
 });
 afterAll(() => stack.close());
 
-async function as(key: string, query: string, variables: Record<string, unknown> = {}) {
-  const response = await stack.yoga.fetch("http://gateway.test/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-api-key": key },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
-}
+const as = (key: string, query: string, variables: Record<string, unknown> = {}) =>
+  stack.queryAs(key, query, variables);
 const codes = (r: { errors?: { extensions?: { code?: string } }[] }) => (r.errors ?? []).map((e) => e.extensions?.code);
 
 describe("scopes guard money and reads wherever they are reached", () => {

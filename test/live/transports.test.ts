@@ -127,6 +127,29 @@ describe("graphql-ws and graphql-sse", () => {
     expect(refused).toBe(403);
   });
 
+  it("graphql-ws: operations go to the gateway's own /graphql, whatever Host the client sends", async () => {
+    // A Host that smuggles a path: built into the operation's URL, it would route the operation elsewhere.
+    for (const host of [`${url}/exports/assignments.csv?hitId=3ABC#`, "evil.example", `${url}/graphql/../exports?x=`]) {
+      class HostSocket extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, { headers: { host } });
+        }
+      }
+      const client = createWsClient({
+        url: `ws://${url}/graphql`,
+        webSocketImpl: HostSocket,
+        connectionParams: { apiKey: KEY },
+        retryAttempts: 0,
+        lazy: true,
+      });
+      const answer = await new Promise((resolve) =>
+        client.subscribe({ query: "{ __typename }" }, { next: resolve, error: resolve, complete: () => undefined }),
+      );
+      expect([host, answer]).toEqual([host, { data: { __typename: "Query" } }]);
+      await client.dispose();
+    }
+  });
+
   it("graphql-sse single-connection mode at /graphql: one stream, authenticated like HTTP", async () => {
     const client = createSseClient({
       singleConnection: true,

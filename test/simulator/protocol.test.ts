@@ -3,6 +3,7 @@ import * as sdk from "@aws-sdk/client-mturk";
 import {
   CreateQualificationTypeCommand,
   GetAccountBalanceCommand,
+  ListBonusPaymentsCommand,
   ListHITsCommand,
   ListQualificationRequestsCommand,
   ListQualificationTypesCommand,
@@ -146,8 +147,14 @@ describe("the protocol", () => {
     expect(((await unknown.json()) as { __type: string }).__type).toBe("UnknownOperationException");
     const notJson = await fetch(pair.simulator.url, { method: "POST", body: "{" });
     expect(notJson.status).toBe(400);
+    // A member of the wrong JSON type is refused before the operation, as AWS's front door does.
     const wrongType = await rejection(pair.client.send(new ListHITsCommand({ MaxResults: "ten" as never })));
-    expect(wrongType.name).toBe("SerializationException");
+    expect(wrongType).toMatchObject({ name: "ValidationException", $fault: "client" });
+    expect(wrongType.message).toContain("MaxResults");
+    const nested = await rejection(
+      pair.client.send(new ListBonusPaymentsCommand({ HITId: 7 as never, MaxResults: 10 })),
+    );
+    expect(nested.name).toBe("ValidationException");
   });
 });
 

@@ -1,10 +1,17 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
+import { startFleet } from "../../src/fleet/index.js";
 import { createGateway } from "../../src/gateway.js";
+import { createLiveHub, fleetLive } from "../../src/live/index.js";
 import type { MirrorDatabase } from "../../src/mirror/database.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
 import { TokenBucket } from "../../src/mturk/rateBudget.js";
+import { hashApiKey } from "../../src/security/auth.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import type { SeedSize } from "../../src/simulator/seed.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
@@ -23,7 +30,9 @@ export async function startStack(
     seed?: number;
     env?: Record<string, string>;
     switches?: Partial<SimulatorSwitches>;
-    /** The mirror's database (a restart opens the same one again); by default a SQLite file of the stack's own. */
+    /** The fleet's Redis (src/fleet): its namespace is the simulator's own (a random port), so tests never share keys. */
+    redisUrl?: string;
+    /** The mirror's database; by default a SQLite file in a directory of the stack's own, kept across restarts. */
     database?: MirrorDatabase;
     /** Another stack's simulator (a second gateway, or a restarted one, over the same account): not closed here. */
     simulator?: Simulator;
@@ -54,17 +63,42 @@ export async function startStack(
     // As npm start does: a rate budget when one is configured.
     budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : undefined,
   });
-  // The mirror in a real SQLite file of its own (or the test's database, to restart a gateway on it).
-  const database = options.database ?? (await tempMirrorDatabase());
-  const yoga = createGateway({ config, client, database });
+  // The mirror in a real SQLite file of the stack's own: a restarted gateway opens the same one again.
+  const dataDir = options.database ? undefined : mkdtempSync(join(tmpdir(), "mturk-stack-"));
+  let opened = false;
+  const database = async () => {
+    if (options.database && opened) throw new Error("A stack given a database cannot restart its gateway.");
+    opened = true;
+    return options.database ?? tempMirrorDatabase({ dir: dataDir });
+  };
+  /** The gateway's process: a restart forgets everything in memory (what Redis and the mirror hold stays). */
+  const startGateway = async () => {
+    const fleet = options.redisUrl
+      ? await startFleet({
+          redisUrl: options.redisUrl,
+          endpoint: simulator.url,
+          accessKeyId: simulator.credentials.accessKeyId,
+          config,
+        })
+      : undefined;
+    // As npm start does: with Redis, the subscriptions' log, leases and limits are the fleet's too.
+    const live = fleet ? createLiveHub({ config, client, fleet: fleetLive(fleet.link, config) }) : undefined;
+    return {
+      fleet,
+      live,
+      yoga: createGateway({ config, client, database: await database(), shared: fleet?.shared, live }),
+    };
+  };
+  let gateway = await startGateway();
 
   async function query<T = Record<string, unknown>>(
     document: string,
     variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
   ): Promise<GraphQLResponse<T>> {
-    const response = await yoga.fetch("http://gateway.test/graphql", {
+    const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: { "content-type": "application/json", accept: "application/json", ...headers },
       body: JSON.stringify({ query: document, variables }),
     });
     return (await response.json()) as GraphQLResponse<T>;
@@ -81,7 +115,7 @@ export async function startStack(
   let server: Server | undefined;
   /** The gateway on a loopback port, as node:http serves it (for clients that need a URL); closed with the stack. */
   async function listen(): Promise<{ port: number; url: string }> {
-    const started = createServer(yoga);
+    const started = createServer(gateway.yoga);
     server = started;
     await new Promise<void>((resolve) => started.listen(0, "127.0.0.1", resolve));
     const port = (started.address() as AddressInfo).port;
@@ -90,18 +124,47 @@ export async function startStack(
 
   return {
     simulator,
-    yoga,
+    get yoga() {
+      return gateway.yoga;
+    },
+    /** The fleet's connection to Redis (with `redisUrl`). */
+    get fleet() {
+      return gateway.fleet;
+    },
+    /**
+     * Redis restarted empty, as far as this gateway can tell: every key of its namespace deleted (never FLUSHALL).
+     * Answers how many of them were idempotency records.
+     */
+    forgetRedis: async () => {
+      const keys = await deleteNamespace(options.redisUrl, gateway.fleet?.link.namespace);
+      return keys.filter((k) => k.includes(":idempotency:")).length;
+    },
+    /** A new gateway process on the same simulator, Redis and mirror: nothing of the old one's memory survives. */
+    restartGateway: async () => {
+      await gateway.live?.close();
+      await gateway.yoga.dispose();
+      await gateway.fleet?.close();
+      gateway = await startGateway();
+    },
     client,
     query,
+    /** A query with an API key (`x-api-key`), for stacks with AUTH_API_KEYS (see apiKeysEnv). */
+    queryAs: <T = any>(apiKey: string, document: string, variables: Record<string, unknown> = {}) =>
+      query<T>(document, variables, { "x-api-key": apiKey }),
     measured,
     listen,
     control: <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
       control<T>(simulator, method, path, body),
     close: async () => {
       server?.close();
-      await yoga.dispose();
+      await gateway.live?.close();
+      await gateway.yoga.dispose();
+      await gateway.fleet?.close();
+      // Nothing writes to Redis any more: the test leaves none of its keys behind.
+      await deleteNamespace(options.redisUrl, gateway.fleet?.link.namespace);
       client.destroy();
       if (!options.simulator) await simulator.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -136,3 +199,25 @@ export async function control<T = Record<string, unknown>>(
 }
 
 export const operationsOf = (calls: CallRecord[]) => calls.map((c) => c.operation).sort();
+
+/** AUTH_API_KEYS for a stack: each key with its name and scopes (stored hashed, as in production). */
+export const apiKeysEnv = (keys: Record<string, { key: string; scopes: string[] }>) => ({
+  AUTH_API_KEYS: JSON.stringify(
+    Object.entries(keys).map(([name, { key, scopes }]) => ({ name, sha256: hashApiKey(key), scopes })),
+  ),
+});
+
+/** Deletes every key of a gateway's Redis namespace (a shared Redis: never FLUSHALL); the keys deleted. */
+async function deleteNamespace(redisUrl: string | undefined, namespace: string | undefined): Promise<string[]> {
+  if (!redisUrl || !namespace) return [];
+  const redis = new Redis(redisUrl);
+  try {
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${namespace}:*`, count: 500 }))
+      keys.push(...(batch as string[]));
+    if (keys.length) await redis.del(...keys);
+    return keys;
+  } finally {
+    redis.disconnect();
+  }
+}

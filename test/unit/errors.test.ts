@@ -58,6 +58,23 @@ describe("toUpstreamError", () => {
     expect(duplicate.ambiguous).toBe(true);
   });
 
+  it("a protocol-level refusal (ValidationException, SerializationException) is bad input, definitely not applied", () => {
+    for (const name of ["ValidationException", "SerializationException"]) {
+      const refused = toUpstreamError(
+        sdkError(name, "1 validation error detected: Value at 'bonusAmount' failed to satisfy constraint", {
+          $fault: "client",
+        }),
+        "SendBonus",
+      ) as UpstreamError;
+      expect([name, refused.extensions.code, refused.ambiguous, refused instanceof MTurkRefused]).toEqual([
+        name,
+        "BAD_USER_INPUT",
+        false,
+        true,
+      ]);
+    }
+  });
+
   it("cuts and cleans long messages in linear time", () => {
     const long = toUpstreamError(
       sdkError("RequestError", `${" ".repeat(95_000)}x (1624047673969)`, { TurkErrorCode: "AWS.MechanicalTurk.X" }),

@@ -153,7 +153,7 @@ async function accountState(db: Db) {
     .addColumn("operation", "text", (c) => c.notNull())
     .addColumn("fingerprint", "text", (c) => c.notNull())
     .addColumn("first_attempt_at", "bigint", (c) => c.notNull())
-    .addColumn("before", "text")
+    .addColumn("details", "text")
     .addColumn("request_token", "text", (c) => c.notNull())
     .addColumn("claim", "text", (c) => c.notNull())
     .execute();
