@@ -107,7 +107,7 @@ async function expectAllRefused(stack: Stack, uses: Awaited<ReturnType<typeof fi
   expect(await ledger(stack, uses.assignments, uses.hitIds)).toEqual(before);
 }
 
-describe("a key reused for other content, in memory", () => {
+describe("a key reused for other content, without Redis (the mirror's records)", () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ size: "empty", seed: 21 });
@@ -116,6 +116,12 @@ describe("a key reused for other content, in memory", () => {
 
   it("is refused by every keyed write, sendBonuses' batch key included", async () => {
     await expectAllRefused(stack, await firstUses(stack, "mem"));
+  });
+
+  it("is refused after the gateway restarted: the records are the mirror's, on disk", async () => {
+    const uses = await firstUses(stack, "restarted-alone");
+    await stack.restartGateway();
+    await expectAllRefused(stack, uses);
   });
 });
 
