@@ -46,6 +46,22 @@ export interface LoaderSettings {
 export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
 const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
+
+/**
+ * A worker's Qualification as GetQualificationScore tells it. MTurk scores only a granted one: for a revoked one it
+ * answers "This operation can be called with a status of: Granted" (no public TurkErrorCode), so the gateway says
+ * Revoked without a value or grant time. A ListWorkersWithQualificationType page is cut to the same, so that every
+ * strategy gives the same answer.
+ */
+const revokedScore = (QualificationTypeId: string, WorkerId: string): Qualification => ({
+  QualificationTypeId,
+  WorkerId,
+  Status: "Revoked",
+});
+const asScored = (q: Qualification): Qualification =>
+  q.Status === "Revoked" ? revokedScore(q.QualificationTypeId as string, q.WorkerId as string) : q;
+const isNotGranted = (error: unknown) =>
+  error instanceof Error && error.message.includes("can be called with a status of: Granted");
 const orNullWhenMissing = <T>(promise: Promise<T>): Promise<T | null> =>
   promise.catch((error) => {
     if (isNotFound(error)) return null;
@@ -116,9 +132,15 @@ export class MTurkLoaders {
             .call("GetQualificationScore", (c) =>
               c.send(new GetQualificationScoreCommand({ QualificationTypeId, WorkerId })),
             )
-            .then((r) => r.Qualification ?? null),
+            .then(
+              (r) => r.Qualification ?? null,
+              (error) => {
+                if (isNotGranted(error)) return revokedScore(QualificationTypeId, WorkerId);
+                throw error;
+              },
+            ),
         ),
-    }),
+    }).then((found) => found.map((q) => (q && !(q instanceof Error) ? asScored(q) : q))),
   );
 
   /** The first window of several types' pending requests (see firstPagesOfTypes). */
@@ -299,7 +321,8 @@ export class MTurkLoaders {
         );
         const items = r.Qualifications ?? [];
         for (const q of items)
-          if (q.WorkerId) this.qualificationScores.prime(qualificationKey(QualificationTypeId, q.WorkerId), q);
+          if (q.WorkerId)
+            this.qualificationScores.prime(qualificationKey(QualificationTypeId, q.WorkerId), asScored(q));
         return { items, nextToken: r.NextToken };
       },
     );

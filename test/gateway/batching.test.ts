@@ -116,6 +116,40 @@ describe("upstream calls and waves against MTurk's floor", () => {
     }
   });
 
+  it("a revoked qualification reads as Revoked without a value, the same through GetQualificationScore and the scan", async () => {
+    // MTurk's GetQualificationScore refuses a revoked qualification; the type's listing knows it was revoked.
+    const store = stack.simulator.store;
+    const held = [...store.qualifications.values()].filter(
+      (q) => store.qualificationTypes.get(q.typeId)?.owner === "caller",
+    );
+    const revoked = held.find((q) => q.status === "Revoked") as (typeof held)[number];
+    const ofType = held.filter((q) => q.typeId === revoked.typeId && q !== revoked).slice(0, 4);
+    const single = `query($w: String!, $t: String!) { worker(workerId: $w) { qualification(qualificationTypeId: $t) { workerId status integerValue grantTime } } }`;
+    await stack.control("PUT", "latency", { fixedMs: 0, jitterMs: 0 });
+    const one = await stack.measured(single, { w: revoked.workerId, t: revoked.typeId });
+    expect(one.result.errors).toBeUndefined();
+    expect(operationsOf(one.calls)).toEqual(["GetQualificationScore"]);
+    expect((one.result.data as any).worker.qualification).toEqual({
+      workerId: revoked.workerId,
+      status: "Revoked",
+      integerValue: null,
+      grantTime: null,
+    });
+    const workers = [revoked, ...ofType].map((q) => q.workerId);
+    const aliases = workers.map(
+      (w, i) =>
+        `w${i}: worker(workerId: "${w}") { qualification(qualificationTypeId: $t) { workerId status integerValue grantTime } }`,
+    );
+    const many = await stack.measured(`query($t: String!) { ${aliases.join(" ")} }`, { t: revoked.typeId });
+    expect(many.result.errors).toBeUndefined();
+    expect(count(operationsOf(many.calls), "GetQualificationScore")).toBe(0);
+    for (const [i, w] of workers.entries()) {
+      const alone = await stack.query<any>(single, { w, t: revoked.typeId });
+      expect(alone.errors, w).toBeUndefined();
+      expect((many.result.data as any)[`w${i}`].qualification, w).toEqual(alone.data.worker.qualification);
+    }
+  });
+
   it("first pages of requests of many types come from one unfiltered scan, with the same edges", async () => {
     const document = `{ qualificationTypes(first: 12) { edges { node { qualificationTypeId requests(first: 3) { edges { cursor node { qualificationRequestId } } pageInfo { hasNextPage endCursor } } } } } }`;
     const batched = await stack.measured(document);

@@ -332,6 +332,12 @@ export const qualificationOperations: OperationTable = {
       const type = store.ownedQualificationType(input.QualificationTypeId as string);
       const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId as string));
       if (!held) throw requestError("QualificationDoesNotExist", "You requested a Qualification that does not exist.");
+      // MTurk scores only a granted qualification (Dallinger 0024b9b0d); the code is not public, the message is.
+      if (held.status !== "Granted")
+        throw requestError(
+          "InvalidQualificationState",
+          `This Qualification is in the state '${held.status}'. This operation can be called with a status of: Granted`,
+        );
       return { Qualification: wireQualification(held) };
     },
   },
