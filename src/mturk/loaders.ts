@@ -31,10 +31,13 @@ import { scopes } from "./listings.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import type { SnapshotCache } from "./snapshots.js";
 import {
+  asScored,
   firstPagesOfTypes,
   pendingRequestsOfAllTypes,
   qualificationsByWorker,
   type StrategyHints,
+  scoreOf,
+  settle,
 } from "./strategies.js";
 
 export interface LoaderSettings {
@@ -45,23 +48,6 @@ export interface LoaderSettings {
 /** A Qualification is keyed by its type and worker: "typeId|workerId". */
 export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
-const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
-
-/**
- * A worker's Qualification as GetQualificationScore tells it. MTurk scores only a granted one: for a revoked one it
- * answers "This operation can be called with a status of: Granted" (no public TurkErrorCode), so the gateway says
- * Revoked without a value or grant time. A ListWorkersWithQualificationType page is cut to the same, so that every
- * strategy gives the same answer.
- */
-const revokedScore = (QualificationTypeId: string, WorkerId: string): Qualification => ({
-  QualificationTypeId,
-  WorkerId,
-  Status: "Revoked",
-});
-const asScored = (q: Qualification): Qualification =>
-  q.Status === "Revoked" ? revokedScore(q.QualificationTypeId as string, q.WorkerId as string) : q;
-const isNotGranted = (error: unknown) =>
-  error instanceof Error && error.message.includes("can be called with a status of: Granted");
 const orNullWhenMissing = <T>(promise: Promise<T>): Promise<T | null> =>
   promise.catch((error) => {
     if (isNotFound(error)) return null;
@@ -128,17 +114,13 @@ export class MTurkLoaders {
         this.listWorkersWithQualificationTypePage(typeId, status, token, MTURK_MAX_RESULTS),
       get: (QualificationTypeId, WorkerId) =>
         orNullWhenMissing(
-          this.upstream
-            .call("GetQualificationScore", (c) =>
+          scoreOf(
+            QualificationTypeId,
+            WorkerId,
+            this.upstream.call("GetQualificationScore", (c) =>
               c.send(new GetQualificationScoreCommand({ QualificationTypeId, WorkerId })),
-            )
-            .then(
-              (r) => r.Qualification ?? null,
-              (error) => {
-                if (isNotGranted(error)) return revokedScore(QualificationTypeId, WorkerId);
-                throw error;
-              },
             ),
+          ),
         ),
     }).then((found) => found.map((q) => (q && !(q instanceof Error) ? asScored(q) : q))),
   );
