@@ -6,9 +6,11 @@ import { parseSwitchText, SWITCH_ENV } from "./switches.js";
 
 /**
  * `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables),
- * and the switches: `--paging offset --token-on-last-page --duplicate-error message --list-lag 5`.
+ * and the switches: `--paging offset --no-token-on-last-page --duplicate-error message --list-lag 5`.
  */
 const { values } = parseArgs({
+  // --no-token-on-last-page (the switch is on by default).
+  allowNegative: true,
   options: {
     port: { type: "string" },
     host: { type: "string" },

@@ -8,7 +8,7 @@ import { z } from "zod";
 export interface SimulatorSwitches {
   /** keyset: a token is the last item's position (today). offset: a token names the next absolute offset, so items removed before it shift what the next page holds. page: a token names the next page NUMBER and the offset is page * MaxResults of the call that uses it, so asking a different MaxResults mid-walk moves the window. */
   paging: "keyset" | "offset" | "page";
-  /** A NextToken also on the last page (including a short last page); following it returns an empty page without a token. */
+  /** A NextToken also on the last page (including a short last page); following it returns an empty page without a token. Default true: three captures show MTurk sending one on short pages (psiTurk list_hits.pickle, aws-sdk-js#2522). false stays a setting the gateway is tested under (an exactly full last page is unknown). */
   tokenOnLastPage: boolean;
   /** How a reused UniqueRequestToken on SendBonus / CreateAdditionalAssignmentsForHIT (and a repeated UpdateExpirationForHIT) is answered: "DuplicateRequest" = RequestError with TurkErrorCode AWS.MechanicalTurk.DuplicateRequest (today); "message" = RequestError with no TurkErrorCode whose Message is `The idempotency token "<token>" has already been processed.`; "opaque" = RequestError with no TurkErrorCode and a message that says nothing useful (e.g. "Your request could not be processed."). CreateHIT's HitAlreadyExists (documented, message contains the HIT id) stays as is under every setting. */
   duplicateError: "DuplicateRequest" | "message" | "opaque";
@@ -22,7 +22,7 @@ export const DUPLICATE_ERRORS = ["DuplicateRequest", "message", "opaque"] as con
 
 export const DEFAULT_SWITCHES: Readonly<SimulatorSwitches> = Object.freeze({
   paging: "keyset",
-  tokenOnLastPage: false,
+  tokenOnLastPage: true,
   duplicateError: "DuplicateRequest",
   listLagSeconds: 0,
 });

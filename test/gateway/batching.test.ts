@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { operationsOf, type Stack, startStack } from "../support/stack.js";
+import { countWaves, endOfListing, operationsOf, type Stack, startStack } from "../support/stack.js";
 
 let stack: Stack;
 let f: {
@@ -19,6 +19,7 @@ beforeEach(() => stack.control("PUT", "latency", { fixedMs: 100, jitterMs: 0 }))
 afterAll(() => stack.close());
 
 const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
+const lastPage = () => endOfListing(stack.simulator);
 
 describe("upstream calls and waves against MTurk's floor", () => {
   it("a type's requests call ListQualificationRequests only: no GetQualificationType for unselected fields", async () => {
@@ -37,10 +38,13 @@ describe("upstream calls and waves against MTurk's floor", () => {
     }`);
     expect(result.errors).toBeUndefined();
     const ops = operationsOf(calls);
+    // A HIT that listed 1 to 4 assignments (fewer than asked) reads on to the end of its listing.
+    const short = (result.data as any).hits.edges.filter((e: any) => e.node.assignments.edges.length % 5 !== 0).length;
+    expect(short).toBeGreaterThan(0);
     expect(count(ops, "ListHITs")).toBe(1);
-    expect(count(ops, "ListAssignmentsForHIT")).toBe(20);
+    expect(count(ops, "ListAssignmentsForHIT")).toBe(20 + short * lastPage());
     expect(count(ops, "GetHIT")).toBe(0);
-    expect(waves).toBe(2);
+    expect(waves).toBe(2 + lastPage());
   });
 
   it("GetAssignment primes the HIT; repeated and aliased reads are deduplicated", async () => {
@@ -80,8 +84,14 @@ describe("upstream calls and waves against MTurk's floor", () => {
       { h: f.hitIds[1] },
     );
     expect(result.errors).toBeUndefined();
-    expect(operationsOf(calls)).toEqual(["GetHIT", "ListAssignmentsForHIT"]);
-    expect(waves).toBe(1);
+    const listed = (result.data as any).hit.assignments.edges.length;
+    expect(listed).toBeGreaterThan(0);
+    expect(listed).toBeLessThan(20);
+    const more = Array(lastPage()).fill("ListAssignmentsForHIT");
+    expect(operationsOf(calls)).toEqual(["GetHIT", "ListAssignmentsForHIT", ...more]);
+    // The HIT and the first page in one wave; the listing's end (the empty page) after it.
+    expect(waves).toBe(1 + lastPage());
+    expect(countWaves(calls.filter((c) => !(c.input as any).NextToken))).toBe(1);
   });
 
   it("blocks of many workers cost one ListWorkerBlocks scan", async () => {
@@ -89,8 +99,9 @@ describe("upstream calls and waves against MTurk's floor", () => {
       `{ qualificationRequests(first: 60) { edges { node { worker { block { reason } } } } } }`,
     );
     expect(result.errors).toBeUndefined();
-    expect(operationsOf(calls)).toEqual(["ListQualificationRequests", "ListWorkerBlocks"]);
-    expect(waves).toBe(2);
+    const scan = Array(1 + lastPage()).fill("ListWorkerBlocks");
+    expect(operationsOf(calls)).toEqual(["ListQualificationRequests", ...scan]);
+    expect(waves).toBe(2 + lastPage());
   });
 
   it("many workers' qualification of one type: a ListWorkersWithQualificationType scan instead of one Get each", async () => {
@@ -102,7 +113,8 @@ describe("upstream calls and waves against MTurk's floor", () => {
     expect(result.errors).toBeUndefined();
     const ops = operationsOf(calls);
     expect(count(ops, "GetQualificationScore")).toBe(0);
-    expect(count(ops, "ListWorkersWithQualificationType")).toBe(2);
+    // The Granted and the Revoked listing, one page each (and the empty page after each).
+    expect(count(ops, "ListWorkersWithQualificationType")).toBe(2 * (1 + lastPage()));
     // The same answers as one GetQualificationScore per worker would give.
     const edges = (result.data as any).qualificationRequests.edges.slice(0, 3);
     await stack.control("PUT", "latency", { fixedMs: 0, jitterMs: 0 });
@@ -154,9 +166,9 @@ describe("upstream calls and waves against MTurk's floor", () => {
     const document = `{ qualificationTypes(first: 12) { edges { node { qualificationTypeId requests(first: 3) { edges { cursor node { qualificationRequestId } } pageInfo { hasNextPage endCursor } } } } } }`;
     const batched = await stack.measured(document);
     const ops = operationsOf(batched.calls);
-    // 300 pending requests: 3 pages instead of 12 per-type calls.
+    // 300 pending requests: 3 pages (and the empty one after the last) instead of 12 per-type calls.
     expect(count(ops, "ListQualificationTypes")).toBe(1);
-    expect(count(ops, "ListQualificationRequests")).toBe(3);
+    expect(count(ops, "ListQualificationRequests")).toBe(3 + lastPage());
     expect(
       batched.calls
         .filter((c) => c.operation === "ListQualificationRequests")

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/security/auth.js";
-import { type Stack, startStack } from "../support/stack.js";
+import { endOfListing, type Stack, startStack } from "../support/stack.js";
 import { KEYED_ERRORS, runOk } from "../support/work.js";
 
 /** GET /exports/assignments.csv|jsonl: one row per assignment, streamed as MTurk's pages arrive. */
@@ -191,8 +191,9 @@ describe("streaming", () => {
     let bytes = 0;
     for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.length;
     expect(bytes).toBeGreaterThan(0);
+    // 10 pages of 100 (and the empty page the last page's token leads to).
     expect(stack.simulator.instrumentation.calls.filter((c) => c.operation === "ListAssignmentsForHIT")).toHaveLength(
-      10,
+      10 + endOfListing(stack.simulator),
     );
   });
 });

@@ -20,7 +20,7 @@ describe("the switch API", () => {
   it("reads and changes switches at run time; a reset keeps them", async () => {
     expect(await pair.control("GET", "switches")).toEqual({
       paging: "keyset",
-      tokenOnLastPage: false,
+      tokenOnLastPage: true,
       duplicateError: "DuplicateRequest",
       listLagSeconds: 0,
     });
@@ -41,20 +41,20 @@ describe("the switch API", () => {
   });
 
   it("takes switches as startSimulator options and from SIMULATOR_* variables", async () => {
-    const sim = await startSimulator({ size: "empty", switches: { duplicateError: "opaque", tokenOnLastPage: true } });
+    const sim = await startSimulator({ size: "empty", switches: { duplicateError: "opaque", tokenOnLastPage: false } });
     try {
-      expect(sim.switches).toEqual({ ...DEFAULT_SWITCHES, duplicateError: "opaque", tokenOnLastPage: true });
+      expect(sim.switches).toEqual({ ...DEFAULT_SWITCHES, duplicateError: "opaque", tokenOnLastPage: false });
     } finally {
       await sim.close();
     }
     expect(
       switchesFromEnv({
         SIMULATOR_PAGING: "offset",
-        SIMULATOR_TOKEN_ON_LAST_PAGE: "true",
+        SIMULATOR_TOKEN_ON_LAST_PAGE: "false",
         SIMULATOR_DUPLICATE_ERROR: "message",
         SIMULATOR_LIST_LAG_SECONDS: "5",
       }),
-    ).toEqual({ paging: "offset", tokenOnLastPage: true, duplicateError: "message", listLagSeconds: 5 });
+    ).toEqual({ paging: "offset", tokenOnLastPage: false, duplicateError: "message", listLagSeconds: 5 });
     expect(switchesFromEnv({})).toEqual({});
     expect(() => switchesFromEnv({ SIMULATOR_PAGING: "cursor" })).toThrow(/SIMULATOR_PAGING/);
     expect(() => switchesFromEnv({ SIMULATOR_TOKEN_ON_LAST_PAGE: "1" })).toThrow(/SIMULATOR_TOKEN_ON_LAST_PAGE/);
@@ -67,7 +67,7 @@ describe("the switch API", () => {
         "--import",
         "tsx",
         "src/simulator/main.ts",
-        ...["--port", "0", "--size", "empty", "--paging", "offset", "--token-on-last-page"],
+        ...["--port", "0", "--size", "empty", "--paging", "offset", "--no-token-on-last-page"],
         ...["--duplicate-error", "message", "--list-lag", "5"],
       ],
       { env: { ...process.env, SIMULATOR_PAGING: "page", SIMULATOR_LIST_LAG_SECONDS: "9" }, stdio: "pipe" },
@@ -84,7 +84,7 @@ describe("the switch API", () => {
       });
       expect(JSON.parse(line)).toEqual({
         paging: "offset",
-        tokenOnLastPage: true,
+        tokenOnLastPage: false,
         duplicateError: "message",
         listLagSeconds: 5,
       });
@@ -178,6 +178,18 @@ describe("tokenOnLastPage", () => {
       }
     });
   }
+
+  it("is on by default: MTurk sends a NextToken on a short last page (three captures)", async () => {
+    await blockWorkers(2);
+    await use({});
+    // No MaxResults: a default page of 10 holding 2, with a token, as the psiTurk capture of ListHITs shows.
+    const short = await pair.client.send(new ListWorkerBlocksCommand({}));
+    expect(short.NumResults).toBe(2);
+    expect(short.NextToken).toBeDefined();
+    const after = await pair.client.send(new ListWorkerBlocksCommand({ NextToken: short.NextToken }));
+    expect(after).toMatchObject({ NumResults: 0, WorkerBlocks: [] });
+    expect(after.NextToken).toBeUndefined();
+  });
 
   it("an empty list never carries a token", async () => {
     await blockWorkers(0);

@@ -118,3 +118,9 @@ export async function control<T = Record<string, unknown>>(
 }
 
 export const operationsOf = (calls: CallRecord[]) => calls.map((c) => c.operation).sort();
+
+/**
+ * The calls a listing that had items takes to end beyond its pages: MTurk sends a NextToken on the last page
+ * (tokenOnLastPage), so a walk ends only at the empty page that token leads to.
+ */
+export const endOfListing = (sim: Simulator) => (sim.switches.tokenOnLastPage ? 1 : 0);
