@@ -7,7 +7,7 @@ import {
   ListHITsCommand,
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
-import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
+import { firstSight, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { hitHasWork } from "../mturk/workerIndex.js";
 
 /** What an export reads: one HIT, or every HIT of a HIT type; optionally only some assignment statuses. */
@@ -63,13 +63,15 @@ async function* hitsOf(upstream: Upstream, target: ExportTarget): AsyncGenerator
     return;
   }
   let token: string | undefined;
+  // ListHITs lists newest first: a HIT created during the export pushes the next page on, repeating a HIT.
+  const fresh = firstSight<HIT>((hit) => hit.HITId as string);
   do {
     const NextToken = token;
     const page = await upstream.call("ListHITs", (c) =>
       c.send(new ListHITsCommand({ NextToken, MaxResults: MTURK_MAX_RESULTS })),
     );
     const hits = page.HITs ?? [];
-    for (const hit of hits) if (hit.HITTypeId === target.hitTypeId) yield hit;
+    for (const hit of hits) if (hit.HITTypeId === target.hitTypeId && fresh(hit)) yield hit;
     token = hits.length ? page.NextToken : undefined;
   } while (token);
 }

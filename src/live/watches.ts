@@ -9,6 +9,7 @@ import {
   type QualificationRequest,
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
+import { firstSight } from "../mturk/pagination.js";
 import type { Publication, Topic, TopicKind } from "./topics.js";
 
 /** A poll's result: the state the next poll is compared with (plain JSON: it may be kept in Redis), and the changes. */
@@ -127,7 +128,8 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
     (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: 100 })),
     (r) => r.HITs,
   );
-  const hits = all.filter((h) => h.HITTypeId === topic.id);
+  // A HIT listed twice (pushed on by one created during the scan) counts once.
+  const hits = all.filter((h) => h.HITTypeId === topic.id).filter(firstSight((h) => h.HITId as string));
   const counts = Object.fromEntries(hits.map((h) => [h.HITId as string, submittedSoFar(h)]));
   if (!previous) return { state: { since: started, counts, seen: {} }, publications: [] };
   const seen: Record<string, string[]> = {};

@@ -1,10 +1,11 @@
 import type { CursorCodec } from "./cursors.js";
 import { badInput } from "./errors.js";
-import { type ListingItems, type ListingOperation, listingIds, type Scope } from "./listings.js";
+import { idsAreMTurks, type ListingItems, type ListingOperation, listingIds, type Scope } from "./listings.js";
 import {
   type Connection,
   type ConnectionArgs,
   type FetchPage,
+  firstSight,
   forwardPageSize,
   MTURK_MAX_RESULTS,
   resolveTokenConnection,
@@ -103,9 +104,13 @@ export function readSnapshot<T>(
   q: Pick<ListingQuery<T>, "scope" | "fetchPage" | "scanPage" | "complete" | "scan">,
 ) {
   return env.snapshots.read<T>(q.scope, async () => {
-    const items = q.scan
+    const scanned = q.scan
       ? await q.scan()
       : (await scanAll((token) => (q.scanPage ?? q.fetchPage)(token, MTURK_MAX_RESULTS))).items;
+    // An item listed twice during the scan (pushed on by one added before it) is kept once.
+    const items = idsAreMTurks(q.scope[0] as ListingOperation)
+      ? scanned.filter(firstSight(idOfScope<T>(q.scope)))
+      : scanned;
     return q.complete ? q.complete(items) : items;
   });
 }

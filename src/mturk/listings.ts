@@ -63,6 +63,9 @@ export const listingIds: { [O in ListingOperation]: (item: ListingItems[O]) => s
   ListWorkerBlocks: (b) => b.WorkerId ?? "",
 };
 
+/** Whether a listing's ids are MTurk's own, one per item (a bonus's is made up: two alike bonuses share it). */
+export const idsAreMTurks = (operation: ListingOperation) => operation !== "ListBonusPayments";
+
 export const scopeKey = (scope: readonly unknown[]) => JSON.stringify(scope);
 export const operationOfKey = (key: string) => JSON.parse(key)[0] as ListingOperation;
 

@@ -268,6 +268,21 @@ export function tokenCursor<T>(walk: Walk<T>, edge: Taken<T>, followers: Taken<T
 }
 
 /**
+ * A filter that keeps each item the first time it is seen. With offset or page tokens an item added before a
+ * walk's position pushes the rest of the listing on, and the last items of a page come again on the next: ListHITs
+ * lists newest first, so every HIT created during a scan does that.
+ */
+export function firstSight<T>(idOf: (item: T) => string): (item: T) => boolean {
+  const seen = new Set<string>();
+  return (item) => {
+    const id = idOf(item);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
+}
+
+/**
  * Every item of a listing, page by page, always MaxResults 100. Stops at a page without a token or an empty page
  * (MTurk may send a token on its last page), or early when `more` says no.
  */

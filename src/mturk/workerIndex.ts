@@ -2,7 +2,7 @@ import type { Assignment, BonusPayment, HIT } from "@aws-sdk/client-mturk";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { scopes } from "./listings.js";
-import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
+import { firstSight, MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 
 /**
  * The worker index: every assignment and bonus of the account's HITs, so that a worker's history across HITs costs
@@ -57,7 +57,10 @@ async function buildIndex(ctx: GatewayContext): Promise<IndexItem[]> {
     };
   const scan = <T>(page: (token: string | undefined) => Promise<UpstreamPage<T>>) =>
     scanAll(budgeted(page)).then((r) => r.items);
-  const hits = await scan((token) => ctx.loaders.listHITsPage(token, MTURK_MAX_RESULTS));
+  // A HIT listed twice (pushed on by one created during the scan) is indexed once.
+  const hits = (await scan((token) => ctx.loaders.listHITsPage(token, MTURK_MAX_RESULTS))).filter(
+    firstSight((hit) => hit.HITId as string),
+  );
   const items: IndexItem[] = [];
   await Promise.all(
     hits.map(async (hit) => {

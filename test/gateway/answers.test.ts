@@ -89,7 +89,7 @@ describe("typed answers", () => {
   it("reads the seed's ExternalQuestion HITs and qualification test answers", async () => {
     const data = await runOk(
       stack,
-      `{ hits(first: 3) { edges { node { questionInfo { kind externalUrl frameHeight } } } } qualificationRequests(first: 20) { edges { node { answer ${ANSWERS} } } } }`,
+      `{ hits(first: 3, orderBy: { field: CREATION_TIME }) { edges { node { questionInfo { kind externalUrl frameHeight } } } } qualificationRequests(first: 20) { edges { node { answer ${ANSWERS} } } } }`,
     );
     const infos = data.hits.edges.map((e: any) => e.node.questionInfo).filter(Boolean);
     expect(infos[0]).toMatchObject({

@@ -222,3 +222,51 @@ describe("HIT input rules", () => {
     expect((await createHit({ Reward: "0.01" })).HITId).toBeTruthy();
   });
 });
+
+describe("ListHITs order", () => {
+  const list = (MaxResults: number, NextToken?: string) =>
+    pair.client.send(new ListHITsCommand({ MaxResults, NextToken }));
+  const idsOf = (page: { HITs?: { HITId?: string }[] }) => (page.HITs ?? []).map((h) => h.HITId as string);
+  afterAll(() => pair.control("PUT", "switches", { paging: "keyset" }));
+
+  it("lists newest first (CreationTime descending), in every paging mode", async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      made.push((await createHit()).HITId);
+      await pair.control("POST", "clock/advance", { seconds: 5 });
+    }
+    for (const paging of ["keyset", "offset", "page"]) {
+      await pair.control("PUT", "switches", { paging });
+      const all: { HITId?: string; CreationTime?: Date }[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await list(3, NextToken);
+        all.push(...(page.HITs ?? []));
+        NextToken = page.NextToken;
+      } while (NextToken);
+      expect(
+        all.slice(0, 4).map((h) => h.HITId),
+        paging,
+      ).toEqual([...made].reverse());
+      const times = all.map((h) => h.CreationTime?.getTime() ?? 0);
+      expect(times, paging).toEqual([...times].sort((a, b) => b - a));
+      expect(new Set(all.map((h) => h.HITId)).size, paging).toBe(all.length);
+    }
+  });
+
+  it.each([
+    ["keyset", false],
+    ["offset", true],
+    ["page", true],
+  ] as const)("%s: a HIT created mid-walk repeats the previous page's last HIT: %s", async (paging, repeats) => {
+    await pair.control("PUT", "switches", { paging });
+    const first = await list(2);
+    const [, second] = idsOf(first);
+    const created = (await createHit()).HITId;
+    const next = idsOf(await list(2, first.NextToken));
+    // Newest first, the new HIT goes before every position: offset and page tokens now point one item earlier.
+    if (repeats) expect(next[0]).toBe(second);
+    else expect(next).not.toContain(second);
+    expect(next).not.toContain(created);
+  });
+});

@@ -15,7 +15,7 @@ import {
   req,
   timestamp,
 } from "../validate.js";
-import { filter, type Input, listed, type OperationTable, page, wireHIT } from "./common.js";
+import { filter, type Input, listed, newestFirst, type OperationTable, page, wireHIT } from "./common.js";
 
 import { checkQuestion, hitMembers, hitTypeFor, hitTypeMembers, requireFunds, SECONDS_IN_YEAR } from "./hitRules.js";
 
@@ -55,7 +55,10 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
   return { HIT: wireHIT(store, hit) };
 }
 
-/** A page of the account's HITs that are not Disposed, as `shape` puts each on the wire. */
+/**
+ * A page of the account's HITs that are not Disposed, as `shape` puts each on the wire. ListHITs lists them newest
+ * first (a real capture, psiTurk list_hits.pickle); the order of the other HIT listings is not known.
+ */
 const listHits = (
   store: Store,
   operation: string,
@@ -64,12 +67,15 @@ const listHits = (
   input: Input,
   shape: (hit: HITRecord) => unknown = (h) => wireHIT(store, h),
 ) => {
+  const order = operation === "ListHITs" ? "newestFirst" : "oldestFirst";
+  const records = order === "newestFirst" ? newestFirst(store.hits) : store.hits.values();
   const { page: hits, NextToken } = page(
     store,
     operation,
     filterKey,
-    filter(listed(store, store.hits.values()), (h) => h.deletedAt === undefined && keep(h)),
+    filter(listed(store, records), (h) => h.deletedAt === undefined && keep(h)),
     input,
+    order,
   );
   return { NextToken, NumResults: hits.length, HITs: hits.map(shape) };
 };
