@@ -145,8 +145,9 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
     const before = previous.seen[id];
     const known = new Set(before ?? []);
     for (const a of lists[i] ?? []) {
-      // First look at this HIT: only what was submitted since the baseline is news.
-      const old = !before && (a.SubmitTime?.getTime() ?? 0) < previous.since;
+      // First look at this HIT: only what was submitted since the baseline is news. MTurk's SubmitTime is a whole
+      // second, so a submit is known to be older only when that whole second ended before the baseline.
+      const old = !before && (a.SubmitTime?.getTime() ?? 0) + 1000 <= previous.since;
       if (!known.has(a.AssignmentId as string) && !old) publications.push(submitted(topic, a, [hit], "poll"));
     }
     seen[id] = (lists[i] ?? []).map((a) => a.AssignmentId as string);

@@ -1,6 +1,13 @@
 import type { CursorCodec } from "./cursors.js";
 import { badInput } from "./errors.js";
-import { idsAreMTurks, type ListingItems, type ListingOperation, listingIds, type Scope } from "./listings.js";
+import {
+  distinctIds,
+  idsAreMTurks,
+  type ListingItems,
+  type ListingOperation,
+  listingIds,
+  type Scope,
+} from "./listings.js";
 import {
   type Connection,
   type ConnectionArgs,
@@ -76,6 +83,19 @@ export const needsSnapshot = (q: { orderBy?: unknown; page?: unknown; filter?: u
   !!q.orderBy || !!q.page || !!q.filter;
 
 const idOfScope = <T>(scope: Scope) => listingIds[scope[0] as ListingOperation] as (item: T) => string;
+
+const snapshotIds = new WeakMap<readonly unknown[], Map<unknown, string>>();
+/** Each item's id in a snapshot, told apart from alike items' (see distinctIds), computed once per array. */
+function idsIn<T>(items: T[], idOf: (item: T) => string): (item: T) => string {
+  let ids = snapshotIds.get(items);
+  if (!ids) {
+    const distinct = distinctIds(items, idOf);
+    ids = new Map(items.map((item, i) => [item, distinct[i] as string]));
+    snapshotIds.set(items, ids);
+  }
+  const known = ids;
+  return (item) => known.get(item) ?? idOf(item);
+}
 
 /** Stable order: the chosen key (missing values last in either direction), then the item's id. */
 function compare(va: SortValue, ia: string, vb: SortValue, ib: string, sign: number): number {
@@ -186,8 +206,8 @@ async function snapshotConnection<T>(
   q: ListingQuery<T>,
   args: ConnectionArgs,
 ): Promise<ListingConnection<T>> {
-  const idOf = idOfScope<T>(q.scope);
   const snapshot = await readSnapshot(env, q);
+  const idOf = idsIn(snapshot.items, idOfScope<T>(q.scope));
   const key = q.orderBy ? q.sortKeys[q.orderBy.field] : undefined;
   if (q.orderBy && !key) throw badInput(`Cannot order by ${q.orderBy.field}.`, { argument: "orderBy" });
   const sign = q.orderBy?.direction === "DESC" ? -1 : 1;

@@ -1,5 +1,6 @@
 import { type CursorCodec, idTag } from "./cursors.js";
 import { badInput } from "./errors.js";
+import { distinctIds } from "./listings.js";
 
 /** MTurk's largest page (MaxResults 1..100). */
 export const MTURK_MAX_RESULTS = 100;
@@ -114,7 +115,7 @@ export class Walk<T> {
   }
 
   tags(w: Window<T>): string[] {
-    w.tags ??= w.items.map((item) => idTag(this.source.idOf(item)));
+    w.tags ??= distinctIds(w.items, this.source.idOf).map(idTag);
     return w.tags;
   }
 

@@ -2,7 +2,7 @@ import type { Assignment, AssignmentStatus } from "@aws-sdk/client-mturk";
 import { type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, getNamedType, isObjectType } from "graphql";
 import { collectSubfields } from "graphql/execution/collectFields.js";
 import type { GatewayContext } from "../context.js";
-import { listingIds } from "../mturk/listings.js";
+import { distinctIds, listingIds } from "../mturk/listings.js";
 import { forwardPageSize } from "../mturk/pagination.js";
 import { type IndexedBonus, workerHistory } from "../mturk/workerIndex.js";
 import { AssignmentRef, BonusPaymentRef } from "./assignment.js";
@@ -164,11 +164,8 @@ builder.objectFields(WorkerRef, (t) => ({
       complexity: workerHistoryCost,
       resolve: async (worker, args, ctx) => {
         const { bonuses, at } = await workerHistory(ctx, worker.workerId);
-        const keyed = bonuses.map((b) => ({
-          item: b,
-          time: b.GrantTime?.getTime() ?? 0,
-          id: listingIds.ListBonusPayments(b),
-        }));
+        const ids = distinctIds(bonuses, listingIds.ListBonusPayments);
+        const keyed = bonuses.map((b, i) => ({ item: b, time: b.GrantTime?.getTime() ?? 0, id: ids[i] as string }));
         return keysetPage(ctx, ["WorkerBonuses", worker.workerId], keyed, args, (b: IndexedBonus) => b, at);
       },
     },

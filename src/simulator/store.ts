@@ -87,8 +87,9 @@ export class Store {
     this.random = createRandom(seed);
   }
 
+  /** The simulated time in whole seconds, as MTurk's replies carry every timestamp (no fraction in any capture). */
   now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return Math.floor((Date.now() + this.clockOffsetMs) / 1000) * 1000;
   }
 
   nextSeq(): number {

@@ -1,13 +1,21 @@
 import {
+  ApproveAssignmentCommand,
+  AssociateQualificationWithWorkerCommand,
   CreateAdditionalAssignmentsForHITCommand,
   CreateHITCommand,
   CreateHITTypeCommand,
   CreateQualificationTypeCommand,
   DeleteHITCommand,
+  GetAssignmentCommand,
   GetHITCommand,
+  GetQualificationScoreCommand,
+  GetQualificationTypeCommand,
+  ListAssignmentsForHITCommand,
+  ListBonusPaymentsCommand,
   ListHITsCommand,
   ListHITsForQualificationTypeCommand,
   ListReviewableHITsCommand,
+  SendBonusCommand,
   UpdateExpirationForHITCommand,
 } from "@aws-sdk/client-mturk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -268,5 +276,60 @@ describe("ListHITs order", () => {
     if (repeats) expect(next[0]).toBe(second);
     else expect(next).not.toContain(second);
     expect(next).not.toContain(created);
+  });
+});
+
+describe("timestamps", () => {
+  it("every timestamp in a reply is a whole second, whatever the clock's fraction", async () => {
+    await pair.control("POST", "clock/advance", { seconds: 0.537 });
+    const { workerId } = await pair.control<{ workerId: string }>("POST", "workers", {});
+    const hit = await createHit({ MaxAssignments: 2 });
+    const { assignment } = await pair.control<{ assignment: { AssignmentId: string } }>(
+      "POST",
+      `hits/${hit.HITId}/accept`,
+      { workerId },
+    );
+    await pair.control("POST", `assignments/${assignment.AssignmentId}/submit`, { answer: "<QuestionFormAnswers/>" });
+    await pair.client.send(new ApproveAssignmentCommand({ AssignmentId: assignment.AssignmentId }));
+    await pair.client.send(
+      new SendBonusCommand({
+        WorkerId: workerId,
+        AssignmentId: assignment.AssignmentId,
+        BonusAmount: "0.10",
+        Reason: "r",
+      }),
+    );
+    const type = await pair.client.send(
+      new CreateQualificationTypeCommand({
+        Name: "Whole seconds",
+        Description: "d",
+        QualificationTypeStatus: "Active",
+      }),
+    );
+    const typeId = type.QualificationType?.QualificationTypeId as string;
+    await pair.client.send(
+      new AssociateQualificationWithWorkerCommand({ QualificationTypeId: typeId, WorkerId: workerId }),
+    );
+    // An ExpireAt with a fraction is kept to the second.
+    const current = (await getHit(hit.HITId))?.Expiration?.getTime() as number;
+    await expireAt(hit.HITId, current + 120_250);
+    const replies = [
+      await pair.client.send(new GetHITCommand({ HITId: hit.HITId })),
+      await pair.client.send(new GetAssignmentCommand({ AssignmentId: assignment.AssignmentId })),
+      await pair.client.send(new ListAssignmentsForHITCommand({ HITId: hit.HITId })),
+      await pair.client.send(new ListBonusPaymentsCommand({ HITId: hit.HITId })),
+      await pair.client.send(new GetQualificationScoreCommand({ QualificationTypeId: typeId, WorkerId: workerId })),
+      await pair.client.send(new GetQualificationTypeCommand({ QualificationTypeId: typeId })),
+    ];
+    const dates: Date[] = [];
+    const collect = (value: unknown) => {
+      if (value instanceof Date) dates.push(value);
+      else if (value && typeof value === "object") for (const v of Object.values(value)) collect(v);
+    };
+    for (const { $metadata: _, ...reply } of replies) collect(reply);
+    // CreationTime, Expiration, AcceptTime, SubmitTime, ApprovalTime, AutoApprovalTime, Deadline, GrantTime, …
+    expect(dates.length).toBeGreaterThanOrEqual(15);
+    for (const date of dates) expect(date.getTime() % 1000, date.toISOString()).toBe(0);
+    expect((await getHit(hit.HITId))?.Expiration?.getTime()).toBe(current + 120_000);
   });
 });

@@ -19,8 +19,8 @@ export interface Operation {
 }
 export type OperationTable = Record<string, Operation>;
 
-/** Epoch seconds, as MTurk puts timestamps on the wire. */
-export const wireTime = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+/** Epoch seconds, as MTurk puts timestamps on the wire: whole seconds (an ExpireAt sent with a fraction loses it). */
+export const wireTime = (ms: number | undefined) => (ms === undefined ? undefined : Math.floor(ms / 1000));
 
 /**
  * One page of a List operation, the single place where paging is decided. Items come in sequence (creation)

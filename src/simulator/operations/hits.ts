@@ -165,7 +165,8 @@ export const hitOperations: OperationTable = {
     members: req({ HITId: entityId, ExpireAt: timestamp }),
     handle(store, input) {
       const hit = store.liveHit(input.HITId as string);
-      const expireAt = (input.ExpireAt as number) * 1000;
+      // MTurk keeps whole seconds: a fraction of ExpireAt is dropped.
+      const expireAt = Math.floor(input.ExpireAt as number) * 1000;
       // MTurk de-duplicates on the HIT and ExpireAt (to the second) for 24 hours (Dallinger#3109).
       const token = `${hit.id}${javaDate(expireAt)}`;
       const earlier = store.claimRequestToken(token, "UpdateExpirationForHIT");
