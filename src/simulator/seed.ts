@@ -1,5 +1,5 @@
 import type { AssignmentRecord, HITRecord, QualificationTypeRecord } from "./model.js";
-import { qualificationKey } from "./operations/common.js";
+import { ANSWER_PROLOG, qualificationKey } from "./operations/common.js";
 import { hitTypeFor, SIMULATOR_LAYOUT_ID, SYSTEM_LOCALE_TYPE_ID } from "./operations/hitRules.js";
 import { DAY_MS, type Store } from "./store.js";
 
@@ -56,7 +56,7 @@ const COUNTRIES: [string, string | undefined][] = [
 ];
 const TEST_XML = `<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2017-11-06/QuestionForm.xsd"><Question><QuestionIdentifier>q1</QuestionIdentifier><QuestionContent><Text>Is the sky blue?</Text></QuestionContent><AnswerSpecification><FreeTextAnswer/></AnswerSpecification></Question></QuestionForm>`;
 const answerXml = (text: string) =>
-  `<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>${text}</FreeText></Answer></QuestionFormAnswers>`;
+  `${ANSWER_PROLOG}<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>${text}</FreeText></Answer></QuestionFormAnswers>`;
 const externalQuestion = (n: number) =>
   `<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://tasks.example.org/task/${n}</ExternalURL><FrameHeight>600</FrameHeight></ExternalQuestion>`;
 

@@ -160,7 +160,8 @@ describe("JSON Lines", () => {
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((l) => l.HITId))).toEqual(new Set([a.hitId, b.hitId]));
-    expect(lines[0].Answer).toMatch(/^<QuestionFormAnswers/);
+    // The raw answer as MTurk returns it: with its ASCII prolog.
+    expect(lines[0].Answer).toMatch(/^<\?xml version="1.0" encoding="ASCII"\?><QuestionFormAnswers/);
     expect(lines[0].answers[0]).toMatchObject({
       questionIdentifier: "q1",
       freeText: expect.stringMatching(/^answer \d+$/),

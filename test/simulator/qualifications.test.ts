@@ -153,7 +153,11 @@ describe("qualification requests", () => {
     );
     const listed = await pair.client.send(new ListQualificationRequestsCommand({ QualificationTypeId: id }));
     expect(listed.NumResults).toBe(2);
-    expect(listed.QualificationRequests?.[0]).toMatchObject({ WorkerId: a, Answer: "<QuestionFormAnswers/>" });
+    // The answer as MTurk returns every Answer: with its ASCII prolog.
+    expect(listed.QualificationRequests?.[0]).toMatchObject({
+      WorkerId: a,
+      Answer: '<?xml version="1.0" encoding="ASCII"?><QuestionFormAnswers/>',
+    });
 
     await pair.client.send(
       new AcceptQualificationRequestCommand({

@@ -333,3 +333,25 @@ describe("timestamps", () => {
     expect((await getHit(hit.HITId))?.Expiration?.getTime()).toBe(current + 120_000);
   });
 });
+
+describe("Answer XML", () => {
+  it("has MTurk's ASCII prolog and non-ASCII characters as numeric character references", async () => {
+    const { workerId } = await pair.control<{ workerId: string }>("POST", "workers", {});
+    const hit = await createHit();
+    const { assignment } = await pair.control<{ assignment: { AssignmentId: string } }>(
+      "POST",
+      `hits/${hit.HITId}/accept`,
+      { workerId },
+    );
+    const answer = `<?xml version="1.0" encoding="UTF-8"?><QuestionFormAnswers><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>Café, 日本, 😀 &amp; &lt;b&gt;</FreeText></Answer><Answer><QuestionIdentifier>q2</QuestionIdentifier><FreeText><![CDATA[naïve <i>]]></FreeText></Answer></QuestionFormAnswers>`;
+    await pair.control("POST", `assignments/${assignment.AssignmentId}/submit`, { answer });
+    const got = await pair.client.send(new GetAssignmentCommand({ AssignmentId: assignment.AssignmentId }));
+    const xml = got.Assignment?.Answer as string;
+    expect(xml.startsWith('<?xml version="1.0" encoding="ASCII"?><QuestionFormAnswers>')).toBe(true);
+    expect(/^[\x20-\x7e]*$/.test(xml), xml).toBe(true);
+    expect(xml).toContain("Caf&#233;, &#26085;&#26412;, &#128512; &amp; &lt;b&gt;");
+    expect(xml).toContain("na&#239;ve &lt;i&gt;");
+    const listed = await pair.client.send(new ListAssignmentsForHITCommand({ HITId: hit.HITId }));
+    expect(listed.Assignments?.[0]?.Answer).toBe(xml);
+  });
+});

@@ -3,7 +3,16 @@ import { change } from "../history.js";
 import type { AssignmentRecord, QualificationRequirementInput, WorkerRecord } from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, list, maxResults, nextToken, oneOf, opt, req, str } from "../validate.js";
-import { filter, listed, type OperationTable, page, qualificationKey, wireAssignment, wireHIT } from "./common.js";
+import {
+  filter,
+  listed,
+  mturkAnswerXml,
+  type OperationTable,
+  page,
+  qualificationKey,
+  wireAssignment,
+  wireHIT,
+} from "./common.js";
 import { SYSTEM_LOCALE_TYPE_ID } from "./hitRules.js";
 
 const SUBMITTED_STATES = ["Submitted", "Approved", "Rejected"] as const;
@@ -123,7 +132,11 @@ export function workerSubmitsAssignment(store: Store, assignmentId: string, answ
   const hit = store.liveHit(a.hitId);
   const now = store.now();
   const delay = store.hitTypes.get(hit.hitTypeId)?.autoApprovalDelayInSeconds ?? 0;
-  change(a, { status: "Submitted", submitTime: now, answer, autoApprovalTime: now + delay * 1000 }, now);
+  change(
+    a,
+    { status: "Submitted", submitTime: now, answer: mturkAnswerXml(answer), autoApprovalTime: now + delay * 1000 },
+    now,
+  );
   store.watchDeadline(a);
   if (hit.assignmentReviewPolicy) {
     store.reviewResults.push({

@@ -172,6 +172,23 @@ export const wireQualificationRequest = (r: QualificationRequestRecord) => ({
   SubmitTime: wireTime(r.submitTime),
 });
 
+/** The prolog of every Answer MTurk returns (psiTurk's captured replies). */
+export const ANSWER_PROLOG = '<?xml version="1.0" encoding="ASCII"?>';
+const escapeText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * Answer XML as MTurk returns it: its own prolog, and in ASCII, every other character as a numeric character
+ * reference (`&#233;`, one per code point). CDATA sections become character data first: ASCII cannot hold them.
+ */
+export function mturkAnswerXml(xml: string): string {
+  if (!xml.trim()) return xml;
+  const body = xml
+    .replace(/^\s*<\?xml[^>]*\?>/, "")
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, text: string) => escapeText(text))
+    .replace(/[\u{80}-\u{10FFFF}]/gu, (c) => `&#${c.codePointAt(0)};`);
+  return `${ANSWER_PROLOG}${body}`;
+}
+
 export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
 export function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T> {

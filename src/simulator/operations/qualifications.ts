@@ -6,6 +6,7 @@ import { bool, entityId, int, maxResults, nextToken, oneOf, opt, req, str, worke
 import {
   filter,
   listed,
+  mturkAnswerXml,
   type OperationTable,
   page,
   qualificationKey,
@@ -88,7 +89,7 @@ export function workerRequestsQualification(store: Store, workerId: string, type
     typeId,
     workerId,
     test: type.test,
-    answer: type.test !== undefined ? (answer ?? "") : undefined,
+    answer: type.test !== undefined ? mturkAnswerXml(answer ?? "") : undefined,
     submitTime: store.now(),
     listedFrom: store.now(),
     status: "Pending",
