@@ -24,7 +24,7 @@ export function bulkSubmissions(store: Store, hitId: string, count: number, answ
     store.workers.set(workerId, { id: workerId, locale: { Country: "US" }, adult: true });
     const acceptTime = now - 60_000;
     const a: AssignmentRecord = {
-      id: store.newId(30, "3"),
+      id: store.assignmentIdFor(hit.id),
       seq: store.nextSeq(),
       listedFrom: now,
       hitId: hit.id,

@@ -75,6 +75,8 @@ export class Store {
   readonly reviewResults: ReviewResultRecord[] = [];
   readonly sentMessages: { workerIds: string[]; subject: string; text: string; at: number }[] = [];
   readonly testEvents: { notification: NotificationSpec; eventType: string; at: number }[] = [];
+  /** Per HIT, ids of returned and abandoned assignments, oldest first: MTurk gives them to the next workers. */
+  private readonly freeAssignmentIds = new Map<string, string[]>();
   /** Assignments that a clock deadline can still move (Accepted: abandonment; Submitted: auto-approval). */
   private readonly timedAssignments = new Set<AssignmentRecord>();
   private nextDeadline = Number.POSITIVE_INFINITY;
@@ -103,12 +105,36 @@ export class Store {
     return id;
   }
 
+  /**
+   * A new assignment record. Its id names the current holder (GetAssignment, SendBonus); a returned or abandoned
+   * record whose id was given again stays in its HIT's list with its own worker and status.
+   */
   addAssignment(assignment: AssignmentRecord): void {
     this.assignments.set(assignment.id, assignment);
     const list = this.assignmentsByHit.get(assignment.hitId) ?? [];
     list.push(assignment);
     this.assignmentsByHit.set(assignment.hitId, list);
     this.watchDeadline(assignment);
+    this.releaseAssignmentId(assignment);
+  }
+
+  /** A returned or abandoned assignment's id is free for the next worker who accepts its HIT. */
+  releaseAssignmentId(a: AssignmentRecord): void {
+    if (a.status !== "Returned" && a.status !== "Abandoned") return;
+    const free = this.freeAssignmentIds.get(a.hitId) ?? [];
+    free.push(a.id);
+    this.freeAssignmentIds.set(a.hitId, free);
+  }
+
+  /** The id for a HIT's next assignment: the oldest returned or abandoned one still free (MTurk reuses them). */
+  assignmentIdFor(hitId: string): string {
+    const free = this.freeAssignmentIds.get(hitId);
+    while (free?.length) {
+      const id = free.shift() as string;
+      const holder = this.assignments.get(id)?.status;
+      if (holder === "Returned" || holder === "Abandoned") return id;
+    }
+    return this.newId(30, "3");
   }
 
   /** Registers an assignment whose status the clock will move, keeping the earliest deadline at hand. */
@@ -138,8 +164,10 @@ export class Store {
       if (due === undefined) {
         this.timedAssignments.delete(a);
       } else if (due <= now) {
-        if (a.status === "Accepted") change(a, { status: "Abandoned" }, due);
-        else this.approve(a, due);
+        if (a.status === "Accepted") {
+          change(a, { status: "Abandoned" }, due);
+          this.releaseAssignmentId(a);
+        } else this.approve(a, due);
         this.timedAssignments.delete(a);
       } else {
         this.nextDeadline = Math.min(this.nextDeadline, due);

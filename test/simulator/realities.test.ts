@@ -355,3 +355,54 @@ describe("Answer XML", () => {
     expect(listed.Assignments?.[0]?.Answer).toBe(xml);
   });
 });
+
+describe("AssignmentId reuse", () => {
+  type Wire = { AssignmentId: string; WorkerId: string; AssignmentStatus: string };
+  const accept = async (hitId: string, workerId: string) =>
+    (await pair.control<{ assignment: Wire }>("POST", `hits/${hitId}/accept`, { workerId })).assignment;
+  const worker = async () => (await pair.control<{ workerId: string }>("POST", "workers", {})).workerId;
+
+  it("a returned or abandoned assignment's id goes to the next worker who accepts; the old record keeps its status", async () => {
+    const hit = await createHit({ MaxAssignments: 3, AssignmentDurationInSeconds: 60 });
+    const [a, b, c, d] = [await worker(), await worker(), await worker(), await worker()];
+    const first = await accept(hit.HITId, a);
+    const returned = await pair.control<{ assignment: Wire }>("POST", `assignments/${first.AssignmentId}/return`);
+    expect(returned.assignment).toMatchObject({ WorkerId: a, AssignmentStatus: "Returned" });
+    const second = await accept(hit.HITId, b);
+    expect(second).toMatchObject({ AssignmentId: first.AssignmentId, WorkerId: b, AssignmentStatus: "Accepted" });
+    // Abandoned (the deadline passes): the next worker gets that id too.
+    const third = await accept(hit.HITId, c);
+    expect(third.AssignmentId).not.toBe(first.AssignmentId);
+    await pair.control("POST", `assignments/${second.AssignmentId}/submit`, { answer: "<QuestionFormAnswers/>" });
+    await pair.control("POST", "clock/advance", { seconds: 61 });
+    const fourth = await accept(hit.HITId, d);
+    expect(fourth).toMatchObject({ AssignmentId: third.AssignmentId, WorkerId: d });
+
+    // GetAssignment answers the current holder; the requester's listings show only submitted work.
+    const got = await pair.client.send(new GetAssignmentCommand({ AssignmentId: first.AssignmentId }));
+    expect(got.Assignment).toMatchObject({ WorkerId: b, AssignmentStatus: "Submitted" });
+    const listed = await pair.client.send(new ListAssignmentsForHITCommand({ HITId: hit.HITId }));
+    expect(listed.Assignments?.map((x) => [x.AssignmentId, x.WorkerId])).toEqual([[first.AssignmentId, b]]);
+    // The earlier workers' records stay, with their own worker and status.
+    const records = (pair.simulator.store.assignmentsByHit.get(hit.HITId) ?? []).map((r) => [
+      r.id,
+      r.workerId,
+      r.status,
+    ]);
+    expect(records).toEqual([
+      [first.AssignmentId, a, "Returned"],
+      [first.AssignmentId, b, "Submitted"],
+      [third.AssignmentId, c, "Abandoned"],
+      [third.AssignmentId, d, "Accepted"],
+    ]);
+    expect((await getHit(hit.HITId))?.NumberOfAssignmentsPending).toBe(1);
+    expect((await getHit(hit.HITId))?.NumberOfAssignmentsAvailable).toBe(1);
+    // A bonus for the id goes to its holder only.
+    const toOld = await rejection(
+      pair.client.send(
+        new SendBonusCommand({ WorkerId: a, AssignmentId: first.AssignmentId, BonusAmount: "0.10", Reason: "r" }),
+      ),
+    );
+    expect(toOld.name).toBe("RequestError");
+  });
+});

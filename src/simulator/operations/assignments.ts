@@ -106,7 +106,8 @@ export function workerAcceptsHit(store: Store, hitId: string, workerId: string):
       throw requestError("QualificationRequirementNotMet", `The worker does not meet ${r.QualificationTypeId}.`);
   const now = store.now();
   const assignment: AssignmentRecord = {
-    id: store.newId(30, "3"),
+    // A returned or abandoned assignment's id goes to the next worker (psiTurk#184, breadboard#202).
+    id: store.assignmentIdFor(hit.id),
     seq: store.nextSeq(),
     hitId: hit.id,
     workerId,
@@ -161,6 +162,7 @@ export function workerLeavesAssignment(store: Store, assignmentId: string, how: 
   const a = openAssignment(store, assignmentId);
   change(a, { status: how }, store.now());
   store.watchDeadline(a);
+  store.releaseAssignmentId(a);
   return a;
 }
 
