@@ -7,6 +7,7 @@ import {
   ListHITsCommand,
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
+import { isNotFound } from "../mturk/errors.js";
 import { firstSight, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { hitHasWork } from "../mturk/workerIndex.js";
 
@@ -37,16 +38,23 @@ export async function* exportPages(upstream: Upstream, target: ExportTarget): As
     let token: string | undefined;
     do {
       const NextToken = token;
-      const page = await upstream.call("ListAssignmentsForHIT", (c) =>
-        c.send(
-          new ListAssignmentsForHITCommand({
-            HITId: hit.HITId,
-            AssignmentStatuses: target.statuses,
-            NextToken,
-            MaxResults: MTURK_MAX_RESULTS,
-          }),
-        ),
-      );
+      const page = await upstream
+        .call("ListAssignmentsForHIT", (c) =>
+          c.send(
+            new ListAssignmentsForHITCommand({
+              HITId: hit.HITId,
+              AssignmentStatuses: target.statuses,
+              NextToken,
+              MaxResults: MTURK_MAX_RESULTS,
+            }),
+          ),
+        )
+        .catch((error) => {
+          // A HIT of the type listed, yet gone (deleted or aged out while listings lag): it has no rows.
+          if (target.hitTypeId && isNotFound(error)) return undefined;
+          throw error;
+        });
+      if (!page) break;
       const assignments = page.Assignments ?? [];
       yield { hit, assignments };
       // An empty page ends a listing even with a token (MTurk may send one on its last page).

@@ -1,6 +1,7 @@
 import type { Assignment, BonusPayment, HIT } from "@aws-sdk/client-mturk";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { isNotFound } from "./errors.js";
 import { scopes } from "./listings.js";
 import { firstSight, MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 
@@ -72,12 +73,21 @@ async function buildIndex(ctx: GatewayContext): Promise<IndexItem[]> {
         Reward: hit.Reward,
         MaxAssignments: hit.MaxAssignments,
       };
-      items.push({ h: summary });
-      if (!hitHasWork(hit)) return;
-      const [assignments, bonuses] = await Promise.all([
+      if (!hitHasWork(hit)) {
+        items.push({ h: summary });
+        return;
+      }
+      const work = await Promise.all([
         scan((token) => ctx.loaders.listAssignmentsForHITPage(id, undefined, token, MTURK_MAX_RESULTS)),
         scan((token) => ctx.loaders.listBonusPaymentsPage({ hitId: id }, token, MTURK_MAX_RESULTS)),
-      ]);
+      ]).catch((error) => {
+        // Listed, yet gone (deleted or aged out while listings lag): MTurk no longer has its work.
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+      if (!work) return;
+      const [assignments, bonuses] = work;
+      items.push({ h: summary });
       // Answers stay out: they can be large, and a history rarely shows them (GetAssignment reads them).
       for (const { Answer: _answer, ...a } of assignments) items.push({ a });
       for (const b of bonuses) items.push({ b: { ...b, HITId: id } });

@@ -24,7 +24,8 @@ import type { Store } from "./store.js";
  *   POST   /_simulator/assignments/:assignmentId/submit {answer}
  *   POST   /_simulator/assignments/:assignmentId/return   POST /_simulator/assignments/:assignmentId/abandon
  *   GET    /_simulator/messages                       what NotifyWorkers delivered
- *   GET    /_simulator/switches   PUT /_simulator/switches {paging?, tokenOnLastPage?, duplicateError?, listLagSeconds?}
+ *   GET    /_simulator/switches   PUT /_simulator/switches {paging?, tokenOnLastPage?, duplicateError?,
+ *                                                            listLagSeconds?, autoDisposal?}
  */
 export function handleControl(
   sim: Simulator,

@@ -296,7 +296,7 @@ function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeReco
             }
           : undefined,
     };
-    store.hits.set(hit.id, hit);
+    store.addHit(hit);
     seedAssignments(store, hit, type, workerIds);
     if (i % 9 === 4 && store.hitStatus(hit) === "Reviewable") hit.reviewing = true;
   });

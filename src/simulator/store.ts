@@ -1,3 +1,4 @@
+import { DAY_MS, DISPOSAL_MS, DueQueue, forgetAt } from "./disposal.js";
 import { parameterError, requestError } from "./errors.js";
 import { change } from "./history.js";
 import type {
@@ -16,9 +17,7 @@ import type {
 import { DEFAULT_SWITCHES, type SimulatorSwitches } from "./switches.js";
 import { TokenSealer } from "./tokens.js";
 
-export const DAY_MS = 86_400_000;
-/** A deleted HIT stays readable as Disposed this long; after that it no longer exists. */
-export const DISPOSED_VISIBLE_MS = 120 * DAY_MS;
+export { DAY_MS };
 /**
  * MTurk's commission on a reward or bonus: 20 %, another 20 % on a HIT with 10 or more assignments, at least one
  * cent. Integer percent arithmetic, so 15 cents give 3, not 3.0000000000000004 rounded up to 4.
@@ -80,6 +79,9 @@ export class Store {
   /** Assignments that a clock deadline can still move (Accepted: abandonment; Submitted: auto-approval). */
   private readonly timedAssignments = new Set<AssignmentRecord>();
   private nextDeadline = Number.POSITIVE_INFINITY;
+  /** HITs by when the clock forgets them (see disposal.ts), and the autoDisposal setting the times were made for. */
+  readonly disposals = new DueQueue();
+  private disposalMode: SimulatorSwitches["autoDisposal"];
 
   /** The simulator's switches: the same object across resets, changed in place by PUT /_simulator/switches. */
   constructor(
@@ -87,6 +89,7 @@ export class Store {
     readonly switches: SimulatorSwitches = { ...DEFAULT_SWITCHES },
   ) {
     this.random = createRandom(seed);
+    this.disposalMode = switches.autoDisposal;
   }
 
   /** The simulated time in whole seconds, as MTurk's replies carry every timestamp (no fraction in any capture). */
@@ -154,10 +157,29 @@ export class Store {
     return undefined;
   }
 
-  /** Applies what the clock has made due: abandoned assignments and auto-approvals (which pay the reward). */
+  /** A new HIT of the account, due to be forgotten when its time comes. */
+  addHit(hit: HITRecord): void {
+    this.hits.set(hit.id, hit);
+    this.scheduleDisposal(hit);
+  }
+
+  /** After a HIT's creation, expiration or deletion: when the clock forgets it. */
+  scheduleDisposal(hit: HITRecord): void {
+    this.disposals.add(forgetAt(hit, this.disposalMode), hit.id);
+  }
+
+  /**
+   * Applies what the clock has made due: abandoned assignments and auto-approvals (which pay the reward), then
+   * HITs aged out. Each costs a look at what is due only (the next deadline, the disposal heap's top).
+   */
   tick(): void {
     const now = this.now();
-    if (now < this.nextDeadline) return;
+    if (now >= this.nextDeadline) this.applyDeadlines(now);
+    if (this.disposalMode !== this.switches.autoDisposal) this.rescheduleDisposals();
+    if (now >= this.disposals.next()) this.forgetAged(now);
+  }
+
+  private applyDeadlines(now: number): void {
     this.nextDeadline = Number.POSITIVE_INFINITY;
     for (const a of [...this.timedAssignments]) {
       const due = this.deadlineOf(a);
@@ -173,6 +195,51 @@ export class Store {
         this.nextDeadline = Math.min(this.nextDeadline, due);
       }
     }
+  }
+
+  /** The autoDisposal switch changed: every HIT's time is counted again (rare: a test flips it). */
+  private rescheduleDisposals(): void {
+    this.disposalMode = this.switches.autoDisposal;
+    this.disposals.clear();
+    for (const hit of this.hits.values()) this.scheduleDisposal(hit);
+  }
+
+  /** Forgets the HITs whose time has come, with their assignments, bonuses and review results. */
+  private forgetAged(now: number): void {
+    const gone = new Set<string>();
+    while (now >= this.disposals.next()) {
+      const { id } = this.disposals.take() as { id: string };
+      const hit = this.hits.get(id);
+      if (!hit || gone.has(id)) continue;
+      const at = forgetAt(hit, this.disposalMode);
+      // A stale entry: the HIT's expiration moved later since.
+      if (at > now) this.disposals.add(at, id);
+      else {
+        this.forgetHit(hit, at);
+        gone.add(id);
+      }
+    }
+    if (!gone.size) return;
+    // In place, in one pass each: these arrays hold every bonus and review result of the account.
+    const keep = <T extends { hitId: string }>(records: T[]) => {
+      let kept = 0;
+      for (const r of records) if (!gone.has(r.hitId)) records[kept++] = r;
+      records.length = kept;
+    };
+    keep(this.bonuses);
+    keep(this.reviewResults);
+  }
+
+  /** Submitted work still waiting is approved (MTurk pays what it does not let the requester review), then all goes. */
+  private forgetHit(hit: HITRecord, at: number): void {
+    for (const a of this.assignmentsByHit.get(hit.id) ?? []) {
+      if (a.status === "Submitted") this.approve(a, at);
+      this.timedAssignments.delete(a);
+      if (this.assignments.get(a.id) === a) this.assignments.delete(a.id);
+    }
+    this.assignmentsByHit.delete(hit.id);
+    this.freeAssignmentIds.delete(hit.id);
+    this.hits.delete(hit.id);
   }
 
   /**
@@ -236,7 +303,7 @@ export class Store {
   /** A HIT GetHIT and DeleteHIT can see: live, or Disposed less than 120 days ago; else HITDoesNotExist. */
   knownHit(hitId: string): HITRecord {
     const hit = this.hits.get(hitId);
-    if (!hit || (hit.deletedAt !== undefined && this.now() - hit.deletedAt > DISPOSED_VISIBLE_MS))
+    if (!hit || (hit.deletedAt !== undefined && this.now() - hit.deletedAt > DISPOSAL_MS))
       throw requestError("HITDoesNotExist", `Hit ${hitId} does not exist.`);
     return hit;
   }

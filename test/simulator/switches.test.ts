@@ -23,12 +23,23 @@ describe("the switch API", () => {
       tokenOnLastPage: true,
       duplicateError: "DuplicateRequest",
       listLagSeconds: 0,
+      autoDisposal: "expiration",
     });
-    const changed = await pair.control("PUT", "switches", { paging: "page", listLagSeconds: 2.5 });
-    expect(changed).toEqual({ ...DEFAULT_SWITCHES, paging: "page", listLagSeconds: 2.5 });
+    const changed = await pair.control("PUT", "switches", {
+      paging: "page",
+      listLagSeconds: 2.5,
+      autoDisposal: "creation",
+    });
+    expect(changed).toEqual({ ...DEFAULT_SWITCHES, paging: "page", listLagSeconds: 2.5, autoDisposal: "creation" });
     await pair.control("POST", "reset", {});
     expect(await pair.control("GET", "switches")).toEqual(changed);
-    for (const bad of [{ paging: "cursor" }, { listLagSeconds: -1 }, { tokenOnLastPage: "yes" }, { lag: 1 }]) {
+    for (const bad of [
+      { paging: "cursor" },
+      { listLagSeconds: -1 },
+      { tokenOnLastPage: "yes" },
+      { autoDisposal: "review" },
+      { lag: 1 },
+    ]) {
       const response = await fetch(`${pair.simulator.url}/_simulator/switches`, {
         method: "PUT",
         body: JSON.stringify(bad),
@@ -53,11 +64,19 @@ describe("the switch API", () => {
         SIMULATOR_TOKEN_ON_LAST_PAGE: "false",
         SIMULATOR_DUPLICATE_ERROR: "message",
         SIMULATOR_LIST_LAG_SECONDS: "5",
+        SIMULATOR_AUTO_DISPOSAL: "creation",
       }),
-    ).toEqual({ paging: "offset", tokenOnLastPage: false, duplicateError: "message", listLagSeconds: 5 });
+    ).toEqual({
+      paging: "offset",
+      tokenOnLastPage: false,
+      duplicateError: "message",
+      listLagSeconds: 5,
+      autoDisposal: "creation",
+    });
     expect(switchesFromEnv({})).toEqual({});
     expect(() => switchesFromEnv({ SIMULATOR_PAGING: "cursor" })).toThrow(/SIMULATOR_PAGING/);
     expect(() => switchesFromEnv({ SIMULATOR_TOKEN_ON_LAST_PAGE: "1" })).toThrow(/SIMULATOR_TOKEN_ON_LAST_PAGE/);
+    expect(() => switchesFromEnv({ SIMULATOR_AUTO_DISPOSAL: "review" })).toThrow(/SIMULATOR_AUTO_DISPOSAL/);
   });
 
   it("takes switches as `npm run simulator` flags, over the variables", async () => {
@@ -68,9 +87,17 @@ describe("the switch API", () => {
         "tsx",
         "src/simulator/main.ts",
         ...["--port", "0", "--size", "empty", "--paging", "offset", "--no-token-on-last-page"],
-        ...["--duplicate-error", "message", "--list-lag", "5"],
+        ...["--duplicate-error", "message", "--list-lag", "5", "--auto-disposal", "creation"],
       ],
-      { env: { ...process.env, SIMULATOR_PAGING: "page", SIMULATOR_LIST_LAG_SECONDS: "9" }, stdio: "pipe" },
+      {
+        env: {
+          ...process.env,
+          SIMULATOR_PAGING: "page",
+          SIMULATOR_LIST_LAG_SECONDS: "9",
+          SIMULATOR_AUTO_DISPOSAL: "expiration",
+        },
+        stdio: "pipe",
+      },
     );
     try {
       let output = "";
@@ -87,6 +114,7 @@ describe("the switch API", () => {
         tokenOnLastPage: false,
         duplicateError: "message",
         listLagSeconds: 5,
+        autoDisposal: "creation",
       });
     } finally {
       child.kill();

@@ -50,7 +50,7 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
     assignmentReviewPolicy: input.AssignmentReviewPolicy as ReviewPolicy | undefined,
     hitReviewPolicy: input.HITReviewPolicy as ReviewPolicy | undefined,
   };
-  store.hits.set(hit.id, hit);
+  store.addHit(hit);
   store.recordRequestToken(token, "CreateHIT", hit.id);
   return { HIT: wireHIT(store, hit) };
 }
@@ -179,6 +179,7 @@ export const hitOperations: OperationTable = {
       }
       // A time in the past expires the HIT now: the only way to cancel one.
       change(hit, { expiration: expireAt > now ? expireAt : Math.min(hit.expiration, now) }, now);
+      store.scheduleDisposal(hit);
       store.recordRequestToken(token, "UpdateExpirationForHIT", store.newId(36));
       return {};
     },
@@ -254,6 +255,7 @@ export const hitOperations: OperationTable = {
           "This HIT has assignments that are submitted and not yet approved or rejected.",
         );
       change(hit, { deletedAt: store.now() }, store.now());
+      store.scheduleDisposal(hit);
       return {};
     },
   },
