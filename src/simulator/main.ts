@@ -5,8 +5,8 @@ import { startSimulator } from "./server.js";
 import { parseSwitchText, SWITCH_ENV } from "./switches.js";
 
 /**
- * `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables),
- * and the switches: `--paging offset --no-token-on-last-page --duplicate-error message --list-lag 5
+ * `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables;
+ * sizes: empty, tiny, demo, large, huge), and the switches: `--paging offset --no-token-on-last-page --duplicate-error message --list-lag 5
  * --auto-disposal creation`.
  */
 const { values } = parseArgs({

@@ -8,8 +8,10 @@ export interface SeedCounts {
   workers: number;
   pendingRequests: number;
   hits: number;
+  /** Assignments each HIT has, about (it has a few more to offer); by default 0 to its MaxAssignments of 1 to 20. */
+  assignmentsPerHit?: number;
 }
-export const SEED_SIZES = ["empty", "tiny", "demo", "large"] as const;
+export const SEED_SIZES = ["empty", "tiny", "demo", "large", "huge"] as const;
 export type SeedSize = (typeof SEED_SIZES)[number] | SeedCounts;
 
 const PRESETS: Record<(typeof SEED_SIZES)[number], SeedCounts> = {
@@ -17,6 +19,8 @@ const PRESETS: Record<(typeof SEED_SIZES)[number], SeedCounts> = {
   tiny: { qualificationTypes: 6, workers: 30, pendingRequests: 25, hits: 12 },
   demo: { qualificationTypes: 12, workers: 200, pendingRequests: 300, hits: 120 },
   large: { qualificationTypes: 20, workers: 3_000, pendingRequests: 10_000, hits: 2_000 },
+  // Benchmarks only (npm test seeds it once, as a smoke test): 20,000 HITs with about 10 assignments each.
+  huge: { qualificationTypes: 30, workers: 20_000, pendingRequests: 20_000, hits: 20_000, assignmentsPerHit: 10 },
 };
 
 export const seedCounts = (size: SeedSize): SeedCounts => (typeof size === "string" ? PRESETS[size] : size);
@@ -55,8 +59,16 @@ const COUNTRIES: [string, string | undefined][] = [
   ["PH", undefined],
 ];
 const TEST_XML = `<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2017-11-06/QuestionForm.xsd"><Question><QuestionIdentifier>q1</QuestionIdentifier><QuestionContent><Text>Is the sky blue?</Text></QuestionContent><AnswerSpecification><FreeTextAnswer/></AnswerSpecification></Question></QuestionForm>`;
-const answerXml = (text: string) =>
-  `${ANSWER_PROLOG}<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>${text}</FreeText></Answer></QuestionFormAnswers>`;
+const answers = new Map<string, string>();
+/** One answer document per text, shared by every assignment that gives it (a huge seed holds 200,000). */
+const answerXml = (text: string) => {
+  let xml = answers.get(text);
+  if (!xml) {
+    xml = `${ANSWER_PROLOG}<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>${text}</FreeText></Answer></QuestionFormAnswers>`;
+    answers.set(text, xml);
+  }
+  return xml;
+};
 const externalQuestion = (n: number) =>
   `<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://tasks.example.org/task/${n}</ExternalURL><FrameHeight>600</FrameHeight></ExternalQuestion>`;
 
@@ -272,7 +284,9 @@ function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeReco
   );
   creationTimes.forEach((creationTime, i) => {
     const type = i === 0 ? (hitTypes[0] as (typeof hitTypes)[number]) : r.pick(hitTypes);
-    const maxAssignments = i === 0 ? 5 : r.chance(0.1) ? r.int(10, 20) : r.int(1, 9);
+    const perHit = counts.assignmentsPerHit;
+    const maxAssignments =
+      i === 0 ? 5 : perHit ? r.int(perHit + 1, perHit + 3) : r.chance(0.1) ? r.int(10, 20) : r.int(1, 9);
     const lifetime = i === 0 ? 86_400 : r.pick([3, 7, 14, 30]) * 86_400;
     const hit: HITRecord = {
       id: store.newId(30, "3"),
@@ -297,7 +311,7 @@ function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeReco
           : undefined,
     };
     store.addHit(hit);
-    seedAssignments(store, hit, type, workerIds);
+    seedAssignments(store, hit, type, workerIds, perHit !== undefined && i > 0);
     if (i % 9 === 4 && store.hitStatus(hit) === "Reviewable") hit.reviewing = true;
   });
 }
@@ -307,11 +321,13 @@ function seedAssignments(
   hit: HITRecord,
   type: { assignmentDurationInSeconds: number; autoApprovalDelayInSeconds: number; reward: string },
   workerIds: string[],
+  full = false,
 ) {
   const r = store.random;
   const now = store.now();
   const workers = new Set<string>();
-  const n = Math.min(workerIds.length, r.int(0, hit.maxAssignments));
+  // A full HIT has all its assignments but a couple taken; otherwise any number of them.
+  const n = Math.min(workerIds.length, full ? hit.maxAssignments - r.int(1, 2) : r.int(0, hit.maxAssignments));
   for (let k = 0; k < n; k += 1) {
     const workerId = r.pick(workerIds);
     if (workers.has(workerId)) continue;
