@@ -14,21 +14,24 @@ let paid: { assignmentId: string; workerId: string; hitId: string };
 
 beforeAll(async () => {
   stack = await startStack({ size: "tiny", seed: 8 });
-  const { hitId, submissions } = await hitWithSubmissions(stack, 1, "twin-bonuses");
-  paid = { ...(submissions[0] as { assignmentId: string; workerId: string }), hitId };
+  const { hitId, submissions } = await hitWithSubmissions(stack, 4, "twin-bonuses");
   const doc = `mutation($i: SendBonusInput!) { sendBonus(input: $i) { __typename ${ERRORS} } }`;
-  const bonus = (key: string) => ({
-    workerId: paid.workerId,
-    assignmentId: paid.assignmentId,
-    bonusAmount: "0.25",
-    reason: "Thanks",
-    idempotencyKey: key,
-  });
-  // Both in one second of the simulator's clock.
-  while (stack.simulator.store.now() % 1000 !== 0 || Date.now() % 1000 > 100)
-    await new Promise((r) => setTimeout(r, 5));
-  for (const key of ["twin-1", "twin-2"])
-    expect((await runOk(stack, doc, { i: bonus(key) })).sendBonus.__typename).toBe("BonusPaid");
+  // Two alike bonuses in one second of the simulator's clock: from the start of a second, and again on another
+  // assignment should a loaded machine take a whole second over the two.
+  for (const [n, s] of submissions.entries()) {
+    while (Date.now() % 1000 > 100) await new Promise((r) => setTimeout(r, 5));
+    for (const key of [`twin-${n}-1`, `twin-${n}-2`]) {
+      const i = { ...s, bonusAmount: "0.25", reason: "Thanks", idempotencyKey: key };
+      expect((await runOk(stack, doc, { i })).sendBonus.__typename).toBe("BonusPaid");
+    }
+    const listed = await stack.client.send(new ListBonusPaymentsCommand({ AssignmentId: s.assignmentId }));
+    const [a, b] = listed.BonusPayments ?? [];
+    if (a?.GrantTime?.getTime() === b?.GrantTime?.getTime()) {
+      paid = { ...s, hitId };
+      return;
+    }
+  }
+  throw new Error("no two bonuses were paid in one second");
 });
 afterAll(() => stack.close());
 
