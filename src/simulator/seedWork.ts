@@ -1,5 +1,5 @@
 import type { AssignmentRecord, HITRecord } from "./model.js";
-import { ANSWER_PROLOG } from "./operations/common.js";
+import { ANSWER_PROLOG, recordKnownAnswerScore } from "./operations/common.js";
 import type { Store } from "./store.js";
 
 /** The seeded work: assignments of every status with answers, bonuses and review policy results. */
@@ -88,18 +88,5 @@ function seedBonusAndReview(store: Store, hit: HITRecord, a: AssignmentRecord, s
       grantTime: (a.approvalTime ?? store.now()) + 60_000,
     });
   }
-  if (submitted && hit.assignmentReviewPolicy)
-    store.reviewResults.push({
-      seq: store.nextSeq(),
-      hitId: hit.id,
-      level: "Assignment",
-      result: {
-        ActionId: store.newId(30),
-        SubjectId: a.id,
-        SubjectType: "Assignment",
-        QuestionId: "q1",
-        Key: "KnownAnswerScore",
-        Value: String(r.int(0, 100)),
-      },
-    });
+  if (submitted && hit.assignmentReviewPolicy) recordKnownAnswerScore(store, hit.id, a.id, "q1", () => r.int(0, 100));
 }

@@ -10,6 +10,7 @@ import {
   type OperationTable,
   page,
   qualificationKey,
+  recordKnownAnswerScore,
   wireAssignment,
   wireHIT,
 } from "./common.js";
@@ -139,21 +140,7 @@ export function workerSubmitsAssignment(store: Store, assignmentId: string, answ
     now,
   );
   store.watchDeadline(a);
-  if (hit.assignmentReviewPolicy) {
-    store.reviewResults.push({
-      seq: store.nextSeq(),
-      hitId: hit.id,
-      level: "Assignment",
-      result: {
-        ActionId: store.newId(30),
-        SubjectId: a.id,
-        SubjectType: "Assignment",
-        QuestionId: "Q1",
-        Key: "KnownAnswerScore",
-        Value: String(answer.length % 101),
-      },
-    });
-  }
+  if (hit.assignmentReviewPolicy) recordKnownAnswerScore(store, hit.id, a.id, "Q1", () => answer.length % 101);
   return a;
 }
 

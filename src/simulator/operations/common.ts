@@ -189,6 +189,29 @@ export function mturkAnswerXml(xml: string): string {
   return `${ANSWER_PROLOG}${body}`;
 }
 
+/** A review policy's synthetic result for a submitted assignment: a known-answer score (drawn after its id). */
+export function recordKnownAnswerScore(
+  store: Store,
+  hitId: string,
+  assignmentId: string,
+  questionId: string,
+  score: () => number,
+) {
+  store.reviewResults.push({
+    seq: store.nextSeq(),
+    hitId,
+    level: "Assignment",
+    result: {
+      ActionId: store.newId(30),
+      SubjectId: assignmentId,
+      SubjectType: "Assignment",
+      QuestionId: questionId,
+      Key: "KnownAnswerScore",
+      Value: String(score()),
+    },
+  });
+}
+
 export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
 export function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T> {
