@@ -74,3 +74,16 @@ describe("two alike bonuses paid in one second", () => {
     expect(nodes).toHaveLength(2);
   });
 });
+
+describe("an expiration asked with a fraction of a second", () => {
+  it("is kept to the second by MTurk, and asking it again is already applied (not a change of 1 s)", async () => {
+    const { hitId } = await hitWithSubmissions(stack, 0, "fraction-expiry");
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 10 * 86_400_000 + 600).toISOString();
+    const doc = `mutation($h: String!, $e: DateTime!) { updateExpirationForHIT(input: { hitId: $h, expireAt: $e }) { __typename ... on HITPayload { alreadyApplied hit { expiration } } ${ERRORS} } }`;
+    const once = await runOk(stack, doc, { h: hitId, e: at });
+    expect(once.updateExpirationForHIT).toMatchObject({ __typename: "HITPayload", alreadyApplied: false });
+    expect(once.updateExpirationForHIT.hit.expiration).toBe(`${at.slice(0, 19)}.000Z`);
+    const again = await runOk(stack, doc, { h: hitId, e: at });
+    expect(again.updateExpirationForHIT).toMatchObject({ __typename: "HITPayload", alreadyApplied: true });
+  });
+});
