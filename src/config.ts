@@ -19,7 +19,7 @@ const configSchema = z
     MTURK_ENV: z.enum(["simulator", "sandbox", "production"]).optional(),
     MTURK_ENDPOINT: z.url().optional(),
     SIMULATOR_SEED: z.coerce.number().int().default(1),
-    SIMULATOR_SIZE: z.enum(["empty", "tiny", "demo", "large"]).default("demo"),
+    SIMULATOR_SIZE: z.enum(["empty", "tiny", "demo", "large", "huge"]).default("demo"),
     /** Upstream calls one GraphQL request may have in flight at once. */
     MTURK_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
     /** Attempts per upstream call, including the first, through the SDK's standard retry strategy. */

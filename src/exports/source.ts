@@ -12,7 +12,7 @@ import { hitHasWork } from "../mirror/refresh.js";
 import type { Upstream } from "../mturk/client.js";
 import { isNotFound } from "../mturk/errors.js";
 import { scopes } from "../mturk/listings.js";
-import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
+import { firstSight, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 
 /** What an export reads: one HIT, or every HIT of a HIT type; optionally only some assignment statuses. */
 export interface ExportTarget {
@@ -105,16 +105,23 @@ export async function* exportPages(
     let token: string | undefined;
     do {
       const NextToken = token;
-      const page = await upstream.call("ListAssignmentsForHIT", (c) =>
-        c.send(
-          new ListAssignmentsForHITCommand({
-            HITId: hit.HITId,
-            AssignmentStatuses: target.statuses,
-            NextToken,
-            MaxResults: MTURK_MAX_RESULTS,
-          }),
-        ),
-      );
+      const page = await upstream
+        .call("ListAssignmentsForHIT", (c) =>
+          c.send(
+            new ListAssignmentsForHITCommand({
+              HITId: hit.HITId,
+              AssignmentStatuses: target.statuses,
+              NextToken,
+              MaxResults: MTURK_MAX_RESULTS,
+            }),
+          ),
+        )
+        .catch((error) => {
+          // A HIT of the type listed, yet gone (deleted or aged out while listings lag): it has no rows.
+          if (target.hitTypeId && isNotFound(error)) return undefined;
+          throw error;
+        });
+      if (!page) break;
       const assignments = page.Assignments ?? [];
       // An empty page ends a listing even with a token (MTurk may send one on its last page).
       token = assignments.length ? page.NextToken : undefined;
@@ -133,13 +140,15 @@ async function* hitsOf(upstream: Upstream, target: ExportTarget): AsyncGenerator
     return;
   }
   let token: string | undefined;
+  // ListHITs lists newest first: a HIT created during the export pushes the next page on, repeating a HIT.
+  const fresh = firstSight<HIT>((hit) => hit.HITId as string);
   do {
     const NextToken = token;
     const page = await upstream.call("ListHITs", (c) =>
       c.send(new ListHITsCommand({ NextToken, MaxResults: MTURK_MAX_RESULTS })),
     );
     const hits = page.HITs ?? [];
-    for (const hit of hits) if (hit.HITTypeId === target.hitTypeId) yield hit;
+    for (const hit of hits) if (hit.HITTypeId === target.hitTypeId && fresh(hit)) yield hit;
     token = hits.length ? page.NextToken : undefined;
   } while (token);
 }

@@ -9,6 +9,8 @@ import {
   type QualificationRequest,
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
+import { isNotFound } from "../mturk/errors.js";
+import { firstSight } from "../mturk/pagination.js";
 import type { Publication, Topic, TopicKind } from "./topics.js";
 
 /** A poll's result: the state the next poll is compared with (plain JSON: it may be kept in Redis), and the changes. */
@@ -127,7 +129,8 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
     (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: 100 })),
     (r) => r.HITs,
   );
-  const hits = all.filter((h) => h.HITTypeId === topic.id);
+  // A HIT listed twice (pushed on by one created during the scan) counts once.
+  const hits = all.filter((h) => h.HITTypeId === topic.id).filter(firstSight((h) => h.HITId as string));
   const counts = Object.fromEntries(hits.map((h) => [h.HITId as string, submittedSoFar(h)]));
   if (!previous) return { state: { since: started, counts, seen: {} }, publications: [] };
   const seen: Record<string, string[]> = {};
@@ -136,18 +139,31 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
     const kept = previous.seen[h.HITId as string];
     if (kept) seen[h.HITId as string] = kept;
   }
-  const lists = await Promise.all(grown.map((h) => listAssignments(upstream, h.HITId as string)));
+  const lists = await Promise.all(
+    grown.map((h) =>
+      listAssignments(upstream, h.HITId as string).catch((error) => {
+        // Listed, yet gone (deleted or aged out while listings lag): it has no work; the type's others still do.
+        if (isNotFound(error)) return [];
+        throw error;
+      }),
+    ),
+  );
   const publications: Publication[] = [];
   grown.forEach((hit, i) => {
     const id = hit.HITId as string;
-    const before = previous.seen[id];
-    const known = new Set(before ?? []);
+    const known = new Set(previous.seen[id] ?? []);
+    let found = 0;
     for (const a of lists[i] ?? []) {
-      // First look at this HIT: only what was submitted since the baseline is news.
-      const old = !before && (a.SubmitTime?.getTime() ?? 0) < previous.since;
-      if (!known.has(a.AssignmentId as string) && !old) publications.push(submitted(topic, a, [hit], "poll"));
+      // Only what was submitted since the baseline is news. MTurk's SubmitTime is a whole second, so a submit is
+      // known to be older only when that whole second ended before the baseline.
+      const old = (a.SubmitTime?.getTime() ?? 0) + 1000 <= previous.since;
+      if (known.has(a.AssignmentId as string) || old) continue;
+      found += 1;
+      publications.push(submitted(topic, a, [hit], "poll"));
     }
     seen[id] = (lists[i] ?? []).map((a) => a.AssignmentId as string);
+    // MTurk's listings may lag its counts: growth the listing does not show yet is looked for again next poll.
+    counts[id] = Math.min(counts[id] ?? 0, (previous.counts[id] ?? 0) + found);
   });
   return { state: { since: previous.since, counts, seen }, publications };
 };

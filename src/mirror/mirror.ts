@@ -4,6 +4,7 @@ import type { IdempotencyStore, KeyRecord } from "../mturk/idempotency.js";
 import type { MTurkLoaders } from "../mturk/loaders.js";
 import { applyChange, type MirrorChange } from "./changes.js";
 import { type MirrorDatabase, type MirrorDb, openScratchDatabase } from "./database.js";
+import { isDatabaseError, MirrorUnavailable, NotMirrored } from "./failures.js";
 import {
   countWorkerAssignments,
   countWorkerBonuses,
@@ -14,7 +15,7 @@ import {
 } from "./history.js";
 import { MirrorIdempotencyStore } from "./idempotency.js";
 import { mirrorCount, mirrorPage, type PageRequest, unitsOf, withOwnWrites } from "./listings.js";
-import { storeAssignmentsIn, storeHits } from "./refresh.js";
+import { markDisposed, storeAssignmentsIn, storeHits } from "./refresh.js";
 import { ASSIGNMENTS, HITS } from "./rows.js";
 import { type Freshness, MirrorStore } from "./store.js";
 import { percent, type SyncProgress } from "./sync.js";
@@ -41,36 +42,6 @@ export interface MirrorOptions {
   onProgress?: (done: number, total: number) => void;
   /** HITs whose unchanged work a pass reads again (MIRROR_RECHECKS_PER_PASS). */
   rechecks?: number;
-}
-
-/** The mirror's database failed a query: reads go to MTurk, money waits (see Mirror). */
-export class MirrorUnavailable extends Error {
-  readonly code = "MIRROR_UNAVAILABLE" as const;
-
-  constructor(reason: string) {
-    super(
-      `The gateway's database does not answer (${reason.slice(0, 200)}): no payment or creation is sent until it does, so that none can happen twice. Retry with the same idempotencyKey.`,
-    );
-  }
-}
-
-/** The mirror has never read these units: it has nothing to answer with. */
-export class NotMirrored extends Error {
-  constructor(readonly units: string[]) {
-    super(`The mirror holds nothing of ${units.join(", ")} yet.`);
-  }
-}
-
-/** Errors of the database itself (SQLite, PostgreSQL, the connection to it), not of MTurk or of the input. */
-export function isDatabaseError(error: unknown): boolean {
-  const e = error as { name?: string; code?: unknown; message?: string } | undefined;
-  if (!e || e.name === "GraphQLError") return false;
-  if (e.name === "SqliteError" || e instanceof MirrorUnavailable) return true;
-  if (typeof e.code === "string" && /^([0-9A-Z]{5}|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(e.code))
-    return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    e.message ?? "",
-  );
 }
 
 /** Listings MTurk answers for everyone (public type searches) are read per request into small scratch mirrors. */
@@ -310,6 +281,19 @@ export class Mirror {
     );
   }
 
+  /**
+   * A HIT MTurk cannot answer for: gone (`forgotten`: MTurk answered HITDoesNotExist, so the mirror learns that it was
+   * disposed of) or unreachable (an outage). The mirror's copy, if it has one.
+   */
+  async recallHit(hitId: string, forgotten: boolean): Promise<HIT | undefined> {
+    if (forgotten && !this.down) {
+      const store = await this.primary();
+      const known = await store.db.selectFrom("hits").select("hit_id").where("hit_id", "=", hitId).executeTakeFirst();
+      if (known) await markDisposed(store.db, hitId, true);
+    }
+    return this.hit(hitId);
+  }
+
   /** A HIT as the mirror last had it (MTurk may have disposed of it and forgotten it since). */
   async hit(hitId: string): Promise<HIT | undefined> {
     const row = await this.lookup((db) => db.selectFrom("hits").selectAll().where("hit_id", "=", hitId));
@@ -388,3 +372,5 @@ export class Mirror {
     await (await this.opened).database.close();
   }
 }
+
+export { isDatabaseError, MirrorUnavailable, NotMirrored };

@@ -1,22 +1,11 @@
-import type { Assignment, HIT, QualificationRequest } from "@aws-sdk/client-mturk";
+import type { Assignment, HIT } from "@aws-sdk/client-mturk";
 import { sql } from "kysely";
 import { isNotFound } from "../mturk/errors.js";
+import { distinctIds } from "../mturk/listings.js";
 import type { MTurkLoaders } from "../mturk/loaders.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "../mturk/pagination.js";
 import type { MirrorDb } from "./database.js";
-import {
-  ASSIGNMENTS,
-  BLOCKS,
-  BONUSES,
-  bonusId,
-  cents,
-  HITS,
-  type ListedBonus,
-  QUALIFICATIONS,
-  REQUESTS,
-  TYPES,
-  workCounters,
-} from "./rows.js";
+import { ASSIGNMENTS, BONUSES, bonusId, cents, HITS, type ListedBonus, workCounters } from "./rows.js";
 import { upsertListed } from "./upsert.js";
 
 /**
@@ -38,7 +27,8 @@ export interface RefreshContext {
 /** What a pass reads again by default although no counter changed. */
 const DEFAULT_RECHECKS = 10;
 
-const scan = <T>(page: (token: string | undefined) => Promise<UpstreamPage<T>>) => scanAll(page).then((r) => r.items);
+export const scan = <T>(page: (token: string | undefined) => Promise<UpstreamPage<T>>) =>
+  scanAll(page).then((r) => r.items);
 
 /** Every page of a listing, each committed as it arrives. */
 async function eachPage<T>(
@@ -188,7 +178,11 @@ async function readWorkOf(ctx: RefreshContext, dirty: HIT[], concurrency = 4): P
   await Promise.all(
     Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
       for (let hit = queue.shift(); hit; hit = queue.shift()) {
-        await refreshHitWork(ctx, hit);
+        // A HIT MTurk still lists but no longer has (its listing lags its deletion or disposal) keeps its rows.
+        await refreshHitWork(ctx, hit).catch(async (error: unknown) => {
+          if (!isNotFound(error)) throw error;
+          await markDisposed(ctx.db, hit.HITId as string, true);
+        });
         done += 1;
         ctx.progress?.(done, dirty.length);
       }
@@ -242,8 +236,11 @@ const SAME_PAYMENT_MS = 10 * 60_000;
  * Listed bonuses. A bonus the gateway paid was recorded with its own clock's time; once MTurk lists it (with
  * MTurk's GrantTime) the gateway's row gives way to MTurk's, so that one payment is never shown twice.
  */
-export async function storeBonusesIn(db: MirrorDb, protectMs: number, bonuses: ListedBonus[], now = Date.now()) {
-  if (!bonuses.length) return;
+export async function storeBonusesIn(db: MirrorDb, protectMs: number, listed: ListedBonus[], now = Date.now()) {
+  if (!listed.length) return;
+  // Alike bonuses of one second are as many rows as MTurk lists.
+  const keys = distinctIds(listed, bonusId);
+  const bonuses = listed.map((b, i) => ({ ...b, BonusKey: keys[i] }));
   const ids = [...new Set(bonuses.map((b) => b.AssignmentId as string))];
   const written = await db
     .selectFrom("bonus_payments")
@@ -280,116 +277,5 @@ export async function refreshBonuses(ctx: RefreshContext, of: { hitId?: string; 
     ctx.db,
     ctx.protectMs,
     items.map((b) => ({ ...b, HITId: hitOf ?? undefined })),
-  );
-}
-
-/** Pending requests (all the caller's types, or one): listed ones are Pending; the rest left the list. */
-export async function refreshRequests(ctx: RefreshContext, typeId?: string): Promise<void> {
-  const started = Date.now();
-  const items: QualificationRequest[] = typeId
-    ? await scan((token) => ctx.loaders.listQualificationRequestsPage(typeId, token, MTURK_MAX_RESULTS))
-    : await ctx.loaders.allPendingRequests();
-  await ctx.db.transaction().execute(async (trx) => {
-    await upsertListed(
-      trx,
-      REQUESTS,
-      items.map((item) => ({ item, extra: { status: "Pending", decided_at: null } })),
-      { now: started, protectMs: ctx.protectMs },
-    );
-    let gone = trx
-      .updateTable("qualification_requests")
-      .set({ status: "Resolved", decided_at: started })
-      .where("status", "=", "Pending")
-      .where("confirmed_at", "<", started)
-      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]));
-    if (typeId) gone = gone.where("qualification_type_id", "=", typeId);
-    await gone.execute();
-  });
-}
-
-/** The caller's own qualification types; one no longer listed was deleted. */
-export async function refreshTypes(ctx: RefreshContext): Promise<void> {
-  const started = Date.now();
-  const items = await scan((token) =>
-    ctx.loaders.listQualificationTypesPage(
-      { mustBeRequestable: false, mustBeOwnedByCaller: true },
-      token,
-      MTURK_MAX_RESULTS,
-    ),
-  );
-  await ctx.db.transaction().execute(async (trx) => {
-    await upsertListed(
-      trx,
-      TYPES,
-      items.map((item) => ({ item, extra: { owned: 1, deleted_at: null } })),
-      { now: started, protectMs: ctx.protectMs },
-    );
-    await trx
-      .updateTable("qualification_types")
-      .set({ deleted_at: started })
-      .where("owned", "=", 1)
-      .where("deleted_at", "is", null)
-      .where("confirmed_at", "<", started)
-      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]))
-      .execute();
-  });
-}
-
-export async function refreshBlocks(ctx: RefreshContext): Promise<void> {
-  const started = Date.now();
-  const items = await scan((token) => ctx.loaders.listWorkerBlocksPage(token, MTURK_MAX_RESULTS));
-  await ctx.db.transaction().execute(async (trx) => {
-    await upsertListed(
-      trx,
-      BLOCKS,
-      items.map((item) => ({ item, extra: { present: 1 } })),
-      {
-        now: started,
-        protectMs: ctx.protectMs,
-      },
-    );
-    await trx
-      .updateTable("worker_blocks")
-      .set({ present: 0 })
-      .where("present", "=", 1)
-      .where("confirmed_at", "<", started)
-      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]))
-      .execute();
-  });
-}
-
-/** Workers holding a type with a status; one no longer listed there changed status (it shows in the other list). */
-export async function refreshQualifications(ctx: RefreshContext, typeId: string, status: "Granted" | "Revoked") {
-  const started = Date.now();
-  const items = await scan((token) =>
-    ctx.loaders.listWorkersWithQualificationTypePage(typeId, status, token, MTURK_MAX_RESULTS),
-  );
-  await ctx.db.transaction().execute(async (trx) => {
-    await upsertListed(
-      trx,
-      QUALIFICATIONS,
-      items.map((q) => ({ item: { ...q, QualificationTypeId: q.QualificationTypeId ?? typeId }, extra: {} })),
-      { now: started, protectMs: ctx.protectMs },
-    );
-    await trx
-      .updateTable("qualifications")
-      .set({ status: null })
-      .where("qualification_type_id", "=", typeId)
-      .where("status", "=", status)
-      .where("confirmed_at", "<", started)
-      .where((eb) => eb.or([eb("written_at", "is", null), eb("written_at", "<", started - ctx.protectMs)]))
-      .execute();
-  });
-}
-
-/** A search of MTurk's qualification types (public ones, or MTurk's text search) into a scratch mirror of its own. */
-export async function refreshSearch(ctx: RefreshContext, scope: readonly unknown[]): Promise<void> {
-  const filter = scope[1] as { query?: string; mustBeRequestable: boolean; mustBeOwnedByCaller?: boolean };
-  const items = await scan((token) => ctx.loaders.listQualificationTypesPage(filter, token, MTURK_MAX_RESULTS));
-  await upsertListed(
-    ctx.db,
-    TYPES,
-    items.map((item) => ({ item, extra: { owned: filter.mustBeOwnedByCaller === false ? 0 : 1, deleted_at: null } })),
-    { now: Date.now(), protectMs: ctx.protectMs },
   );
 }

@@ -128,11 +128,16 @@ export const ASSIGNMENTS: TableCodec<Assignment> = {
   extra: none,
 };
 
-export type ListedBonus = BonusPayment & { HITId?: string };
+/** A bonus as the mirror keeps it: the HIT it was listed under, and its identity (see bonusId). */
+export type ListedBonus = BonusPayment & { HITId?: string; BonusKey?: string };
 
-/** A bonus's identity: MTurk gives it none (the assignment, worker, time, amount and reason tell bonuses apart). */
-export const bonusId = (b: BonusPayment) =>
-  [b.AssignmentId, b.WorkerId, epoch(b.GrantTime), cents(b.BonusAmount), b.Reason ?? ""].join("\u0000");
+/**
+ * A bonus's identity: MTurk gives it none. The assignment, worker, time, amount and reason tell bonuses apart, but
+ * for two alike ones paid in one second (MTurk's times have whole seconds): a listing numbers the repeats
+ * (distinctIds), and that number is part of the identity (BonusKey).
+ */
+export const bonusId = (b: ListedBonus) =>
+  b.BonusKey ?? [b.AssignmentId, b.WorkerId, epoch(b.GrantTime), cents(b.BonusAmount), b.Reason ?? ""].join("\u0000");
 
 export const BONUSES: TableCodec<ListedBonus> = {
   table: "bonus_payments",
@@ -154,6 +159,7 @@ export const BONUSES: TableCodec<ListedBonus> = {
     Reason: text(r.reason),
     GrantTime: date(r.grant_time),
     HITId: text(r.hit_id),
+    BonusKey: r.bonus_id as string,
   }),
   extra: none,
 };

@@ -5,15 +5,17 @@ import {
   type RefreshContext,
   recheckWork,
   refreshAssignmentsOf,
-  refreshBlocks,
   refreshBonuses,
   refreshHits,
+  refreshWork,
+} from "./refresh.js";
+import {
+  refreshBlocks,
   refreshQualifications,
   refreshRequests,
   refreshSearch,
   refreshTypes,
-  refreshWork,
-} from "./refresh.js";
+} from "./refreshAccount.js";
 import { UnitLedger } from "./units.js";
 
 /** How fresh a read's units are: the oldest unit's time (asOf), or null when one was never read. */

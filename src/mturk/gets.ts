@@ -1,10 +1,9 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
 import type { Upstream } from "./client.js";
 import { isNotFound } from "./errors.js";
+import { settle } from "./strategies.js";
 
 /** How the loaders make Get calls: one per key (MTurk has no batch Get), each failure its key's own. */
-
-export const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
 
 export const orNullWhenMissing = <T>(promise: Promise<T>): Promise<T | null> =>
   promise.catch((error) => {
@@ -35,10 +34,10 @@ export function getEach<R, V>(
  * A Get whose entity MTurk no longer knows (a HIT disposed of after 120 days, with its assignments) or cannot answer
  * now (an outage) comes from the mirror, if it holds it; otherwise the key keeps MTurk's error.
  */
-export function remembered<V>(recall: (id: string) => Promise<V | undefined> | undefined) {
+export function remembered<V>(recall: (id: string, forgotten: boolean) => Promise<V | undefined> | undefined) {
   return async (id: string, error: Error): Promise<V | Error> => {
     const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
     if (code !== "NOT_FOUND" && code !== "UPSTREAM_UNAVAILABLE") return error;
-    return (await Promise.resolve(recall(id)).catch(() => undefined)) ?? error;
+    return (await Promise.resolve(recall(id, code === "NOT_FOUND")).catch(() => undefined)) ?? error;
   };
 }

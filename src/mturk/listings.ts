@@ -64,6 +64,23 @@ export const listingIds: { [O in ListingOperation]: (item: ListingItems[O]) => s
   ListWorkerBlocks: (b) => b.WorkerId ?? "",
 };
 
+/**
+ * Ids that tell every item of a list apart: each item's listing id, with "#2", "#3", … on its repeats. A bonus's
+ * made-up id is shared by alike bonuses paid in one second (MTurk's GrantTime has no fraction): two payments still.
+ */
+export function distinctIds<T>(items: readonly T[], idOf: (item: T) => string): string[] {
+  const seen = new Map<string, number>();
+  return items.map((item) => {
+    const id = idOf(item);
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    return n === 1 ? id : `${id}#${n}`;
+  });
+}
+
+/** Whether a listing's ids are MTurk's own, one per item (a bonus's is made up: two alike bonuses share it). */
+export const idsAreMTurks = (operation: ListingOperation) => operation !== "ListBonusPayments";
+
 export const scopeKey = (scope: readonly unknown[]) => JSON.stringify(scope);
 export const operationOfKey = (key: string) => JSON.parse(key)[0] as ListingOperation;
 

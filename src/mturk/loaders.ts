@@ -27,13 +27,16 @@ import DataLoader from "dataloader";
 import type { Mirror } from "../mirror/mirror.js";
 import type { Upstream } from "./client.js";
 import { isNotFound } from "./errors.js";
-import { getEach, orNullWhenMissing, remembered, settle } from "./gets.js";
+import { getEach, orNullWhenMissing, remembered } from "./gets.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import {
+  asScored,
   firstPagesOfTypes,
   pendingRequestsOfAllTypes,
   qualificationsByWorker,
   type StrategyHints,
+  scoreOf,
+  settle,
 } from "./strategies.js";
 
 export interface LoaderSettings {
@@ -63,7 +66,7 @@ export class MTurkLoaders {
       "GetHIT",
       (c, HITId) => c.send(new GetHITCommand({ HITId })),
       (r) => r.HIT as HIT,
-      remembered((id) => this.mirror?.hit(id)),
+      remembered((id, forgotten) => this.mirror?.recallHit(id, forgotten)),
     ),
   );
 
@@ -99,13 +102,15 @@ export class MTurkLoaders {
         this.listWorkersWithQualificationTypePage(typeId, status, token, MTURK_MAX_RESULTS),
       get: (QualificationTypeId, WorkerId) =>
         orNullWhenMissing(
-          this.upstream
-            .call("GetQualificationScore", (c) =>
+          scoreOf(
+            QualificationTypeId,
+            WorkerId,
+            this.upstream.call("GetQualificationScore", (c) =>
               c.send(new GetQualificationScoreCommand({ QualificationTypeId, WorkerId })),
-            )
-            .then((r) => r.Qualification ?? null),
+            ),
+          ),
         ),
-    }),
+    }).then((found) => found.map((q) => (q && !(q instanceof Error) ? asScored(q) : q))),
   );
 
   /** The first window of several types' pending requests (see firstPagesOfTypes). */
@@ -286,7 +291,8 @@ export class MTurkLoaders {
         );
         const items = r.Qualifications ?? [];
         for (const q of items)
-          if (q.WorkerId) this.qualificationScores.prime(qualificationKey(QualificationTypeId, q.WorkerId), q);
+          if (q.WorkerId)
+            this.qualificationScores.prime(qualificationKey(QualificationTypeId, q.WorkerId), asScored(q));
         return { items, nextToken: r.NextToken };
       },
     );

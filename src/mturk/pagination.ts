@@ -1,5 +1,6 @@
 import { type CursorCodec, idTag } from "./cursors.js";
 import { badInput } from "./errors.js";
+import { distinctIds } from "./listings.js";
 
 /** MTurk's largest page (MaxResults 1..100). */
 export const MTURK_MAX_RESULTS = 100;
@@ -114,7 +115,7 @@ export class Walk<T> {
   }
 
   tags(w: Window<T>): string[] {
-    w.tags ??= w.items.map((item) => idTag(this.source.idOf(item)));
+    w.tags ??= distinctIds(w.items, this.source.idOf).map(idTag);
     return w.tags;
   }
 
@@ -265,6 +266,21 @@ export function tokenCursor<T>(walk: Walk<T>, edge: Taken<T>, followers: Taken<T
       a: anchors.map((f) => (walk.tags(f.window)[f.index] as string) ?? ""),
     };
   return { t: edge.window.token, p: edge.window.position, r: walk.tags(edge.window).slice(0, edge.index + 1) };
+}
+
+/**
+ * A filter that keeps each item the first time it is seen. With offset or page tokens an item added before a
+ * walk's position pushes the rest of the listing on, and the last items of a page come again on the next: ListHITs
+ * lists newest first, so every HIT created during a scan does that.
+ */
+export function firstSight<T>(idOf: (item: T) => string): (item: T) => boolean {
+  const seen = new Set<string>();
+  return (item) => {
+    const id = idOf(item);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
 }
 
 /**

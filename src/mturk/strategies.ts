@@ -1,3 +1,4 @@
+import type { Qualification } from "@aws-sdk/client-mturk";
 import { scanAll, type UpstreamPage } from "./pagination.js";
 
 /**
@@ -55,7 +56,32 @@ export async function scanWithBudget<T>(
   return cut ? undefined : items;
 }
 
-const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
+/** A promise's value or its error, so that one failed key of a batch does not fail the others. */
+export const settle = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: Error) => error);
+
+/**
+ * A worker's Qualification as GetQualificationScore tells it. MTurk scores only a granted one: for a revoked one it
+ * answers "This operation can be called with a status of: Granted" (no public TurkErrorCode), so the gateway says
+ * Revoked without a value or grant time. A ListWorkersWithQualificationType item is cut to the same, so that every
+ * strategy gives the same answer.
+ */
+export const asScored = (q: Qualification): Qualification =>
+  q.Status === "Revoked" ? { QualificationTypeId: q.QualificationTypeId, WorkerId: q.WorkerId, Status: "Revoked" } : q;
+
+/** GetQualificationScore's answer as a Qualification (Revoked when MTurk refuses to score it); other errors pass. */
+export const scoreOf = (
+  QualificationTypeId: string,
+  WorkerId: string,
+  answer: Promise<{ Qualification?: Qualification }>,
+): Promise<Qualification | null> =>
+  answer.then(
+    (r) => r.Qualification ?? null,
+    (error) => {
+      if (error instanceof Error && error.message.includes("can be called with a status of: Granted"))
+        return asScored({ QualificationTypeId, WorkerId, Status: "Revoked" });
+      throw error;
+    },
+  );
 
 /**
  * Qualifications of workers by "typeId|workerId": per type, two ListWorkersWithQualificationType scans (Granted

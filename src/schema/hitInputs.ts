@@ -235,7 +235,8 @@ export const toHitInput = (input: {
 });
 
 export const NotificationInput = builder.inputType("NotificationSpecificationInput", {
-  description: "Where MTurk sends events (NotificationSpecification). Version must be 2006-05-05.",
+  description:
+    "Where MTurk sends events (NotificationSpecification). Version is 2006-05-05 (the API reference's) or 2014-08-15 (what clients in production send; MTurk accepts both).",
   fields: (t) => ({
     destination: t.string({ required: true, description: "E-mail address, SQS queue URL or SNS topic ARN." }),
     transport: t.string({
@@ -245,8 +246,8 @@ export const NotificationInput = builder.inputType("NotificationSpecificationInp
     }),
     version: t.string({
       defaultValue: "2006-05-05",
-      description: "The notification format version.",
-      validate: z.literal("2006-05-05"),
+      description: "The notification format version: 2006-05-05 (default) or 2014-08-15.",
+      validate: z.enum(["2006-05-05", "2014-08-15"]),
     }),
     eventTypes: t.stringList({
       required: true,

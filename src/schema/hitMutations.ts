@@ -70,7 +70,8 @@ async function expirationUnchanged(ctx: GatewayContext, hitId: string, expireAt:
   if (expireAt.getTime() <= Date.now()) return false;
   const current = (await ctx.writes.freshHit(hitId)).Expiration?.getTime();
   if (current === undefined) return false;
-  const change = Math.round((expireAt.getTime() - current) / 1000);
+  // MTurk keeps whole seconds (an ExpireAt's fraction is dropped): the change is counted in them.
+  const change = Math.floor(expireAt.getTime() / 1000) - Math.floor(current / 1000);
   if (change === 0) return true;
   if (change < 60 || change > 31_536_000)
     throw new InputInvalid(

@@ -33,7 +33,7 @@ builder.node(WorkerRef, {
     qualification: t.field({
       type: QualificationRef,
       description:
-        "The worker's Qualification of a type (GetQualificationScore), null when the worker holds none. Many workers asked about one type are served by a ListWorkersWithQualificationType scan when that costs fewer calls.",
+        "The worker's Qualification of a type (GetQualificationScore), null when the worker holds none. A revoked one has status Revoked and no integerValue, localeValue or grantTime: MTurk scores only granted qualifications (the edges of qualificationType.workers(status: Revoked) carry what was revoked). Many workers asked about one type are served by a ListWorkersWithQualificationType scan when that costs fewer calls, with the same answers.",
       args: { qualificationTypeId: t.arg.string({ required: true, description: "The type's QualificationTypeId." }) },
       resolve: (w, args, ctx) =>
         ctx.loaders.qualificationScores.load(qualificationKey(args.qualificationTypeId, w.workerId)),

@@ -1,5 +1,6 @@
 import { requestError } from "./errors.js";
 import type { AssignmentRecord } from "./model.js";
+import { ANSWER_PROLOG, mturkAnswerXml } from "./operations/common.js";
 import type { Store } from "./store.js";
 
 /**
@@ -17,12 +18,13 @@ export function bulkSubmissions(store: Store, hitId: string, count: number, answ
   const type = store.hitTypes.get(hit.hitTypeId);
   const now = store.now();
   const ids: string[] = [];
+  const given = answers?.map(mturkAnswerXml);
   for (let i = 0; i < count; i += 1) {
     const workerId = store.newId(14, "A");
     store.workers.set(workerId, { id: workerId, locale: { Country: "US" }, adult: true });
     const acceptTime = now - 60_000;
     const a: AssignmentRecord = {
-      id: store.newId(30, "3"),
+      id: store.assignmentIdFor(hit.id),
       seq: store.nextSeq(),
       listedFrom: now,
       hitId: hit.id,
@@ -32,7 +34,7 @@ export function bulkSubmissions(store: Store, hitId: string, count: number, answ
       deadline: acceptTime + (type?.assignmentDurationInSeconds ?? 3600) * 1000,
       submitTime: now,
       autoApprovalTime: now + (type?.autoApprovalDelayInSeconds ?? 2_592_000) * 1000,
-      answer: answers?.length ? answers[i % answers.length] : numberedAnswer(i),
+      answer: given?.length ? given[i % given.length] : numberedAnswer(i),
     };
     store.addAssignment(a);
     ids.push(a.id);
@@ -41,4 +43,4 @@ export function bulkSubmissions(store: Store, hitId: string, count: number, answ
 }
 
 const numberedAnswer = (i: number) =>
-  `<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>answer ${i}</FreeText></Answer><Answer><QuestionIdentifier>q2</QuestionIdentifier><SelectionIdentifier>${i % 2 ? "yes" : "no"}</SelectionIdentifier></Answer></QuestionFormAnswers>`;
+  `${ANSWER_PROLOG}<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>answer ${i}</FreeText></Answer><Answer><QuestionIdentifier>q2</QuestionIdentifier><SelectionIdentifier>${i % 2 ? "yes" : "no"}</SelectionIdentifier></Answer></QuestionFormAnswers>`;

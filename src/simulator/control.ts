@@ -20,12 +20,13 @@ import type { Store } from "./store.js";
  *   GET    /_simulator/fixtures                       ids to start a demo or a test from
  *   POST   /_simulator/workers {workerId?, country?}
  *   POST   /_simulator/workers/:workerId/qualification-requests {qualificationTypeId, answer?}
- *   POST   /_simulator/hits/:hitId/accept {workerId}
+ *   POST   /_simulator/hits/:hitId/accept {workerId}        a returned or abandoned assignment's id is given again
  *   POST   /_simulator/hits/:hitId/submissions {count, answers?}   many new workers submit at once (bulkWork.ts)
  *   POST   /_simulator/assignments/:assignmentId/submit {answer}
  *   POST   /_simulator/assignments/:assignmentId/return   POST /_simulator/assignments/:assignmentId/abandon
  *   GET    /_simulator/messages                       what NotifyWorkers delivered
- *   GET    /_simulator/switches   PUT /_simulator/switches {paging?, tokenOnLastPage?, duplicateError?, listLagSeconds?}
+ *   GET    /_simulator/switches   PUT /_simulator/switches {paging?, tokenOnLastPage?, duplicateError?,
+ *                                                            listLagSeconds?, autoDisposal?}
  */
 export function handleControl(
   sim: Simulator,

@@ -5,10 +5,13 @@ import { startSimulator } from "./server.js";
 import { parseSwitchText, SWITCH_ENV } from "./switches.js";
 
 /**
- * `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables),
- * and the switches: `--paging offset --token-on-last-page --duplicate-error message --list-lag 5`.
+ * `npm run simulator -- --port 4010 --seed 7 --size large --latency 50 --jitter 10` (or the SIMULATOR_* variables;
+ * sizes: empty, tiny, demo, large, huge), and the switches: `--paging offset --no-token-on-last-page --duplicate-error message --list-lag 5
+ * --auto-disposal creation`.
  */
 const { values } = parseArgs({
+  // --no-token-on-last-page (the switch is on by default).
+  allowNegative: true,
   options: {
     port: { type: "string" },
     host: { type: "string" },
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     "token-on-last-page": { type: "boolean" },
     "duplicate-error": { type: "string" },
     "list-lag": { type: "string" },
+    "auto-disposal": { type: "string" },
     "sns-endpoint": { type: "string" },
   },
 });
@@ -57,12 +61,14 @@ const switches = (() => {
         tokenOnLastPage: values["token-on-last-page"] ?? env[SWITCH_ENV.tokenOnLastPage],
         duplicateError: values["duplicate-error"] ?? env[SWITCH_ENV.duplicateError],
         listLagSeconds: values["list-lag"] ?? env[SWITCH_ENV.listLagSeconds],
+        autoDisposal: values["auto-disposal"] ?? env[SWITCH_ENV.autoDisposal],
       },
       {
         paging: `--paging / ${SWITCH_ENV.paging}`,
         tokenOnLastPage: `--token-on-last-page / ${SWITCH_ENV.tokenOnLastPage}`,
         duplicateError: `--duplicate-error / ${SWITCH_ENV.duplicateError}`,
         listLagSeconds: `--list-lag / ${SWITCH_ENV.listLagSeconds}`,
+        autoDisposal: `--auto-disposal / ${SWITCH_ENV.autoDisposal}`,
       },
     );
   } catch (error) {

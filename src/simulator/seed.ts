@@ -1,6 +1,7 @@
-import type { AssignmentRecord, HITRecord, QualificationTypeRecord } from "./model.js";
+import type { HITRecord, QualificationTypeRecord } from "./model.js";
 import { qualificationKey } from "./operations/common.js";
 import { hitTypeFor, SIMULATOR_LAYOUT_ID, SYSTEM_LOCALE_TYPE_ID } from "./operations/hitRules.js";
+import { answerXml, seedAssignments } from "./seedWork.js";
 import { DAY_MS, type Store } from "./store.js";
 
 export interface SeedCounts {
@@ -8,8 +9,10 @@ export interface SeedCounts {
   workers: number;
   pendingRequests: number;
   hits: number;
+  /** Assignments each HIT has, about (it has a few more to offer); by default 0 to its MaxAssignments of 1 to 20. */
+  assignmentsPerHit?: number;
 }
-export const SEED_SIZES = ["empty", "tiny", "demo", "large"] as const;
+export const SEED_SIZES = ["empty", "tiny", "demo", "large", "huge"] as const;
 export type SeedSize = (typeof SEED_SIZES)[number] | SeedCounts;
 
 const PRESETS: Record<(typeof SEED_SIZES)[number], SeedCounts> = {
@@ -17,6 +20,8 @@ const PRESETS: Record<(typeof SEED_SIZES)[number], SeedCounts> = {
   tiny: { qualificationTypes: 6, workers: 30, pendingRequests: 25, hits: 12 },
   demo: { qualificationTypes: 12, workers: 200, pendingRequests: 300, hits: 120 },
   large: { qualificationTypes: 20, workers: 3_000, pendingRequests: 10_000, hits: 2_000 },
+  // Benchmarks only (npm test seeds it once, as a smoke test): 20,000 HITs with about 10 assignments each.
+  huge: { qualificationTypes: 30, workers: 20_000, pendingRequests: 20_000, hits: 20_000, assignmentsPerHit: 10 },
 };
 
 export const seedCounts = (size: SeedSize): SeedCounts => (typeof size === "string" ? PRESETS[size] : size);
@@ -55,8 +60,6 @@ const COUNTRIES: [string, string | undefined][] = [
   ["PH", undefined],
 ];
 const TEST_XML = `<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2017-11-06/QuestionForm.xsd"><Question><QuestionIdentifier>q1</QuestionIdentifier><QuestionContent><Text>Is the sky blue?</Text></QuestionContent><AnswerSpecification><FreeTextAnswer/></AnswerSpecification></Question></QuestionForm>`;
-const answerXml = (text: string) =>
-  `<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd"><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>${text}</FreeText></Answer></QuestionFormAnswers>`;
 const externalQuestion = (n: number) =>
   `<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://tasks.example.org/task/${n}</ExternalURL><FrameHeight>600</FrameHeight></ExternalQuestion>`;
 
@@ -221,10 +224,9 @@ function seedRequests(store: Store, counts: SeedCounts, waiting: QualificationTy
   }
 }
 
-function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeRecord[], workerIds: string[]) {
-  const r = store.random;
-  const now = store.now();
-  const hitTypes = [
+/** The HIT types of the seeded HITs: one per caller type, each required in its own way. */
+function seedHitTypes(store: Store, types: QualificationTypeRecord[]) {
+  return [
     // The HIT of the legacy GetHITsForQualificationType example (seeds/004): its first HIT is shaped like it.
     hitTypeFor(store, {
       Title: "Location and Photograph Identification",
@@ -267,12 +269,20 @@ function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeReco
       }),
     ),
   ];
+}
+
+function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeRecord[], workerIds: string[]) {
+  const r = store.random;
+  const now = store.now();
+  const hitTypes = seedHitTypes(store, types);
   const creationTimes = Array.from({ length: counts.hits }, () => now - r.int(600, 20 * 86_400) * 1000).sort(
     (a, b) => a - b,
   );
   creationTimes.forEach((creationTime, i) => {
     const type = i === 0 ? (hitTypes[0] as (typeof hitTypes)[number]) : r.pick(hitTypes);
-    const maxAssignments = i === 0 ? 5 : r.chance(0.1) ? r.int(10, 20) : r.int(1, 9);
+    const perHit = counts.assignmentsPerHit;
+    const maxAssignments =
+      i === 0 ? 5 : perHit ? r.int(perHit + 1, perHit + 3) : r.chance(0.1) ? r.int(10, 20) : r.int(1, 9);
     const lifetime = i === 0 ? 86_400 : r.pick([3, 7, 14, 30]) * 86_400;
     const hit: HITRecord = {
       id: store.newId(30, "3"),
@@ -296,88 +306,8 @@ function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeReco
             }
           : undefined,
     };
-    store.hits.set(hit.id, hit);
-    seedAssignments(store, hit, type, workerIds);
+    store.addHit(hit);
+    seedAssignments(store, hit, type, workerIds, perHit !== undefined && i > 0);
     if (i % 9 === 4 && store.hitStatus(hit) === "Reviewable") hit.reviewing = true;
   });
-}
-
-function seedAssignments(
-  store: Store,
-  hit: HITRecord,
-  type: { assignmentDurationInSeconds: number; autoApprovalDelayInSeconds: number; reward: string },
-  workerIds: string[],
-) {
-  const r = store.random;
-  const now = store.now();
-  const workers = new Set<string>();
-  const n = Math.min(workerIds.length, r.int(0, hit.maxAssignments));
-  for (let k = 0; k < n; k += 1) {
-    const workerId = r.pick(workerIds);
-    if (workers.has(workerId)) continue;
-    workers.add(workerId);
-    const acceptTime = Math.min(now - 120_000, hit.creationTime + r.int(60, 86_400) * 1000);
-    const roll = r.next();
-    const status: AssignmentRecord["status"] =
-      roll < 0.4
-        ? "Approved"
-        : roll < 0.65
-          ? "Submitted"
-          : roll < 0.75
-            ? "Rejected"
-            : roll < 0.85 && hit.expiration > now
-              ? "Accepted"
-              : roll < 0.9
-                ? "Returned"
-                : "Abandoned";
-    const submitTime = Math.min(now - 60_000, acceptTime + r.int(30, type.assignmentDurationInSeconds) * 1000);
-    const submitted = status === "Approved" || status === "Submitted" || status === "Rejected";
-    const a: AssignmentRecord = {
-      id: store.newId(30, "3"),
-      seq: store.nextSeq(),
-      hitId: hit.id,
-      workerId,
-      status,
-      acceptTime,
-      deadline:
-        status === "Accepted"
-          ? now + type.assignmentDurationInSeconds * 1000
-          : acceptTime + type.assignmentDurationInSeconds * 1000,
-      submitTime: submitted ? submitTime : undefined,
-      // Submitted work waits for review: its auto-approval lies ahead of the seeding time.
-      autoApprovalTime: submitted
-        ? Math.max(submitTime + type.autoApprovalDelayInSeconds * 1000, now + 86_400_000)
-        : undefined,
-      approvalTime: status === "Approved" ? Math.min(now, submitTime + 3_600_000) : undefined,
-      rejectionTime: status === "Rejected" ? Math.min(now, submitTime + 3_600_000) : undefined,
-      answer: submitted ? answerXml(r.pick(["cat", "dog", "yes", "no", "blue"])) : undefined,
-      requesterFeedback: status === "Rejected" ? "Answers did not match the instructions." : undefined,
-    };
-    store.addAssignment(a);
-    if (status === "Approved" && r.chance(0.2)) {
-      store.bonuses.push({
-        seq: store.nextSeq(),
-        workerId,
-        assignmentId: a.id,
-        hitId: hit.id,
-        amountCents: r.int(10, 200),
-        reason: "Thanks for the careful work.",
-        grantTime: (a.approvalTime ?? now) + 60_000,
-      });
-    }
-    if (submitted && hit.assignmentReviewPolicy)
-      store.reviewResults.push({
-        seq: store.nextSeq(),
-        hitId: hit.id,
-        level: "Assignment",
-        result: {
-          ActionId: store.newId(30),
-          SubjectId: a.id,
-          SubjectType: "Assignment",
-          QuestionId: "q1",
-          Key: "KnownAnswerScore",
-          Value: String(r.int(0, 100)),
-        },
-      });
-  }
 }

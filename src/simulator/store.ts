@@ -1,3 +1,4 @@
+import { DAY_MS, DISPOSAL_MS, DueQueue, forgetAt } from "./disposal.js";
 import { parameterError, requestError } from "./errors.js";
 import { change } from "./history.js";
 import type {
@@ -16,9 +17,7 @@ import type {
 import { DEFAULT_SWITCHES, type SimulatorSwitches } from "./switches.js";
 import { TokenSealer } from "./tokens.js";
 
-export const DAY_MS = 86_400_000;
-/** A deleted HIT stays readable as Disposed this long; after that it no longer exists. */
-export const DISPOSED_VISIBLE_MS = 120 * DAY_MS;
+export { DAY_MS };
 /**
  * MTurk's commission on a reward or bonus: 20 %, another 20 % on a HIT with 10 or more assignments, at least one
  * cent. Integer percent arithmetic, so 15 cents give 3, not 3.0000000000000004 rounded up to 4.
@@ -75,9 +74,14 @@ export class Store {
   readonly reviewResults: ReviewResultRecord[] = [];
   readonly sentMessages: { workerIds: string[]; subject: string; text: string; at: number }[] = [];
   readonly testEvents: { notification: NotificationSpec; eventType: string; at: number }[] = [];
+  /** Per HIT, ids of returned and abandoned assignments, oldest first: MTurk gives them to the next workers. */
+  private readonly freeAssignmentIds = new Map<string, string[]>();
   /** Assignments that a clock deadline can still move (Accepted: abandonment; Submitted: auto-approval). */
   private readonly timedAssignments = new Set<AssignmentRecord>();
   private nextDeadline = Number.POSITIVE_INFINITY;
+  /** HITs by when the clock forgets them (see disposal.ts), and the autoDisposal setting the times were made for. */
+  readonly disposals = new DueQueue();
+  private disposalMode: SimulatorSwitches["autoDisposal"];
 
   /** The simulator's switches: the same object across resets, changed in place by PUT /_simulator/switches. */
   constructor(
@@ -85,10 +89,12 @@ export class Store {
     readonly switches: SimulatorSwitches = { ...DEFAULT_SWITCHES },
   ) {
     this.random = createRandom(seed);
+    this.disposalMode = switches.autoDisposal;
   }
 
+  /** The simulated time in whole seconds, as MTurk's replies carry every timestamp (no fraction in any capture). */
   now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return Math.floor((Date.now() + this.clockOffsetMs) / 1000) * 1000;
   }
 
   nextSeq(): number {
@@ -97,17 +103,43 @@ export class Store {
   }
 
   newId(length = 30, prefix = ""): string {
-    let id = prefix;
-    while (id.length < length) id += ID_ALPHABET[Math.floor(this.random.next() * ID_ALPHABET.length)];
-    return id;
+    // One string per id (a huge seed makes half a million): no intermediate strings for the collector.
+    const codes: number[] = [];
+    for (let i = prefix.length; i < length; i += 1)
+      codes.push(ID_ALPHABET.charCodeAt(Math.floor(this.random.next() * ID_ALPHABET.length)));
+    return prefix + String.fromCharCode(...codes);
   }
 
+  /**
+   * A new assignment record. Its id names the current holder (GetAssignment, SendBonus); a returned or abandoned
+   * record whose id was given again stays in its HIT's list with its own worker and status.
+   */
   addAssignment(assignment: AssignmentRecord): void {
     this.assignments.set(assignment.id, assignment);
     const list = this.assignmentsByHit.get(assignment.hitId) ?? [];
     list.push(assignment);
     this.assignmentsByHit.set(assignment.hitId, list);
     this.watchDeadline(assignment);
+    this.releaseAssignmentId(assignment);
+  }
+
+  /** A returned or abandoned assignment's id is free for the next worker who accepts its HIT. */
+  releaseAssignmentId(a: AssignmentRecord): void {
+    if (a.status !== "Returned" && a.status !== "Abandoned") return;
+    const free = this.freeAssignmentIds.get(a.hitId) ?? [];
+    free.push(a.id);
+    this.freeAssignmentIds.set(a.hitId, free);
+  }
+
+  /** The id for a HIT's next assignment: the oldest returned or abandoned one still free (MTurk reuses them). */
+  assignmentIdFor(hitId: string): string {
+    const free = this.freeAssignmentIds.get(hitId);
+    while (free?.length) {
+      const id = free.shift() as string;
+      const holder = this.assignments.get(id)?.status;
+      if (holder === "Returned" || holder === "Abandoned") return id;
+    }
+    return this.newId(30, "3");
   }
 
   /** Registers an assignment whose status the clock will move, keeping the earliest deadline at hand. */
@@ -127,23 +159,89 @@ export class Store {
     return undefined;
   }
 
-  /** Applies what the clock has made due: abandoned assignments and auto-approvals (which pay the reward). */
+  /** A new HIT of the account, due to be forgotten when its time comes. */
+  addHit(hit: HITRecord): void {
+    this.hits.set(hit.id, hit);
+    this.scheduleDisposal(hit);
+  }
+
+  /** After a HIT's creation, expiration or deletion: when the clock forgets it. */
+  scheduleDisposal(hit: HITRecord): void {
+    this.disposals.add(forgetAt(hit, this.disposalMode), hit.id);
+  }
+
+  /**
+   * Applies what the clock has made due: abandoned assignments and auto-approvals (which pay the reward), then
+   * HITs aged out. Each costs a look at what is due only (the next deadline, the disposal heap's top).
+   */
   tick(): void {
     const now = this.now();
-    if (now < this.nextDeadline) return;
+    if (now >= this.nextDeadline) this.applyDeadlines(now);
+    if (this.disposalMode !== this.switches.autoDisposal) this.rescheduleDisposals();
+    if (now >= this.disposals.next()) this.forgetAged(now);
+  }
+
+  private applyDeadlines(now: number): void {
     this.nextDeadline = Number.POSITIVE_INFINITY;
     for (const a of [...this.timedAssignments]) {
       const due = this.deadlineOf(a);
       if (due === undefined) {
         this.timedAssignments.delete(a);
       } else if (due <= now) {
-        if (a.status === "Accepted") change(a, { status: "Abandoned" }, due);
-        else this.approve(a, due);
+        if (a.status === "Accepted") {
+          change(a, { status: "Abandoned" }, due);
+          this.releaseAssignmentId(a);
+        } else this.approve(a, due);
         this.timedAssignments.delete(a);
       } else {
         this.nextDeadline = Math.min(this.nextDeadline, due);
       }
     }
+  }
+
+  /** The autoDisposal switch changed: every HIT's time is counted again (rare: a test flips it). */
+  private rescheduleDisposals(): void {
+    this.disposalMode = this.switches.autoDisposal;
+    this.disposals.clear();
+    for (const hit of this.hits.values()) this.scheduleDisposal(hit);
+  }
+
+  /** Forgets the HITs whose time has come, with their assignments, bonuses and review results. */
+  private forgetAged(now: number): void {
+    const gone = new Set<string>();
+    while (now >= this.disposals.next()) {
+      const { id } = this.disposals.take() as { id: string };
+      const hit = this.hits.get(id);
+      if (!hit || gone.has(id)) continue;
+      const at = forgetAt(hit, this.disposalMode);
+      // A stale entry: the HIT's expiration moved later since.
+      if (at > now) this.disposals.add(at, id);
+      else {
+        this.forgetHit(hit, at);
+        gone.add(id);
+      }
+    }
+    if (!gone.size) return;
+    // In place, in one pass each: these arrays hold every bonus and review result of the account.
+    const keep = <T extends { hitId: string }>(records: T[]) => {
+      let kept = 0;
+      for (const r of records) if (!gone.has(r.hitId)) records[kept++] = r;
+      records.length = kept;
+    };
+    keep(this.bonuses);
+    keep(this.reviewResults);
+  }
+
+  /** Submitted work still waiting is approved (MTurk pays what it does not let the requester review), then all goes. */
+  private forgetHit(hit: HITRecord, at: number): void {
+    for (const a of this.assignmentsByHit.get(hit.id) ?? []) {
+      if (a.status === "Submitted") this.approve(a, at);
+      this.timedAssignments.delete(a);
+      if (this.assignments.get(a.id) === a) this.assignments.delete(a.id);
+    }
+    this.assignmentsByHit.delete(hit.id);
+    this.freeAssignmentIds.delete(hit.id);
+    this.hits.delete(hit.id);
   }
 
   /**
@@ -207,7 +305,7 @@ export class Store {
   /** A HIT GetHIT and DeleteHIT can see: live, or Disposed less than 120 days ago; else HITDoesNotExist. */
   knownHit(hitId: string): HITRecord {
     const hit = this.hits.get(hitId);
-    if (!hit || (hit.deletedAt !== undefined && this.now() - hit.deletedAt > DISPOSED_VISIBLE_MS))
+    if (!hit || (hit.deletedAt !== undefined && this.now() - hit.deletedAt > DISPOSAL_MS))
       throw requestError("HITDoesNotExist", `Hit ${hitId} does not exist.`);
     return hit;
   }

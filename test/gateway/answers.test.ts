@@ -56,7 +56,8 @@ describe("typed answers", () => {
       parseError: null,
     });
     const listed = data.hit.assignments.edges[0].node;
-    expect(listed.answer).toBe(CROWD);
+    // The raw answer as MTurk returns it: with its ASCII prolog.
+    expect(listed.answer).toBe(`<?xml version="1.0" encoding="ASCII"?>${CROWD}`);
     expect(listed.answers).toEqual([
       { questionIdentifier: "sentiment", freeText: null, selectionIdentifiers: ["Positive"], parseError: null },
       { questionIdentifier: "comment", freeText: "fine", selectionIdentifiers: [], parseError: null },
@@ -86,10 +87,38 @@ describe("typed answers", () => {
     });
   });
 
+  it("gives back the worker's text from MTurk's ASCII answer (numeric character references), in the graph and exports", async () => {
+    const text = "Café, 日本語, 😀 & <b>";
+    const crowd = `[{"comment":"naïve 👍"}]`;
+    const answer = `<QuestionFormAnswers><Answer><QuestionIdentifier>q1</QuestionIdentifier><FreeText>Café, 日本語, 😀 &amp; &lt;b&gt;</FreeText></Answer><Answer><QuestionIdentifier>q2</QuestionIdentifier><FreeText><![CDATA[${text}]]></FreeText></Answer></QuestionFormAnswers>`;
+    const form = `<QuestionForm><Question><QuestionIdentifier>q1</QuestionIdentifier></Question><Question><QuestionIdentifier>q2</QuestionIdentifier></Question></QuestionForm>`;
+    const { hitId, assignmentId } = await submitted(form, answer, "answers-ascii");
+    const data = await runOk(stack, `query($a: String!) { assignment(assignmentId: $a) { answer ${ANSWERS} } }`, {
+      a: assignmentId,
+    });
+    expect(data.assignment.answer).toMatch(/^<\?xml version="1.0" encoding="ASCII"\?>[\x20-\x7e]*$/);
+    expect(data.assignment.answers.map((a: any) => [a.questionIdentifier, a.freeText, a.parseError])).toEqual([
+      ["q1", text, null],
+      ["q2", text, null],
+    ]);
+    const csv = await (await stack.yoga.fetch(`http://gateway.test/exports/assignments.csv?hitId=${hitId}`)).text();
+    expect(csv).toContain(`"${text}"`);
+    const html =
+      "<HTMLQuestion><HTMLContent><![CDATA[<crowd-form></crowd-form>]]></HTMLContent><FrameHeight>0</FrameHeight></HTMLQuestion>";
+    const crowdAnswer = `<QuestionFormAnswers><Answer><QuestionIdentifier>taskAnswers</QuestionIdentifier><FreeText>${crowd}</FreeText></Answer></QuestionFormAnswers>`;
+    const fromCrowd = await submitted(html, crowdAnswer, "answers-ascii-crowd");
+    const crowdData = await runOk(stack, `query($a: String!) { assignment(assignmentId: $a) { ${ANSWERS} } }`, {
+      a: fromCrowd.assignmentId,
+    });
+    expect(crowdData.assignment.answers).toEqual([
+      expect.objectContaining({ questionIdentifier: "comment", freeText: "naïve 👍", parseError: null }),
+    ]);
+  });
+
   it("reads the seed's ExternalQuestion HITs and qualification test answers", async () => {
     const data = await runOk(
       stack,
-      `{ hits(first: 3) { edges { node { questionInfo { kind externalUrl frameHeight } } } } qualificationRequests(first: 20) { edges { node { answer ${ANSWERS} } } } }`,
+      `{ hits(first: 3, orderBy: { field: CREATION_TIME }) { edges { node { questionInfo { kind externalUrl frameHeight } } } } qualificationRequests(first: 20) { edges { node { answer ${ANSWERS} } } } }`,
     );
     const infos = data.hits.edges.map((e: any) => e.node.questionInfo).filter(Boolean);
     expect(infos[0]).toMatchObject({

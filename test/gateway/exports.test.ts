@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/security/auth.js";
-import { type Stack, startStack } from "../support/stack.js";
+import { endOfListing, type Stack, startStack } from "../support/stack.js";
 import { KEYED_ERRORS, runOk } from "../support/work.js";
 
 /** GET /exports/assignments.csv|jsonl: one row per assignment, streamed as MTurk's pages arrive. */
@@ -160,7 +160,8 @@ describe("JSON Lines", () => {
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((l) => l.HITId))).toEqual(new Set([a.hitId, b.hitId]));
-    expect(lines[0].Answer).toMatch(/^<QuestionFormAnswers/);
+    // The raw answer as MTurk returns it: with its ASCII prolog.
+    expect(lines[0].Answer).toMatch(/^<\?xml version="1.0" encoding="ASCII"\?><QuestionFormAnswers/);
     expect(lines[0].answers[0]).toMatchObject({
       questionIdentifier: "q1",
       freeText: expect.stringMatching(/^answer \d+$/),
@@ -191,8 +192,9 @@ describe("streaming", () => {
     let bytes = 0;
     for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.length;
     expect(bytes).toBeGreaterThan(0);
+    // 10 pages of 100 (and the empty page the last page's token leads to).
     expect(stack.simulator.instrumentation.calls.filter((c) => c.operation === "ListAssignmentsForHIT")).toHaveLength(
-      10,
+      10 + endOfListing(stack.simulator),
     );
   });
 });

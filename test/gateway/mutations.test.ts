@@ -369,6 +369,36 @@ describe("HIT mutations", () => {
       code: "BAD_USER_INPUT",
     });
   });
+
+  it("takes notification version 2014-08-15, which clients in production send and MTurk accepts", async () => {
+    const n = {
+      destination: "arn:aws:sns:us-east-1:123456789012:reviews",
+      transport: "SNS",
+      version: "2014-08-15",
+      eventTypes: ["AssignmentSubmitted"],
+    };
+    stack.simulator.instrumentation.resetCalls();
+    const set = await run(
+      `mutation($t: String!, $n: NotificationSpecificationInput!) { updateNotificationSettings(input: { hitTypeId: $t, notification: $n }) { __typename ... on OkPayload { ok } ${ERRORS} } }`,
+      { t: f.hitTypeIds[0], n },
+    );
+    expect(set.updateNotificationSettings).toEqual({ __typename: "OkPayload", ok: true });
+    const ping = await run(
+      `mutation($n: NotificationSpecificationInput!) { sendTestEventNotification(input: { notification: $n, testEventType: "Ping" }) { __typename ... on OkPayload { ok } ${ERRORS} } }`,
+      { n: { ...n, eventTypes: ["Ping"] } },
+    );
+    expect(ping.sendTestEventNotification).toEqual({ __typename: "OkPayload", ok: true });
+    const sent = stack.simulator.instrumentation.calls.map((c) => (c.input as any).Notification?.Version);
+    expect(sent).toEqual(["2014-08-15", "2014-08-15"]);
+    const other = await run(
+      `mutation($t: String!, $n: NotificationSpecificationInput!) { updateNotificationSettings(input: { hitTypeId: $t, notification: $n }) { __typename ${ERRORS} } }`,
+      { t: f.hitTypeIds[0], n: { ...n, version: "2010-01-01" } },
+    );
+    expect(other.updateNotificationSettings).toMatchObject({
+      __typename: "ValidationError",
+      field: "input.notification.version",
+    });
+  });
 });
 
 describe("assignment mutations and bonuses", () => {

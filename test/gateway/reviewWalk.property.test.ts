@@ -5,8 +5,8 @@ import {
 } from "@aws-sdk/client-mturk";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAGING_MODES } from "../../src/simulator/switches.js";
 import { type Stack, startStack } from "../support/stack.js";
+import { listingSwitches, walkConnection } from "../support/walk.js";
 
 /**
  * Review walks through the gateway against the simulator under every switch that models an unknown of the real
@@ -30,11 +30,7 @@ const walkDoc = `query($t: String!, $first: Int, $after: String) {
   }
 }`;
 
-const switches = fc.record({
-  paging: fc.constantFrom(...PAGING_MODES),
-  tokenOnLastPage: fc.boolean(),
-  listLagSeconds: fc.constantFrom(0, 60),
-});
+const switches = listingSwitches;
 const step = fc.record({
   first: fc.integer({ min: 1, max: 120 }),
   midPage: fc.option(fc.nat(), { nil: undefined }),
@@ -63,53 +59,46 @@ async function pendingNow(): Promise<string[]> {
   return ids;
 }
 
-async function walk(steps: (typeof step extends fc.Arbitrary<infer S> ? S : never)[], directly: boolean) {
-  const seen: string[] = [];
+type Step = typeof step extends fc.Arbitrary<infer S> ? S : never;
+type Node = { id: string; qualificationRequestId: string };
+
+async function walk(steps: Step[], directly: boolean) {
   const decidedBySomeone = new Set<string>();
-  let after: string | null = null;
-  for (let s = 0; s < 400; s += 1) {
-    const st = steps[s % steps.length] as (typeof steps)[number];
-    const result: { data?: any; errors?: unknown } = await stack.query<any>(walkDoc, {
-      t: typeId,
-      first: st.first,
-      after,
-    });
-    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    const page: any = result.data.qualificationType.requests;
-    const edges = page.edges as { cursor: string; node: { id: string; qualificationRequestId: string } }[];
-    const cut = st.midPage !== undefined && edges.length ? st.midPage % edges.length : edges.length - 1;
-    const taken = edges.slice(0, cut + 1);
-    seen.push(...taken.map((e) => e.node.qualificationRequestId));
-    for (const [k, accept] of st.decide) {
-      const edge = taken[k % Math.max(1, taken.length)];
-      if (!edge || decidedBySomeone.has(edge.node.qualificationRequestId)) continue;
-      decidedBySomeone.add(edge.node.qualificationRequestId);
-      if (directly && k % 2 === 0) {
-        const id = edge.node.qualificationRequestId;
-        await stack.client.send(
-          accept
-            ? new AcceptQualificationRequestCommand({ QualificationRequestId: id })
-            : new RejectQualificationRequestCommand({ QualificationRequestId: id, Reason: "no" }),
-        );
-      } else {
-        const name = accept ? "acceptQualificationRequest" : "rejectQualificationRequest";
-        const input = accept ? "AcceptQualificationRequestInput" : "RejectQualificationRequestInput";
-        const r = await stack.query<any>(`mutation($i: ${input}!) { ${name}(input: $i) { __typename } }`, {
-          i: { id: edge.node.id },
-        });
-        expect(r.data[name].__typename).toBe("DecidedQualificationRequest");
+  const nodes = await walkConnection<Step, Node>(
+    stack,
+    walkDoc,
+    { t: typeId },
+    (d) => d.qualificationType.requests,
+    steps,
+    async (st, taken, s) => {
+      for (const [k, accept] of st.decide) {
+        const edge = taken[k % Math.max(1, taken.length)];
+        if (!edge || decidedBySomeone.has(edge.node.qualificationRequestId)) continue;
+        decidedBySomeone.add(edge.node.qualificationRequestId);
+        if (directly && k % 2 === 0) {
+          const id = edge.node.qualificationRequestId;
+          await stack.client.send(
+            accept
+              ? new AcceptQualificationRequestCommand({ QualificationRequestId: id })
+              : new RejectQualificationRequestCommand({ QualificationRequestId: id, Reason: "no" }),
+          );
+        } else {
+          const name = accept ? "acceptQualificationRequest" : "rejectQualificationRequest";
+          const input = accept ? "AcceptQualificationRequestInput" : "RejectQualificationRequestInput";
+          const r = await stack.query<any>(`mutation($i: ${input}!) { ${name}(input: $i) { __typename } }`, {
+            i: { id: edge.node.id },
+          });
+          expect(r.data[name].__typename).toBe("DecidedQualificationRequest");
+        }
       }
-    }
-    if (s < 30)
-      for (let i = 0; i < st.inserts; i += 1) {
-        const { workerId } = await stack.control<{ workerId: string }>("POST", "workers", {});
-        await stack.control("POST", `workers/${workerId}/qualification-requests`, { qualificationTypeId: typeId });
-      }
-    if (!edges.length) return seen;
-    if (cut === edges.length - 1 && !page.pageInfo.hasNextPage) return seen;
-    after = cut === edges.length - 1 ? page.pageInfo.endCursor : (edges[cut] as { cursor: string }).cursor;
-  }
-  throw new Error("the walk did not end");
+      if (s < 30)
+        for (let i = 0; i < st.inserts; i += 1) {
+          const { workerId } = await stack.control<{ workerId: string }>("POST", "workers", {});
+          await stack.control("POST", `workers/${workerId}/qualification-requests`, { qualificationTypeId: typeId });
+        }
+    },
+  );
+  return nodes.map((n) => n.qualificationRequestId);
 }
 
 describe("review walks under every NextToken model, last-page token and list lag", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../support/stack.js";
+import { endOfListing, type Stack, startStack } from "../support/stack.js";
 import { hitWithSubmissions, runOk, submitWork } from "../support/work.js";
 
 /** A worker's history across HITs, from the mirror: what MTurk can only answer HIT by HIT. */
@@ -200,10 +200,13 @@ describe("a worker's history", () => {
       await new Promise((r) => setTimeout(r, 250));
       const { result, calls } = await aging.measured<any>(HISTORY, { w: workerId });
       expect(result.data.worker.stats.submitted).toBe(1);
-      const pages = Math.ceil(aging.simulator.store.hits.size / 100);
+      const pages = Math.ceil(aging.simulator.store.hits.size / 100) + endOfListing(aging.simulator);
       const operations = calls.map((c) => c.operation).sort();
       expect(operations.filter((o) => o === "ListHITs")).toHaveLength(pages);
-      expect(operations.filter((o) => o !== "ListHITs")).toEqual(["ListAssignmentsForHIT", "ListBonusPayments"]);
+      // The changed HIT's two listings (a NextToken on the last page leads to one empty page more).
+      const listings = ["ListAssignmentsForHIT", "ListBonusPayments"];
+      if (endOfListing(aging.simulator)) listings.unshift("ListAssignmentsForHIT");
+      expect(operations.filter((o) => o !== "ListHITs")).toEqual(listings);
     } finally {
       await aging.close();
     }

@@ -51,6 +51,23 @@ describe("notifications only (the poll is a minute away)", () => {
     await Promise.all([submitted.close(), ofType.close(), changed.close()]);
   }, 30_000);
 
+  it("a reused AssignmentId: its submit is announced once, with the worker who submitted (events name no worker)", async () => {
+    const stream = s.subscribe(ASSIGNMENT_SUBMITTED, { h: s.hitId });
+    await pause(300);
+    const returned = await s.work();
+    await control(s.simulator, "POST", `assignments/${returned.id}/return`);
+    // MTurk gives the returned assignment's id to the next worker; its AssignmentAccepted event looks the same.
+    const next = await s.work();
+    expect(next.id).toBe(returned.id);
+    await next.submit();
+    const [event] = await stream.until(1, 3_000);
+    const holder = s.simulator.store.assignments.get(next.id)?.workerId;
+    expect(event?.data.data?.assignmentSubmitted).toMatchObject({ assignmentId: next.id, workerId: holder });
+    await pause(500);
+    expect(stream.events).toHaveLength(1);
+    await stream.close();
+  });
+
   it("drops every duplicated message, and orders reordered ones by EventTimestamp", async () => {
     const stream = s.subscribe(ASSIGNMENT_SUBMITTED, { h: s.hitId });
     await pause(300);

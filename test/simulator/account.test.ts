@@ -169,8 +169,17 @@ describe("messages and notifications", () => {
       new UpdateNotificationSettingsCommand({ HITTypeId: hit.HITTypeId, Notification: notification, Active: true }),
     );
     await pair.client.send(new UpdateNotificationSettingsCommand({ HITTypeId: hit.HITTypeId, Active: false }));
+    // Clients in production send 2014-08-15, and MTurk accepts it (Dallinger's mturk.py).
+    const current = { ...notification, Version: "2014-08-15" };
+    await pair.client.send(new UpdateNotificationSettingsCommand({ HITTypeId: hit.HITTypeId, Notification: current }));
+    await pair.client.send(
+      new SendTestEventNotificationCommand({
+        Notification: { ...current, EventTypes: ["Ping"] },
+        TestEventType: "Ping",
+      }),
+    );
     const cases = [
-      { ...notification, Version: "2014-08-15" },
+      { ...notification, Version: "2010-01-01" },
       { ...notification, EventTypes: ["Ping" as const] },
       { ...notification, Destination: "not-a-queue" },
     ];

@@ -77,9 +77,11 @@ describe(`listLagSeconds ${LAG}`, () => {
     const one = await requestQualification(typeId);
     const two = await requestQualification(typeId);
     expect(await pendingIds(typeId)).toEqual([]);
-    await wait(LAG - 1);
+    // The clock counts whole seconds (as MTurk's timestamps do): a write in second T is listed from T + LAG, so
+    // the checks stay a whole second clear of that edge, wherever in its second the test runs.
+    await wait(LAG - 2);
     expect(await pendingIds(typeId)).toEqual([]);
-    await wait(2);
+    await wait(3);
     expect(await pendingIds(typeId)).toEqual([one.requestId, two.requestId]);
     await pair.client.send(new AcceptQualificationRequestCommand({ QualificationRequestId: one.requestId }));
     await pair.client.send(new RejectQualificationRequestCommand({ QualificationRequestId: two.requestId }));
@@ -88,9 +90,9 @@ describe(`listLagSeconds ${LAG}`, () => {
       new GetQualificationScoreCommand({ QualificationTypeId: typeId, WorkerId: one.workerId }),
     );
     expect(score.Qualification?.Status).toBe("Granted");
-    await wait(LAG - 1);
+    await wait(LAG - 2);
     expect(await pendingIds(typeId)).toEqual([one.requestId, two.requestId]);
-    await wait(2);
+    await wait(3);
     expect(await pendingIds(typeId)).toEqual([]);
   });
 

@@ -1,5 +1,7 @@
 import {
+  CreateHITCommand,
   CreateQualificationTypeCommand,
+  ListHITsCommand,
   ListQualificationRequestsCommand,
   paginateListQualificationRequests,
   RejectQualificationRequestCommand,
@@ -14,6 +16,30 @@ beforeAll(async () => {
   pair = await startSdkPair({ qualificationTypes: 6, workers: 60, pendingRequests: 80, hits: 5 });
 });
 afterAll(() => pair.close());
+
+const hitIds = async () => {
+  const ids: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await pair.client.send(new ListHITsCommand({ MaxResults: 100, NextToken }));
+    ids.push(...(page.HITs ?? []).map((h) => h.HITId as string));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return ids;
+};
+const createHit = async () =>
+  (
+    await pair.client.send(
+      new CreateHITCommand({
+        Title: "Paging",
+        Description: "d",
+        Reward: "0.05",
+        LifetimeInSeconds: 3600,
+        AssignmentDurationInSeconds: 600,
+        Question: "<HTMLQuestion><HTMLContent>x</HTMLContent><FrameHeight>400</FrameHeight></HTMLQuestion>",
+      }),
+    )
+  ).HIT?.HITId as string;
 
 const pendingIds = async () => {
   const ids: string[] = [];
@@ -132,6 +158,37 @@ describe.each(settings)(
           },
         ),
         { numRuns: 10 },
+      );
+    });
+
+    it("ListHITs, newest first, while HITs are created: no HIT listed before the walk is skipped; keyset repeats none", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 2 })), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+          async (steps) => {
+            const before = await hitIds();
+            const seen: string[] = [];
+            let token: string | undefined;
+            let i = 0;
+            do {
+              const [size, additions] = steps[i % steps.length] as [number, number];
+              const MaxResults = paging === "page" ? steps[0]?.[0] : size;
+              const page = await pair.client.send(new ListHITsCommand({ MaxResults, NextToken: token }));
+              seen.push(...(page.HITs ?? []).map((h) => h.HITId as string));
+              token = page.NextToken;
+              for (let k = 0; i < steps.length && k < additions; k += 1) await createHit();
+              i += 1;
+            } while (token);
+            // New HITs go first. Keyset: the walk shows none of them and each earlier HIT once. Offset and page: the
+            // positions move on by the HITs created, so HITs repeat (or new ones show), but none is skipped.
+            if (paging === "keyset") expect(seen).toEqual(before);
+            else expect([...new Set(seen.filter((id) => before.includes(id)))]).toEqual(before);
+          },
+        ),
+        { numRuns: 8 },
       );
     });
   },

@@ -153,7 +153,11 @@ describe("qualification requests", () => {
     );
     const listed = await pair.client.send(new ListQualificationRequestsCommand({ QualificationTypeId: id }));
     expect(listed.NumResults).toBe(2);
-    expect(listed.QualificationRequests?.[0]).toMatchObject({ WorkerId: a, Answer: "<QuestionFormAnswers/>" });
+    // The answer as MTurk returns every Answer: with its ASCII prolog.
+    expect(listed.QualificationRequests?.[0]).toMatchObject({
+      WorkerId: a,
+      Answer: '<?xml version="1.0" encoding="ASCII"?><QuestionFormAnswers/>',
+    });
 
     await pair.client.send(
       new AcceptQualificationRequestCommand({
@@ -227,10 +231,23 @@ describe("worker qualifications", () => {
       new ListWorkersWithQualificationTypeCommand({ QualificationTypeId: id, Status: "Revoked" }),
     );
     expect(revoked.Qualifications?.[0]).toMatchObject({ WorkerId: workerId, Status: "Revoked" });
-    const score = await pair.client.send(
+    // MTurk scores only a granted qualification: a revoked one is a RequestError naming the status it needs.
+    const score = await rejection(
+      pair.client.send(new GetQualificationScoreCommand({ QualificationTypeId: id, WorkerId: workerId })),
+    );
+    expect(score).toMatchObject({ name: "RequestError", $metadata: { httpStatusCode: 400 } });
+    expect(score.message).toContain("This operation can be called with a status of: Granted");
+    expect(score.message).not.toContain("does not exist");
+    await pair.client.send(
+      new AssociateQualificationWithWorkerCommand({ QualificationTypeId: id, WorkerId: workerId, IntegerValue: 9 }),
+    );
+    const regranted = await pair.client.send(
       new GetQualificationScoreCommand({ QualificationTypeId: id, WorkerId: workerId }),
     );
-    expect(score.Qualification?.Status).toBe("Revoked");
+    expect(regranted.Qualification).toMatchObject({ Status: "Granted", IntegerValue: 9 });
+    await pair.client.send(
+      new DisassociateQualificationFromWorkerCommand({ QualificationTypeId: id, WorkerId: workerId, Reason: "left" }),
+    );
     const twice = await rejection(
       pair.client.send(new DisassociateQualificationFromWorkerCommand({ QualificationTypeId: id, WorkerId: workerId })),
     );

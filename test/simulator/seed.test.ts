@@ -54,6 +54,18 @@ describe("seed data", () => {
     ).toBeGreaterThanOrEqual(10_000);
   });
 
+  it("has a huge size for benchmarks: 20,000 HITs, 200,000 assignments, mostly submitted or approved", () => {
+    const huge = new Simulator({ size: "huge" });
+    const store = huge.store;
+    expect(store.hits.size).toBeGreaterThanOrEqual(20_000);
+    const records = [...store.assignmentsByHit.values()].flat();
+    expect(records.length).toBeGreaterThanOrEqual(200_000);
+    const worked = records.filter((a) => a.status === "Submitted" || a.status === "Approved");
+    expect(worked.length / records.length).toBeGreaterThan(0.5);
+    expect(worked.every((a) => a.answer?.includes("<QuestionFormAnswers"))).toBe(true);
+    expect(store.bonuses.length).toBeGreaterThan(10_000);
+  });
+
   it("holds a HIT shaped like the legacy example (seeds/004), field for field over the SDK", async () => {
     const pair = await startSdkPair("tiny", 5);
     try {

@@ -20,15 +20,26 @@ describe("the switch API", () => {
   it("reads and changes switches at run time; a reset keeps them", async () => {
     expect(await pair.control("GET", "switches")).toEqual({
       paging: "keyset",
-      tokenOnLastPage: false,
+      tokenOnLastPage: true,
       duplicateError: "DuplicateRequest",
       listLagSeconds: 0,
+      autoDisposal: "expiration",
     });
-    const changed = await pair.control("PUT", "switches", { paging: "page", listLagSeconds: 2.5 });
-    expect(changed).toEqual({ ...DEFAULT_SWITCHES, paging: "page", listLagSeconds: 2.5 });
+    const changed = await pair.control("PUT", "switches", {
+      paging: "page",
+      listLagSeconds: 2.5,
+      autoDisposal: "creation",
+    });
+    expect(changed).toEqual({ ...DEFAULT_SWITCHES, paging: "page", listLagSeconds: 2.5, autoDisposal: "creation" });
     await pair.control("POST", "reset", {});
     expect(await pair.control("GET", "switches")).toEqual(changed);
-    for (const bad of [{ paging: "cursor" }, { listLagSeconds: -1 }, { tokenOnLastPage: "yes" }, { lag: 1 }]) {
+    for (const bad of [
+      { paging: "cursor" },
+      { listLagSeconds: -1 },
+      { tokenOnLastPage: "yes" },
+      { autoDisposal: "review" },
+      { lag: 1 },
+    ]) {
       const response = await fetch(`${pair.simulator.url}/_simulator/switches`, {
         method: "PUT",
         body: JSON.stringify(bad),
@@ -41,23 +52,31 @@ describe("the switch API", () => {
   });
 
   it("takes switches as startSimulator options and from SIMULATOR_* variables", async () => {
-    const sim = await startSimulator({ size: "empty", switches: { duplicateError: "opaque", tokenOnLastPage: true } });
+    const sim = await startSimulator({ size: "empty", switches: { duplicateError: "opaque", tokenOnLastPage: false } });
     try {
-      expect(sim.switches).toEqual({ ...DEFAULT_SWITCHES, duplicateError: "opaque", tokenOnLastPage: true });
+      expect(sim.switches).toEqual({ ...DEFAULT_SWITCHES, duplicateError: "opaque", tokenOnLastPage: false });
     } finally {
       await sim.close();
     }
     expect(
       switchesFromEnv({
         SIMULATOR_PAGING: "offset",
-        SIMULATOR_TOKEN_ON_LAST_PAGE: "true",
+        SIMULATOR_TOKEN_ON_LAST_PAGE: "false",
         SIMULATOR_DUPLICATE_ERROR: "message",
         SIMULATOR_LIST_LAG_SECONDS: "5",
+        SIMULATOR_AUTO_DISPOSAL: "creation",
       }),
-    ).toEqual({ paging: "offset", tokenOnLastPage: true, duplicateError: "message", listLagSeconds: 5 });
+    ).toEqual({
+      paging: "offset",
+      tokenOnLastPage: false,
+      duplicateError: "message",
+      listLagSeconds: 5,
+      autoDisposal: "creation",
+    });
     expect(switchesFromEnv({})).toEqual({});
     expect(() => switchesFromEnv({ SIMULATOR_PAGING: "cursor" })).toThrow(/SIMULATOR_PAGING/);
     expect(() => switchesFromEnv({ SIMULATOR_TOKEN_ON_LAST_PAGE: "1" })).toThrow(/SIMULATOR_TOKEN_ON_LAST_PAGE/);
+    expect(() => switchesFromEnv({ SIMULATOR_AUTO_DISPOSAL: "review" })).toThrow(/SIMULATOR_AUTO_DISPOSAL/);
   });
 
   it("takes switches as `npm run simulator` flags, over the variables", async () => {
@@ -67,10 +86,18 @@ describe("the switch API", () => {
         "--import",
         "tsx",
         "src/simulator/main.ts",
-        ...["--port", "0", "--size", "empty", "--paging", "offset", "--token-on-last-page"],
-        ...["--duplicate-error", "message", "--list-lag", "5"],
+        ...["--port", "0", "--size", "empty", "--paging", "offset", "--no-token-on-last-page"],
+        ...["--duplicate-error", "message", "--list-lag", "5", "--auto-disposal", "creation"],
       ],
-      { env: { ...process.env, SIMULATOR_PAGING: "page", SIMULATOR_LIST_LAG_SECONDS: "9" }, stdio: "pipe" },
+      {
+        env: {
+          ...process.env,
+          SIMULATOR_PAGING: "page",
+          SIMULATOR_LIST_LAG_SECONDS: "9",
+          SIMULATOR_AUTO_DISPOSAL: "expiration",
+        },
+        stdio: "pipe",
+      },
     );
     try {
       let output = "";
@@ -84,9 +111,10 @@ describe("the switch API", () => {
       });
       expect(JSON.parse(line)).toEqual({
         paging: "offset",
-        tokenOnLastPage: true,
+        tokenOnLastPage: false,
         duplicateError: "message",
         listLagSeconds: 5,
+        autoDisposal: "creation",
       });
     } finally {
       child.kill();
@@ -178,6 +206,18 @@ describe("tokenOnLastPage", () => {
       }
     });
   }
+
+  it("is on by default: MTurk sends a NextToken on a short last page (three captures)", async () => {
+    await blockWorkers(2);
+    await use({});
+    // No MaxResults: a default page of 10 holding 2, with a token, as the psiTurk capture of ListHITs shows.
+    const short = await pair.client.send(new ListWorkerBlocksCommand({}));
+    expect(short.NumResults).toBe(2);
+    expect(short.NextToken).toBeDefined();
+    const after = await pair.client.send(new ListWorkerBlocksCommand({ NextToken: short.NextToken }));
+    expect(after).toMatchObject({ NumResults: 0, WorkerBlocks: [] });
+    expect(after.NextToken).toBeUndefined();
+  });
 
   it("an empty list never carries a token", async () => {
     await blockWorkers(0);

@@ -39,3 +39,13 @@ export async function rejection(
 
 export type SdkPair = Awaited<ReturnType<typeof startSdkPair>>;
 export type { Simulator };
+
+/** The worker side: a new worker accepts a HIT and submits an answer. */
+export async function submitWork(pair: SdkPair, hitId: string, answer = "<QuestionFormAnswers/>") {
+  const { workerId } = await pair.control<{ workerId: string }>("POST", "workers", {});
+  const { assignment } = await pair.control<{ assignment: { AssignmentId: string } }>("POST", `hits/${hitId}/accept`, {
+    workerId,
+  });
+  await pair.control("POST", `assignments/${assignment.AssignmentId}/submit`, { answer });
+  return { workerId, assignmentId: assignment.AssignmentId };
+}

@@ -221,3 +221,9 @@ async function deleteNamespace(redisUrl: string | undefined, namespace: string |
     redis.disconnect();
   }
 }
+
+/**
+ * The calls a listing that had items takes to end beyond its pages: MTurk sends a NextToken on the last page
+ * (tokenOnLastPage), so a walk ends only at the empty page that token leads to.
+ */
+export const endOfListing = (sim: Simulator) => (sim.switches.tokenOnLastPage ? 1 : 0);

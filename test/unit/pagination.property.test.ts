@@ -14,13 +14,18 @@ interface Item {
   seq: number;
 }
 
-function listing(model: Model, tokenOnLastPage: boolean) {
+/** Where a new item goes: at the end, or first (ListHITs lists newest first). */
+type Order = "oldestFirst" | "newestFirst";
+
+function listing(model: Model, tokenOnLastPage: boolean, order: Order = "oldestFirst") {
   let seq = 0;
   const items: Item[] = [];
   const add = () => {
     seq += 1;
-    items.push({ id: `I${seq}`, seq });
+    if (order === "newestFirst") items.unshift({ id: `I${seq}`, seq });
+    else items.push({ id: `I${seq}`, seq });
   };
+  const follows = (item: Item, after: number) => (order === "newestFirst" ? item.seq < after : item.seq > after);
   let calls = 0;
   const fetchPage: FetchPage<Item> = async (token, size) => {
     calls += 1;
@@ -28,7 +33,7 @@ function listing(model: Model, tokenOnLastPage: boolean) {
     if (token === undefined) start = 0;
     else if (model === "keyset") {
       const after = Number(token);
-      start = items.findIndex((i) => i.seq > after);
+      start = items.findIndex((i) => follows(i, after));
       if (start < 0) start = items.length;
     } else if (model === "offset") start = Number(token);
     else start = Number(token) * size;
@@ -66,6 +71,7 @@ async function page(source: ReturnType<typeof listing>, first: number, after: st
 }
 
 const models = fc.constantFrom<Model>("keyset", "offset", "page");
+const orders = fc.constantFrom<Order>("oldestFirst", "newestFirst");
 const step = fc.record({
   first: fc.integer({ min: 1, max: 130 }),
   // Which returned items of this page are decided (removed) before the next page.
@@ -80,10 +86,11 @@ describe("token cursors under every NextToken model", () => {
       fc.asyncProperty(
         models,
         fc.boolean(),
+        orders,
         fc.integer({ min: 0, max: 400 }),
         fc.array(step, { minLength: 1, maxLength: 30 }),
-        async (model, tokenOnLastPage, size, steps) => {
-          const source = listing(model, tokenOnLastPage);
+        async (model, tokenOnLastPage, order, size, steps) => {
+          const source = listing(model, tokenOnLastPage, order);
           for (let i = 0; i < size; i += 1) source.add();
           const original = source.items.map(idOf);
           const seen: string[] = [];

@@ -30,10 +30,20 @@ const notificationSpecification = struct(
 );
 const paging = opt({ NextToken: nextToken, MaxResults: maxResults });
 
+/**
+ * The notification versions MTurk accepts: the API reference's samples show 2006-05-05; clients in production send
+ * 2014-08-15 (Dallinger's mturk.py), the version of the event documents.
+ */
+const NOTIFICATION_VERSIONS = ["2006-05-05", "2014-08-15"];
+
 /** MTurk's documented rules for a NotificationSpecification beyond the model's shape. */
 function checkNotification(spec: NotificationSpec, allowPing: boolean) {
-  if (spec.Version !== "2006-05-05")
-    throw parameterError("Notification.Version", spec.Version, "The only valid version is 2006-05-05.");
+  if (!NOTIFICATION_VERSIONS.includes(spec.Version))
+    throw parameterError(
+      "Notification.Version",
+      spec.Version,
+      `Valid versions are ${NOTIFICATION_VERSIONS.join(" and ")}.`,
+    );
   if (spec.EventTypes.length === 0) throw parameterError("Notification.EventTypes", "[]", "Give at least one.");
   if (!allowPing && spec.EventTypes.includes("Ping"))
     throw parameterError("Notification.EventTypes", "Ping", "Ping is valid only for SendTestEventNotification.");

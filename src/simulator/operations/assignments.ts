@@ -3,7 +3,17 @@ import { change } from "../history.js";
 import type { AssignmentRecord, QualificationRequirementInput, WorkerRecord } from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, list, maxResults, nextToken, oneOf, opt, req, str } from "../validate.js";
-import { filter, listed, type OperationTable, page, qualificationKey, wireAssignment, wireHIT } from "./common.js";
+import {
+  filter,
+  listed,
+  mturkAnswerXml,
+  type OperationTable,
+  page,
+  qualificationKey,
+  recordKnownAnswerScore,
+  wireAssignment,
+  wireHIT,
+} from "./common.js";
 import { SYSTEM_LOCALE_TYPE_ID } from "./hitRules.js";
 
 const SUBMITTED_STATES = ["Submitted", "Approved", "Rejected"] as const;
@@ -97,7 +107,8 @@ export function workerAcceptsHit(store: Store, hitId: string, workerId: string):
       throw requestError("QualificationRequirementNotMet", `The worker does not meet ${r.QualificationTypeId}.`);
   const now = store.now();
   const assignment: AssignmentRecord = {
-    id: store.newId(30, "3"),
+    // A returned or abandoned assignment's id goes to the next worker (psiTurk#184, breadboard#202).
+    id: store.assignmentIdFor(hit.id),
     seq: store.nextSeq(),
     hitId: hit.id,
     workerId,
@@ -123,23 +134,13 @@ export function workerSubmitsAssignment(store: Store, assignmentId: string, answ
   const hit = store.liveHit(a.hitId);
   const now = store.now();
   const delay = store.hitTypes.get(hit.hitTypeId)?.autoApprovalDelayInSeconds ?? 0;
-  change(a, { status: "Submitted", submitTime: now, answer, autoApprovalTime: now + delay * 1000 }, now);
+  change(
+    a,
+    { status: "Submitted", submitTime: now, answer: mturkAnswerXml(answer), autoApprovalTime: now + delay * 1000 },
+    now,
+  );
   store.watchDeadline(a);
-  if (hit.assignmentReviewPolicy) {
-    store.reviewResults.push({
-      seq: store.nextSeq(),
-      hitId: hit.id,
-      level: "Assignment",
-      result: {
-        ActionId: store.newId(30),
-        SubjectId: a.id,
-        SubjectType: "Assignment",
-        QuestionId: "Q1",
-        Key: "KnownAnswerScore",
-        Value: String(answer.length % 101),
-      },
-    });
-  }
+  if (hit.assignmentReviewPolicy) recordKnownAnswerScore(store, hit.id, a.id, "Q1", () => answer.length % 101);
   return a;
 }
 
@@ -148,6 +149,7 @@ export function workerLeavesAssignment(store: Store, assignmentId: string, how: 
   const a = openAssignment(store, assignmentId);
   change(a, { status: how }, store.now());
   store.watchDeadline(a);
+  store.releaseAssignmentId(a);
   return a;
 }
 

@@ -19,15 +19,16 @@ export interface Operation {
 }
 export type OperationTable = Record<string, Operation>;
 
-/** Epoch seconds, as MTurk puts timestamps on the wire. */
-export const wireTime = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+/** Epoch seconds, as MTurk puts timestamps on the wire: whole seconds (an ExpireAt sent with a fraction loses it). */
+export const wireTime = (ms: number | undefined) => (ms === undefined ? undefined : Math.floor(ms / 1000));
 
 /**
  * One page of a List operation, the single place where paging is decided. Items come in sequence (creation)
- * order. The NextToken seals the walk's position in the mode of the `paging` switch when the walk started, so
- * flipping the switch mid-walk does not break a walk under way:
+ * order, or newest first (`order`, as ListHITs). The NextToken seals the walk's position in the mode of the
+ * `paging` switch when the walk started, so flipping the switch mid-walk does not break a walk under way:
  * - keyset: the last sequence number returned; a walk never skips or repeats, whatever is added or removed;
- * - offset: the next absolute offset in the current list; removals before it shift the next page;
+ * - offset: the next absolute offset in the current list; removals before it shift the next page (and, newest
+ *   first, so do additions: a new item repeats the previous page's last one);
  * - page: the next page number, read with the MaxResults of the call that uses it.
  * With `tokenOnLastPage` the last non-empty page also carries a token; an empty page never does.
  */
@@ -37,12 +38,17 @@ export function page<T extends { seq: number }>(
   filter: unknown,
   items: Iterable<T>,
   input: Input,
+  order: "oldestFirst" | "newestFirst" = "oldestFirst",
 ): { page: T[]; NextToken?: string } {
   const scope = store.tokens.scope(operation, filter);
+  const newest = order === "newestFirst";
   const cursor: Cursor =
     typeof input.NextToken === "string"
       ? store.tokens.open(input.NextToken, scope, operation)
-      : { mode: store.switches.paging, at: 0 };
+      : {
+          mode: store.switches.paging,
+          at: newest && store.switches.paging === "keyset" ? Number.POSITIVE_INFINITY : 0,
+        };
   // Documented sample responses show 10 results when MaxResults is omitted.
   const size = typeof input.MaxResults === "number" ? input.MaxResults : 10;
   const skip = cursor.mode === "offset" ? cursor.at : cursor.mode === "page" ? cursor.at * size : 0;
@@ -50,7 +56,7 @@ export function page<T extends { seq: number }>(
   let more = false;
   let index = 0;
   for (const item of items) {
-    if (cursor.mode === "keyset" ? item.seq <= cursor.at : index++ < skip) continue;
+    if (cursor.mode === "keyset" ? (newest ? item.seq >= cursor.at : item.seq <= cursor.at) : index++ < skip) continue;
     if (result.length === size) {
       more = true;
       break;
@@ -166,8 +172,54 @@ export const wireQualificationRequest = (r: QualificationRequestRecord) => ({
   SubmitTime: wireTime(r.submitTime),
 });
 
+/** The prolog of every Answer MTurk returns (psiTurk's captured replies). */
+export const ANSWER_PROLOG = '<?xml version="1.0" encoding="ASCII"?>';
+const escapeText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * Answer XML as MTurk returns it: its own prolog, and in ASCII, every other character as a numeric character
+ * reference (`&#233;`, one per code point). CDATA sections become character data first: ASCII cannot hold them.
+ */
+export function mturkAnswerXml(xml: string): string {
+  if (!xml.trim()) return xml;
+  const body = xml
+    .replace(/^\s*<\?xml[^>]*\?>/, "")
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, text: string) => escapeText(text))
+    .replace(/[\u{80}-\u{10FFFF}]/gu, (c) => `&#${c.codePointAt(0)};`);
+  return `${ANSWER_PROLOG}${body}`;
+}
+
+/** A review policy's synthetic result for a submitted assignment: a known-answer score (drawn after its id). */
+export function recordKnownAnswerScore(
+  store: Store,
+  hitId: string,
+  assignmentId: string,
+  questionId: string,
+  score: () => number,
+) {
+  store.reviewResults.push({
+    seq: store.nextSeq(),
+    hitId,
+    level: "Assignment",
+    result: {
+      ActionId: store.newId(30),
+      SubjectId: assignmentId,
+      SubjectType: "Assignment",
+      QuestionId: questionId,
+      Key: "KnownAnswerScore",
+      Value: String(score()),
+    },
+  });
+}
+
 export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
 export function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T> {
   for (const item of items) if (keep(item)) yield item;
+}
+
+/** Records of a map in reverse insertion (creation) order. */
+export function* newestFirst<T>(records: Map<string, T>): Iterable<T> {
+  const all = [...records.values()];
+  for (let i = all.length - 1; i >= 0; i -= 1) yield all[i] as T;
 }

@@ -15,7 +15,7 @@ import {
   req,
   timestamp,
 } from "../validate.js";
-import { filter, type Input, listed, type OperationTable, page, wireHIT } from "./common.js";
+import { filter, type Input, listed, newestFirst, type OperationTable, page, wireHIT } from "./common.js";
 
 import { checkQuestion, hitMembers, hitTypeFor, hitTypeMembers, requireFunds, SECONDS_IN_YEAR } from "./hitRules.js";
 
@@ -50,12 +50,15 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
     assignmentReviewPolicy: input.AssignmentReviewPolicy as ReviewPolicy | undefined,
     hitReviewPolicy: input.HITReviewPolicy as ReviewPolicy | undefined,
   };
-  store.hits.set(hit.id, hit);
+  store.addHit(hit);
   store.recordRequestToken(token, "CreateHIT", hit.id);
   return { HIT: wireHIT(store, hit) };
 }
 
-/** A page of the account's HITs that are not Disposed, as `shape` puts each on the wire. */
+/**
+ * A page of the account's HITs that are not Disposed, as `shape` puts each on the wire. ListHITs lists them newest
+ * first (a real capture, psiTurk list_hits.pickle); the order of the other HIT listings is not known.
+ */
 const listHits = (
   store: Store,
   operation: string,
@@ -64,12 +67,15 @@ const listHits = (
   input: Input,
   shape: (hit: HITRecord) => unknown = (h) => wireHIT(store, h),
 ) => {
+  const order = operation === "ListHITs" ? "newestFirst" : "oldestFirst";
+  const records = order === "newestFirst" ? newestFirst(store.hits) : store.hits.values();
   const { page: hits, NextToken } = page(
     store,
     operation,
     filterKey,
-    filter(listed(store, store.hits.values()), (h) => h.deletedAt === undefined && keep(h)),
+    filter(listed(store, records), (h) => h.deletedAt === undefined && keep(h)),
     input,
+    order,
   );
   return { NextToken, NumResults: hits.length, HITs: hits.map(shape) };
 };
@@ -159,7 +165,8 @@ export const hitOperations: OperationTable = {
     members: req({ HITId: entityId, ExpireAt: timestamp }),
     handle(store, input) {
       const hit = store.liveHit(input.HITId as string);
-      const expireAt = (input.ExpireAt as number) * 1000;
+      // MTurk keeps whole seconds: a fraction of ExpireAt is dropped.
+      const expireAt = Math.floor(input.ExpireAt as number) * 1000;
       // MTurk de-duplicates on the HIT and ExpireAt (to the second) for 24 hours (Dallinger#3109).
       const token = `${hit.id}${javaDate(expireAt)}`;
       const earlier = store.claimRequestToken(token, "UpdateExpirationForHIT");
@@ -172,6 +179,7 @@ export const hitOperations: OperationTable = {
       }
       // A time in the past expires the HIT now: the only way to cancel one.
       change(hit, { expiration: expireAt > now ? expireAt : Math.min(hit.expiration, now) }, now);
+      store.scheduleDisposal(hit);
       store.recordRequestToken(token, "UpdateExpirationForHIT", store.newId(36));
       return {};
     },
@@ -247,6 +255,7 @@ export const hitOperations: OperationTable = {
           "This HIT has assignments that are submitted and not yet approved or rejected.",
         );
       change(hit, { deletedAt: store.now() }, store.now());
+      store.scheduleDisposal(hit);
       return {};
     },
   },

@@ -6,6 +6,7 @@ import { bool, entityId, int, maxResults, nextToken, oneOf, opt, req, str, worke
 import {
   filter,
   listed,
+  mturkAnswerXml,
   type OperationTable,
   page,
   qualificationKey,
@@ -88,7 +89,7 @@ export function workerRequestsQualification(store: Store, workerId: string, type
     typeId,
     workerId,
     test: type.test,
-    answer: type.test !== undefined ? (answer ?? "") : undefined,
+    answer: type.test !== undefined ? mturkAnswerXml(answer ?? "") : undefined,
     submitTime: store.now(),
     listedFrom: store.now(),
     status: "Pending",
@@ -332,6 +333,12 @@ export const qualificationOperations: OperationTable = {
       const type = store.ownedQualificationType(input.QualificationTypeId as string);
       const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId as string));
       if (!held) throw requestError("QualificationDoesNotExist", "You requested a Qualification that does not exist.");
+      // MTurk scores only a granted qualification (Dallinger 0024b9b0d); the code is not public, the message is.
+      if (held.status !== "Granted")
+        throw requestError(
+          "InvalidQualificationState",
+          `This Qualification is in the state '${held.status}'. This operation can be called with a status of: Granted`,
+        );
       return { Qualification: wireQualification(held) };
     },
   },
