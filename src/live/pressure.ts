@@ -15,9 +15,10 @@ export class BudgetPressure implements RateBudget {
 
   constructor(private readonly inner: RateBudget) {}
 
-  async take(): Promise<void> {
+  async take(cancelled?: () => boolean): Promise<void> {
     const start = performance.now();
-    await this.inner.take();
+    // Passed on: a call nobody waits for leaves its place in the queue and takes no token.
+    await this.inner.take(cancelled);
     const waited = performance.now() - start;
     this.averageWaitMs = this.averageWaitMs * 0.8 + waited * 0.2;
     this.lastTake = Date.now();

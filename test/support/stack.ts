@@ -2,8 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type GatewayConfig, loadConfig } from "../../src/config.js";
 import { createGateway } from "../../src/gateway.js";
+import { createLiveHub } from "../../src/live/index.js";
+import { createUpstreamBudget } from "../../src/mturk/budget.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
-import { TokenBucket } from "../../src/mturk/rateBudget.js";
+import { createLogger } from "../../src/observability/logging.js";
+import { createMetrics } from "../../src/observability/metrics.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import type { SeedSize } from "../../src/simulator/seed.js";
 import { type Simulator, startSimulator } from "../../src/simulator/server.js";
@@ -30,16 +33,26 @@ export async function startStack(
     ALLOWED_HOSTS: "gateway.test",
     ...options.env,
   });
+  const metrics = createMetrics();
+  // As npm start does (the same function): the rate budget and its pressure.
+  const budget = createUpstreamBudget(config, metrics.registry);
   // Fault tests set retries low through env; everything else keeps the defaults.
   const client = createMTurkClient({
     endpoint: simulator.url,
     credentials: simulator.credentials,
     maxAttempts: config.MTURK_MAX_ATTEMPTS,
     timeoutMs: config.MTURK_TIMEOUT_MS,
-    // As npm start does: a rate budget when one is configured.
-    budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : undefined,
+    budget: budget.budget,
+    metrics,
   });
-  const yoga = createGateway({ config, client });
+  const live = createLiveHub({
+    config,
+    client,
+    metrics,
+    logger: createLogger(config.LOG_LEVEL),
+    pressure: budget.pressure,
+  });
+  const yoga = createGateway({ config, client, metrics, live });
 
   async function query<T = Record<string, unknown>>(
     document: string,
@@ -71,10 +84,14 @@ export async function startStack(
     return { port, url: `http://127.0.0.1:${port}/graphql` };
   }
 
+  /** The gateway's /metrics, as text. */
+  const metricsText = () => metrics.registry.metrics();
+
   return {
     simulator,
     yoga,
     client,
+    metrics: metricsText,
     query,
     measured,
     listen,
@@ -82,6 +99,7 @@ export async function startStack(
       control<T>(simulator, method, path, body),
     close: async () => {
       server?.close();
+      await live.close();
       client.destroy();
       await simulator.close();
     },
