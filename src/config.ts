@@ -68,6 +68,10 @@ const configSchema = z
     /** MTurk's rate budget for the whole process: calls per second and burst (0: unlimited). */
     MTURK_RATE_PER_SECOND: z.coerce.number().min(0).optional(),
     MTURK_RATE_BURST: z.coerce.number().int().min(1).default(20),
+    /** Exports (GET /exports/…) one API key may have streaming at once on an instance; more are refused (429). */
+    MAX_EXPORTS_PER_KEY: z.coerce.number().int().min(1).default(2),
+    /** A caller's share of the rate budget (fair queuing): JWT subjects, anonymous callers and keys without a weight. */
+    UPSTREAM_DEFAULT_WEIGHT: z.coerce.number().positive().max(1000).default(1),
     /** graphql-armor limits. */
     MAX_ALIASES: z.coerce.number().int().min(1).default(30),
     MAX_TOKENS: z.coerce.number().int().min(1).default(5000),

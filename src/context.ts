@@ -5,11 +5,12 @@ import { Upstream } from "./mturk/client.js";
 import type { CursorCodec } from "./mturk/cursors.js";
 import type { IdempotencyStore } from "./mturk/idempotency.js";
 import { type LoaderSettings, MTurkLoaders } from "./mturk/loaders.js";
+import { claimantOf } from "./mturk/scheduler.js";
 import type { SnapshotCache } from "./mturk/snapshots.js";
 import type { StrategyHints } from "./mturk/strategies.js";
 import { MTurkWrites } from "./mturk/writes.js";
 import type { Metrics } from "./observability/metrics.js";
-import type { Principal } from "./security/auth.js";
+import { type Principal, UNRESTRICTED } from "./security/auth.js";
 
 /** What every resolver gets for one GraphQL request. Built fresh per request: loaders are never shared. */
 export interface GatewayContext {
@@ -47,6 +48,8 @@ export interface GatewayServices {
   client: MTurkClient;
   concurrency: number;
   maxUpstreamCalls: number;
+  /** The rate budget's share of callers without a weight of their own (UPSTREAM_DEFAULT_WEIGHT). */
+  defaultWeight: number;
   metrics?: Metrics;
   settings: LoaderSettings;
   hints: StrategyHints;
@@ -70,7 +73,14 @@ function installRequestContext(context: object, s: GatewayServices, request: Req
   let cancelled: string | undefined;
   const up = () => {
     if (!upstream) {
-      const created = new Upstream(s.client, s.concurrency, s.metrics, s.maxUpstreamCalls);
+      const created = new Upstream(s.client, {
+        concurrency: s.concurrency,
+        metrics: s.metrics,
+        maxCalls: s.maxUpstreamCalls,
+        // The caller's queue in the fair scheduler (authentication ran before the context was built).
+        claimant: claimantOf((context as { principal?: Principal }).principal ?? UNRESTRICTED, s.defaultWeight),
+        class: "interactive",
+      });
       upstream = created;
       if (cancelled) created.cancel(cancelled);
       // A client that goes away stops the request's upstream calls.

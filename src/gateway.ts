@@ -113,6 +113,7 @@ function gatewayServices(config: GatewayConfig, client: MTurkClient, metrics: Me
     client,
     concurrency: config.MTURK_MAX_CONCURRENCY,
     maxUpstreamCalls: config.maxUpstreamCalls,
+    defaultWeight: config.UPSTREAM_DEFAULT_WEIGHT,
     metrics,
     settings: { scoreScanThreshold: config.SCORE_SCAN_THRESHOLD, requestScanThreshold: config.REQUEST_SCAN_THRESHOLD },
     hints: new StrategyHints(),

@@ -56,14 +56,14 @@ if (simulator) {
 const logger = createLogger(config.LOG_LEVEL);
 const tracing = startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const metrics = createMetrics();
-const upstreamBudget = createUpstreamBudget(config, metrics.registry);
+const scheduler = createUpstreamBudget(config, metrics.registry);
 const client = createMTurkClient({
   endpoint,
   credentials,
   maxAttempts: config.MTURK_MAX_ATTEMPTS,
   timeoutMs: config.MTURK_TIMEOUT_MS,
-  // Indirect: the fleet's budget needs the client's access key id (its Redis namespace) before it exists.
-  budget: upstreamBudget.budget,
+  // The fleet's budget takes the bucket's place later (useBudget): it needs the client's access key id first.
+  scheduler,
   metrics,
 });
 /** The fleet's key namespace names the MTurk account: the endpoint and the access key id (never the secret). */
@@ -86,14 +86,14 @@ const fleet = config.REDIS_URL
       registry: metrics.registry,
     })
   : undefined;
-if (fleet?.budget) upstreamBudget.useFleet(fleet.budget);
+if (fleet?.budget) scheduler.useBudget(fleet.budget);
 // The embedded simulator signs its SNS deliveries with its own certificate, served from its origin.
 const live = createLiveHub({
   config,
   client,
   metrics,
   logger,
-  pressure: upstreamBudget.pressure,
+  pressure: scheduler,
   certificateOrigins: simulator && [simulator.url],
   fleet: fleet && fleetLive(fleet.link, config),
 });

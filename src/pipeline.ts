@@ -15,6 +15,7 @@ import { useStreamedEdges } from "./http/streamedEdges.js";
 import type { LiveHub } from "./live/hub.js";
 import { livePlugins } from "./live/plugins.js";
 import { Upstream } from "./mturk/client.js";
+import { gatewayClaimant } from "./mturk/scheduler.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
@@ -123,6 +124,8 @@ function armor(config: GatewayConfig): Plugin {
 }
 
 const READY_CACHE_MS = 5_000;
+/** The readiness probe's queue in the fair scheduler: its own, so that a flood of callers cannot hold it up. */
+const READINESS = gatewayClaimant("readiness");
 
 /**
  * /ready (yoga's readiness check): MTurk answers the gateway's credentials. One check in flight, shared by every
@@ -133,7 +136,7 @@ function useReadiness(client: MTurkClient, degraded?: () => string | undefined):
   let last: { at: number; ok: boolean } | undefined;
   let inFlight: Promise<boolean> | undefined;
   const probe = () =>
-    new Upstream(client, 1)
+    new Upstream(client, { concurrency: 1, claimant: READINESS })
       .call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})))
       .then(
         () => true,

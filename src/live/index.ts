@@ -51,6 +51,7 @@ export function createLiveHub(options: LiveOptions): LiveHub {
     lingerMs: config.SUBSCRIPTION_LINGER_MS,
     maxPerPrincipal: config.MAX_SUBSCRIPTIONS_PER_PRINCIPAL,
     concurrency: config.MTURK_MAX_CONCURRENCY,
+    defaultWeight: config.UPSTREAM_DEFAULT_WEIGHT,
     pressure: options.pressure,
     metrics: options.metrics,
     logger: options.logger,

@@ -1,15 +1,15 @@
 import { Counter, type Registry } from "prom-client";
 import type { GatewayConfig } from "../config.js";
-import { BudgetPressure } from "../live/pressure.js";
-import { type RateBudget, TokenBucket, UNLIMITED } from "./rateBudget.js";
+import { TokenBucket, UNLIMITED } from "./rateBudget.js";
+import { FairScheduler } from "./scheduler.js";
 
 /**
  * MTurk's rate budget as the gateway runs it, built in one place for `npm start` (src/main.ts) and the test stack
- * (test/support/stack.ts): a test cannot pass on a simpler queue than production's. `budget` goes to
- * createMTurkClient; `pressure` to the subscriptions' pollers; `useFleet` swaps in the fleet's budget (src/fleet)
- * once Redis is set up, which needs the client first.
+ * (test/support/stack.ts): a test cannot pass on a simpler queue than production's. The fair scheduler hands out
+ * the local token bucket's tokens (createMTurkClient takes it; the subscriptions' pollers read its pressure);
+ * `useBudget` swaps in the fleet's budget (src/fleet) once Redis is set up, which needs the client first.
  */
-export function createUpstreamBudget(config: GatewayConfig, registry?: Registry) {
+export function createUpstreamBudget(config: GatewayConfig, registry?: Registry): FairScheduler {
   const takes = registry
     ? new Counter({
         name: "gateway_rate_budget_local_takes_total",
@@ -17,17 +17,9 @@ export function createUpstreamBudget(config: GatewayConfig, registry?: Registry)
         registers: [registry],
       })
     : undefined;
-  let inner: RateBudget =
+  const bucket =
     config.ratePerSecond > 0
       ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST, () => takes?.inc())
       : UNLIMITED;
-  // Measured: subscription pollers slow down while callers wait for the budget.
-  const pressure = new BudgetPressure({ take: (cancelled) => inner.take(cancelled) });
-  return {
-    budget: pressure as RateBudget,
-    pressure,
-    useFleet(budget: RateBudget) {
-      inner = budget;
-    },
-  };
+  return new FairScheduler(bucket, registry);
 }

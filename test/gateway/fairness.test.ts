@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../support/stack.js";
+import { hashApiKey } from "../../src/security/auth.js";
+import { HIT_CHANGED, sse, waitFor } from "../live/support.js";
+import { type GraphQLResponse, type Stack, startStack } from "../support/stack.js";
 
 /**
  * MTurk's rate budget shared fairly, through the production budget path (createUpstreamBudget, as npm start builds
@@ -11,23 +13,56 @@ const NODES = `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`;
 const BALANCE = `{ accountBalance { availableBalance { formatted } } }`;
 
 /** A counter's value in the /metrics text (0 when absent). */
-const counter = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+const counter = (text: string, name: string) =>
+  Number(new RegExp(`^${name.replace(/[{}"]/g, "\\$&")} (\\d+)`, "m").exec(text)?.[1] ?? 0);
 
-/** Posts a query through yoga.fetch that its client abandons after `ms`. */
+/** Posts a query through yoga.fetch (as the API key `key`, if given); `signal` lets its client abandon it. */
+async function post(
+  stack: Stack,
+  document: string,
+  variables: Record<string, unknown> = {},
+  options: { key?: string; signal?: AbortSignal } = {},
+): Promise<GraphQLResponse | undefined> {
+  try {
+    const response = await stack.yoga.fetch("http://gateway.test/graphql", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...(options.key ? { "x-api-key": options.key } : {}),
+      },
+      body: JSON.stringify({ query: document, variables }),
+      signal: options.signal,
+    });
+    return (await response.json()) as GraphQLResponse;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A query its client abandons after `ms`. */
 async function abandoned(stack: Stack, document: string, variables: Record<string, unknown>, ms: number) {
   const controller = new AbortController();
-  const response = Promise.resolve(
-    stack.yoga.fetch("http://gateway.test/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query: document, variables }),
-      signal: controller.signal,
-    }),
-  ).catch(() => undefined);
+  const response = post(stack, document, variables, { signal: controller.signal });
   await new Promise((resolve) => setTimeout(resolve, ms));
   controller.abort();
   await response;
 }
+
+const until = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+const KEYS = { flood: "flood-key-0123456789", victim: "victim-key-0123456789" };
+const apiKeys = (weights: Partial<Record<keyof typeof KEYS, number>> = {}) =>
+  JSON.stringify(
+    Object.entries(KEYS).map(([name, key]) => ({
+      name,
+      sha256: hashApiKey(key),
+      scopes: ["read"],
+      ...(weights[name as keyof typeof KEYS] ? { weight: weights[name as keyof typeof KEYS] } : {}),
+    })),
+  );
 
 describe("cancellation through the production budget path", () => {
   let stack: Stack;
@@ -48,5 +83,97 @@ describe("cancellation through the production budget path", () => {
     expect(aborted).toBeLessThanOrEqual(2);
     const takes = counter(await stack.metrics(), "gateway_rate_budget_local_takes_total") - before;
     expect(takes).toBe(sent.length);
+  });
+});
+
+describe("fair shares between keys", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      size: "demo",
+      seed: 62,
+      env: { MTURK_RATE_PER_SECOND: "5", MTURK_RATE_BURST: "1", AUTH_API_KEYS: apiKeys() },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it("a victim's one call runs before the flood's queued calls", async () => {
+    const calls = () => stack.simulator.instrumentation.calls;
+    stack.simulator.instrumentation.resetCalls();
+    const flood = new AbortController();
+    // Three requests of 20 unknown ids from one key: 60 GetHITs queued, 12 s of the budget.
+    const flooding = [1, 2, 3].map((n) =>
+      post(stack, NODES, { ids: unknownHitIds(20, `FLOOD${n}`) }, { key: KEYS.flood, signal: flood.signal }),
+    );
+    await until(() => calls().length >= 2);
+    const sentBefore = calls().length;
+    const victim = await post(stack, BALANCE, {}, { key: KEYS.victim });
+    flood.abort();
+    await Promise.all(flooding);
+    expect(victim?.errors).toBeUndefined();
+    const position = calls().findIndex((c) => c.operation === "GetAccountBalance");
+    // Served by the next token or the one after (the flood's call may be granted as the victim arrives).
+    expect(position).toBeGreaterThanOrEqual(sentBefore);
+    expect(position).toBeLessThanOrEqual(sentBefore + 1);
+  });
+});
+
+describe("caps and shares per key", () => {
+  let stack: Stack;
+  let hitTypeId: string;
+  beforeAll(async () => {
+    stack = await startStack({
+      size: "demo",
+      seed: 63,
+      env: {
+        MTURK_RATE_PER_SECOND: "5",
+        MTURK_RATE_BURST: "1",
+        AUTH_API_KEYS: apiKeys(),
+        SUBSCRIPTION_POLL_MS: "200",
+      },
+    });
+    const hits = await post(stack, `{ hits(first: 1) { edges { node { hitTypeId } } } }`, {}, { key: KEYS.victim });
+    hitTypeId = (hits?.data as any).hits.edges[0].node.hitTypeId;
+  });
+  afterAll(() => stack.close());
+
+  const exportOf = (key: string) =>
+    Promise.resolve(
+      stack.yoga.fetch(`http://gateway.test/exports/assignments.csv?hitTypeId=${hitTypeId}`, {
+        headers: { "x-api-key": key },
+      }),
+    );
+
+  it("a key has at most MAX_EXPORTS_PER_KEY (2) exports streaming; one more is refused until one ends", async () => {
+    const running = [await exportOf(KEYS.flood), await exportOf(KEYS.flood)];
+    expect(running.map((r) => r.status)).toEqual([200, 200]);
+    stack.simulator.instrumentation.resetCalls();
+    const refused = await exportOf(KEYS.flood);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as any).errors[0].extensions.code).toBe("TOO_MANY_EXPORTS");
+    expect(stack.simulator.instrumentation.calls).toHaveLength(0);
+    // Another key's export is not the flood's to refuse.
+    const other = await exportOf(KEYS.victim);
+    expect(other.status).toBe(200);
+    await other.body?.cancel();
+    await running[0]?.body?.cancel();
+    const again = await exportOf(KEYS.flood);
+    expect(again.status).toBe(200);
+    await Promise.all([again, running[1]].map((r) => r?.body?.cancel()));
+  });
+
+  it("queues a subscription's polls under its subscriber's key, class live", async () => {
+    const stream = sse(
+      (url, init) => stack.yoga.fetch(url, init),
+      "http://gateway.test/graphql",
+      HIT_CHANGED,
+      { h: "3NOSUCHHITFORAPOLL" },
+      { "x-api-key": KEYS.victim },
+    );
+    const waited = async () =>
+      counter(await stack.metrics(), 'gateway_upstream_queue_wait_seconds_count{class="live",key="victim"}');
+    await waitFor(async () => (await waited()) > 0, 10_000, "a poll under the victim's key");
+    await stream.close();
+    expect(await stack.metrics()).not.toMatch(/gateway_upstream_queue_wait_seconds_count\{class="live",key="flood"\}/);
   });
 });

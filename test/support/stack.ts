@@ -34,15 +34,15 @@ export async function startStack(
     ...options.env,
   });
   const metrics = createMetrics();
-  // As npm start does (the same function): the rate budget and its pressure.
-  const budget = createUpstreamBudget(config, metrics.registry);
+  // As npm start does (the same function): the fair scheduler over the rate budget.
+  const scheduler = createUpstreamBudget(config, metrics.registry);
   // Fault tests set retries low through env; everything else keeps the defaults.
   const client = createMTurkClient({
     endpoint: simulator.url,
     credentials: simulator.credentials,
     maxAttempts: config.MTURK_MAX_ATTEMPTS,
     timeoutMs: config.MTURK_TIMEOUT_MS,
-    budget: budget.budget,
+    scheduler,
     metrics,
   });
   const live = createLiveHub({
@@ -50,7 +50,7 @@ export async function startStack(
     client,
     metrics,
     logger: createLogger(config.LOG_LEVEL),
-    pressure: budget.pressure,
+    pressure: scheduler,
   });
   const yoga = createGateway({ config, client, metrics, live });
 
