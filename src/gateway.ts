@@ -7,8 +7,10 @@ import { type GatewayContext, useRequestContext } from "./context.js";
 import { renderGraphiQLPage } from "./graphiql/plugin.js";
 import type { LiveHub } from "./live/hub.js";
 import { createLiveHub } from "./live/index.js";
+import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import { type IdempotencyStore, MemoryIdempotencyStore } from "./mturk/idempotency.js";
+import { SharedWork } from "./mturk/sharedWork.js";
 import { type SharedSnapshotStore, SnapshotCache } from "./mturk/snapshots.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { createLogger } from "./observability/logging.js";
@@ -86,6 +88,8 @@ export interface GatewayOptions {
   without?: ReadonlySet<PluginName>;
   /** The subscriptions' hub (src/live); by default one in memory, as the configuration says. */
   live?: LiveHub;
+  /** Work shared by requests (createSharedWork by default); other long work (a sync) may run on it too. */
+  work?: SharedWork;
 }
 
 export interface SharedServices {
@@ -97,10 +101,28 @@ export interface SharedServices {
   degraded(): string | undefined;
 }
 
+/**
+ * Work shared by requests and run on its own doors (src/mturk/sharedWork.ts): its calls queue under the gateway's
+ * own claimants in its class, and no request's cancellation stops them.
+ */
+export function createSharedWork(config: GatewayConfig, client: MTurkClient, metrics?: Metrics): SharedWork {
+  return new SharedWork(
+    (claimant, cls) =>
+      new Upstream(client, { concurrency: config.MTURK_MAX_CONCURRENCY, metrics, claimant, class: cls }),
+  );
+}
+
 /** What outlives a request: snapshots, hints, idempotency records, the cursor codec, the limits. */
-function gatewayServices(config: GatewayConfig, client: MTurkClient, metrics: Metrics, shared?: SharedServices) {
+function gatewayServices(
+  config: GatewayConfig,
+  client: MTurkClient,
+  metrics: Metrics,
+  work: SharedWork,
+  shared?: SharedServices,
+) {
   // Learned listing lengths and snapshots outlive a request by design; loaders and their caches never do.
   const snapshots = new SnapshotCache({
+    work,
     ttlMs: config.SNAPSHOT_TTL_MS,
     maxStaleMs: config.SNAPSHOT_MAX_STALE_MS,
     maxItems: config.SNAPSHOT_MAX_ITEMS,
@@ -118,6 +140,7 @@ function gatewayServices(config: GatewayConfig, client: MTurkClient, metrics: Me
     settings: { scoreScanThreshold: config.SCORE_SCAN_THRESHOLD, requestScanThreshold: config.REQUEST_SCAN_THRESHOLD },
     hints: new StrategyHints(),
     snapshots,
+    work,
     idempotency: shared?.idempotency ?? new MemoryIdempotencyStore(),
     codec: shared?.codec ?? new CursorCodec(config.CURSOR_SECRET),
     limits: {
@@ -143,8 +166,9 @@ export function createGateway({
   shared,
   without,
   live = createLiveHub({ config, client, metrics, logger }),
+  work = createSharedWork(config, client, metrics),
 }: GatewayOptions) {
-  const services = { ...gatewayServices(config, client, metrics, shared), live };
+  const services = { ...gatewayServices(config, client, metrics, work, shared), live };
   const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,

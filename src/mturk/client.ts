@@ -8,6 +8,7 @@ import { toUpstreamError } from "./errors.js";
 import { UNLIMITED } from "./rateBudget.js";
 import { PerCallRetryStrategy } from "./retry.js";
 import { type Claim, type Claimant, FairScheduler, UNCLAIMED, type UpstreamClass } from "./scheduler.js";
+import type { Leaving, StillRunning, Waiter } from "./sharedWork.js";
 
 /** Where a command carries its place in the rate budget's queue (its claim) to the middleware. */
 const CLAIM = Symbol("claim");
@@ -91,7 +92,7 @@ export interface DoorOptions {
  * through `call`, which bounds how many run at once, queues them under the door's claimant and class, counts
  * (Prometheus) and traces (OpenTelemetry) them, and turns SDK errors into coded GraphQL errors.
  */
-export class Upstream {
+export class Upstream implements Waiter {
   private readonly limit: ReturnType<typeof pLimit>;
   /** Aborted by cancel(): the door's queued calls leave the scheduler's queue. */
   private readonly gone = new AbortController();
@@ -100,6 +101,7 @@ export class Upstream {
   private readonly maxCalls: number;
   private readonly claimant: Claimant;
   private readonly class: UpstreamClass;
+  private readonly leaving = new Set<(how: Leaving) => StillRunning | undefined>();
   /** What its calls cost: attempts let through (retries too) and their time in the queue. */
   readonly usage = { attempts: 0, queueMs: 0 };
 
@@ -115,12 +117,26 @@ export class Upstream {
 
   /**
    * Stops the door's calls: queued ones are never sent. Those in flight finish within MTURK_TIMEOUT_MS (an abort
-   * signal per call would keep the SDK from reusing its resolved middleware stack, a cost on every call).
+   * signal per call would keep the SDK from reusing its resolved middleware stack, a cost on every call). Shared
+   * work it waited for is told how it left (`how`); what still runs says so in the answer (its retry hint).
    */
-  cancel(reason: string): void {
-    if (this.cancelled) return;
+  cancel(reason: string, how: Leaving = "gone"): StillRunning | undefined {
+    if (this.cancelled) return undefined;
     this.cancelled = new GraphQLError(reason, { extensions: { code: "TIMEOUT" } });
     this.gone.abort();
+    let running: StillRunning | undefined;
+    for (const listener of [...this.leaving]) {
+      const answer = listener(how);
+      if (answer && answer.retryAfterMs > (running?.retryAfterMs ?? 0)) running = answer;
+    }
+    this.leaving.clear();
+    return running;
+  }
+
+  /** As a waiter for shared work (src/mturk/sharedWork.ts): told when this door is cancelled, and how. */
+  onLeave(listener: (how: Leaving) => StillRunning | undefined): () => void {
+    this.leaving.add(listener);
+    return () => this.leaving.delete(listener);
   }
 
   call<T>(operation: string, send: (client: MTurkClient) => Promise<T>): Promise<T> {

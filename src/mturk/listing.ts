@@ -10,6 +10,7 @@ import {
   resolveTokenConnection,
   scanAll,
 } from "./pagination.js";
+import type { Waiter } from "./sharedWork.js";
 import type { SnapshotCache } from "./snapshots.js";
 import { streamTokenConnection } from "./streaming.js";
 
@@ -49,6 +50,8 @@ export interface ListingEnv {
   snapshots: SnapshotCache;
   /** The operation streams edges (`edges @stream`): plain walks yield each window's edges as it arrives. */
   streamEdges?: boolean;
+  /** Who waits for a snapshot's scan: the request's door (see SharedWork). */
+  waiter?: Waiter;
 }
 
 const views = new WeakMap<readonly unknown[], Map<string, unknown[]>>();
@@ -102,12 +105,14 @@ export function readSnapshot<T>(
   env: ListingEnv,
   q: Pick<ListingQuery<T>, "scope" | "fetchPage" | "scanPage" | "complete" | "scan">,
 ) {
-  return env.snapshots.read<T>(q.scope, async () => {
+  // The closures read the context's loaders, which are the scan's own while it runs as shared work.
+  const scan = async () => {
     const items = q.scan
       ? await q.scan()
       : (await scanAll((token) => (q.scanPage ?? q.fetchPage)(token, MTURK_MAX_RESULTS))).items;
     return q.complete ? q.complete(items) : items;
-  });
+  };
+  return env.snapshots.read<T>(q.scope, scan, { waiter: env.waiter });
 }
 
 /**

@@ -227,6 +227,13 @@ export class MTurkLoaders {
     );
   }
 
+  /** The same loaders on another door (shared work's, for its scan), or these without one. */
+  private on = (door?: Upstream) => (door ? new MTurkLoaders(door, this.settings, this.hints, this.snapshots) : this);
+
+  /** Every HIT of the account, page after page. */
+  readonly allHITs = (): Promise<HIT[]> =>
+    scanAll((token) => this.listHITsPage(token, MTURK_MAX_RESULTS)).then((scan) => scan.items);
+
   listReviewableHITsPage(
     filter: { hitTypeId?: string; status?: ReviewableHITStatus },
     NextToken: string | undefined,
@@ -341,9 +348,7 @@ export class MTurkLoaders {
     const partial = listed.filter((hit) => hit.HITStatus === undefined);
     if (!partial.length) return listed;
     if (partial.length > MTURK_MAX_RESULTS && this.snapshots) {
-      const all = await this.snapshots.get(scopes.hits(), () =>
-        scanAll((token) => this.listHITsPage(token, MTURK_MAX_RESULTS)).then((scan) => scan.items),
-      );
+      const all = await this.snapshots.get(scopes.hits(), (door) => this.on(door).allHITs(), { waiter: this.upstream });
       for (const hit of all) if (hit.HITId) this.hits.prime(hit.HITId, hit);
     }
     const loaded = await this.hits.loadMany(partial.map((hit) => hit.HITId as string));

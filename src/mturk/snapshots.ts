@@ -1,6 +1,9 @@
 import type { Metrics } from "../observability/metrics.js";
+import type { Upstream } from "./client.js";
 import { type JournalEntry, WriteJournal } from "./journal.js";
 import { type ListingOperation, operationOfKey, scopeKey } from "./listings.js";
+import type { UpstreamClass } from "./scheduler.js";
+import { SharedWork, type Waiter } from "./sharedWork.js";
 
 /** A change of listings as instances share it (plain data): the gateway's writes, or listings to scan again. */
 export type ListingChange = { entries: JournalEntry[] } | { invalidate: ListingOperation[] };
@@ -60,7 +63,19 @@ export interface SnapshotOptions {
   metrics?: Metrics;
   /** Shares scans and the journal with other instances; without it both stay in this process. */
   shared?: SharedSnapshotStore;
+  /** Runs scans detached from the request that asks first (src/mturk/sharedWork.ts); inline without it. */
+  work?: SharedWork;
 }
+
+/** How a read waits for a scan: its window, who waits (the request's door), and the scan's class. */
+export interface ReadOptions {
+  ttlMs?: number;
+  waiter?: Waiter;
+  class?: UpstreamClass;
+}
+
+/** A listing's scan; on shared work it gets the work's own door (code using a request's loaders gets theirs). */
+export type Scan<T> = (door?: Upstream) => Promise<T[]>;
 
 interface Entry<T = unknown> {
   items: T[];
@@ -74,12 +89,14 @@ const weight = (entry: Entry) => Math.max(1, entry.items.length);
 
 export class SnapshotCache {
   private readonly done = new Map<string, Entry>();
-  private readonly inFlight = new Map<string, Promise<Entry<unknown>>>();
   private items = 0;
   readonly journal: WriteJournal;
+  /** The scans in flight: one per listing, shared by every request that asks meanwhile. */
+  private readonly work: SharedWork;
 
   constructor(private readonly options: SnapshotOptions) {
     this.journal = new WriteJournal(options.journalMs ?? 600_000);
+    this.work = options.work ?? new SharedWork();
     options.shared?.listen((change) => {
       if ("invalidate" in change) this.invalidateHere(change.invalidate);
       else this.recordHere(change.entries);
@@ -87,19 +104,19 @@ export class SnapshotCache {
   }
 
   /** The listing's items, from a fresh snapshot, the scan in flight, or a new scan; the journal applied. */
-  async get<T>(scope: readonly unknown[], scan: () => Promise<T[]>, ttlMs = this.options.ttlMs): Promise<T[]> {
-    return (await this.read(scope, scan, ttlMs)).items;
+  async get<T>(scope: readonly unknown[], scan: Scan<T>, options: ReadOptions = {}): Promise<T[]> {
+    return (await this.read(scope, scan, options)).items;
   }
 
   /** The same, with when MTurk was read (the snapshot's scan; the journal adds the gateway's writes since). */
   async read<T>(
     scope: readonly unknown[],
-    scan: () => Promise<T[]>,
-    ttlMs = this.options.ttlMs,
+    scan: Scan<T>,
+    options: ReadOptions = {},
   ): Promise<{ items: T[]; at: number }> {
     // Writes made through other instances before this request reach the journal (and drop snapshots) first.
     if (this.options.shared) await this.options.shared.catchUp();
-    const snapshot = await this.raw(scopeKey(scope), scan, ttlMs);
+    const snapshot = await this.raw(scopeKey(scope), scan, { ttlMs: this.options.ttlMs, ...options });
     return { items: this.applied(scope, snapshot), at: snapshot.at };
   }
 
@@ -116,7 +133,7 @@ export class SnapshotCache {
     return items;
   }
 
-  private raw<T>(key: string, scan: () => Promise<T[]>, ttlMs: number): Promise<Entry<T>> {
+  private raw<T>(key: string, scan: Scan<T>, options: ReadOptions & { ttlMs: number }): Promise<Entry<T>> {
     const entry = this.done.get(key) as Entry<T> | undefined;
     const age = entry ? Date.now() - entry.at : Number.POSITIVE_INFINITY;
     if (entry && age < this.servable(entry)) {
@@ -125,16 +142,13 @@ export class SnapshotCache {
       this.done.set(key, entry);
       const stale = age >= entry.ttlMs;
       this.options.metrics?.snapshotRequests.inc({ result: stale ? "stale" : "hit" });
-      // Served now; one scan refreshes it for later requests (its failure keeps the stale one until maxStaleMs).
-      if (stale && !this.inFlight.has(key)) this.scan(key, scan, ttlMs).catch(() => undefined);
+      // Served now; one scan nobody waits for refreshes it (its failure keeps the stale one until maxStaleMs).
+      if (stale && !this.work.has(key))
+        this.scan(key, scan, { ttlMs: options.ttlMs, class: "background" }).catch(() => undefined);
       return Promise.resolve(entry);
     }
-    const running = this.inFlight.get(key);
-    if (running) {
-      this.options.metrics?.snapshotRequests.inc({ result: "shared" });
-      return running as Promise<Entry<T>>;
-    }
-    return this.scan(key, scan, ttlMs);
+    if (this.work.has(key)) this.options.metrics?.snapshotRequests.inc({ result: "shared" });
+    return this.scan(key, scan, options);
   }
 
   /** How long an entry may be served: its window, or longer while stale-while-revalidate allows. */
@@ -142,28 +156,28 @@ export class SnapshotCache {
     return Math.max(entry.ttlMs, this.options.maxStaleMs ?? 0);
   }
 
-  /** One scan of the listing (through the fleet when shared), stored when done. */
-  private scan<T>(key: string, scan: () => Promise<T[]>, ttlMs: number): Promise<Entry<T>> {
+  /**
+   * One scan of the listing (through the fleet when shared), stored when done: shared work, joined by every read
+   * meanwhile, that runs on past the timeout of the request that started it.
+   */
+  private scan<T>(key: string, scan: Scan<T>, options: ReadOptions & { ttlMs: number }): Promise<Entry<T>> {
+    const { ttlMs } = options;
     const shared = this.options.shared;
-    if (!shared) this.options.metrics?.snapshotRequests.inc({ result: "miss" });
-    const fetched = shared
-      ? shared.fetch(key, scan, (changes) => this.outdates(key, changes))
-      : scan().then((items): SharedSnapshot<T> => ({ items, at: Date.now(), source: "scan", keep: true }));
-    const started = fetched.then(
-      (snapshot): Entry<T> => {
-        this.inFlight.delete(key);
-        if (shared)
-          this.options.metrics?.snapshotRequests.inc({ result: snapshot.source === "fleet" ? "fleet" : "miss" });
-        if (snapshot.keep) this.store(key, snapshot.items, snapshot.at, ttlMs);
-        return { items: snapshot.items, at: snapshot.at, ttlMs };
-      },
-      (error) => {
-        this.inFlight.delete(key);
-        throw error;
-      },
-    );
-    this.inFlight.set(key, started as Promise<Entry<unknown>>);
-    return started;
+    const run = async (door?: Upstream): Promise<Entry<T>> => {
+      if (!shared) this.options.metrics?.snapshotRequests.inc({ result: "miss" });
+      const snapshot = shared
+        ? await shared.fetch(
+            key,
+            () => scan(door),
+            (changes) => this.outdates(key, changes),
+          )
+        : { items: await scan(door), at: Date.now(), source: "scan" as const, keep: true };
+      if (shared)
+        this.options.metrics?.snapshotRequests.inc({ result: snapshot.source === "fleet" ? "fleet" : "miss" });
+      if (snapshot.keep) this.store(key, snapshot.items, snapshot.at, ttlMs);
+      return { items: snapshot.items, at: snapshot.at, ttlMs };
+    };
+    return this.work.run(key, run, { waiter: options.waiter, class: options.class });
   }
 
   /** Whether these changes make a snapshot of `key` stale: an effect on it the journal cannot apply. */

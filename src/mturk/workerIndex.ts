@@ -114,11 +114,12 @@ function grouped(items: IndexItem[]): Grouped {
 
 /** A worker's history from the index (built now if none is fresh), with the gateway's writes since applied. */
 export async function workerHistory(ctx: GatewayContext, workerId: string): Promise<WorkerHistory> {
-  const { items, at } = await ctx.snapshots.read<IndexItem>(
-    WORKER_INDEX_SCOPE,
-    () => buildIndex(ctx),
-    indexSettings(ctx).ttlMs,
-  );
+  // Shared work in the background class: a build that outlasts the request goes on for the next one.
+  const { items, at } = await ctx.snapshots.read<IndexItem>(WORKER_INDEX_SCOPE, () => buildIndex(ctx), {
+    ttlMs: indexSettings(ctx).ttlMs,
+    waiter: ctx.waiter,
+    class: "background",
+  });
   const { hits, byWorker } = grouped(items);
   const mine = byWorker.get(workerId) ?? { assignments: [], bonuses: [] };
   const journal = ctx.snapshots.journal;

@@ -16,38 +16,16 @@ const BALANCE = `{ accountBalance { availableBalance { formatted } } }`;
 const counter = (text: string, name: string) =>
   Number(new RegExp(`^${name.replace(/[{}"]/g, "\\$&")} (\\d+)`, "m").exec(text)?.[1] ?? 0);
 
-/** Posts a query through yoga.fetch (as the API key `key`, if given); `signal` lets its client abandon it. */
-async function post(
+/** A query as the API key `key`; `signal` lets its client abandon it (undefined then). */
+const post = (
   stack: Stack,
   document: string,
   variables: Record<string, unknown> = {},
   options: { key?: string; signal?: AbortSignal } = {},
-): Promise<GraphQLResponse | undefined> {
-  try {
-    const response = await stack.yoga.fetch("http://gateway.test/graphql", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json",
-        ...(options.key ? { "x-api-key": options.key } : {}),
-      },
-      body: JSON.stringify({ query: document, variables }),
-      signal: options.signal,
-    });
-    return (await response.json()) as GraphQLResponse;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A query its client abandons after `ms`. */
-async function abandoned(stack: Stack, document: string, variables: Record<string, unknown>, ms: number) {
-  const controller = new AbortController();
-  const response = post(stack, document, variables, { signal: controller.signal });
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  controller.abort();
-  await response;
-}
+): Promise<GraphQLResponse | undefined> =>
+  stack
+    .query(document, variables, { headers: options.key ? { "x-api-key": options.key } : {}, signal: options.signal })
+    .catch(() => undefined);
 
 const until = async (condition: () => boolean) => {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -74,7 +52,7 @@ describe("cancellation through the production budget path", () => {
   it("an aborted request's queued calls take no token and are never sent", async () => {
     stack.simulator.instrumentation.resetCalls();
     const before = counter(await stack.metrics(), "gateway_rate_budget_local_takes_total");
-    await abandoned(stack, NODES, { ids: unknownHitIds(20, "ABORT") }, 100);
+    await stack.abandoned(NODES, { ids: unknownHitIds(20, "ABORT") }, 100);
     const victim = await stack.query(BALANCE);
     expect(victim.errors).toBeUndefined();
     const sent = stack.simulator.instrumentation.calls;

@@ -57,13 +57,24 @@ export async function startStack(
   async function query<T = Record<string, unknown>>(
     document: string,
     variables: Record<string, unknown> = {},
+    options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<GraphQLResponse<T>> {
     const response = await yoga.fetch("http://gateway.test/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: { "content-type": "application/json", accept: "application/json", ...options.headers },
       body: JSON.stringify({ query: document, variables }),
+      signal: options.signal,
     });
     return (await response.json()) as GraphQLResponse<T>;
+  }
+
+  /** A query whose client goes away after `ms` (its request's signal aborts). */
+  async function abandoned(document: string, variables: Record<string, unknown> = {}, ms = 100): Promise<void> {
+    const controller = new AbortController();
+    const response = query(document, variables, { signal: controller.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    controller.abort();
+    await response;
   }
 
   /** Runs a query with a clean call log and returns its result with the upstream calls it caused. */
@@ -93,6 +104,7 @@ export async function startStack(
     client,
     metrics: metricsText,
     query,
+    abandoned,
     measured,
     listen,
     control: <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>

@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RateBudget } from "../../src/mturk/rateBudget.js";
 import {
+  CLASS_WEIGHTS,
   type Claim,
   type Claimant,
-  CLASS_WEIGHTS,
   FairScheduler,
   UPSTREAM_CLASSES,
   type UpstreamClass,
