@@ -53,6 +53,8 @@ const configSchema = z
     MAX_BREADTH: z.coerce.number().int().min(1).default(300),
     /** Items one bulk mutation may name (its price counts them too). */
     MAX_BULK_ITEMS: z.coerce.number().int().min(1).default(500),
+    /** Ids one `nodes(ids:)` may name (each is a call queued at once); more are QUERY_TOO_COMPLEX before any call. */
+    MAX_NODES: z.coerce.number().int().min(1).default(100),
     /** Upstream calls one request may make, a backstop behind the complexity limit (default: MAX_COMPLEXITY). */
     MAX_UPSTREAM_CALLS: z.coerce.number().int().min(1).optional(),
     /** API keys as JSON, [{"name","sha256","scopes":["read","write","pay"]}] (`npm run api-key` makes one), or a file. */

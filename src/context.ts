@@ -46,6 +46,8 @@ export interface Limits {
   scanCost: number;
   maxPageSize: number;
   maxBulkItems: number;
+  /** The ids `nodes(ids:)` takes at most (MAX_NODES). */
+  maxNodes?: number;
   /** The worker index (src/mturk/workerIndex.ts): its window and the calls one build may make (its price). */
   workerIndex?: { ttlMs: number; maxCalls: number };
   complexity: { complexity: number; depth: number; breadth: number };

@@ -147,6 +147,7 @@ function gatewayServices(
       scanCost: config.SCAN_COST,
       maxPageSize: config.MAX_PAGE_SIZE,
       maxBulkItems: config.MAX_BULK_ITEMS,
+      maxNodes: config.MAX_NODES,
       // The index is patched by the journal: it must not outlive the journal's entries.
       workerIndex: {
         ttlMs: Math.min(config.WORKER_INDEX_TTL_MS, config.WRITE_JOURNAL_MS),
