@@ -161,6 +161,7 @@ async function perPlugin(url: string, hitId: string) {
     "authentication",
     "armor",
     "timeout",
+    "cost",
     "bodyLimit",
     "readiness",
     "metricsAuth",

@@ -16,6 +16,7 @@ import type { LiveHub } from "./live/hub.js";
 import { livePlugins } from "./live/plugins.js";
 import { Upstream } from "./mturk/client.js";
 import { gatewayClaimant } from "./mturk/scheduler.js";
+import { useCostExtension } from "./observability/cost.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
@@ -38,6 +39,7 @@ export type PluginName =
   | "disableIntrospection"
   | "armor"
   | "timeout"
+  | "cost"
   | "deferStream"
   | "fleet"
   | "live"
@@ -75,6 +77,7 @@ export function gatewayPlugins(
     ["disableIntrospection", () => (config.introspection ? [] : [useDisableIntrospection()])],
     ["armor", () => [armor(config)]],
     ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],
+    ["cost", () => [useCostExtension()]],
     // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
     ["deferStream", () => [useDeferStream(), useStreamedEdges()]],
     ["fleet", () => deps.shared?.plugins ?? []],

@@ -96,6 +96,25 @@ describe("fair shares between keys", () => {
   });
 });
 
+describe("a request's queueing, visible", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ size: "demo", seed: 67, env: { MTURK_RATE_PER_SECOND: "5", MTURK_RATE_BURST: "1" } });
+  });
+  afterAll(() => stack.close());
+
+  it("extensions.cost gives the price, the calls sent and their wait; /metrics the wait per class", async () => {
+    const result = await stack.query(NODES, { ids: unknownHitIds(3, "COST") });
+    const cost = result.extensions?.cost;
+    expect(cost?.upstreamCalls).toBe(3);
+    expect(cost?.price).toBeGreaterThanOrEqual(3);
+    // One token at a time, 200 ms apart: the second and third waited.
+    expect(cost?.queueMs).toBeGreaterThan(0);
+    const metrics = await stack.metrics();
+    expect(counter(metrics, 'gateway_upstream_queue_wait_seconds_count{class="interactive",key="other"}')).toBe(3);
+  });
+});
+
 describe("caps and shares per key", () => {
   let stack: Stack;
   let hitTypeId: string;

@@ -15,6 +15,7 @@ import type { SimulatorSwitches } from "../../src/simulator/switches.js";
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, any>;
 }
 
 /** The simulator over HTTP, the real SDK client, and the gateway driven through `yoga.fetch`. */
