@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { MTurkClient } from "@aws-sdk/client-mturk";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -110,6 +111,8 @@ export class Upstream implements Waiter {
     private readonly options: DoorOptions,
   ) {
     this.limit = pLimit(options.concurrency);
+    // Each of its calls waiting in the scheduler's queue listens for the abort (retries too).
+    setMaxListeners(2 * options.concurrency + 10, this.gone.signal);
     this.maxCalls = options.maxCalls ?? Number.POSITIVE_INFINITY;
     this.claimant = options.claimant ?? UNCLAIMED.claimant;
     this.class = options.class ?? "interactive";
