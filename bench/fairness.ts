@@ -141,7 +141,7 @@ function scenarios(hitTypeId: string): Scenario[] {
         void (async () => {
           for (let wave = 0; !signal.aborted; wave += 1) {
             const aborts = Array.from({ length: 40 }, () => new AbortController());
-            aborts.forEach((a, i) => ignore(nodes(g, a.signal, `A${wave}x${i}`)));
+            for (const [i, a] of aborts.entries()) ignore(nodes(g, a.signal, `A${wave}x${i}`));
             await pause(200);
             for (const a of aborts) a.abort();
             await pause(1_800);

@@ -16,9 +16,9 @@ import type { LiveHub } from "./live/hub.js";
 import { livePlugins } from "./live/plugins.js";
 import { Upstream } from "./mturk/client.js";
 import { gatewayClaimant } from "./mturk/scheduler.js";
-import { useCostExtension } from "./observability/cost.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
+import { usePrice } from "./schema/price.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
 import { useHostCheck } from "./security/hosts.js";
 import { useBodyLimit, useOperationTimeout, useRequestParamErrors } from "./security/limits.js";
@@ -77,7 +77,8 @@ export function gatewayPlugins(
     ["disableIntrospection", () => (config.introspection ? [] : [useDisableIntrospection()])],
     ["armor", () => [armor(config)]],
     ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],
-    ["cost", () => [useCostExtension()]],
+    // The price limit (Pothos complexity, checked once here before the operation runs) and extensions.cost.
+    ["cost", () => [usePrice()]],
     // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
     ["deferStream", () => [useDeferStream(), useStreamedEdges()]],
     ["fleet", () => deps.shared?.plugins ?? []],
@@ -120,7 +121,7 @@ function armor(config: GatewayConfig): Plugin {
     maxAliases: { n: config.MAX_ALIASES },
     maxTokens: { n: config.MAX_TOKENS },
     maxDirectives: { n: config.MAX_DIRECTIVES },
-    // The cost limit is Pothos complexity (it knows `first` and full scans); suggestions only with introspection.
+    // The cost limit is Pothos complexity (usePrice: it knows `first` and full scans); suggestions only with introspection.
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: !config.introspection },
   }) as Plugin;

@@ -52,14 +52,10 @@ export const builder = new SchemaBuilder<{
       return new InputInvalid(issue?.message ?? "Invalid input.", path);
     },
   },
+  // Prices only: the limit is checked once per operation before it runs (usePrice, src/schema/price.ts).
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: (ctx) => ctx.limits.complexity,
-    complexityError: (kind, result) =>
-      new GraphQLError(`The query is over the ${String(kind).toLowerCase()} limit.`, {
-        extensions: { code: "QUERY_TOO_COMPLEX", kind: String(kind).toLowerCase(), ...result },
-      }),
   },
   relay: {
     clientMutationId: "omit",

@@ -130,7 +130,7 @@ describe("caps and shares per key", () => {
       },
     });
     const hits = await post(stack, `{ hits(first: 1) { edges { node { hitTypeId } } } }`, {}, { key: KEYS.victim });
-    hitTypeId = (hits?.data as any).hits.edges[0].node.hitTypeId;
+    hitTypeId = (hits?.data as any)?.hits.edges[0].node.hitTypeId;
   });
   afterAll(() => stack.close());
 

@@ -68,15 +68,14 @@ describe("the fair scheduler", () => {
           expect(i).toBe(served[f]);
           served[f] = (served[f] ?? 0) + 1;
           // While two claimants both still queue, their service per weight differs by at most one stride.
-          specs.forEach((a, x) =>
-            specs.forEach((b, y) => {
+          for (const [x, a] of specs.entries())
+            for (const [y, b] of specs.entries()) {
               const backlogged = (served[x] ?? 0) < a.calls && (served[y] ?? 0) < b.calls;
               if (x < y && backlogged)
                 expect(Math.abs((served[x] ?? 0) / a.weight - (served[y] ?? 0) / b.weight)).toBeLessThanOrEqual(
                   1 / Math.min(a.weight, b.weight) + 1e-9,
                 );
-            }),
-          );
+            }
         }
       }),
       { numRuns: 60 },
@@ -151,7 +150,7 @@ describe("the fair scheduler", () => {
             signal: controllers[i]?.signal,
           }),
         );
-        aborts.forEach((abort, i) => abort && controllers[i]?.abort());
+        for (const [i, abort] of aborts.entries()) if (abort) controllers[i]?.abort();
         // Dropped calls resolve at once, before any token.
         const dropped = aborts.flatMap((abort, i) => (abort ? [takes[i]] : []));
         await Promise.all(dropped);
