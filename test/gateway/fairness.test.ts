@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/security/auth.js";
-import { HIT_CHANGED, sse, waitFor } from "../live/support.js";
+import { ASSIGNMENT_SUBMITTED, HIT_CHANGED, sse, waitFor } from "../live/support.js";
 import { type GraphQLResponse, type Stack, startStack } from "../support/stack.js";
 
 /**
@@ -172,5 +172,45 @@ describe("caps and shares per key", () => {
     await waitFor(async () => (await waited()) > 0, 10_000, "a poll under the victim's key");
     await stream.close();
     expect(await stack.metrics()).not.toMatch(/gateway_upstream_queue_wait_seconds_count\{class="live",key="flood"\}/);
+  });
+});
+
+describe("lingering subscriptions", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      size: "demo",
+      seed: 68,
+      env: {
+        MTURK_RATE_PER_SECOND: "5",
+        MTURK_RATE_BURST: "1",
+        AUTH_API_KEYS: apiKeys(),
+        SUBSCRIPTION_POLL_MS: "200",
+        SUBSCRIPTION_LINGER_MS: "60000",
+      },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it("20 pollers of random HIT types lingering for one key: another key's read is still the next call", async () => {
+    const calls = () => stack.simulator.instrumentation.calls;
+    const streams = Array.from({ length: 20 }, (_, i) =>
+      sse(
+        (url, init) => stack.yoga.fetch(url, init),
+        "http://gateway.test/graphql",
+        ASSIGNMENT_SUBMITTED,
+        { ht: `3RANDOMTYPE${String(i).padStart(5, "0")}` },
+        { "x-api-key": KEYS.flood },
+      ),
+    );
+    await until(() => calls().filter((c) => c.operation === "ListHITs").length >= 5);
+    // Their clients leave; the pollers linger, each polling ListHITs every 200 ms: 100 calls a second wanted.
+    await Promise.all(streams.map((s) => s.close()));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const sentBefore = calls().length;
+    const victim = await post(stack, BALANCE, {}, { key: KEYS.victim });
+    expect(victim?.errors).toBeUndefined();
+    const position = calls().findIndex((c) => c.operation === "GetAccountBalance");
+    expect(position - sentBefore).toBeLessThanOrEqual(1);
   });
 });
