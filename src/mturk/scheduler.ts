@@ -144,6 +144,8 @@ export class FairScheduler {
   private seq = 0;
   private averageWaitMs = 0;
   private lastGrant = 0;
+  /** The pass of the class served last: a class that starts waiting joins at it. */
+  private clock = 0;
   private readonly metrics?: ReturnType<typeof schedulerMetrics>;
 
   constructor(
@@ -194,9 +196,6 @@ export class FairScheduler {
     return Date.now() - this.lastGrant < MEMORY_MS && this.averageWaitMs > TIGHT_WAIT_MS;
   }
 
-  /** The pass of the class served last: a class that starts waiting joins at it. */
-  private clock = 0;
-
   private leave(ticket: Ticket, lane: Lane, queue: Queue, how: "granted" | "dropped") {
     if (ticket.done) return;
     ticket.done = true;
@@ -228,9 +227,14 @@ export class FairScheduler {
   private async dispatch(): Promise<void> {
     try {
       while (this.queued > 0) {
-        // Nobody left to give it to (all dropped while it waited): the token is not taken.
-        await this.budget.take(() => this.queued === 0);
-        this.grantNext();
+        // Nobody left to give it to (all dropped while it waited): the budget keeps its token. Its last answer to
+        // the question is what it did, whoever has queued since.
+        let declined = false;
+        await this.budget.take(() => {
+          declined = this.queued === 0;
+          return declined;
+        });
+        if (!declined) this.grantNext();
       }
     } finally {
       this.pumping = false;

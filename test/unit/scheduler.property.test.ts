@@ -164,6 +164,28 @@ describe("the fair scheduler", () => {
     );
   });
 
+  it("never grants without a token: a call queued just as the budget declined (all dropped) waits for the next", async () => {
+    const budget = new SteppedBudget();
+    const scheduler = new FairScheduler(budget);
+    const order: string[] = [];
+    const controller = new AbortController();
+    void queue(scheduler, order, "dropped", {
+      claimant: claimant("a"),
+      class: "interactive",
+      signal: controller.signal,
+    });
+    controller.abort();
+    // The budget answers the waiting take (nobody left: no token), and a call arrives before the scheduler resumes.
+    const answered = budget.tick();
+    void queue(scheduler, order, "late", { claimant: claimant("b"), class: "interactive" });
+    await answered;
+    expect(budget.given).toBe(0);
+    expect(order).toEqual([]);
+    await budget.tick();
+    expect(order).toEqual(["late"]);
+    expect(budget.given).toBe(1);
+  });
+
   it("shares between classes by their weights while all queue", async () => {
     const budget = new SteppedBudget();
     const scheduler = new FairScheduler(budget);
