@@ -100,7 +100,8 @@ export class Upstream implements Waiter {
   private calls = 0;
   private cancelled?: GraphQLError;
   private readonly maxCalls: number;
-  private readonly claimant: Claimant;
+  /** Whose calls these are (the fair scheduler's queue). */
+  readonly claimant: Claimant;
   private readonly class: UpstreamClass;
   private readonly leaving = new Set<(how: Leaving) => StillRunning | undefined>();
   /** What its calls cost: attempts let through (retries too) and their time in the queue. */

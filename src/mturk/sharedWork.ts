@@ -12,6 +12,8 @@ export interface StillRunning {
 
 /** One who waits for shared work: a request's upstream door, or the door of other shared work (nested). */
 export interface Waiter {
+  /** Whose calls its own are: work it starts queues in a queue of its own beside this claimant's. */
+  readonly claimant?: Claimant;
   /** Calls `listener` once when the waiter stops waiting; the returned function unregisters it. */
   onLeave(listener: (how: Leaving) => StillRunning | undefined): () => void;
 }
@@ -19,7 +21,10 @@ export interface Waiter {
 export interface WorkOptions {
   /** The class its calls queue in (default interactive: someone waits for it now). */
   class?: UpstreamClass;
-  /** Whose share its calls take (default the gateway's own "shared work" queue: it belongs to no caller). */
+  /**
+   * Whose share its calls take. By default a queue of its own beside its starter's (workFor): one key's scans cannot
+   * hold another's, nor wait behind its starter's own calls; detached work without one, the gateway's "shared work".
+   */
   claimant?: Claimant;
   /** Who waits for it; none: detached, it runs to its end (a background refresh, the mirror's sync). */
   waiter?: Waiter;
@@ -34,6 +39,10 @@ export interface RunningWork {
 
 /** The gateway's own queue for work shared by callers: its calls are no caller's. */
 export const SHARED_WORK = gatewayClaimant("shared work");
+
+/** The queue of the shared work a claimant starts: beside its own, with its weight and label. */
+export const workFor = (claimant: Claimant): Claimant =>
+  claimant.id.startsWith("shared:") ? claimant : { ...claimant, id: `shared:${claimant.id}` };
 
 class Work implements RunningWork {
   readonly startedAt = Date.now();
@@ -69,7 +78,8 @@ class Work implements RunningWork {
 
 /**
  * Keyed work shared by every caller that asks for it (a listing's scan, the worker index, a sync): one run per key
- * at a time, on its own door to MTurk (`openDoor`: its class, an owner-less claimant, no request's cancellation).
+ * at a time, on its own door to MTurk (`openDoor`: its class and claimant, no request's cancellation: it is no
+ * request's, though its calls queue beside its starter's share).
  * It runs while anyone waits; a waiter answered at its timeout leaves it running (the next request finds it done or
  * further along); when every waiter is gone (their clients left) its calls not yet sent are dropped. Code inside the
  * work can ask for it (`current()`): the request context serves the work's own loaders there (src/context.ts).
@@ -95,7 +105,8 @@ export class SharedWork {
   run<T>(key: string, work: (door: Upstream | undefined) => Promise<T>, options: WorkOptions = {}): Promise<T> {
     let entry = this.running.get(key);
     if (!entry) {
-      const claimant = options.claimant ?? SHARED_WORK;
+      const starter = options.waiter?.claimant;
+      const claimant = options.claimant ?? (starter ? workFor(starter) : SHARED_WORK);
       const door = this.openDoor?.(claimant, options.class ?? "interactive");
       const started = new Work(key, door as Upstream, (cancelled) => this.cancel(cancelled));
       started.result = (door ? this.inside.run(started, () => work(door)) : work(undefined)).finally(() => {

@@ -214,3 +214,40 @@ describe("lingering subscriptions", () => {
     expect(position - sentBefore).toBeLessThanOrEqual(1);
   });
 });
+
+describe("shared work in fair shares", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      size: "demo",
+      seed: 69,
+      env: { MTURK_RATE_PER_SECOND: "5", MTURK_RATE_BURST: "1", AUTH_API_KEYS: apiKeys() },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it("one key's 60 scans queued do not hold another key's scan: its first call is the next sent", async () => {
+    const calls = () => stack.simulator.instrumentation.calls;
+    stack.simulator.instrumentation.resetCalls();
+    const flood = new AbortController();
+    // Each HIT's assignments sorted: a scan of its own (ListAssignmentsForHIT) for each of 20 HITs, three times.
+    const scans = (skip: number) =>
+      `{ hits(page: { number: ${skip}, size: 20 }) { edges { node { assignments(first: 1, orderBy: { field: SUBMIT_TIME }) { totalCount } } } } }`;
+    const flooding = [1, 2, 3].map((n) => post(stack, scans(n), {}, { key: KEYS.flood, signal: flood.signal }));
+    await until(() => calls().filter((c) => c.operation === "ListAssignmentsForHIT").length >= 2);
+    const sentBefore = calls().length;
+    const victim = await post(
+      stack,
+      `{ workerBlocks(first: 3, orderBy: { field: WORKER_ID }) { totalCount } }`,
+      {},
+      {
+        key: KEYS.victim,
+      },
+    );
+    flood.abort();
+    await Promise.all(flooding);
+    expect(victim?.errors, JSON.stringify(victim?.errors)).toBeUndefined();
+    const position = calls().findIndex((c) => c.operation === "ListWorkerBlocks");
+    expect(position - sentBefore).toBeLessThanOrEqual(1);
+  });
+});
