@@ -161,6 +161,7 @@ async function perPlugin(url: string, hitId: string) {
     "authentication",
     "armor",
     "timeout",
+    "cost",
     "bodyLimit",
     "readiness",
     "metricsAuth",
@@ -194,7 +195,7 @@ async function perPlugin(url: string, hitId: string) {
 async function perCall(url: string, hitId: string) {
   console.log("\n## CPU per upstream call (GetHIT through Upstream.call, sequential; median of 3 runs of 1,500)");
   const measure = async (client: MTurkClient) => {
-    const upstream = new Upstream(client, 20, createMetrics());
+    const upstream = new Upstream(client, { concurrency: 20, metrics: createMetrics() });
     const call = () => upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId: hitId })));
     for (let i = 0; i < 200; i += 1) await call();
     const start = process.cpuUsage();

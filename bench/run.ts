@@ -10,6 +10,7 @@ import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, gatewayEnv, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
 import { countWaves } from "../test/support/stack.js";
 import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
+import { fairnessBench } from "./fairness.js";
 import { liveSubscriptions } from "./live.js";
 import { pipelineBench } from "./pipeline.js";
 import { exportMemory, workerIndexFigure } from "./requester.js";
@@ -269,6 +270,7 @@ await compression();
 await graphiqlBytes();
 await streamedEdges();
 await liveSubscriptions();
+await fairnessBench();
 await workerIndexFigure();
 await exportMemory();
 // The same with V8's old space capped: the export needs no more heap than an idle gateway.

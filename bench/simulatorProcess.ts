@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createMTurkClient } from "../src/mturk/client.js";
+import type { FairScheduler } from "../src/mturk/scheduler.js";
+import type { Metrics } from "../src/observability/metrics.js";
 import { DEFAULT_CREDENTIALS } from "../src/simulator/auth.js";
 
 /**
@@ -30,5 +32,5 @@ export async function simulatorProcess(size: string) {
 }
 
 /** The SDK client every bench section gives the gateway: the simulator's credentials, the default retries. */
-export const benchClient = (endpoint: string, timeoutMs = 10_000) =>
-  createMTurkClient({ endpoint, credentials: DEFAULT_CREDENTIALS, maxAttempts: 3, timeoutMs });
+export const benchClient = (endpoint: string, timeoutMs = 10_000, scheduler?: FairScheduler, metrics?: Metrics) =>
+  createMTurkClient({ endpoint, credentials: DEFAULT_CREDENTIALS, maxAttempts: 3, timeoutMs, scheduler, metrics });

@@ -57,6 +57,8 @@ const configSchema = z
     MAX_BREADTH: z.coerce.number().int().min(1).default(300),
     /** Items one bulk mutation may name (its price counts them too). */
     MAX_BULK_ITEMS: z.coerce.number().int().min(1).default(500),
+    /** Ids one `nodes(ids:)` may name (each is a call queued at once); more are QUERY_TOO_COMPLEX before any call. */
+    MAX_NODES: z.coerce.number().int().min(1).default(100),
     /** Upstream calls one request may make, a backstop behind the complexity limit (default: MAX_COMPLEXITY). */
     MAX_UPSTREAM_CALLS: z.coerce.number().int().min(1).optional(),
     /** API keys as JSON, [{"name","sha256","scopes":["read","write","pay"]}] (`npm run api-key` makes one), or a file. */
@@ -72,6 +74,10 @@ const configSchema = z
     /** MTurk's rate budget for the whole process: calls per second and burst (0: unlimited). */
     MTURK_RATE_PER_SECOND: z.coerce.number().min(0).optional(),
     MTURK_RATE_BURST: z.coerce.number().int().min(1).default(20),
+    /** Exports (GET /exports/…) one API key may have streaming at once on an instance; more are refused (429). */
+    MAX_EXPORTS_PER_KEY: z.coerce.number().int().min(1).default(2),
+    /** A caller's share of the rate budget (fair queuing): JWT subjects, anonymous callers and keys without a weight. */
+    UPSTREAM_DEFAULT_WEIGHT: z.coerce.number().positive().max(1000).default(1),
     /** graphql-armor limits. */
     MAX_ALIASES: z.coerce.number().int().min(1).default(30),
     MAX_TOKENS: z.coerce.number().int().min(1).default(5000),

@@ -6,10 +6,12 @@ import { Upstream } from "./mturk/client.js";
 import type { CursorCodec } from "./mturk/cursors.js";
 import type { IdempotencyStore } from "./mturk/idempotency.js";
 import { type LoaderSettings, MTurkLoaders } from "./mturk/loaders.js";
+import { claimantOf } from "./mturk/scheduler.js";
+import type { RunningWork, SharedWork, Waiter } from "./mturk/sharedWork.js";
 import type { StrategyHints } from "./mturk/strategies.js";
 import { MTurkWrites } from "./mturk/writes.js";
 import type { Metrics } from "./observability/metrics.js";
-import type { Principal } from "./security/auth.js";
+import { type Principal, UNRESTRICTED } from "./security/auth.js";
 
 /** What every resolver gets for one GraphQL request. Built fresh per request: loaders are never shared. */
 export interface GatewayContext {
@@ -24,8 +26,15 @@ export interface GatewayContext {
   mirror: Mirror;
   /** The configured limits the prices (src/schema/cost.ts) and the bulk mutations read. */
   limits: Limits;
-  /** Stops the request's upstream calls: queued ones are not sent (timeout, client gone). */
-  cancel(): void;
+  /**
+   * At the request's timeout: stops its upstream calls (queued ones are not sent) and says whether shared work it
+   * waited for runs on (the TIMEOUT error's extensions then say when to retry).
+   */
+  cancel(): { stillRunning: true; retryAfterMs: number } | undefined;
+  /** What the request's own upstream calls cost so far: attempts sent and their time in the rate budget's queue. */
+  usage(): { attempts: number; queueMs: number };
+  /** Who waits when the request waits for shared work (src/mturk/sharedWork.ts): its door, or the enclosing work's. */
+  waiter: Waiter;
   /** The operation has `edges @stream`: connections yield edges window by window (set by useStreamedEdges). */
   streamEdges?: boolean;
   /** The subscriptions' hub (src/live): topics, pollers and event logs. */
@@ -37,6 +46,8 @@ export interface Limits {
   scanCost: number;
   maxPageSize: number;
   maxBulkItems: number;
+  /** The ids `nodes(ids:)` takes at most (MAX_NODES). */
+  maxNodes?: number;
   complexity: { complexity: number; depth: number; breadth: number };
 }
 
@@ -45,10 +56,14 @@ export interface GatewayServices {
   client: MTurkClient;
   concurrency: number;
   maxUpstreamCalls: number;
+  /** The rate budget's share of callers without a weight of their own (UPSTREAM_DEFAULT_WEIGHT). */
+  defaultWeight: number;
   metrics?: Metrics;
   settings: LoaderSettings;
   hints: StrategyHints;
   mirror: Mirror;
+  /** Work shared by requests (the mirror's refreshes): run on its own doors, detached from any request. */
+  work: SharedWork;
   idempotency: IdempotencyStore;
   codec: CursorCodec;
   limits: Limits;
@@ -68,7 +83,14 @@ function installRequestContext(context: object, s: GatewayServices, request: Req
   let cancelled: string | undefined;
   const up = () => {
     if (!upstream) {
-      const created = new Upstream(s.client, s.concurrency, s.metrics, s.maxUpstreamCalls);
+      const created = new Upstream(s.client, {
+        concurrency: s.concurrency,
+        metrics: s.metrics,
+        maxCalls: s.maxUpstreamCalls,
+        // The caller's queue in the fair scheduler (authentication ran before the context was built).
+        claimant: claimantOf((context as { principal?: Principal }).principal ?? UNRESTRICTED, s.defaultWeight),
+        class: "interactive",
+      });
       upstream = created;
       if (cancelled) created.cancel(cancelled);
       // A client that goes away stops the request's upstream calls.
@@ -86,19 +108,36 @@ function installRequestContext(context: object, s: GatewayServices, request: Req
     live: s.live,
     cancel() {
       cancelled = "The operation timed out.";
-      upstream?.cancel(cancelled);
+      const running = upstream?.cancel(cancelled, "timeout");
+      return running && { stillRunning: true, retryAfterMs: running.retryAfterMs };
     },
+    usage: () => upstream?.usage ?? { attempts: 0, queueMs: 0 },
   }) as GatewayContext;
   Object.defineProperties(context, {
     loaders: lazy(() => {
+      // Inside shared work (a refresh this request started), the work's own loaders: its calls are no request's.
+      const work = s.work.current();
+      if (work) return loadersOfWork(work, s);
       loaders ??= new MTurkLoaders(up(), s.settings, s.hints, s.mirror);
       return loaders;
     }),
+    waiter: lazy(() => (context as GatewayContext).loaders.upstream),
     writes: lazy(() => {
       writes ??= new MTurkWrites(up(), gateway.loaders, s.mirror, s.idempotency, s.live);
       return writes;
     }),
   });
+}
+
+/** One set of loaders per shared work, on its door: the caches of its scans, whichever request's code runs them. */
+const workLoaders = new WeakMap<RunningWork, MTurkLoaders>();
+function loadersOfWork(work: RunningWork, s: GatewayServices): MTurkLoaders {
+  let found = workLoaders.get(work);
+  if (!found) {
+    found = new MTurkLoaders(work.door, s.settings, s.hints, s.mirror);
+    workLoaders.set(work, found);
+  }
+  return found;
 }
 
 /** The plugin that makes every request's context a GatewayContext (see installRequestContext). */

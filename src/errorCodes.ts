@@ -16,10 +16,13 @@ export const ERROR_CODES = {
   FORBIDDEN:
     "the credential lacks the scope (see Security); a CSRF-unsafe request; or, without authentication, a Host that is not this machine",
   QUERY_TOO_COMPLEX:
-    "the query is over one of its limits — price, depth, breadth, aliases, tokens or directives (`extensions.kind` names it, the message its setting, e.g. `MAX_DEPTH 15`; nothing was called) — or a request reached `MAX_UPSTREAM_CALLS` (nothing more is sent)",
+    "the query is over one of its limits — price, depth, breadth, aliases, tokens or directives (`extensions.kind` names it, the message its setting, e.g. `MAX_DEPTH 15`; nothing was called) —, `nodes(ids:)` names more than `MAX_NODES` ids (`ids`, `maxNodes`), or a request reached `MAX_UPSTREAM_CALLS` (nothing more is sent)",
   PAYLOAD_TOO_LARGE: "the request body is over `MAX_BODY_BYTES` (HTTP 413), refused before it is read",
   LENGTH_REQUIRED: "a body sent without a Content-Length (HTTP 411)",
-  TIMEOUT: "the operation took longer than `REQUEST_TIMEOUT_MS`; its queued upstream calls are not sent",
+  TIMEOUT:
+    "the operation took longer than `REQUEST_TIMEOUT_MS`; its queued upstream calls are not sent. When it waited for shared work that goes on (a refresh of the mirror), `extensions.stillRunning: true` and `extensions.retryAfterMs` say when to ask again",
+  TOO_MANY_EXPORTS:
+    "`GET /exports/…` (HTTP 429): the key already streams `MAX_EXPORTS_PER_KEY` exports on this instance",
   TOO_MANY_SUBSCRIPTIONS: "the principal has `MAX_SUBSCRIPTIONS_PER_PRINCIPAL` subscriptions open already",
   SUBSCRIPTION_BEHIND:
     "a subscription ends because its client fell behind (more than 10 × `SUBSCRIPTION_LOG_SIZE` events unread) or its events after `lastEventId` are no longer in the log: `extensions.lastEventId` says where to resume",

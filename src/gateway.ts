@@ -14,6 +14,7 @@ import { Upstream } from "./mturk/client.js";
 import { CursorCodec } from "./mturk/cursors.js";
 import type { IdempotencyStore } from "./mturk/idempotency.js";
 import { MTurkLoaders } from "./mturk/loaders.js";
+import { SharedWork } from "./mturk/sharedWork.js";
 import { StrategyHints } from "./mturk/strategies.js";
 import { createLogger } from "./observability/logging.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -95,6 +96,8 @@ export interface GatewayOptions {
   without?: ReadonlySet<PluginName>;
   /** The subscriptions' hub (src/live); by default one in memory, as the configuration says. */
   live?: LiveHub;
+  /** Work shared by requests (createSharedWork by default); other long work (a sync) may run on it too. */
+  work?: SharedWork;
 }
 
 export interface SharedServices {
@@ -106,6 +109,17 @@ export interface SharedServices {
   degraded(): string | undefined;
 }
 
+/**
+ * Work shared by requests and run on its own doors (src/mturk/sharedWork.ts): its calls queue under the gateway's
+ * own claimants in its class, and no request's cancellation stops them.
+ */
+export function createSharedWork(config: GatewayConfig, client: MTurkClient, metrics?: Metrics): SharedWork {
+  return new SharedWork(
+    (claimant, cls) =>
+      new Upstream(client, { concurrency: config.MTURK_MAX_CONCURRENCY, metrics, claimant, class: cls }),
+  );
+}
+
 /** What outlives a request: the mirror and its sync, hints, idempotency records, the cursor codec, the limits. */
 function gatewayServices(
   config: GatewayConfig,
@@ -113,6 +127,7 @@ function gatewayServices(
   database: MirrorDatabase | Promise<MirrorDatabase>,
   metrics: Metrics,
   logger: Logger,
+  work: SharedWork,
   shared?: SharedServices,
 ) {
   const settings = {
@@ -126,9 +141,13 @@ function gatewayServices(
     database,
     maxAgeMs: config.MIRROR_MAX_AGE_MS,
     protectMs: config.WRITE_JOURNAL_MS,
-    // The mirror's refreshes belong to no request: a door of their own, cancelled by nobody.
-    reader: () =>
-      new MTurkLoaders(new Upstream(client, config.MTURK_MAX_CONCURRENCY, metrics), settings, hints, mirror),
+    // The mirror's refreshes belong to no request: shared work, on doors of their own.
+    share: (unit, refresh, options) =>
+      work.run(
+        `mirror ${unit}`,
+        (door) => refresh(new MTurkLoaders(door as Upstream, settings, hints, mirror)),
+        options,
+      ),
     logger,
     onProgress: (done, total) => sync?.report(done, total),
     rechecks: config.MIRROR_RECHECKS_PER_PASS,
@@ -138,17 +157,20 @@ function gatewayServices(
     client,
     concurrency: config.MTURK_MAX_CONCURRENCY,
     maxUpstreamCalls: config.maxUpstreamCalls,
+    defaultWeight: config.UPSTREAM_DEFAULT_WEIGHT,
     metrics,
     settings,
     hints,
     mirror,
     sync,
+    work,
     idempotency: shared ? shared.idempotency(mirror.idempotency) : mirror.idempotency,
     codec: shared?.codec ?? new CursorCodec(config.CURSOR_SECRET),
     limits: {
       scanCost: config.SCAN_COST,
       maxPageSize: config.MAX_PAGE_SIZE,
       maxBulkItems: config.MAX_BULK_ITEMS,
+      maxNodes: config.MAX_NODES,
       complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
     },
   };
@@ -164,8 +186,9 @@ export function createGateway({
   shared,
   without,
   live = createLiveHub({ config, client, metrics, logger }),
+  work = createSharedWork(config, client, metrics),
 }: GatewayOptions) {
-  const services = { ...gatewayServices(config, client, database, metrics, logger, shared), live };
+  const services = { ...gatewayServices(config, client, database, metrics, logger, work, shared), live };
   services.sync.start();
   live.onMTurkChange = (hitId) => services.mirror.changedOnMTurk(hitId);
   const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());

@@ -6,12 +6,11 @@ import { accountNamespace } from "./fleet/link.js";
 import { createGateway } from "./gateway.js";
 import { warmGraphiQLAssets } from "./graphiql/assets.js";
 import { createLiveHub, fleetLive } from "./live/index.js";
-import { BudgetPressure } from "./live/pressure.js";
 import { attachWebSocket } from "./live/ws.js";
 import { MirrorStartError, openMirrorDatabase } from "./mirror/database.js";
+import { createUpstreamBudget } from "./mturk/budget.js";
 import { createMTurkClient } from "./mturk/client.js";
 import { NO_CREDENTIALS_MESSAGE } from "./mturk/errors.js";
-import { type RateBudget, TokenBucket, UNLIMITED } from "./mturk/rateBudget.js";
 import { createLogger } from "./observability/logging.js";
 import { createMetrics } from "./observability/metrics.js";
 import { startTracing } from "./observability/tracing.js";
@@ -60,17 +59,14 @@ if (simulator) {
 const logger = createLogger(config.LOG_LEVEL);
 const tracing = startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const metrics = createMetrics();
-let budget: RateBudget =
-  config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : UNLIMITED;
-// Measured: subscription pollers slow down while callers wait for the budget.
-const pressure = new BudgetPressure({ take: () => budget.take() });
+const scheduler = createUpstreamBudget(config, metrics.registry);
 const client = createMTurkClient({
   endpoint,
   credentials,
   maxAttempts: config.MTURK_MAX_ATTEMPTS,
   timeoutMs: config.MTURK_TIMEOUT_MS,
-  // Indirect: the fleet's budget needs the client's access key id (its Redis namespace) before it exists.
-  budget: pressure,
+  // The fleet's budget takes the bucket's place later (useBudget): it needs the client's access key id first.
+  scheduler,
   metrics,
 });
 /** The credentials the SDK's default chain finds, or why not (said at start: every request would fail alike). */
@@ -116,14 +112,14 @@ const fleet = config.REDIS_URL
       registry: metrics.registry,
     })
   : undefined;
-if (fleet?.budget) budget = fleet.budget;
+if (fleet?.budget) scheduler.useBudget(fleet.budget);
 // The embedded simulator signs its SNS deliveries with its own certificate, served from its origin.
 const live = createLiveHub({
   config,
   client,
   metrics,
   logger,
-  pressure,
+  pressure: scheduler,
   certificateOrigins: simulator && [simulator.url],
   fleet: fleet && fleetLive(fleet.link, config),
 });

@@ -16,8 +16,10 @@ import type { LiveHub } from "./live/hub.js";
 import { livePlugins } from "./live/plugins.js";
 import type { Mirror } from "./mirror/mirror.js";
 import { Upstream } from "./mturk/client.js";
+import { gatewayClaimant } from "./mturk/scheduler.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
+import { usePrice } from "./schema/price.js";
 import { useUnselectedErrors } from "./schema/unselectedErrors.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
 import { useHostCheck } from "./security/hosts.js";
@@ -45,6 +47,7 @@ export type PluginName =
   | "disableIntrospection"
   | "armor"
   | "timeout"
+  | "cost"
   | "deferStream"
   | "unselectedErrors"
   | "fleet"
@@ -84,6 +87,8 @@ export function gatewayPlugins(
     ["disableIntrospection", () => (config.introspection ? [] : [useDisableIntrospection()])],
     ["armor", () => [armor(config)]],
     ["timeout", () => [useOperationTimeout(config.REQUEST_TIMEOUT_MS) as Plugin]],
+    // The price limit (Pothos complexity, checked once here before the operation runs) and extensions.cost.
+    ["cost", () => [usePrice()]],
     // @defer and @stream (the schema declares them; the plugin adds graphql's incremental validation rules).
     ["deferStream", () => [useDeferStream(), useStreamedEdges()]],
     // A mutation's typed error that the client did not select is in `errors` too (src/schema/unselectedErrors.ts).
@@ -146,6 +151,8 @@ function armor(config: GatewayConfig): Plugin {
 }
 
 const READY_CACHE_MS = 5_000;
+/** The readiness probe's queue in the fair scheduler: its own, so that a flood of callers cannot hold it up. */
+const READINESS = gatewayClaimant("readiness");
 
 /**
  * /ready (yoga's readiness check): MTurk answers the gateway's credentials. One check in flight, shared by every
@@ -160,7 +167,7 @@ function useReadiness(client: MTurkClient, degraded?: () => string | undefined, 
   let last: { at: number; ok: boolean } | undefined;
   let inFlight: Promise<boolean> | undefined;
   const probe = () =>
-    new Upstream(client, 1)
+    new Upstream(client, { concurrency: 1, claimant: READINESS })
       .call("GetAccountBalance", (c) => c.send(new GetAccountBalanceCommand({})))
       .then(
         () => true,

@@ -6,8 +6,9 @@ import type { GatewayConfig } from "../config.js";
 import { type ErrorCode, isErrorCode } from "../errorCodes.js";
 import type { Mirror } from "../mirror/mirror.js";
 import { Upstream } from "../mturk/client.js";
+import { claimantOf } from "../mturk/scheduler.js";
 import type { Metrics } from "../observability/metrics.js";
-import { authEnabled, principalForApiKey } from "../security/auth.js";
+import { authEnabled, type Principal, principalForApiKey, UNRESTRICTED } from "../security/auth.js";
 import { CsvRows, jsonlRow } from "./rows.js";
 import { type ExportPage, type ExportTarget, exportSource } from "./source.js";
 
@@ -28,8 +29,8 @@ const problem = (status: number, code: ErrorCode, message: string, headers: Reco
   });
 
 /** The caller's right to read, as for /graphql: an API key with the read scope (JWTs are for /graphql only). */
-function refused(config: GatewayConfig, request: Request): Response | undefined {
-  if (!authEnabled(config.auth)) return undefined;
+function reader(config: GatewayConfig, request: Request): Principal | Response {
+  if (!authEnabled(config.auth)) return UNRESTRICTED;
   const authorization = request.headers.get("authorization") ?? "";
   const key = request.headers.get("x-api-key") ?? (authorization.startsWith("ApiKey ") ? authorization.slice(7) : "");
   const principal = key ? principalForApiKey(config.auth.apiKeys, key) : undefined;
@@ -38,7 +39,7 @@ function refused(config: GatewayConfig, request: Request): Response | undefined 
       "WWW-Authenticate": 'ApiKey realm="mturk-graphql-gateway"',
     });
   if (!principal.scopes.has("read")) return problem(403, "FORBIDDEN", `${principal.name} may not read.`);
-  return undefined;
+  return principal;
 }
 
 function targetOf(url: URL): ExportTarget | string {
@@ -83,6 +84,8 @@ async function exportResponse(
    * open (the client waits forever), and cancels that body on a client's error with a rejection nobody handles.
    */
   cut: () => boolean,
+  /** Told once the export is over: its last row sent, broken, or its client gone. */
+  ended: () => void,
 ) {
   const pages = await exportSource(upstream, mirror, target);
   const encode = encoderFor(format);
@@ -96,6 +99,7 @@ async function exportResponse(
           for (;;) {
             const current = next;
             if (current.done) {
+              ended();
               controller.close();
               return;
             }
@@ -104,6 +108,7 @@ async function exportResponse(
             if (chunk) return controller.enqueue(encoder.encode(chunk));
           }
         } catch (error) {
+          ended();
           // Past the headers a failure can only cut the download short: the connection is closed, so that the
           // client sees a broken download instead of waiting for the rest forever (without one, the stream errors).
           if (cut()) controller.close();
@@ -111,6 +116,7 @@ async function exportResponse(
         }
       },
       cancel() {
+        ended();
         upstream.cancel("The client went away.");
         void pages.return(undefined);
       },
@@ -144,18 +150,52 @@ export function useExports(options: {
   metrics?: Metrics;
   mirror?: Mirror;
 }): Plugin {
+  const { config } = options;
+  /** Exports streaming now, by caller: each holds a share of the rate budget for as long as it runs. */
+  const running = new Map<string, number>();
   return {
     async onRequest({ request, url, endResponse, serverContext }) {
       const format = ROUTE.exec(url.pathname)?.[1] as "csv" | "jsonl" | undefined;
       if (!format) return;
       if (request.method !== "GET") return endResponse(problem(405, "BAD_USER_INPUT", "Use GET.", { allow: "GET" }));
-      const denied = refused(options.config, request);
-      if (denied) return endResponse(denied);
+      const principal = reader(config, request);
+      if (principal instanceof Response) return endResponse(principal);
       const target = targetOf(url);
       if (typeof target === "string") return endResponse(problem(400, "BAD_USER_INPUT", target));
-      // One page at a time: the export's calls run one after another, within the process's rate budget.
-      const upstream = new Upstream(options.client, 1, options.metrics);
-      request.signal.addEventListener("abort", () => upstream.cancel("The client went away."), { once: true });
+      const claimant = claimantOf(principal, config.UPSTREAM_DEFAULT_WEIGHT);
+      const open = running.get(claimant.id) ?? 0;
+      if (open >= config.MAX_EXPORTS_PER_KEY)
+        return endResponse(
+          problem(
+            429,
+            "TOO_MANY_EXPORTS",
+            `${principal.name} already has ${open} exports running (MAX_EXPORTS_PER_KEY ${config.MAX_EXPORTS_PER_KEY}); wait for one to end.`,
+          ),
+        );
+      running.set(claimant.id, open + 1);
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        const left = (running.get(claimant.id) ?? 1) - 1;
+        if (left > 0) running.set(claimant.id, left);
+        else running.delete(claimant.id);
+      };
+      // One page at a time, class export under the caller's share: rows stream while interactive reads go first.
+      const upstream = new Upstream(options.client, {
+        concurrency: 1,
+        metrics: options.metrics,
+        claimant,
+        class: "export",
+      });
+      request.signal.addEventListener(
+        "abort",
+        () => {
+          upstream.cancel("The client went away.");
+          end();
+        },
+        { once: true },
+      );
       try {
         // node:http's response, when the gateway is served by it (yoga.fetch has none).
         const res = (serverContext as { res?: { destroy(): void } } | undefined)?.res;
@@ -163,8 +203,9 @@ export function useExports(options: {
           res?.destroy();
           return res !== undefined;
         };
-        endResponse(await exportResponse(upstream, options.mirror, target, format, cut));
+        endResponse(await exportResponse(upstream, options.mirror, target, format, cut, end));
       } catch (error) {
+        end();
         // The gateway's coded errors are safe to show; anything else keeps its message to itself.
         const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
         const known = isErrorCode(code) ? code : undefined;

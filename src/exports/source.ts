@@ -39,7 +39,7 @@ export async function exportSource(
 ): Promise<AsyncGenerator<ExportPage>> {
   const units = target.hitId ? [`assignments:${target.hitId}`] : ["work"];
   if (mirror && (await mirror.isFresh(units))) {
-    const fromMirror = await mirrorExportPages(mirror, target);
+    const fromMirror = await mirrorExportPages(mirror, target, upstream);
     if (fromMirror) return fromMirror;
   }
   const live = exportPages(upstream, target, mirror);
@@ -47,7 +47,7 @@ export async function exportSource(
   try {
     first = await live.next();
   } catch (error) {
-    const remembered = isNotFound(error) && mirror ? await mirrorExportPages(mirror, target) : undefined;
+    const remembered = isNotFound(error) && mirror ? await mirrorExportPages(mirror, target, upstream) : undefined;
     if (!remembered) throw error;
     return remembered;
   }
@@ -62,11 +62,12 @@ export async function exportSource(
 async function mirrorExportPages(
   mirror: Mirror,
   target: ExportTarget,
+  upstream: Upstream,
 ): Promise<AsyncGenerator<ExportPage> | undefined> {
   const hitIds = target.hitId
     ? [target.hitId]
     : target.hitTypeId
-      ? (await mirror.hitsOfTypes([target.hitTypeId])).value
+      ? (await mirror.hitsOfTypes([target.hitTypeId], upstream)).value
       : [];
   const first = hitIds[0] && (await mirror.hit(hitIds[0]));
   if (!first) return undefined;

@@ -18,7 +18,7 @@ export function fleetWindow(rate: number, burst: number): { points: number; dura
 /**
  * The account's rate budget, shared by every instance through Redis (RateLimiterRedis: one atomic INCR with expiry
  * per call). A refused call waits `msBeforeNext` and asks again. Takes are queued per instance, so an instance asks
- * Redis one call at a time and its callers are served in order. While Redis is away, a local token bucket with this
+ * Redis one call at a time: its fair scheduler (src/mturk/scheduler.ts) decides whose call each token goes to. While Redis is away, a local token bucket with this
  * instance's share of the budget (1/N of it, N the instances last seen alive) stands in.
  */
 export class FleetRateBudget implements RateBudget {
@@ -73,8 +73,9 @@ export class FleetRateBudget implements RateBudget {
 
   private takeLocally(cancelled?: () => boolean): Promise<void> {
     const share = this.link.fleetSize();
-    this.local ??= new TokenBucket(this.rate / share, Math.max(1, Math.floor(this.burst / share)));
-    this.takes?.inc({ store: "local" });
+    this.local ??= new TokenBucket(this.rate / share, Math.max(1, Math.floor(this.burst / share)), () =>
+      this.takes?.inc({ store: "local" }),
+    );
     return this.local.take(cancelled);
   }
 }

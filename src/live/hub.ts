@@ -5,7 +5,9 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { MirrorChange } from "../mirror/changes.js";
 import { Upstream } from "../mturk/client.js";
+import { type Claimant, claimantOf, gatewayClaimant } from "../mturk/scheduler.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { Principal } from "../security/auth.js";
 import { BACKLOG_PER_LOG_SIZE, Backlog, BEHIND, behind } from "./backlog.js";
 import { type Coordination, LocalCoordination } from "./coordination.js";
 import { LocalSubscriptionLimit, type SubscriptionLimit } from "./limits.js";
@@ -31,6 +33,8 @@ export interface LiveHubOptions {
   limit?: SubscriptionLimit;
   /** Upstream calls one poll may have in flight. */
   concurrency: number;
+  /** The rate budget's share of a subscriber without a weight of its own (UPSTREAM_DEFAULT_WEIGHT). */
+  defaultWeight?: number;
   pressure?: Pressure;
   metrics?: Metrics;
   registry?: Registry;
@@ -42,10 +46,26 @@ export interface LiveHubOptions {
 interface Watched {
   topic: Topic;
   subscribers: number;
+  /** Its subscribers' claimants (one per subscription): the poller's calls queue under each in turn, class live. */
+  claimants: Claimant[];
+  /** Whose turn the next poll is; while it lingers, the last to leave pays. */
+  turn: number;
+  last: Claimant;
   poller: Poller;
   linger?: NodeJS.Timeout;
   /** The principal whose subscription was the last to leave, while the poller lingers. */
   lingeringFor?: string;
+}
+
+/** The gateway's own claimant for the notifications' reads (they serve every subscriber of a topic). */
+const NOTIFICATIONS = gatewayClaimant("notifications");
+
+/** Whose share the next poll of a topic takes: its subscribers' in turn, or the last one's while it lingers. */
+function payer(watched: Watched): Claimant {
+  const { claimants } = watched;
+  if (!claimants.length) return watched.last;
+  watched.turn = (watched.turn + 1) % claimants.length;
+  return claimants[watched.turn] as Claimant;
 }
 
 /** How long a poller's state outlives it: a poller started again within this compares with it. */
@@ -88,11 +108,13 @@ export class LiveHub {
    */
   async subscribe(
     topic: Topic,
-    who: string,
+    principal: Principal,
     lastEventId?: string,
     /** The request's: a client that goes away ends the subscription at once, not at the stream's next write. */
     signal?: AbortSignal,
   ): Promise<AsyncIterable<LiveEvent>> {
+    const who = principal.name;
+    const claimant = claimantOf(principal, this.options.defaultWeight ?? 1);
     const admitted = await this.limit.admit(who);
     if (!admitted)
       throw new GraphQLError(
@@ -119,7 +141,7 @@ export class LiveHub {
       // Where this stream starts: after the client's last event, or after the newest one now.
       const start = lastEventId ?? (await this.options.log.head(topic.key).catch(() => "0-0"));
       const unfollow = this.options.log.follow(topic.key, deliver, start, () => backlog.fellBehind());
-      this.retain(topic);
+      this.retain(topic, claimant);
       try {
         const { events: missed, lost } = await this.options.log.replay(topic.key, start);
         if (lost) throw behind(start, "its events after lastEventId are no longer in the log");
@@ -138,7 +160,7 @@ export class LiveHub {
         stop(error);
       } finally {
         unfollow();
-        this.releaseTopic(topic, who);
+        this.releaseTopic(topic, who, claimant);
         release();
       }
     });
@@ -159,10 +181,18 @@ export class LiveHub {
     } as AsyncIterableIterator<LiveEvent>;
   }
 
-  /** An upstream door for one source's calls (they take from the rate budget like every call). */
-  upstream(): Upstream {
+  /**
+   * An upstream door for one source's calls, class live: a poll's under its subscribers' claimant, so that pollers
+   * count against their key's share; a notification's under the gateway's own.
+   */
+  upstream(claimant: Claimant = NOTIFICATIONS): Upstream {
     const { options } = this;
-    return new Upstream(options.client, options.concurrency, options.metrics);
+    return new Upstream(options.client, {
+      concurrency: options.concurrency,
+      metrics: options.metrics,
+      claimant,
+      class: "live",
+    });
   }
 
   /** Offers an event to its topic's log: published once, whichever source offers it first. */
@@ -207,18 +237,20 @@ export class LiveHub {
     } else this.watched.get(key)?.poller.pollNow();
   }
 
-  private retain(topic: Topic): void {
+  private retain(topic: Topic, claimant: Claimant): void {
     const existing = this.watched.get(topic.key);
     if (existing) {
       existing.subscribers += 1;
+      existing.claimants.push(claimant);
       this.unlinger(existing);
       return;
     }
     const { options } = this;
+    let watched: Watched | undefined;
     const poller = new Poller(topic, {
       watch: WATCHES[topic.kind],
       coordination: this.coordination,
-      upstream: () => this.upstream(),
+      upstream: () => this.upstream(payer(watched as Watched)),
       publish: (p) => this.publish(p),
       intervalMs: options.pollMs,
       stateTtlMs: STATE_TTL_MS,
@@ -226,14 +258,18 @@ export class LiveHub {
       metrics: this.metrics,
       logger: options.logger,
     });
-    this.watched.set(topic.key, { topic, subscribers: 1, poller });
+    watched = { topic, subscribers: 1, claimants: [claimant], turn: 0, last: claimant, poller };
+    this.watched.set(topic.key, watched);
     if (!this.closed) poller.start();
   }
 
-  private releaseTopic(topic: Topic, who: string): void {
+  private releaseTopic(topic: Topic, who: string, claimant: Claimant): void {
     const watched = this.watched.get(topic.key);
     if (!watched) return;
     watched.subscribers -= 1;
+    const at = watched.claimants.indexOf(claimant);
+    if (at >= 0) watched.claimants.splice(at, 1);
+    watched.last = claimant;
     if (watched.subscribers > 0) return;
     watched.linger = setTimeout(() => {
       if (watched.subscribers > 0 || this.watched.get(topic.key) !== watched) return;

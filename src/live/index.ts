@@ -52,6 +52,7 @@ export function createLiveHub(options: LiveOptions): LiveHub {
     logSize: config.SUBSCRIPTION_LOG_SIZE,
     maxPerPrincipal: config.MAX_SUBSCRIPTIONS_PER_PRINCIPAL,
     concurrency: config.MTURK_MAX_CONCURRENCY,
+    defaultWeight: config.UPSTREAM_DEFAULT_WEIGHT,
     pressure: options.pressure,
     metrics: options.metrics,
     logger: options.logger,

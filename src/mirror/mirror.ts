@@ -1,7 +1,7 @@
 import type { Assignment, HIT } from "@aws-sdk/client-mturk";
 import type { Logger } from "pino";
 import type { IdempotencyStore, KeyRecord } from "../mturk/idempotency.js";
-import type { MTurkLoaders } from "../mturk/loaders.js";
+import type { Waiter } from "../mturk/sharedWork.js";
 import { applyChange, type MirrorChange } from "./changes.js";
 import { type MirrorDatabase, type MirrorDb, openScratchDatabase } from "./database.js";
 import { isDatabaseError, MirrorUnavailable, NotMirrored } from "./failures.js";
@@ -17,7 +17,7 @@ import { MirrorIdempotencyStore } from "./idempotency.js";
 import { mirrorCount, mirrorPage, type PageRequest, unitsOf, withOwnWrites } from "./listings.js";
 import { markDisposed, storeAssignmentsIn, storeHits } from "./refresh.js";
 import { ASSIGNMENTS, HITS } from "./rows.js";
-import { type Freshness, MirrorStore } from "./store.js";
+import { type Freshness, MirrorStore, type ShareRefresh } from "./store.js";
 import { percent, type SyncProgress } from "./sync.js";
 
 /** Where an answer came from: the durable mirror, or MTurk for this request (a scratch mirror in memory). */
@@ -37,7 +37,8 @@ export interface MirrorOptions {
   maxAgeMs: number;
   /** How long the gateway's own writes win over MTurk's listings (WRITE_JOURNAL_MS). */
   protectMs: number;
-  reader: () => MTurkLoaders;
+  /** Runs a refresh as shared work (see ShareRefresh). */
+  share: ShareRefresh;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
   /** HITs whose unchanged work a pass reads again (MIRROR_RECHECKS_PER_PASS). */
@@ -59,13 +60,14 @@ export class Mirror {
   private readonly opened: Promise<{ database: MirrorDatabase; store: MirrorStore }>;
   private scratchStore?: Promise<MirrorStore>;
   private readonly searches = new Map<string, { store: Promise<MirrorStore>; at: number }>();
+  private searchCount = 0;
   private down?: { since: number; error: string; probe?: NodeJS.Timeout };
   readonly idempotency: IdempotencyStore;
 
   constructor(readonly options: MirrorOptions) {
     this.opened = Promise.resolve(options.database).then((database) => ({
       database,
-      store: this.storeOn(database.db),
+      store: this.storeOn(database.db, "mirror"),
     }));
     this.idempotency = {
       claim: async (operation: string, key: string, record: KeyRecord) => {
@@ -89,11 +91,12 @@ export class Mirror {
     return this.down?.error;
   }
 
-  private storeOn(db: MirrorDatabase["db"]) {
+  private storeOn(db: MirrorDatabase["db"], name: string) {
     return new MirrorStore({
+      name,
       db,
       protectMs: this.options.protectMs,
-      reader: this.options.reader,
+      share: this.options.share,
       logger: this.options.logger,
       onProgress: this.options.onProgress,
       rechecks: this.options.rechecks,
@@ -101,7 +104,7 @@ export class Mirror {
   }
 
   private scratch(): Promise<MirrorStore> {
-    this.scratchStore ??= openScratchDatabase().then((s) => this.storeOn(s.db));
+    this.scratchStore ??= openScratchDatabase().then((s) => this.storeOn(s.db, "scratch"));
     return this.scratchStore;
   }
 
@@ -140,7 +143,7 @@ export class Mirror {
     const key = JSON.stringify(scope);
     const known = this.searches.get(key);
     if (known && Date.now() - known.at < this.options.maxAgeMs) return known.store;
-    const store = openScratchDatabase().then((s) => this.storeOn(s.db));
+    const store = openScratchDatabase().then((s) => this.storeOn(s.db, `search ${++this.searchCount}`));
     this.searches.set(key, { store, at: Date.now() });
     for (const [old, entry] of this.searches) {
       if (this.searches.size <= MAX_SEARCHES) break;
@@ -157,13 +160,15 @@ export class Mirror {
     scope?: readonly unknown[],
     /** MTurk is known to be down: answer what the mirror holds, without trying to refresh it. */
     offline = false,
+    /** Who waits for a refresh the read needs (a request's door): interactive, and told if it outlasts them. */
+    waiter?: Waiter,
   ): Promise<Answer<T>> {
     const store = await this.storeFor(scope, units);
     const needed = units ?? [`search ${JSON.stringify(scope)}`];
     try {
       const fresh: Freshness = offline
         ? await store.freshness(needed)
-        : await store.ensure(needed, this.options.maxAgeMs);
+        : await store.ensure(needed, this.options.maxAgeMs, waiter);
       if (fresh.at === null) throw new NotMirrored(needed);
       const value = await query(store);
       const durable = store === (await this.primary());
@@ -171,17 +176,17 @@ export class Mirror {
     } catch (error) {
       if (store !== (await this.primary()) || !isDatabaseError(error)) throw error;
       this.markDown(error);
-      return this.read(units, query, scope, offline);
+      return this.read(units, query, scope, offline, waiter);
     }
   }
 
   /** One page of an MTurk listing, from the mirror (`offline`: as it is, MTurk being down). */
-  listingPage<T>(scope: readonly unknown[], request: PageRequest, offline = false) {
-    return this.read(unitsOf(scope), (s) => mirrorPage<T>(s.db, scope, request), scope, offline);
+  listingPage<T>(scope: readonly unknown[], request: PageRequest, offline = false, waiter?: Waiter) {
+    return this.read(unitsOf(scope), (s) => mirrorPage<T>(s.db, scope, request), scope, offline, waiter);
   }
 
-  listingCount(scope: readonly unknown[], filter?: object | null) {
-    return this.read(unitsOf(scope), (s) => mirrorCount(s.db, scope, filter), scope);
+  listingCount(scope: readonly unknown[], filter?: object | null, waiter?: Waiter) {
+    return this.read(unitsOf(scope), (s) => mirrorCount(s.db, scope, filter), scope, false, waiter);
   }
 
   /** A page MTurk listed, with the gateway's recent writes applied (as it was when the database fails). */
@@ -197,32 +202,37 @@ export class Mirror {
   }
 
   /** A worker's history across the account's HITs (its work read whole first, if the mirror's is too old). */
-  workerAssignments(workerId: string, request: PageRequest) {
-    return this.read(["work"], (s) => workerAssignments(s.db, workerId, request));
+  workerAssignments(workerId: string, request: PageRequest, waiter?: Waiter) {
+    return this.read(["work"], (s) => workerAssignments(s.db, workerId, request), undefined, false, waiter);
   }
 
-  countWorkerAssignments(workerId: string, filter?: WorkerAssignmentFilter | null) {
-    return this.read(["work"], (s) => countWorkerAssignments(s.db, workerId, filter));
+  countWorkerAssignments(workerId: string, filter?: WorkerAssignmentFilter | null, waiter?: Waiter) {
+    return this.read(["work"], (s) => countWorkerAssignments(s.db, workerId, filter), undefined, false, waiter);
   }
 
-  workerBonuses(workerId: string, request: PageRequest) {
-    return this.read(["work"], (s) => workerBonuses(s.db, workerId, request));
+  workerBonuses(workerId: string, request: PageRequest, waiter?: Waiter) {
+    return this.read(["work"], (s) => workerBonuses(s.db, workerId, request), undefined, false, waiter);
   }
 
-  countWorkerBonuses(workerId: string) {
-    return this.read(["work"], (s) => countWorkerBonuses(s.db, workerId));
+  countWorkerBonuses(workerId: string, waiter?: Waiter) {
+    return this.read(["work"], (s) => countWorkerBonuses(s.db, workerId), undefined, false, waiter);
   }
 
-  workerStats(workerId: string) {
-    return this.read(["work"], (s) => workerStats(s.db, workerId));
+  workerStats(workerId: string, waiter?: Waiter) {
+    return this.read(["work"], (s) => workerStats(s.db, workerId), undefined, false, waiter);
   }
 
   /** The ids of the mirror's HITs of these HIT types, disposed ones too. */
-  hitsOfTypes(hitTypeIds: string[]) {
-    return this.read(["hits"], async (s) =>
-      (await s.db.selectFrom("hits").select("hit_id").where("hit_type_id", "in", hitTypeIds).execute()).map(
-        (r) => r.hit_id,
-      ),
+  hitsOfTypes(hitTypeIds: string[], waiter?: Waiter) {
+    return this.read(
+      ["hits"],
+      async (s) =>
+        (await s.db.selectFrom("hits").select("hit_id").where("hit_type_id", "in", hitTypeIds).execute()).map(
+          (r) => r.hit_id,
+        ),
+      undefined,
+      false,
+      waiter,
     );
   }
 
@@ -301,13 +311,18 @@ export class Mirror {
   }
 
   /** Whole HITs by id from the mirror (its HITs refreshed first if they are too old): one query for many Gets. */
-  async wholeHits(hitIds: string[]): Promise<HIT[]> {
-    const answer = await this.read(["hits"], (s) =>
-      s.db
-        .selectFrom("hits")
-        .selectAll()
-        .where("hit_id", "in", hitIds.length ? hitIds : [""])
-        .execute(),
+  async wholeHits(hitIds: string[], waiter?: Waiter): Promise<HIT[]> {
+    const answer = await this.read(
+      ["hits"],
+      (s) =>
+        s.db
+          .selectFrom("hits")
+          .selectAll()
+          .where("hit_id", "in", hitIds.length ? hitIds : [""])
+          .execute(),
+      undefined,
+      false,
+      waiter,
     );
     return answer.value.map((row) => HITS.item(row));
   }

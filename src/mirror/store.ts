@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import type { MTurkLoaders } from "../mturk/loaders.js";
+import type { UpstreamClass } from "../mturk/scheduler.js";
+import type { Waiter } from "../mturk/sharedWork.js";
 import type { MirrorDb } from "./database.js";
 import {
   type RefreshContext,
@@ -18,16 +20,25 @@ import {
 } from "./refreshAccount.js";
 import { UnitLedger } from "./units.js";
 
+/** How the gateway runs a refresh as shared work (src/mturk/sharedWork.ts), with loaders on the work's own door. */
+export type ShareRefresh = (
+  unit: string,
+  refresh: (loaders: MTurkLoaders) => Promise<void>,
+  options: { class: UpstreamClass; waiter?: Waiter },
+) => Promise<void>;
+
 /** How fresh a read's units are: the oldest unit's time (asOf), or null when one was never read. */
 export interface Freshness {
   at: number | null;
 }
 
 export interface StoreOptions {
+  /** Which store (the durable one, the scratch one, a search): its refreshes are shared work of their own. */
+  name: string;
   db: MirrorDb;
   protectMs: number;
-  /** A door to MTurk for work that belongs to no request: its calls go on when the request that asked times out. */
-  reader: () => MTurkLoaders;
+  /** Runs a refresh as shared work: no request's, on a door of its own, joined by whoever waits for the unit. */
+  share: ShareRefresh;
   logger?: Logger;
   /** How far the work of every HIT has come, while it is read (the first sync's progress). */
   onProgress?: (done: number, total: number) => void;
@@ -45,7 +56,6 @@ const RETRY_AFTER_FAILURE_MS = 5_000;
 
 export class MirrorStore {
   readonly ledger: UnitLedger;
-  private readonly running = new Map<string, Promise<void>>();
   /** When a unit's refresh last failed (MTurk down or throttling): no read waits for another attempt soon after. */
   private readonly failedAt = new Map<string, number>();
 
@@ -92,7 +102,7 @@ export class MirrorStore {
    * Brings the units to at most `maxAgeMs` old: the stale ones are refreshed (shared, detached). A refresh that
    * fails leaves the mirror as it was: its data is answered with its age, unless it never held the unit.
    */
-  async ensure(units: readonly string[], maxAgeMs: number): Promise<Freshness> {
+  async ensure(units: readonly string[], maxAgeMs: number, waiter?: Waiter): Promise<Freshness> {
     const stale: { unit: string; seen: number | null }[] = [];
     for (const unit of units) {
       const t = await this.ledger.syncedAt(unit);
@@ -102,7 +112,7 @@ export class MirrorStore {
     }
     const failures = await Promise.all(
       stale.map(({ unit, seen }) =>
-        this.refresh(unit, seen).then(
+        this.refresh(unit, seen, waiter).then(
           () => undefined,
           (e: unknown) => e,
         ),
@@ -120,16 +130,19 @@ export class MirrorStore {
     return fresh;
   }
 
-  /** The unit read again from MTurk (the one refresh in flight, if any). */
-  refresh(unit: string, seen?: number | null): Promise<void> {
-    let running = this.running.get(unit);
-    if (!running) {
-      running = this.ledger
+  /**
+   * The unit read again from MTurk: shared work (src/mturk/sharedWork.ts), one run per unit joined by every reader
+   * meanwhile, on a door of its own (interactive while a request waits for it, background for the sync), and under
+   * the unit's lease so that a fleet reads it once.
+   */
+  refresh(unit: string, seen?: number | null, waiter?: Waiter): Promise<void> {
+    const read = (loaders: MTurkLoaders) =>
+      this.ledger
         .underLease(
           unit,
           async () => {
             const started = Date.now();
-            await this.read(unit);
+            await this.read(unit, loaders);
             await this.ledger.markSynced(unit, started);
             if (unit === "work") await this.ledger.markSynced("hits", started);
           },
@@ -143,22 +156,17 @@ export class MirrorStore {
             this.failedAt.set(unit, Date.now());
             throw error;
           },
-        )
-        .finally(() => this.running.delete(unit));
-      this.running.set(unit, running);
-    }
-    return running;
+        );
+    return this.options.share(`${this.options.name} ${unit}`, read, {
+      class: waiter ? "interactive" : "background",
+      waiter,
+    });
   }
 
-  /** Whether a refresh of the unit runs now in this process. */
-  refreshing(unit: string): boolean {
-    return this.running.has(unit);
-  }
-
-  private read(unit: string): Promise<void> {
+  private read(unit: string, loaders: MTurkLoaders): Promise<void> {
     const ctx: RefreshContext = {
       db: this.db,
-      loaders: this.options.reader(),
+      loaders,
       protectMs: this.options.protectMs,
       progress: unit === "work" ? this.options.onProgress : undefined,
       rechecks: this.options.rechecks,

@@ -10,6 +10,7 @@ import {
   forwardPageSize,
   resolveTokenConnection,
 } from "./pagination.js";
+import type { Waiter } from "./sharedWork.js";
 import { streamTokenConnection } from "./streaming.js";
 
 export type OrderDirection = "ASC" | "DESC";
@@ -43,6 +44,8 @@ export interface ListingEnv {
   mirror: Mirror;
   /** The operation streams edges (`edges @stream`): plain walks yield each window's edges as it arrives. */
   streamEdges?: boolean;
+  /** Who waits for a refresh of the mirror a read needs: the request's door (see SharedWork). */
+  waiter?: Waiter;
 }
 
 /** The legacy API's default page size (GetHITsForQualificationType: 1 to 100, default 10). */
@@ -107,7 +110,7 @@ async function tokenConnection<T>(env: ListingEnv, q: ListingQuery<T>, args: Con
     pageNumber: { value: null, enumerable: true },
     totalCount: {
       get: () => {
-        counted ??= env.mirror.listingCount(q.scope, q.filter);
+        counted ??= env.mirror.listingCount(q.scope, q.filter, env.waiter);
         return counted.then((c) => c.value);
       },
       enumerable: true,
@@ -152,11 +155,12 @@ async function mirrorConnection<T>(
     q.scope,
     { orderBy: q.orderBy, filter: q.filter, after, offset, count },
     offline,
+    env.waiter,
   );
   return pageConnection(env.codec, cursorScope, answer, {
     previous: offset > 0 || after !== undefined,
     pageNumber: q.page ? q.page.number : null,
-    count: () => env.mirror.listingCount(q.scope, q.filter).then((c) => c.value),
+    count: () => env.mirror.listingCount(q.scope, q.filter, env.waiter).then((c) => c.value),
   });
 }
 

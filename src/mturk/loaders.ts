@@ -219,6 +219,10 @@ export class MTurkLoaders {
     );
   }
 
+  /** Every HIT of the account, page after page. */
+  readonly allHITs = (): Promise<HIT[]> =>
+    scanAll((token) => this.listHITsPage(token, MTURK_MAX_RESULTS)).then((scan) => scan.items);
+
   listReviewableHITsPage(
     filter: { hitTypeId?: string; status?: ReviewableHITStatus },
     NextToken: string | undefined,
@@ -334,7 +338,10 @@ export class MTurkLoaders {
     const partial = listed.filter((hit) => hit.HITStatus === undefined);
     if (!partial.length) return listed;
     if (partial.length > MTURK_MAX_RESULTS && this.mirror) {
-      const known = await this.mirror.wholeHits(partial.map((hit) => hit.HITId as string));
+      const known = await this.mirror.wholeHits(
+        partial.map((hit) => hit.HITId as string),
+        this.upstream,
+      );
       for (const hit of known) if (hit.HITId) this.hits.prime(hit.HITId, hit);
     }
     const loaded = await this.hits.loadMany(partial.map((hit) => hit.HITId as string));

@@ -21,6 +21,8 @@ export class TokenBucket implements RateBudget {
   constructor(
     private readonly ratePerSecond: number,
     private readonly burst: number,
+    /** Told of every token given out (for metrics). */
+    private readonly onTake?: () => void,
   ) {
     this.tokens = burst;
   }
@@ -39,8 +41,11 @@ export class TokenBucket implements RateBudget {
       if (this.tokens < 1) {
         await sleep(((1 - this.tokens) / this.ratePerSecond) * 1000);
         this.refill();
+        // Cancelled while it waited for the token: the token stays for the next caller.
+        if (cancelled?.()) return;
       }
       this.tokens -= 1;
+      this.onTake?.();
     });
     this.queue = turn;
     return turn;

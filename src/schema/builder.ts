@@ -9,7 +9,6 @@ import ValidationPlugin from "@pothos/plugin-validation";
 import { GraphQLError, GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import type { GatewayContext } from "../context.js";
-import { queryTooComplex } from "../security/limits.js";
 import { connectionCost, nodesCost, singleNodeCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
 import UnselectedErrorsPlugin from "./unselectedErrors.js";
@@ -63,19 +62,10 @@ export const builder = new SchemaBuilder<{
       return new InputInvalid(issue?.message ?? "Invalid input.", path);
     },
   },
+  // Prices only: the limit is checked once per operation before it runs (usePrice, src/schema/price.ts).
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: (ctx) => ctx.limits.complexity,
-    complexityError: (kind, result) => {
-      const limit = String(kind).toLowerCase() as "complexity" | "depth" | "breadth";
-      const [setting, max, found] = {
-        complexity: ["MAX_COMPLEXITY", result.maxComplexity, result.complexity],
-        depth: ["MAX_DEPTH", result.maxDepth, result.depth],
-        breadth: ["MAX_BREADTH", result.maxBreadth, result.breadth],
-      }[limit] as [string, number | undefined, number];
-      return queryTooComplex(limit, setting, max, found);
-    },
   },
   relay: {
     clientMutationId: "omit",

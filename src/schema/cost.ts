@@ -1,3 +1,4 @@
+import { GraphQLError } from "graphql";
 import type { GatewayContext } from "../context.js";
 
 /**
@@ -5,6 +6,8 @@ import type { GatewayContext } from "../context.js";
  * upstream calls the field makes, so no alias, fragment or order of fields can buy calls it did not pay for.
  * (Pure functions of a field's arguments: the plugin caches a fragment's price and multiplies it by its parent's.)
  */
+
+export const DEFAULT_MAX_NODES = 100;
 
 /** MTurk's largest page: a walk reads windows of 100. */
 const WINDOW = 100;
@@ -37,11 +40,18 @@ const nodeCost = (id: GlobalId, ctx: GatewayContext) =>
 
 export const singleNodeCost = (args: { id: GlobalId }, ctx: GatewayContext) => nodeCost(args.id, ctx);
 
-/** `nodes(ids:)`: one Get per id, and what is selected under each node, once per id. */
-export const nodesCost = (args: { ids: GlobalId[] }, ctx: GatewayContext) => ({
-  field: args.ids.reduce((sum, id) => sum + nodeCost(id, ctx), 0),
-  multiplier: Math.max(1, args.ids.length),
-});
+/**
+ * `nodes(ids:)`: one Get per id, and what is selected under each node, once per id. At most MAX_NODES ids: each is
+ * a call queued at once, and a list of thousands would hold the caller's whole share of the rate budget in one request.
+ */
+export const nodesCost = (args: { ids: GlobalId[] }, ctx: GatewayContext) => {
+  const maxNodes = ctx.limits.maxNodes ?? DEFAULT_MAX_NODES;
+  if (args.ids.length > maxNodes)
+    throw new GraphQLError(`nodes(ids:) takes at most ${maxNodes} ids (MAX_NODES); ${args.ids.length} were given.`, {
+      extensions: { code: "QUERY_TOO_COMPLEX", kind: "nodes", ids: args.ids.length, maxNodes },
+    });
+  return { field: args.ids.reduce((sum, id) => sum + nodeCost(id, ctx), 0), multiplier: Math.max(1, args.ids.length) };
+};
 
 /**
  * A bulk mutation: one write per item (the items are capped at MAX_BULK_ITEMS before any call), and what is

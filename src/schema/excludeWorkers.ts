@@ -69,7 +69,7 @@ async function workersOf(ctx: GatewayContext, input: Input): Promise<string[]> {
   const hitIds = new Set(input.hitIds ?? []);
   if (input.hitTypeIds?.length) {
     // The mirror's HITs of these types, disposed ones too.
-    const known = (await ctx.mirror.hitsOfTypes(input.hitTypeIds)).value;
+    const known = (await ctx.mirror.hitsOfTypes(input.hitTypeIds, ctx.waiter)).value;
     if (known.length > ctx.maxPageSize)
       throw new InputInvalid(
         `These HIT types have more than ${ctx.maxPageSize} HITs: name the HITs instead.`,

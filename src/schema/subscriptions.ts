@@ -34,7 +34,7 @@ function events(ctx: GatewayContext, watched: Topic, lastEventId: string | null 
     });
   if (!ctx.live) throw new GraphQLError("Subscriptions are not enabled.", { extensions: { code: "BAD_REQUEST" } });
   const signal = (ctx as { request?: Request }).request?.signal;
-  return ctx.live.subscribe(watched, ctx.principal.name, resumeAfter(ctx, lastEventId), signal);
+  return ctx.live.subscribe(watched, ctx.principal, resumeAfter(ctx, lastEventId), signal);
 }
 
 const lastEventIdArg = (t: Parameters<Parameters<typeof builder.subscriptionFields>[0]>[0]) =>

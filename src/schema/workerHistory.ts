@@ -76,11 +76,11 @@ builder.objectFields(WorkerRef, (t) => ({
       resolve: async (worker, args, ctx) => {
         const filter = args.filter ?? null;
         const page = historyPage(ctx, ["WorkerAssignments", worker.workerId, filter], args);
-        const answer = await ctx.mirror.workerAssignments(worker.workerId, { ...page, filter });
+        const answer = await ctx.mirror.workerAssignments(worker.workerId, { ...page, filter }, ctx.waiter);
         return pageConnection<Assignment>(ctx.codec, page.cursorScope, answer, {
           previous: page.after !== undefined,
           pageNumber: null,
-          count: () => ctx.mirror.countWorkerAssignments(worker.workerId, filter).then((c) => c.value),
+          count: () => ctx.mirror.countWorkerAssignments(worker.workerId, filter, ctx.waiter).then((c) => c.value),
         }) as unknown as ConnectionResult<Assignment>;
       },
     },
@@ -94,11 +94,11 @@ builder.objectFields(WorkerRef, (t) => ({
       complexity: workerHistoryCost,
       resolve: async (worker, args, ctx) => {
         const page = historyPage(ctx, ["WorkerBonuses", worker.workerId], args);
-        const answer = await ctx.mirror.workerBonuses(worker.workerId, page);
+        const answer = await ctx.mirror.workerBonuses(worker.workerId, page, ctx.waiter);
         return pageConnection(ctx.codec, page.cursorScope, answer, {
           previous: page.after !== undefined,
           pageNumber: null,
-          count: () => ctx.mirror.countWorkerBonuses(worker.workerId).then((c) => c.value),
+          count: () => ctx.mirror.countWorkerBonuses(worker.workerId, ctx.waiter).then((c) => c.value),
         }) as unknown as ConnectionResult<never>;
       },
     },
@@ -110,6 +110,6 @@ builder.objectFields(WorkerRef, (t) => ({
     description:
       "Counts of the worker's submitted, approved and rejected assignments and the bonuses paid, across the account's HITs (the gateway's mirror).",
     complexity: (_args, ctx) => workerStatsCost(ctx),
-    resolve: async (worker, _args, ctx) => (await ctx.mirror.workerStats(worker.workerId)).value,
+    resolve: async (worker, _args, ctx) => (await ctx.mirror.workerStats(worker.workerId, ctx.waiter)).value,
   }),
 }));

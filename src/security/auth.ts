@@ -12,6 +12,8 @@ export interface Principal {
   name: string;
   scopes: ReadonlySet<Scope>;
   via: "api-key" | "jwt" | "none";
+  /** Its share of MTurk's rate budget against other callers (src/mturk/scheduler.ts); unset: the default. */
+  weight?: number;
 }
 
 /** With authentication off (the embedded simulator's default) every request may do everything. */
@@ -23,6 +25,8 @@ export const apiKeySchema = z.array(
     /** SHA-256 of the key, hex: keys are never stored in clear. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     scopes: z.array(z.enum(SCOPES)).min(1),
+    /** Its share of MTurk's rate budget while other callers queue too (default UPSTREAM_DEFAULT_WEIGHT). */
+    weight: z.number().positive().max(1000).optional(),
   }),
 );
 export type ApiKeyEntry = z.infer<typeof apiKeySchema>[number];
@@ -81,7 +85,7 @@ export const preauthenticated = new WeakMap<Request, Principal>();
 export function principalForApiKey(keys: ApiKeyEntry[], presented: string): Principal | undefined {
   const hash = Buffer.from(hashApiKey(presented), "hex");
   const entry = keys.find((k) => timingSafeEqual(Buffer.from(k.sha256, "hex"), hash));
-  return entry && { name: entry.name, scopes: new Set(entry.scopes), via: "api-key" };
+  return entry && { name: entry.name, scopes: new Set(entry.scopes), via: "api-key", weight: entry.weight };
 }
 
 const apiKeyOf = (headers: Headers) => {

@@ -31,23 +31,25 @@ export function useBodyLimit(maxBytes: number): Plugin {
   };
 }
 
+type Cancel = () => { stillRunning: true; retryAfterMs: number } | undefined;
+
 /**
  * Ends an operation that runs longer than `ms` with a TIMEOUT error, and cancels its upstream calls (the context's
  * `cancel`): queued ones are never sent, those in flight are aborted.
  */
-export function useOperationTimeout(ms: number): Plugin<{ cancel?: () => void }> {
+export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
   return {
     onExecute({ executeFn, setExecuteFn }) {
       setExecuteFn((args) => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise((resolve) => {
           timer = setTimeout(() => {
-            (args.contextValue as { cancel?: () => void }).cancel?.();
-            resolve({
-              errors: [
-                createGraphQLError(`The operation took longer than ${ms} ms.`, { extensions: { code: "TIMEOUT" } }),
-              ],
-            });
+            // Shared work it waited for runs on: the error says so, and when a retry may find it done.
+            const running = (args.contextValue as { cancel?: Cancel }).cancel?.();
+            const message = running
+              ? `The operation took longer than ${ms} ms; the work it waits for goes on: retry in ${running.retryAfterMs} ms.`
+              : `The operation took longer than ${ms} ms.`;
+            resolve({ errors: [createGraphQLError(message, { extensions: { code: "TIMEOUT", ...running } })] });
           }, ms);
         });
         return Promise.race([Promise.resolve(executeFn(args)).finally(() => clearTimeout(timer)), timeout]) as never;

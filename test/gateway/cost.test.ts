@@ -22,13 +22,23 @@ const refusedBeforeAnyCall = async (document: string, variables: Record<string, 
 
 describe("prices that follow the calls", () => {
   it("nodes(ids:) is priced by the number of ids", async () => {
-    const ids = Array.from({ length: 1900 }, (_, i) =>
+    // 100 ids (MAX_NODES), each with two connections of 100: about 30,000, over MAX_COMPLEXITY (20,000).
+    const ids = Array.from({ length: 100 }, (_, i) =>
       Buffer.from(`HIT:${hitIds[i % hitIds.length]}${i}`).toString("base64"),
     );
     await refusedBeforeAnyCall(
-      `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on HIT { title assignments(first: 20) { edges { node { answer } } } } } }`,
+      `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on HIT { title assignments(first: 100) { edges { node { answer } } } bonusPayments(first: 100) { edges { node { bonusAmount { amount } } } } } } }`,
       { ids },
     );
+  });
+
+  it("nodes(ids:) takes at most MAX_NODES ids (100): 1,500 are refused before any call, with the numbers", async () => {
+    const ids = Array.from({ length: 1500 }, (_, i) => Buffer.from(`HIT:3NOSUCHNODE${i}`).toString("base64"));
+    const { result, calls } = await stack.measured(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+    expect(calls).toHaveLength(0);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", ids: 1500, maxNodes: 100 });
+    const within = await stack.measured(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ids.slice(0, 100) });
+    expect(within.calls).toHaveLength(100);
   });
 
   it("an aliased edges selection costs what one edges selection costs", async () => {

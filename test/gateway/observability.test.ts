@@ -51,7 +51,9 @@ describe("observability", () => {
       body: JSON.stringify({ query: "query Few { hits(first: 2) { edges { cursor } } }", operationName: "Few" }),
     });
     expect(response.headers.get("x-request-id")).toBe("req-123");
-    await response.text();
+    const body = (await response.json()) as { extensions?: { cost?: unknown } };
+    // What it cost: its price, the one ListHITs its door sent, and that call's time in the rate budget's queue.
+    expect(body.extensions?.cost).toEqual({ price: expect.any(Number), upstreamCalls: 1, queueMs: expect.any(Number) });
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     // One line for the request: its HTTP side and its operation together.
     const mine = records.filter((r) => r.requestId === "req-123");
@@ -73,5 +75,8 @@ describe("observability", () => {
     const upstream = finished.find((s) => s.name === "MTurk ListHITs");
     expect(request).toBeDefined();
     expect(upstream?.parentSpanContext?.spanId).toBe(request?.spanContext().spanId);
+    // Its wait for the rate budget: on the span, and an event per attempt.
+    expect(upstream?.attributes).toMatchObject({ "mturk.queue.class": "interactive", "mturk.queue.wait_ms": 0 });
+    expect(upstream?.events.map((e) => e.name)).toContain("rate budget token");
   });
 });

@@ -229,12 +229,13 @@ describe("limits that need their own configuration", () => {
     try {
       const { createMTurkClient } = await import("../../src/mturk/client.js");
       const { TokenBucket } = await import("../../src/mturk/rateBudget.js");
+      const { FairScheduler } = await import("../../src/mturk/scheduler.js");
       const client = createMTurkClient({
         endpoint: limited.simulator.url,
         credentials: limited.simulator.credentials,
         maxAttempts: 3,
         timeoutMs: 5000,
-        budget: new TokenBucket(20, 2),
+        scheduler: new FairScheduler(new TokenBucket(20, 2)),
       });
       const { GetAccountBalanceCommand } = await import("@aws-sdk/client-mturk");
       limited.simulator.instrumentation.resetCalls();

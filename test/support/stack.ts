@@ -9,8 +9,10 @@ import { startFleet } from "../../src/fleet/index.js";
 import { createGateway } from "../../src/gateway.js";
 import { createLiveHub, fleetLive } from "../../src/live/index.js";
 import type { MirrorDatabase } from "../../src/mirror/database.js";
+import { createUpstreamBudget } from "../../src/mturk/budget.js";
 import { createMTurkClient } from "../../src/mturk/client.js";
-import { TokenBucket } from "../../src/mturk/rateBudget.js";
+import { createLogger } from "../../src/observability/logging.js";
+import { createMetrics } from "../../src/observability/metrics.js";
 import { hashApiKey } from "../../src/security/auth.js";
 import type { CallRecord } from "../../src/simulator/instrumentation.js";
 import type { SeedSize } from "../../src/simulator/seed.js";
@@ -21,6 +23,7 @@ import { tempMirrorDatabase } from "./mirror.js";
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, any>;
 }
 
 /** The simulator over HTTP, the real SDK client, and the gateway driven through `yoga.fetch`. */
@@ -54,14 +57,17 @@ export async function startStack(
     MIRROR_SYNC_INTERVAL_MS: "0",
     ...options.env,
   });
+  const metrics = createMetrics();
+  // As npm start does (the same function): the fair scheduler over the rate budget.
+  const scheduler = createUpstreamBudget(config, metrics.registry);
   // Fault tests set retries low through env; everything else keeps the defaults.
   const client = createMTurkClient({
     endpoint: simulator.url,
     credentials: simulator.credentials,
     maxAttempts: config.MTURK_MAX_ATTEMPTS,
     timeoutMs: config.MTURK_TIMEOUT_MS,
-    // As npm start does: a rate budget when one is configured.
-    budget: config.ratePerSecond > 0 ? new TokenBucket(config.ratePerSecond, config.MTURK_RATE_BURST) : undefined,
+    scheduler,
+    metrics,
   });
   // The mirror in a real SQLite file of the stack's own: a restarted gateway opens the same one again.
   const dataDir = options.database ? undefined : mkdtempSync(join(tmpdir(), "mturk-stack-"));
@@ -71,8 +77,11 @@ export async function startStack(
     opened = true;
     return options.database ?? tempMirrorDatabase({ dir: dataDir });
   };
+  let started = 0;
   /** The gateway's process: a restart forgets everything in memory (what Redis and the mirror hold stays). */
   const startGateway = async () => {
+    // A restarted gateway is a new process: metrics of its own (the scheduler's stay with the first).
+    const registry = started++ === 0 ? metrics : createMetrics();
     const fleet = options.redisUrl
       ? await startFleet({
           redisUrl: options.redisUrl,
@@ -81,12 +90,29 @@ export async function startStack(
           config,
         })
       : undefined;
-    // As npm start does: with Redis, the subscriptions' log, leases and limits are the fleet's too.
-    const live = fleet ? createLiveHub({ config, client, fleet: fleetLive(fleet.link, config) }) : undefined;
+    // As npm start does: the fleet's budget behind the scheduler; with Redis, the subscriptions' log, leases and
+    // limits are the fleet's too.
+    if (fleet?.budget) scheduler.useBudget(fleet.budget);
+    const live = createLiveHub({
+      config,
+      client,
+      metrics: registry,
+      logger: createLogger(config.LOG_LEVEL),
+      pressure: scheduler,
+      fleet: fleet && fleetLive(fleet.link, config),
+    });
     return {
       fleet,
       live,
-      yoga: createGateway({ config, client, database: await database(), shared: fleet?.shared, live }),
+      registry,
+      yoga: createGateway({
+        config,
+        client,
+        metrics: registry,
+        database: await database(),
+        shared: fleet?.shared,
+        live,
+      }),
     };
   };
   let gateway = await startGateway();
@@ -94,14 +120,24 @@ export async function startStack(
   async function query<T = Record<string, unknown>>(
     document: string,
     variables: Record<string, unknown> = {},
-    headers: Record<string, string> = {},
+    options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<GraphQLResponse<T>> {
     const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json", ...headers },
+      headers: { "content-type": "application/json", accept: "application/json", ...options.headers },
       body: JSON.stringify({ query: document, variables }),
+      signal: options.signal,
     });
     return (await response.json()) as GraphQLResponse<T>;
+  }
+
+  /** A query whose client goes away after `ms` (its request's signal aborts). */
+  async function abandoned(document: string, variables: Record<string, unknown> = {}, ms = 100): Promise<void> {
+    const controller = new AbortController();
+    const response = query(document, variables, { signal: controller.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    controller.abort();
+    await response;
   }
 
   /** Runs a query with a clean call log and returns its result with the upstream calls it caused. */
@@ -121,6 +157,9 @@ export async function startStack(
     const port = (started.address() as AddressInfo).port;
     return { port, url: `http://127.0.0.1:${port}/graphql` };
   }
+
+  /** The gateway's /metrics, as text. */
+  const metricsText = () => gateway.registry.registry.metrics();
 
   return {
     simulator,
@@ -147,10 +186,12 @@ export async function startStack(
       gateway = await startGateway();
     },
     client,
+    metrics: metricsText,
     query,
     /** A query with an API key (`x-api-key`), for stacks with AUTH_API_KEYS (see apiKeysEnv). */
     queryAs: <T = any>(apiKey: string, document: string, variables: Record<string, unknown> = {}) =>
-      query<T>(document, variables, { "x-api-key": apiKey }),
+      query<T>(document, variables, { headers: { "x-api-key": apiKey } }),
+    abandoned,
     measured,
     listen,
     control: <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>

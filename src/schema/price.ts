@@ -1,0 +1,99 @@
+import { complexityFromQuery } from "@pothos/plugin-complexity";
+import { type DocumentNode, type ExecutionArgs, type GraphQLError, getOperationAST, Kind } from "graphql";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import type { Limits } from "../context.js";
+import { queryTooComplex } from "../security/limits.js";
+
+interface PricedContext {
+  limits?: Limits;
+  usage?(): { attempts: number; queueMs: number };
+}
+
+/** The executed operation with the document's fragments: the price of what runs, not of the document's first operation. */
+function executed(document: DocumentNode, operationName?: string | null): DocumentNode | undefined {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  const definitions = document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === operation);
+  return { ...document, definitions };
+}
+
+const isCoded = (error: unknown): error is GraphQLError =>
+  (error as GraphQLError)?.name === "GraphQLError" && typeof (error as GraphQLError).extensions?.code === "string";
+
+/**
+ * The operation's price (src/schema/cost.ts, through Pothos complexity), depth and breadth, against the limits: its
+ * price, or why it is refused. Variables that do not coerce are left to graphql's own error.
+ */
+function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError } {
+  const document = executed(args.document, args.operationName);
+  if (!document) return {};
+  const ctx = args.contextValue as PricedContext;
+  let measured: { complexity: number; depth: number; breadth: number };
+  try {
+    measured = complexityFromQuery(document, {
+      schema: args.schema,
+      variables: (args.variableValues ?? {}) as Record<string, unknown>,
+      ctx: ctx as object,
+    });
+  } catch (error) {
+    // A price function's own refusal (MAX_NODES) is the answer; anything else graphql reports as it executes.
+    return isCoded(error) ? { refusal: error } : {};
+  }
+  const max = ctx.limits?.complexity;
+  if (!max) return { price: measured.complexity };
+  const kind =
+    measured.depth > max.depth
+      ? "depth"
+      : measured.breadth > max.breadth
+        ? "breadth"
+        : measured.complexity > max.complexity
+          ? "complexity"
+          : undefined;
+  if (!kind) return { price: measured.complexity };
+  const [setting, limit, found] = {
+    complexity: ["MAX_COMPLEXITY", max.complexity, measured.complexity],
+    depth: ["MAX_DEPTH", max.depth, measured.depth],
+    breadth: ["MAX_BREADTH", max.breadth, measured.breadth],
+  }[kind] as [string, number, number];
+  const refusal = queryTooComplex(kind, setting, limit, found);
+  // The other numbers too: a client sees how far over each limit it is.
+  Object.assign(refusal.extensions, {
+    ...measured,
+    maxComplexity: max.complexity,
+    maxDepth: max.depth,
+    maxBreadth: max.breadth,
+  });
+  return { refusal };
+}
+
+/**
+ * The price limit, checked once before an operation runs (nothing is called when it is over: QUERY_TOO_COMPLEX with
+ * the numbers), and `extensions.cost` on the answer of every query and mutation: its `price` (an upper bound of its
+ * MTurk calls), the `upstreamCalls` its own door sent (retries included; shared scans it joined are not its own) and
+ * `queueMs`, their time waiting for the rate budget. Subscriptions and incremental (@defer/@stream) answers have no
+ * `cost`. One pricing per request: Pothos's own check is off (no `limit` in the builder).
+ */
+export function usePrice(): Plugin {
+  return {
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const { refusal } = priceOf(args);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const { price, refusal } = priceOf(args);
+      if (refusal) {
+        setResultAndStopExecution({ errors: [refusal] });
+        return;
+      }
+      const ctx = args.contextValue as PricedContext;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (isAsyncIterable(result) || !ctx.usage) return;
+          const usage = ctx.usage();
+          const cost = { price, upstreamCalls: usage.attempts, queueMs: Math.round(usage.queueMs) };
+          setResult({ ...result, extensions: { ...result.extensions, cost } });
+        },
+      };
+    },
+  };
+}
