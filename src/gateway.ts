@@ -151,6 +151,7 @@ function gatewayServices(
     logger,
     onProgress: (done, total) => sync?.report(done, total),
     rechecks: config.MIRROR_RECHECKS_PER_PASS,
+    metrics,
   });
   sync = new MirrorSync(mirror, { intervalMs: config.MIRROR_SYNC_INTERVAL_MS, logger });
   return {

@@ -1,8 +1,18 @@
 import type { Assignment, HIT, Qualification, QualificationType } from "@aws-sdk/client-mturk";
 import type { MirrorDb } from "./database.js";
 import { replaceRequirements } from "./refresh.js";
-import { ASSIGNMENTS, BLOCKS, BONUSES, HITS, type ListedBonus, QUALIFICATIONS, REQUESTS, TYPES } from "./rows.js";
-import { applyWrite } from "./upsert.js";
+import {
+  ASSIGNMENTS,
+  BLOCKS,
+  BONUSES,
+  HITS,
+  type ListedBonus,
+  QUALIFICATIONS,
+  REQUESTS,
+  type TableCodec,
+  TYPES,
+} from "./rows.js";
+import { applyWrite, rowsByKey, upsertListed } from "./upsert.js";
 
 /**
  * What one of the gateway's own writes did, as plain data: applied to the mirror at once (and published to the
@@ -33,13 +43,12 @@ export type MirrorChange =
  * A first review completes one more of the HIT's assignments: its counter says so until ListHITs says otherwise (not
  * an overlay: other changes to the counter, made elsewhere, must show at once).
  */
-async function countReview(db: MirrorDb, hitId: string) {
-  const row = await db.selectFrom("hits").selectAll().where("hit_id", "=", hitId).executeTakeFirst();
+async function countReview(db: MirrorDb, hitId: string, options: Options) {
+  const row = (await rowsByKey(db, HITS as TableCodec<unknown, unknown>, [[hitId]])).get(hitId);
   if (!row) return;
   const hit = HITS.item(row);
   const counted = { ...hit, NumberOfAssignmentsCompleted: (hit.NumberOfAssignmentsCompleted ?? 0) + 1 };
-  const { completed, data } = HITS.row(counted, {}) as { completed: number; data: string };
-  await db.updateTable("hits").set({ completed, data }).where("hit_id", "=", hitId).execute();
+  await upsertListed(db, HITS, [{ item: counted, extra: {} }], options);
 }
 
 type Options = { now: number; protectMs: number };
@@ -77,7 +86,7 @@ const APPLY: { [K in MirrorChange["kind"]]: Apply<K> } = {
     const key = [change.assignmentId, row.worker_id];
     await applyWrite(db, ASSIGNMENTS, { key, overlay: { item: change.fields } }, options);
     // A first review completes one more of the HIT's assignments: its counter says so until ListHITs does.
-    if (row.status === "Submitted") await countReview(db, row.hit_id);
+    if (row.status === "Submitted") await countReview(db, row.hit_id, options);
     return undefined;
   },
   bonusPaid: async (db, change, options) => {

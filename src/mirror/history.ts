@@ -21,6 +21,7 @@ const LISTED_WORK = ["Submitted", "Approved", "Rejected"];
 
 const WORKER_ASSIGNMENTS = {
   table: "assignments",
+  codec: ASSIGNMENTS,
   ids: ["assignment_id", "worker_id"],
   natural: { column: "submit_time", desc: true },
   sorts: {},
@@ -41,6 +42,7 @@ const WORKER_ASSIGNMENTS = {
 
 const WORKER_BONUSES = {
   table: "bonus_payments",
+  codec: BONUSES,
   ids: ["bonus_id"],
   natural: { column: "grant_time", desc: true },
   sorts: {},

@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { ListingItems, ListingOperation, TypeListFilter } from "../mturk/listings.js";
 import type { MirrorDb } from "./database.js";
 import { ASSIGNMENTS, BLOCKS, BONUSES, HITS, QUALIFICATIONS, REQUESTS, type TableCodec, TYPES } from "./rows.js";
-import { key, rowsByKey } from "./upsert.js";
+import { key, rowsByKey, withItemData } from "./upsert.js";
 
 /**
  * MTurk's listings as queries over the mirror: which rows a listing's scope holds, its order when the client asks
@@ -277,6 +277,7 @@ export async function runPage<T>(
       db,
     );
   const page = rows.slice(0, request.count);
+  if (spec.codec?.hasData) await withItemData(db, spec.table, spec.codec.key, page);
   return {
     items: page.map((row) => spec.decode(row) as T),
     cursors: page.map((row) => ({

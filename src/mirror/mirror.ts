@@ -2,6 +2,7 @@ import type { Assignment, HIT } from "@aws-sdk/client-mturk";
 import type { Logger } from "pino";
 import type { IdempotencyStore, KeyRecord } from "../mturk/idempotency.js";
 import type { Waiter } from "../mturk/sharedWork.js";
+import type { Metrics } from "../observability/metrics.js";
 import { applyChange, type MirrorChange } from "./changes.js";
 import { type MirrorDatabase, type MirrorDb, openScratchDatabase } from "./database.js";
 import { isDatabaseError, MirrorUnavailable, NotMirrored } from "./failures.js";
@@ -19,6 +20,7 @@ import { markDisposed, storeAssignmentsIn, storeHits } from "./refresh.js";
 import { ASSIGNMENTS, HITS } from "./rows.js";
 import { type Freshness, MirrorStore, type ShareRefresh } from "./store.js";
 import { percent, type SyncProgress } from "./sync.js";
+import { rowsByKey } from "./upsert.js";
 
 /** Where an answer came from: the durable mirror, or MTurk for this request (a scratch mirror in memory). */
 export type Source = "mirror" | "mturk";
@@ -43,6 +45,7 @@ export interface MirrorOptions {
   onProgress?: (done: number, total: number) => void;
   /** HITs whose unchanged work a pass reads again (MIRROR_RECHECKS_PER_PASS). */
   rechecks?: number;
+  metrics?: Metrics;
 }
 
 /** Listings MTurk answers for everyone (public type searches) are read per request into small scratch mirrors. */
@@ -100,6 +103,7 @@ export class Mirror {
       logger: this.options.logger,
       onProgress: this.options.onProgress,
       rechecks: this.options.rechecks,
+      metrics: this.options.metrics,
     });
   }
 
@@ -166,6 +170,7 @@ export class Mirror {
     const store = await this.storeFor(scope, units);
     const needed = units ?? [`search ${JSON.stringify(scope)}`];
     try {
+      if (offline) this.options.metrics?.mirrorReads.inc({ result: "offline" });
       const fresh: Freshness = offline
         ? await store.freshness(needed)
         : await store.ensure(needed, this.options.maxAgeMs, waiter);
@@ -306,7 +311,8 @@ export class Mirror {
 
   /** A HIT as the mirror last had it (MTurk may have disposed of it and forgotten it since). */
   async hit(hitId: string): Promise<HIT | undefined> {
-    const row = await this.lookup((db) => db.selectFrom("hits").selectAll().where("hit_id", "=", hitId));
+    if (this.down) return undefined;
+    const row = (await rowsByKey((await this.primary()).db, HITS as never, [[hitId]])).get(hitId);
     return row ? HITS.item(row) : undefined;
   }
 
@@ -315,16 +321,16 @@ export class Mirror {
     const answer = await this.read(
       ["hits"],
       (s) =>
-        s.db
-          .selectFrom("hits")
-          .selectAll()
-          .where("hit_id", "in", hitIds.length ? hitIds : [""])
-          .execute(),
+        rowsByKey(
+          s.db,
+          HITS as never,
+          hitIds.map((id) => [id]),
+        ),
       undefined,
       false,
       waiter,
     );
-    return answer.value.map((row) => HITS.item(row));
+    return [...answer.value.values()].map((row) => HITS.item(row));
   }
 
   /** An assignment as the mirror last had it: its latest holder's (MTurk gives a returned id to the next worker). */

@@ -128,14 +128,40 @@ export function hitHasWork(hit: HIT): boolean {
   return (hit.NumberOfAssignmentsCompleted ?? 1) > 0 || max - open - pending > 0;
 }
 
+/** A HIT as its row's counters give it. */
+const countersOf = (row: {
+  hit_id: string;
+  status: string | null;
+  max_assignments: number | null;
+  pending: number | null;
+  available: number | null;
+  completed: number | null;
+}): HIT => ({
+  HITId: row.hit_id,
+  HITStatus: (row.status ?? undefined) as HIT["HITStatus"],
+  MaxAssignments: row.max_assignments ?? undefined,
+  NumberOfAssignmentsPending: row.pending ?? undefined,
+  NumberOfAssignmentsAvailable: row.available ?? undefined,
+  NumberOfAssignmentsCompleted: row.completed ?? undefined,
+});
+
 /**
  * HITs whose work must be read again: never read, counters changed since (a submission, a review, an extension), or
  * rows that disagree with the counters (a crash between two writes); and `rechecks` more whose work was read longest
  * ago, for what changes no counter (a bonus paid or a rejection overridden by another tool).
  */
 async function hitsToRead(db: MirrorDb, rechecks: number): Promise<{ dirty: HIT[]; oldest: HIT[] }> {
-  const { rows } = await sql<{ data: string; status: string | null; work_synced: string | null; bad: number }>`
-    select h.data, h.status, h.work_synced, h.work_synced_at,
+  const { rows } = await sql<{
+    hit_id: string;
+    status: string | null;
+    max_assignments: number | null;
+    pending: number | null;
+    available: number | null;
+    completed: number | null;
+    work_synced: string | null;
+    bad: number;
+  }>`
+    select h.hit_id, h.status, h.max_assignments, h.pending, h.available, h.completed, h.work_synced, h.work_synced_at,
       case when coalesce(h.completed, 0) <> coalesce(c.reviewed, 0)
         or coalesce(h.max_assignments, 0) - coalesce(h.available, 0) - coalesce(h.pending, 0) - coalesce(h.completed, 0)
            <> coalesce(c.submitted, 0)
@@ -149,7 +175,8 @@ async function hitsToRead(db: MirrorDb, rechecks: number): Promise<{ dirty: HIT[
     ) c on c.hit_id = h.hit_id
     where h.forgotten = 0 and h.status <> 'Disposed'
     order by h.work_synced_at is not null, h.work_synced_at`.execute(db);
-  const withWork = rows.map((row) => ({ row, hit: HITS.item(row) })).filter(({ hit }) => hitHasWork(hit));
+  // What the counters say is all a pass needs of a HIT (its data stays in item_data).
+  const withWork = rows.map((row) => ({ row, hit: countersOf(row) })).filter(({ hit }) => hitHasWork(hit));
   const changed = ({ row, hit }: (typeof withWork)[number]) =>
     row.work_synced !== workCounters(hit) || (row.work_synced !== null && Number(row.bad) === 1);
   return {

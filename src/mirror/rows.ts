@@ -21,6 +21,8 @@ export interface TableCodec<Item, Extra = Record<string, never>> {
   table: keyof MirrorTables;
   /** Primary key columns. */
   key: readonly string[];
+  /** Its rows' `data` (the item's JSON) is kept in item_data, apart from the row. */
+  hasData?: boolean;
   keyOf(item: Item): string[];
   /** Every column an item determines (not the stamp, not the sync's bookkeeping). */
   row(item: Item, extra: Extra): Row;
@@ -57,6 +59,7 @@ const none = () => ({}) as Record<string, never>;
 
 export const HITS: TableCodec<HIT> = {
   table: "hits",
+  hasData: true,
   key: ["hit_id"],
   keyOf: (hit) => [hit.HITId as string],
   row: (hit) => ({
@@ -166,6 +169,7 @@ export const BONUSES: TableCodec<ListedBonus> = {
 
 export const TYPES: TableCodec<QualificationType, { owned: number; deleted_at: number | null }> = {
   table: "qualification_types",
+  hasData: true,
   key: ["qualification_type_id"],
   keyOf: (t) => [t.QualificationTypeId as string],
   row: (t, extra) => ({
@@ -184,6 +188,7 @@ export const TYPES: TableCodec<QualificationType, { owned: number; deleted_at: n
 
 export const REQUESTS: TableCodec<QualificationRequest, { status: string; decided_at: number | null }> = {
   table: "qualification_requests",
+  hasData: true,
   key: ["qualification_request_id"],
   keyOf: (r) => [r.QualificationRequestId as string],
   row: (r, extra) => ({
@@ -201,6 +206,7 @@ export const REQUESTS: TableCodec<QualificationRequest, { status: string; decide
 
 export const QUALIFICATIONS: TableCodec<Qualification> = {
   table: "qualifications",
+  hasData: true,
   key: ["qualification_type_id", "worker_id"],
   keyOf: (q) => [q.QualificationTypeId as string, q.WorkerId as string],
   row: (q) => ({

@@ -1,7 +1,7 @@
 /**
  * The mirror's tables, as Kysely sees them. Times are epoch milliseconds; flags are 0/1 integers; `data` columns
  * hold the item as MTurk returned it (JSON, dates as epoch milliseconds), so that a row gives back the SDK's shape.
- * Every row says when MTurk last confirmed it (`confirmed_at`) and, if the gateway itself changed it, when
+ * The item itself (JSON) is kept apart in item_data, so that rows stay narrow. Every row says when MTurk last confirmed it (`confirmed_at`) and, if the gateway itself changed it, when
  * (`written_at`: the gateway's own write wins over MTurk's lagging listings for WRITE_JOURNAL_MS).
  */
 export interface MirrorTables {
@@ -16,6 +16,8 @@ export interface MirrorTables {
   idempotency_keys: IdempotencyRow;
   sync_units: SyncUnitRow;
   mirror_meta: { key: string; value: string };
+  /** The JSON of items as MTurk sent them, apart from their rows (see migrations): by table and key. */
+  item_data: { kind: string; id: string; data: string };
 }
 
 interface Confirmed {
@@ -38,7 +40,6 @@ export interface HitRow extends Confirmed {
   pending: number | null;
   available: number | null;
   completed: number | null;
-  data: string;
   /** The HIT's counters when its assignments and bonuses were last read whole, committed with those rows. */
   work_synced: string | null;
   work_synced_at: number | null;
@@ -84,7 +85,6 @@ export interface QualificationTypeRow extends Confirmed {
   is_requestable: number;
   /** Listed as the caller's own (MustBeOwnedByCaller). */
   owned: number;
-  data: string;
   deleted_at: number | null;
 }
 
@@ -95,7 +95,6 @@ export interface QualificationRequestRow extends Confirmed {
   submit_time: number | null;
   /** Pending while MTurk lists it; Accepted or Rejected by the gateway; Resolved when it left the list otherwise. */
   status: string;
-  data: string;
   decided_at: number | null;
 }
 
@@ -105,7 +104,6 @@ export interface QualificationRow extends Confirmed {
   status: string | null;
   integer_value: number | null;
   grant_time: number | null;
-  data: string;
 }
 
 export interface WorkerBlockRow extends Confirmed {

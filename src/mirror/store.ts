@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { MTurkLoaders } from "../mturk/loaders.js";
 import type { UpstreamClass } from "../mturk/scheduler.js";
 import type { Waiter } from "../mturk/sharedWork.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { MirrorDb } from "./database.js";
 import {
   type RefreshContext,
@@ -44,6 +45,7 @@ export interface StoreOptions {
   onProgress?: (done: number, total: number) => void;
   /** HITs whose work each pass reads again although their counters did not change (MIRROR_RECHECKS_PER_PASS). */
   rechecks?: number;
+  metrics?: Metrics;
 }
 
 /**
@@ -120,6 +122,8 @@ export class MirrorStore {
     );
     const fresh = await this.freshness(units);
     const failed = failures.find((e) => e !== undefined);
+    const result = !stale.length ? "fresh" : failed === undefined ? "refreshed" : "stale";
+    this.options.metrics?.mirrorReads.inc({ result });
     if (failed !== undefined) {
       if (fresh.at === null) throw failed;
       this.options.logger?.warn(
@@ -151,9 +155,11 @@ export class MirrorStore {
         .then(
           () => {
             this.failedAt.delete(unit);
+            this.options.metrics?.mirrorRefreshes.inc({ unit: kindOf(unit), outcome: "ok" });
           },
           (error: unknown) => {
             this.failedAt.set(unit, Date.now());
+            this.options.metrics?.mirrorRefreshes.inc({ unit: kindOf(unit), outcome: "failed" });
             throw error;
           },
         );
@@ -199,6 +205,9 @@ export class MirrorStore {
     }
   }
 }
+
+/** A unit's kind, for bounded metric labels ("assignments:<hit>" → "assignments"; a search → "search"). */
+const kindOf = (unit: string) => (unit.startsWith("search ") ? "search" : splitUnit(unit)[0]);
 
 /** "requests:<type>" → ["requests", "<type>"]; "qualifications:<type>:<status>" → three parts. */
 const splitUnit = (unit: string) => {

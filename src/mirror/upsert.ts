@@ -21,7 +21,28 @@ function keyIn(codec: TableCodec<unknown, unknown>, keys: string[][]): RawBuilde
   return sql`${tuple} in (${sql.join(keys.map((k) => sql`(${sql.join(k.map((v) => sql`${v}`))})`))})`;
 }
 
-/** The rows of these keys, by key. */
+/** A row's id in item_data: its key's values ("|" between them: MTurk's ids are letters and digits). */
+const dataId = (pk: readonly string[], row: Row) => pk.map((c) => String(row[c])).join("|");
+
+/** Puts each row's `data` (the item's JSON) back from item_data: one query for the rows. */
+export async function withItemData(db: MirrorDb, table: string, pk: readonly string[], rows: Row[]): Promise<Row[]> {
+  const per = Math.floor(MAX_VALUES / 2);
+  const byId = new Map<string, string>();
+  for (let i = 0; i < rows.length; i += per) {
+    const ids = rows.slice(i, i + per).map((row) => dataId(pk, row));
+    const found = await db
+      .selectFrom("item_data")
+      .select(["id", "data"])
+      .where("kind", "=", table)
+      .where("id", "in", ids)
+      .execute();
+    for (const f of found) byId.set(f.id, f.data);
+  }
+  for (const row of rows) row.data = byId.get(dataId(pk, row)) ?? "{}";
+  return rows;
+}
+
+/** The rows of these keys, by key (with their item's data). */
 export async function rowsByKey(
   db: MirrorDb,
   codec: TableCodec<unknown, unknown>,
@@ -37,6 +58,7 @@ export async function rowsByKey(
       await sql<Row>`select *, ${extra} from ${sql.table(codec.table)} where ${keyIn(codec, chunk)} and ${only}`.execute(
         db,
       );
+    if (codec.hasData) await withItemData(db, codec.table, codec.key, rows);
     for (const row of rows) found.set(key(codec.key.map((k) => row[k])), row);
   }
   return found;
@@ -99,17 +121,32 @@ function unconfirmed<I, E>(overlay: Overlay<I, E>, item: I, extra: E): Overlay<I
   return { item: pending(overlay.item, item), extra: pending(overlay.extra, extra) };
 }
 
-/** Insert-or-update in chunks; an update keeps the write stamp (overlay, written_at) and the `preserve` columns. */
+/**
+ * Insert-or-update in chunks; an update keeps the write stamp (overlay, written_at) and the `preserve` columns. A
+ * row's `data` goes to item_data.
+ */
 async function writeRows(db: MirrorDb, table: string, pk: readonly string[], rows: Row[], preserve: readonly string[]) {
-  const columns = Object.keys(rows[0] as Row);
+  const data = rows
+    .filter((row) => "data" in row)
+    .map((row) => ({ kind: table, id: dataId(pk, row), data: row.data as string }));
+  const narrow = data.length ? rows.map(({ data: _data, ...row }) => row) : rows;
+  const columns = Object.keys(narrow[0] as Row);
   const updated = columns.filter((c) => !pk.includes(c) && !preserve.includes(c));
   const per = Math.max(1, Math.floor(MAX_VALUES / columns.length));
   const set = sql.join(updated.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`));
-  for (let i = 0; i < rows.length; i += per) {
-    const values = rows.slice(i, i + per).map((row) => sql`(${sql.join(columns.map((c) => sql`${row[c] ?? null}`))})`);
+  for (let i = 0; i < narrow.length; i += per) {
+    const values = narrow
+      .slice(i, i + per)
+      .map((row) => sql`(${sql.join(columns.map((c) => sql`${row[c] ?? null}`))})`);
     await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.id(c)))}) values ${sql.join(values)}
       on conflict (${sql.join(pk.map((c) => sql.id(c)))}) do update set ${set}`.execute(db);
   }
+  for (let i = 0; i < data.length; i += Math.floor(MAX_VALUES / 3))
+    await db
+      .insertInto("item_data")
+      .values(data.slice(i, i + Math.floor(MAX_VALUES / 3)))
+      .onConflict((c) => c.columns(["kind", "id"]).doUpdateSet((eb) => ({ data: eb.ref("excluded.data") })))
+      .execute();
 }
 
 /**

@@ -36,10 +36,16 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    snapshotRequests: new Counter({
-      name: "gateway_snapshot_requests_total",
-      help: "Full-listing snapshot lookups: hit (cached), shared (joined a scan in flight), miss (new scan), fleet (another instance's scan, from Redis).",
+    mirrorReads: new Counter({
+      name: "gateway_mirror_reads_total",
+      help: "Reads of the mirror, by result: fresh (younger than MIRROR_MAX_AGE_MS), refreshed (waited for a refresh), stale (a refresh failed: answered with its age), offline (MTurk down: answered as it is).",
       labelNames: ["result"],
+      registers: [registry],
+    }),
+    mirrorRefreshes: new Counter({
+      name: "gateway_mirror_refreshes_total",
+      help: "Refreshes of the mirror's units from MTurk, by kind of unit (hits, work, recheck, requests, types, blocks, assignments, bonuses, qualifications, search) and outcome (ok, failed).",
+      labelNames: ["unit", "outcome"],
       registers: [registry],
     }),
   };

@@ -176,6 +176,8 @@ export async function startGateway(env: Record<string, string>) {
       await exited;
     },
     url: () => url,
+    /** The process id (its RSS is in /proc/<pid>/status). */
+    pid: () => child?.pid ?? 0,
     output: () => output,
     restart: async () => {
       await stopChild(child);
