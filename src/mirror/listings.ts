@@ -248,13 +248,26 @@ function conditions(
   return all.length ? sql`where ${sql.join(all, sql` and `)}` : sql``;
 }
 
-/** Rows after (k, ids) in the order (missing values last in either direction, then ids ascending). */
-function keyset(column: string, desc: boolean, ids: readonly string[], after: MirrorCursor): Condition {
+/**
+ * The order: the sort value (missing values last in either direction), then the ids ascending. Rows with a value and
+ * rows without are read apart, so each part walks an index (`order by (col is null)` made SQLite sort the whole
+ * listing).
+ */
+function ordering(column: string, desc: boolean, ids: readonly string[]) {
+  const dir = sql.raw(desc ? "desc" : "asc");
   const idTuple = sql`(${sql.join(ids.map(col))})`;
-  const idValues = sql`(${sql.join(after.i.map((v) => sql`${v}`))})`;
-  if (after.k === null) return sql`(${col(column)} is null and ${idTuple} > ${idValues})`;
-  const beyond = desc ? sql`${col(column)} < ${after.k}` : sql`${col(column)} > ${after.k}`;
-  return sql`((${col(column)} is not null and ${beyond}) or (${col(column)} = ${after.k} and ${idTuple} > ${idValues}) or ${col(column)} is null)`;
+  const byIds = sql.join(ids.map(col));
+  return {
+    valued: sql`order by ${col(column)} ${dir}, ${byIds}`,
+    missing: sql`order by ${byIds}`,
+    /** Rows whose ids follow the cursor's in the order. */
+    idsAfter: (after: MirrorCursor) => {
+      const values = sql`(${sql.join(after.i.map((v) => sql`${v}`))})`;
+      return sql`${idTuple} > ${values}`;
+    },
+    /** Rows with a value that follow a cursor with one. */
+    valueAfter: (k: string | number) => (desc ? sql`${col(column)} < ${k}` : sql`${col(column)} > ${k}`),
+  };
 }
 
 /** One page of a listing from the mirror, one item more than asked to know whether more follow. */
@@ -269,13 +282,37 @@ export async function runPage<T>(
   request: PageRequest,
 ): Promise<MirrorPage<T>> {
   const { column, desc } = orderOf(spec, request.orderBy);
-  const resume = request.after ? [keyset(column, desc, spec.ids, request.after)] : [];
-  const where = conditions(spec, scope, request.filter, resume);
-  const order = sql`order by (${col(column)} is null), ${col(column)} ${sql.raw(desc ? "desc" : "asc")}, ${sql.join(spec.ids.map(col))}`;
-  const { rows } =
-    await sql<Row>`select * from ${sql.table(spec.table)} ${where} ${order} limit ${request.count + 1} offset ${request.offset ?? 0}`.execute(
-      db,
-    );
+  const order = ordering(column, desc, spec.ids);
+  const { after } = request;
+  const limit = request.count + 1;
+  const table = sql.table(spec.table);
+  let skip = request.offset ?? 0;
+  const rows: Row[] = [];
+  if (after?.k !== null) {
+    const resume = after
+      ? [sql`(${order.valueAfter(after.k)} or (${col(column)} = ${after.k} and ${order.idsAfter(after)}))`]
+      : [];
+    const where = conditions(spec, scope, request.filter, [sql`${col(column)} is not null`, ...resume]);
+    const valued =
+      await sql<Row>`select * from ${table} ${where} ${order.valued} limit ${limit} offset ${skip}`.execute(db);
+    rows.push(...valued.rows);
+    // An offset past every valued row reaches into the missing ones by what is left of it.
+    if (!valued.rows.length && skip > 0) {
+      const { rows: counted } = await sql<{ n: number | string }>`select count(*) as n from ${table} ${where}`.execute(
+        db,
+      );
+      skip = Math.max(0, skip - Number(counted[0]?.n ?? 0));
+    } else skip = 0;
+  }
+  if (rows.length < limit) {
+    const resume = after?.k === null ? [order.idsAfter(after)] : [];
+    const where = conditions(spec, scope, request.filter, [sql`${col(column)} is null`, ...resume]);
+    const missing =
+      await sql<Row>`select * from ${table} ${where} ${order.missing} limit ${limit - rows.length} offset ${skip}`.execute(
+        db,
+      );
+    rows.push(...missing.rows);
+  }
   const page = rows.slice(0, request.count);
   if (spec.codec?.hasData) await withItemData(db, spec.table, spec.codec.key, page);
   return {
