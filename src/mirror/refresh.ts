@@ -221,7 +221,7 @@ async function readWorkOf(ctx: RefreshContext, dirty: HIT[], concurrency = 4): P
 export async function refreshHitWork(ctx: RefreshContext, hit: HIT): Promise<void> {
   const id = hit.HITId as string;
   const [assignments, bonuses] = await Promise.all([
-    scan((token) => ctx.loaders.listAssignmentsForHITPage(id, undefined, token, MTURK_MAX_RESULTS)),
+    listedAssignmentsOf(ctx, hit),
     scan((token) => ctx.loaders.listBonusPaymentsPage({ hitId: id }, token, MTURK_MAX_RESULTS)),
   ]);
   const now = Date.now();
@@ -239,6 +239,27 @@ export async function refreshHitWork(ctx: RefreshContext, hit: HIT): Promise<voi
       .where("hit_id", "=", id)
       .execute();
   });
+}
+
+/**
+ * A HIT's listed assignments (submitted, approved, rejected): as many as its counters say (max − available −
+ * pending), so the scan stops there instead of reading the empty page MTurk ends a listing with. Should MTurk list
+ * fewer, the scan goes on to that page; more, and the counters moved, so the next pass reads the HIT again.
+ */
+async function listedAssignmentsOf(ctx: RefreshContext, hit: HIT): Promise<Assignment[]> {
+  const id = hit.HITId as string;
+  const { MaxAssignments: max, NumberOfAssignmentsAvailable: open, NumberOfAssignmentsPending: pending } = hit;
+  const expected = max === undefined || open === undefined || pending === undefined ? undefined : max - open - pending;
+  let read = 0;
+  const { items } = await scanAll(
+    async (token) => {
+      const page = await ctx.loaders.listAssignmentsForHITPage(id, undefined, token, MTURK_MAX_RESULTS);
+      read += page.items.length;
+      return page;
+    },
+    () => expected === undefined || read < expected || read === 0,
+  );
+  return items;
 }
 
 export async function storeAssignmentsIn(db: MirrorDb, protectMs: number, items: Assignment[], now = Date.now()) {

@@ -1,3 +1,4 @@
+import { ApproveAssignmentCommand, SendBonusCommand } from "@aws-sdk/client-mturk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endOfListing, type Stack, startStack } from "../support/stack.js";
 import { hitWithSubmissions, runOk, submitWork } from "../support/work.js";
@@ -188,7 +189,7 @@ describe("a worker's history", () => {
     }
   });
 
-  it("new work shows once the mirror is older than MIRROR_MAX_AGE_MS: ListHITs pages and the changed HIT's two listings", async () => {
+  it("new work shows once the mirror is older than MIRROR_MAX_AGE_MS: ListHITs pages and one call for each of the changed HIT's two listings", async () => {
     const aging = await startStack({ size: "demo", seed: 24, env: { MIRROR_MAX_AGE_MS: "200" } });
     try {
       const { submissions } = await hitWithSubmissions(aging, 1, "history-new-work");
@@ -203,10 +204,33 @@ describe("a worker's history", () => {
       const pages = Math.ceil(aging.simulator.store.hits.size / 100) + endOfListing(aging.simulator);
       const operations = calls.map((c) => c.operation).sort();
       expect(operations.filter((o) => o === "ListHITs")).toHaveLength(pages);
-      // The changed HIT's two listings (a NextToken on the last page leads to one empty page more).
-      const listings = ["ListAssignmentsForHIT", "ListBonusPayments"];
-      if (endOfListing(aging.simulator)) listings.unshift("ListAssignmentsForHIT");
-      expect(operations.filter((o) => o !== "ListHITs")).toEqual(listings);
+      // The changed HIT's two listings, one call each: its assignments read as many as its counters say (no empty
+      // page after them however MTurk ends its listings), and its bonuses are none (an empty page ends a listing).
+      expect(operations.filter((o) => o !== "ListHITs")).toEqual(["ListAssignmentsForHIT", "ListBonusPayments"]);
+    } finally {
+      await aging.close();
+    }
+  });
+
+  it("an approval and a bonus paid by another tool show once the mirror is older than MIRROR_MAX_AGE_MS", async () => {
+    const aging = await startStack({ size: "demo", seed: 25, env: { MIRROR_MAX_AGE_MS: "200" } });
+    try {
+      const { submissions } = await hitWithSubmissions(aging, 1, "history-review-elsewhere");
+      const work = submissions[0] as { workerId: string; assignmentId: string };
+      expect((await runOk(aging, HISTORY, { w: work.workerId })).worker.stats.approved).toBe(0);
+      await aging.client.send(new ApproveAssignmentCommand({ AssignmentId: work.assignmentId }));
+      await aging.client.send(
+        new SendBonusCommand({
+          WorkerId: work.workerId,
+          AssignmentId: work.assignmentId,
+          BonusAmount: "0.75",
+          Reason: "paid by another tool",
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 250));
+      const { result, calls } = await aging.measured<any>(HISTORY, { w: work.workerId });
+      expect(result.data.worker.stats).toMatchObject({ approved: 1, bonusTotal: { amount: "0.75" } });
+      expect(calls.map((c) => c.operation)).toContain("ListBonusPayments");
     } finally {
       await aging.close();
     }
