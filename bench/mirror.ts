@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { loadConfig } from "../src/config.js";
+import { accountNamespace } from "../src/fleet/link.js";
 import { createGateway } from "../src/gateway.js";
 import { type MirrorDatabase, openMirrorDatabase } from "../src/mirror/database.js";
 import { createUpstreamBudget } from "../src/mturk/budget.js";
@@ -39,7 +40,7 @@ function gatewayOn(sim: Sim, database: MirrorDatabase, env: Record<string, strin
   const scheduler = createUpstreamBudget(config);
   const client = benchClient(sim.url, 10_000, scheduler);
   const yoga = createGateway({ config, client, database });
-  const query = async <T = any>(document: string, variables: Record<string, unknown> = {}) => {
+  const query = async <T = unknown>(document: string, variables: Record<string, unknown> = {}) => {
     const response = await yoga.fetch("http://gateway.bench/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -152,7 +153,7 @@ async function latencies(gateway: ReturnType<typeof gatewayOn>, workers: string[
  * refresh first takes in what the simulator's clock changed meanwhile (auto-approvals), so that only the one
  * submission is new.
  */
-async function incremental(sim: Sim, database: MirrorDatabase, hitId: string) {
+async function incremental(sim: Sim, database: MirrorDatabase, hitId: string, which: string) {
   const gateway = gatewayOn(sim, database, { MIRROR_MAX_AGE_MS: "0", REQUEST_TIMEOUT_MS: "3600000" });
   const refresh = async () => {
     const r = await gateway.query(`{ w: worker(workerId: "ANOBODY") { stats { submitted } } }`);
@@ -165,12 +166,14 @@ async function incremental(sim: Sim, database: MirrorDatabase, hitId: string) {
   const c = await counters(sim);
   const listHits = c.ListHITs ?? 0;
   console.log(
-    `| incremental refresh after one submission | ${total(c)} calls: ListHITs ${listHits} (its pages and the empty last one), then ${total(c) - listHits} for the changed HIT (${Object.entries(
+    `| incremental refresh after one submission to ${which} | ${total(c)} calls: ListHITs ${listHits} (its pages and the empty last one), then ${total(c) - listHits} for the changed HIT (${Object.entries(
       c,
     )
       .filter(([o]) => o !== "ListHITs")
       .map(([o, n]) => `${o} ${n}`)
-      .join(", ")}) | target ListHITs pages + 2 |`,
+      .join(
+        ", ",
+      )}; an empty listing is one call, a listing of n ≤ 100 is two, as MTurk ends it with an empty page) | target ListHITs pages + 2 |`,
   );
   await gateway.close();
 }
@@ -240,7 +243,9 @@ export async function mirrorBench() {
   const sim = await simulatorProcess("huge");
   const dir = mkdtempSync(join(tmpdir(), "bench-mirror-"));
   try {
-    const sqlite = await openMirrorDatabase({ dataDir: dir, account: "bench" });
+    // The account as a gateway process names it, so that the restarted process opens this mirror.
+    const account = accountNamespace(sim.url, DEFAULT_CREDENTIALS.accessKeyId);
+    const sqlite = await openMirrorDatabase({ dataDir: dir, account });
     const gateway = await firstSync(sim, sqlite, "SQLite");
     const workers = (await sqlite.db.selectFrom("assignments").select("worker_id").distinct().limit(200).execute()).map(
       (w) => w.worker_id,
@@ -250,16 +255,33 @@ export async function mirrorBench() {
     console.log(
       `| SQLite database | ${mb(statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0))} | 200,000 assignments with their answers |`,
     );
-    const hitId = (
-      await sqlite.db.selectFrom("hits").select("hit_id").where("available", ">", 0).limit(1).executeTakeFirst()
-    )?.hit_id;
+    const open = (bonused: boolean) =>
+      sqlite.db
+        .selectFrom("hits")
+        .select("hit_id")
+        .where("available", ">", 0)
+        .where(({ exists, not, selectFrom }) => {
+          const paid = exists(selectFrom("bonus_payments").select("bonus_id").whereRef("hit_id", "=", "hits.hit_id"));
+          return bonused ? paid : not(paid);
+        })
+        .limit(1)
+        .executeTakeFirst();
+    const changed = [(await open(false))?.hit_id, (await open(true))?.hit_id];
     await gateway.close();
-    if (hitId) await incremental(sim, await openMirrorDatabase({ dataDir: dir, account: "bench" }), hitId);
+    // Each gateway closes its database as it is disposed of.
+    for (const [i, hitId] of changed.entries())
+      if (hitId)
+        await incremental(
+          sim,
+          await openMirrorDatabase({ dataDir: dir, account }),
+          hitId,
+          i === 0 ? "a HIT without bonuses" : "a HIT with bonuses",
+        );
     await gatewayRss(sim, dir);
     if (await postgresAnswers()) {
       const temp = await tempPostgresDatabase();
       try {
-        const postgres = await openMirrorDatabase({ databaseUrl: temp.url, dataDir: dir, account: "bench" });
+        const postgres = await openMirrorDatabase({ databaseUrl: temp.url, dataDir: dir, account });
         const onPg = await firstSync(sim, postgres, "PostgreSQL");
         await latencies(onPg, workers, "PostgreSQL");
         const client = new pg.Client({ connectionString: temp.url });

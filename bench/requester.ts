@@ -32,8 +32,10 @@ async function child(args: string[], env: Record<string, string>, pattern: RegEx
   return { process: process_, match };
 }
 
-export async function workerIndexFigure() {
-  console.log("\n## Worker index (large seed: 2,000 HITs, 3,000 workers; simulator in its own process, 0 ms latency)");
+export async function workerHistoryFigure() {
+  console.log(
+    "\n## A worker's history (large seed: 2,000 HITs, 3,000 workers; simulator in its own process, 0 ms latency; an empty mirror)",
+  );
   const sim = await simulatorProcess("large");
   const client = benchClient(sim.url);
   const yoga = createGateway({
@@ -57,20 +59,20 @@ export async function workerIndexFigure() {
     return { wall, calls: (await sim.control<unknown[]>("GET", "calls")).length };
   };
   try {
-    await indexRuns(sim, query);
+    await historyRuns(sim, query);
   } finally {
     client.destroy();
     sim.stop();
   }
 }
 
-async function indexRuns(
+async function historyRuns(
   sim: Awaited<ReturnType<typeof simulatorProcess>>,
   query: (workerId: string) => Promise<{ wall: number; calls: number }>,
 ) {
   const { workerIds } = await sim.control<{ workerIds: string[] }>("GET", "fixtures");
   const cold = await query(workerIds[0] as string);
-  console.log(`cold (builds the index): ${cold.calls} upstream calls, ${ms(cold.wall)}`);
+  console.log(`cold (the empty mirror reads the account's work once): ${cold.calls} upstream calls, ${ms(cold.wall)}`);
   const warm = [];
   for (const w of workerIds.slice(1, 41)) warm.push(await query(w));
   const calls = warm.reduce((sum, r) => sum + r.calls, 0);
@@ -148,7 +150,7 @@ export async function exportMemory(count = 100_000, nodeOptions = "") {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-  await workerIndexFigure();
+  await workerHistoryFigure();
   await exportMemory();
   await exportMemory(100_000, "--max-old-space-size=128");
 }

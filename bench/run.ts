@@ -12,8 +12,9 @@ import { countWaves } from "../test/support/stack.js";
 import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 import { fairnessBench } from "./fairness.js";
 import { liveSubscriptions } from "./live.js";
+import { mirrorBench } from "./mirror.js";
 import { pipelineBench } from "./pipeline.js";
-import { exportMemory, workerIndexFigure } from "./requester.js";
+import { exportMemory, workerHistoryFigure } from "./requester.js";
 import { benchClient, simulatorProcess } from "./simulatorProcess.js";
 
 /**
@@ -271,7 +272,8 @@ await graphiqlBytes();
 await streamedEdges();
 await liveSubscriptions();
 await fairnessBench();
-await workerIndexFigure();
+await mirrorBench();
+await workerHistoryFigure();
 await exportMemory();
 // The same with V8's old space capped: the export needs no more heap than an idle gateway.
 await exportMemory(100_000, "--max-old-space-size=128");

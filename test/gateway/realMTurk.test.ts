@@ -112,12 +112,12 @@ describe("reviewable HITs when MTurk lists ids only", () => {
 describe("the gateway's own writes show at once, even while MTurk's listings lag", () => {
   let lagging: Stack;
   beforeAll(async () => {
-    // Snapshots are not kept: every sorted or counted list is a fresh scan of what MTurk lists.
+    // The mirror is never fresh enough: every sorted or counted list reads again what MTurk lists.
     lagging = await startStack({
       size: "demo",
       seed: 23,
       switches: { listLagSeconds: 600 },
-      env: { SNAPSHOT_TTL_MS: "0" },
+      env: { MIRROR_MAX_AGE_MS: "0" },
     });
   });
   afterAll(() => lagging.close());
