@@ -5,7 +5,7 @@ import { type GraphQLSchema, isAbstractType, isObjectType } from "graphql";
  * it Apollo cannot know that MTurkRequestError is a MutationError, and silently drops `... on MutationError`.
  * Written to clients/possibleTypes.json by `npm run schema`, from the same schema as schema.graphql.
  */
-export function possibleTypesOf(schema: GraphQLSchema): Record<string, string[]> {
+function possibleTypesOf(schema: GraphQLSchema): Record<string, string[]> {
   const result: Record<string, string[]> = {};
   for (const type of Object.values(schema.getTypeMap()).sort((a, b) => a.name.localeCompare(b.name)))
     if (isAbstractType(type) && !type.name.startsWith("__"))
@@ -22,7 +22,7 @@ export const printedPossibleTypes = (schema: GraphQLSchema) => `${JSON.stringify
  * Object types without an `id`, which normalized caches must embed in their parent rather than key: urql's
  * graphcache wants `keys: { Money: () => null, … }` for each (it warns and guesses otherwise).
  */
-export function embeddedTypesOf(schema: GraphQLSchema): string[] {
+function embeddedTypesOf(schema: GraphQLSchema): string[] {
   const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name]);
   return Object.values(schema.getTypeMap())
     .filter((t) => isObjectType(t) && !t.name.startsWith("__") && !roots.has(t.name) && !("id" in t.getFields()))

@@ -98,7 +98,7 @@ const configSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** From how many types a single unfiltered ListQualificationRequests probe replaces per-type calls. */
     REQUEST_SCAN_THRESHOLD: z.coerce.number().int().min(2).default(3),
-    /** Several instances on one MTurk account share rate budget, scans, journal, cursor secret and idempotency here. */
+    /** Several instances on one MTurk account share rate budget, scans, cursor secret and idempotency claims here. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     /** Subscriptions: how often a watched resource is polled (default 10 s; 1 s with the embedded simulator). */
     SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(50).optional(),

@@ -72,8 +72,8 @@ export interface GatewayServices {
 
 /**
  * Makes `context` (yoga's context object for one request) a GatewayContext. Its upstream machinery (the limiter,
- * seven loaders, the writes) is built on first use: a request that needs no MTurk call (ids, __typename, a cached
- * snapshot) never pays for it. Installed on the object itself, not returned for envelop to merge: its
+ * seven loaders, the writes) is built on first use: a request that needs no MTurk call (ids, __typename, a page
+ * from the mirror) never pays for it. Installed on the object itself, not returned for envelop to merge: its
  * `Object.assign` would call the getters and build everything for every request.
  */
 function installRequestContext(context: object, s: GatewayServices, request: Request): void {

@@ -22,7 +22,7 @@ import { gatewayPlugins, type PluginName } from "./pipeline.js";
 import { schema } from "./schema/index.js";
 
 /** Operations GraphiQL opens with: each walks the seeded account from a different starting point. */
-export const EXAMPLE_OPERATIONS = `# Example operations over the seeded simulator. Pick one with the run button.
+const EXAMPLE_OPERATIONS = `# Example operations over the seeded simulator. Pick one with the run button.
 
 query PendingRequestsByType {
   qualificationTypes(first: 5) {
@@ -113,7 +113,7 @@ export interface SharedServices {
  * Work shared by requests and run on its own doors (src/mturk/sharedWork.ts): its calls queue under the gateway's
  * own claimants in its class, and no request's cancellation stops them.
  */
-export function createSharedWork(config: GatewayConfig, client: MTurkClient, metrics?: Metrics): SharedWork {
+function createSharedWork(config: GatewayConfig, client: MTurkClient, metrics?: Metrics): SharedWork {
   return new SharedWork(
     (claimant, cls) =>
       new Upstream(client, { concurrency: config.MTURK_MAX_CONCURRENCY, metrics, claimant, class: cls }),

@@ -6,7 +6,7 @@ import { emptyAnswer, type ParsedAnswer } from "./types.js";
  * text and numbers as freeText, a classifier's `{label}` / `{labels}` as selections, a checkbox's or radio
  * button's `{on}` as "true"/"false", anything else (bounding boxes, …) as its JSON.
  */
-export const CROWD_IDENTIFIER = "taskAnswers";
+const CROWD_IDENTIFIER = "taskAnswers";
 
 export function expandCrowdAnswers(answers: ParsedAnswer[]): ParsedAnswer[] {
   return answers.flatMap((answer) =>

@@ -3,7 +3,7 @@ import type { ParsedAnswer } from "./types.js";
 const NAMESPACE = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd";
 
 /** Text as XML character data; CR is written as a reference, or a parser would turn CRLF into LF. */
-export const escapeXml = (text: string) =>
+const escapeXml = (text: string) =>
   text.replace(/[&<>\r]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&#13;"));
 
 const element = (name: string, text: string) => `<${name}>${escapeXml(text)}</${name}>`;

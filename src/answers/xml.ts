@@ -7,7 +7,7 @@ import sax from "sax";
  */
 
 /** The largest document read at all (bytes of UTF-8): answers and questions are far smaller (MTurk: 64 KB). */
-export const MAX_XML_BYTES = 512 * 1024;
+const MAX_XML_BYTES = 512 * 1024;
 /** After this many errors the document is abandoned: garbage yields one error per character. */
 const MAX_ERRORS = 25;
 
@@ -20,7 +20,7 @@ export interface XmlHandlers {
 }
 
 /** The name without its namespace prefix: MTurk's documents use a default namespace, some clients a prefix. */
-export const localName = (name: string) => name.slice(name.indexOf(":") + 1);
+const localName = (name: string) => name.slice(name.indexOf(":") + 1);
 
 class TooManyErrors extends Error {}
 

@@ -40,7 +40,7 @@ type Cell = string | number | Date | undefined | null;
 const text = (value: Cell) =>
   value === undefined || value === null ? "" : value instanceof Date ? value.toISOString() : String(value);
 
-export function hitCells(hit: HIT): Record<string, Cell> {
+function hitCells(hit: HIT): Record<string, Cell> {
   const reward = hit.Reward === undefined ? undefined : `$${Number.parseFloat(hit.Reward).toFixed(2)}`;
   return {
     HITId: hit.HITId,
@@ -58,7 +58,7 @@ export function hitCells(hit: HIT): Record<string, Cell> {
   };
 }
 
-export function assignmentCells(a: Assignment): Record<string, Cell> {
+function assignmentCells(a: Assignment): Record<string, Cell> {
   const work =
     a.SubmitTime && a.AcceptTime ? Math.round((a.SubmitTime.getTime() - a.AcceptTime.getTime()) / 1000) : undefined;
   return {
@@ -76,7 +76,7 @@ export function assignmentCells(a: Assignment): Record<string, Cell> {
 }
 
 /** An answer as one cell: its text, its selections joined with "|" (as MTurk's download), or its file key. */
-export function answerText(answer: ParsedAnswer): string {
+function answerText(answer: ParsedAnswer): string {
   if (answer.freeText !== null) return answer.freeText;
   const chosen = [...answer.selectionIdentifiers, ...(answer.otherSelectionText ? [answer.otherSelectionText] : [])];
   return chosen.length ? chosen.join("|") : (answer.uploadedFileKey ?? "");

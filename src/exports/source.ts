@@ -92,11 +92,7 @@ async function mirrorExportPages(
  * one page of HITs and one page of assignments, whatever the number of assignments. Straight to the SDK, not
  * through a request's loaders, whose caches would keep every page.
  */
-export async function* exportPages(
-  upstream: Upstream,
-  target: ExportTarget,
-  mirror?: Mirror,
-): AsyncGenerator<ExportPage> {
+async function* exportPages(upstream: Upstream, target: ExportTarget, mirror?: Mirror): AsyncGenerator<ExportPage> {
   for await (const hit of hitsOf(upstream, target)) {
     if (!hitHasWork(hit)) {
       yield { hit, assignments: [] };

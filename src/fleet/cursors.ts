@@ -8,7 +8,7 @@ const newSecret = () => randomBytes(32).toString("base64url");
  * The fleet's cursor secret: the first instance to offer one sets it (SET NX) and every instance, restarted or not,
  * reads the same one, so a cursor from one instance continues on any other. Undefined when Redis does not answer.
  */
-export async function fleetCursorSecret(link: RedisLink, offer = newSecret()): Promise<string | undefined> {
+async function fleetCursorSecret(link: RedisLink, offer = newSecret()): Promise<string | undefined> {
   if (!link.up) return undefined;
   const key = link.key("cursor-secret");
   try {

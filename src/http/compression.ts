@@ -7,10 +7,10 @@ import type { Plugin } from "graphql-yoga";
  * own default (11, what CompressionStream uses) costs about 100 times gzip's CPU for a few per cent less; at 4 it
  * costs no more than gzip 6 and is still smaller.
  */
-export const GZIP_LEVEL = 6;
-export const BROTLI_QUALITY = 4;
+const GZIP_LEVEL = 6;
+const BROTLI_QUALITY = 4;
 /** Below this a body gains nothing worth the header and the CPU (a gzip frame alone is 20 bytes). */
-export const MIN_BYTES = 1024;
+const MIN_BYTES = 1024;
 
 export type Encoding = "br" | "gzip";
 
@@ -18,7 +18,7 @@ const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
 
 /** Compresses bytes with the gateway's levels (also used to precompress GraphiQL's assets at other levels). */
-export function compress(body: Uint8Array, encoding: Encoding, level?: number): Promise<Buffer> {
+function compress(body: Uint8Array, encoding: Encoding, level?: number): Promise<Buffer> {
   return encoding === "br"
     ? brotli(body, {
         params: {

@@ -6,10 +6,10 @@ import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operation
  * GraphQL-over-HTTP persisted documents appendix write `sha256:<hex>`, Apollo's persisted-queries link sends the
  * bare hex (or whatever its generateHash returns, such as the client-preset's `sha256:<hex>`).
  */
-export const normalizeDocumentId = (id: string) => id.replace(/^sha256:/i, "").toLowerCase();
+const normalizeDocumentId = (id: string) => id.replace(/^sha256:/i, "").toLowerCase();
 
 /** The manifest, `{"<id>": "<document>"}` as the client-preset writes persisted-documents.json, keyed by bare hash. */
-export function loadManifest(file: string): Map<string, string> {
+function loadManifest(file: string): Map<string, string> {
   const manifest = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   // A Map, not an object: an id such as "__proto__" must find nothing.
   const store = new Map<string, string>();

@@ -25,7 +25,7 @@ function streamDirectives(document: DocumentNode): DirectiveNode[] {
  * A @stream whose initialCount is negative (a literal or a variable; its type is only Int): the client's input, so
  * BAD_USER_INPUT before execution (graphql's executor would fail an invariant midway, an INTERNAL_SERVER_ERROR).
  */
-export function streamArgumentError(
+function streamArgumentError(
   document: DocumentNode,
   variables: Record<string, unknown> | undefined,
 ): GraphQLError | undefined {
@@ -46,7 +46,7 @@ export function streamArgumentError(
 }
 
 /** Whether a document streams a connection's edges (`edges @stream`); documents are cached, so is the answer. */
-export function streamsEdges(document: DocumentNode): boolean {
+function streamsEdges(document: DocumentNode): boolean {
   let answer = seen.get(document);
   if (answer === undefined) {
     answer = false;

@@ -15,7 +15,7 @@ import { RedisLiveLog } from "./redisLog.js";
  * How long an item's key is remembered to drop duplicates: longer than any SNS retry of a message, and than any
  * poller restart that could see the same item as new again (its state lives 10 minutes).
  */
-export const DEDUPE_MS = 24 * 60 * 60_000;
+const DEDUPE_MS = 24 * 60 * 60_000;
 
 export interface LiveOptions {
   config: GatewayConfig;

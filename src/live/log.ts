@@ -54,7 +54,7 @@ const MAX_IDLE_TOPICS = 10_000;
 const MAX_CLAIMS = 100_000;
 
 /** Ids like Redis stream ids: milliseconds, then a sequence within the millisecond; never going back. */
-export class EventIds {
+class EventIds {
   private ms = 0;
   private seq = 0;
   next(): string {

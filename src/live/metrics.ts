@@ -1,5 +1,4 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { TopicKind } from "./topics.js";
 
 /** The subscriptions' metrics; every label comes from a fixed set (topic kinds, sources, results). */
 /** `collect` refreshes the pollers' gauges when /metrics is scraped. */
@@ -45,4 +44,3 @@ export function createLiveMetrics(registry: Registry, collect?: () => void) {
   };
 }
 export type LiveMetrics = ReturnType<typeof createLiveMetrics>;
-export type PollKind = TopicKind;

@@ -6,7 +6,7 @@ import { parseSnsMessage, SnsMalformed, type SnsMessage, SnsRefusal, type SnsVer
 import { type Topic, topic } from "./topics.js";
 import { hitChange } from "./watches.js";
 
-export const NOTIFICATIONS_PATH = "/notifications/sns";
+const NOTIFICATIONS_PATH = "/notifications/sns";
 
 /** An MTurk event of a notification (EventDocVersion 2014-08-15). */
 interface MTurkEvent {

@@ -48,7 +48,7 @@ function message(result: Result): string {
  * Whether the client asked for SSE before multipart (yoga's `acceptableMediaTypes` lists what the server can
  * write, not what the client accepts: a multipart @defer/@stream client must keep multipart).
  */
-export function prefersEventStream(request: Request): boolean {
+function prefersEventStream(request: Request): boolean {
   const accepted = (request.headers.get("accept") ?? "").split(",").map((t) => t.split(";")[0]?.trim().toLowerCase());
   const sse = accepted.indexOf("text/event-stream");
   const multipart = accepted.findIndex((t) => t === "multipart/mixed" || t === "multipart/*");

@@ -30,10 +30,10 @@ export function topic(kind: TopicKind, id: string): Topic {
 }
 
 /** The payload type of a topic's events. */
-export type EventType = "QualificationRequest" | "Assignment" | "HIT";
+type EventType = "QualificationRequest" | "Assignment" | "HIT";
 
 /** Where an event came from (a metric label: a fixed set). */
-export type EventSource = "poll" | "mutation" | "notification";
+type EventSource = "poll" | "mutation" | "notification";
 
 /**
  * An event to publish. `once`: published the first time its key is seen on the topic (a new request or a submitted

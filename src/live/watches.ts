@@ -14,7 +14,7 @@ import { firstSight } from "../mturk/pagination.js";
 import type { Publication, Topic, TopicKind } from "./topics.js";
 
 /** A poll's result: the state the next poll is compared with (plain JSON: it may be kept in Redis), and the changes. */
-export interface Observation<S = unknown> {
+interface Observation<S = unknown> {
   state: S;
   publications: Publication[];
 }
@@ -169,7 +169,7 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
 };
 
 /** What `hitStatusChanged` reports a change of: status, review status, expiration and assignment counts. */
-export function hitFingerprint(h: HIT): string {
+function hitFingerprint(h: HIT): string {
   return JSON.stringify([
     h.HITStatus,
     h.HITReviewStatus,

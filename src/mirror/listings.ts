@@ -13,22 +13,22 @@ import { key, rowsByKey, withItemData } from "./upsert.js";
 type Condition = RawBuilder<unknown>;
 type Row = Record<string, unknown>;
 
-export interface HitFilter {
+interface HitFilter {
   statuses?: readonly string[] | null;
   reviewStatuses?: readonly string[] | null;
   hitTypeIds?: readonly string[] | null;
 }
-export interface RequestFilter {
+interface RequestFilter {
   submittedAfter?: Date | null;
   submittedBefore?: Date | null;
   workerId?: string | null;
 }
-export interface AssignmentFilter {
+interface AssignmentFilter {
   workerId?: string | null;
 }
 
 /** The filters each listing takes (what the GraphQL filter inputs carry). */
-export interface ListingFilters {
+interface ListingFilters {
   ListQualificationRequests: RequestFilter;
   ListQualificationTypes: Record<string, never>;
   ListHITs: HitFilter;
@@ -97,7 +97,7 @@ const hitListing = <O extends HitListing>(where: (scope: readonly unknown[]) => 
   units: () => ["hits"],
 });
 
-export const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
+const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
   ListHITs: hitListing(() => [listedHit]),
   ListReviewableHITs: hitListing((scope) => {
     const f = scope[1] as { hitTypeId?: string; status?: string };

@@ -394,4 +394,4 @@ export class Mirror {
   }
 }
 
-export { isDatabaseError, MirrorUnavailable, NotMirrored };
+export { MirrorUnavailable };

@@ -218,7 +218,7 @@ async function readWorkOf(ctx: RefreshContext, dirty: HIT[], concurrency = 4): P
 }
 
 /** One HIT's assignments and bonuses, committed with the counters they were read at (its sync position). */
-export async function refreshHitWork(ctx: RefreshContext, hit: HIT): Promise<void> {
+async function refreshHitWork(ctx: RefreshContext, hit: HIT): Promise<void> {
   const id = hit.HITId as string;
   const [assignments, bonuses] = await Promise.all([
     listedAssignmentsOf(ctx, hit),
@@ -284,7 +284,7 @@ const SAME_PAYMENT_MS = 10 * 60_000;
  * Listed bonuses. A bonus the gateway paid was recorded with its own clock's time; once MTurk lists it (with
  * MTurk's GrantTime) the gateway's row gives way to MTurk's, so that one payment is never shown twice.
  */
-export async function storeBonusesIn(db: MirrorDb, protectMs: number, listed: ListedBonus[], now = Date.now()) {
+async function storeBonusesIn(db: MirrorDb, protectMs: number, listed: ListedBonus[], now = Date.now()) {
   if (!listed.length) return;
   // Alike bonuses of one second are as many rows as MTurk lists.
   const keys = distinctIds(listed, bonusId);

@@ -42,11 +42,11 @@ const DATE_KEYS = new Set([
   "GrantTime",
 ]);
 
-export const encodeItem = (item: object) => JSON.stringify(item);
+const encodeItem = (item: object) => JSON.stringify(item);
 export const decodeItem = <T>(text: string): T =>
   JSON.parse(text, (key, value) => (DATE_KEYS.has(key) && typeof value === "string" ? new Date(value) : value)) as T;
 
-export const epoch = (date: Date | undefined | null) => (date ? date.getTime() : null);
+const epoch = (date: Date | undefined | null) => (date ? date.getTime() : null);
 const date = (ms: unknown) => (ms === null || ms === undefined ? undefined : new Date(Number(ms)));
 export const cents = (amount: string | undefined) => {
   if (amount === undefined) return null;

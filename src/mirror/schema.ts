@@ -27,7 +27,7 @@ interface Confirmed {
   overlay: string | null;
 }
 
-export interface HitRow extends Confirmed {
+interface HitRow extends Confirmed {
   hit_id: string;
   hit_type_id: string | null;
   status: string | null;
@@ -50,7 +50,7 @@ export interface HitRow extends Confirmed {
   forgotten: number;
 }
 
-export interface AssignmentRow extends Confirmed {
+interface AssignmentRow extends Confirmed {
   /** MTurk gives a returned assignment's id to the next worker: an assignment is its id and its worker. */
   assignment_id: string;
   worker_id: string;
@@ -66,7 +66,7 @@ export interface AssignmentRow extends Confirmed {
   requester_feedback: string | null;
 }
 
-export interface BonusRow extends Confirmed {
+interface BonusRow extends Confirmed {
   /** MTurk gives bonuses no id: the assignment, worker, time, amount and reason tell them apart. */
   bonus_id: string;
   hit_id: string | null;
@@ -77,7 +77,7 @@ export interface BonusRow extends Confirmed {
   grant_time: number | null;
 }
 
-export interface QualificationTypeRow extends Confirmed {
+interface QualificationTypeRow extends Confirmed {
   qualification_type_id: string;
   name_lower: string | null;
   status: string | null;
@@ -88,7 +88,7 @@ export interface QualificationTypeRow extends Confirmed {
   deleted_at: number | null;
 }
 
-export interface QualificationRequestRow extends Confirmed {
+interface QualificationRequestRow extends Confirmed {
   qualification_request_id: string;
   qualification_type_id: string;
   worker_id: string;
@@ -98,7 +98,7 @@ export interface QualificationRequestRow extends Confirmed {
   decided_at: number | null;
 }
 
-export interface QualificationRow extends Confirmed {
+interface QualificationRow extends Confirmed {
   qualification_type_id: string;
   worker_id: string;
   status: string | null;
@@ -106,14 +106,14 @@ export interface QualificationRow extends Confirmed {
   grant_time: number | null;
 }
 
-export interface WorkerBlockRow extends Confirmed {
+interface WorkerBlockRow extends Confirmed {
   worker_id: string;
   reason: string | null;
   /** 0 once unblocked (kept while the gateway's own unblock must win over a lagging listing). */
   present: number;
 }
 
-export interface IdempotencyRow {
+interface IdempotencyRow {
   /** SHA-256 of the operation and the client's key (the key itself is not stored). */
   id: string;
   operation: string;
@@ -126,7 +126,7 @@ export interface IdempotencyRow {
   claim: string;
 }
 
-export interface SyncUnitRow {
+interface SyncUnitRow {
   unit: string;
   synced_at: number | null;
   /** A refresh in progress (any instance of a fleet): its holder and until when the lease holds. */

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Mirror } from "./mirror.js";
 
 /** The account's units the background sync keeps fresh, in this order each pass. */
-export const ACCOUNT_UNITS = ["work", "recheck", "requests", "types", "blocks"] as const;
+const ACCOUNT_UNITS = ["work", "recheck", "requests", "types", "blocks"] as const;
 
 export interface SyncProgress {
   /** first sync: the mirror has never held the account's work; refreshing: a later pass; idle between passes. */

@@ -62,7 +62,7 @@ function cleanMessage(message: string): string {
   return text.trim();
 }
 
-export function codeFor(error: SdkError): UpstreamErrorCode {
+function codeFor(error: SdkError): UpstreamErrorCode {
   const turk = error.TurkErrorCode ?? "";
   if (turk.endsWith("DoesNotExist")) return "NOT_FOUND";
   if (

@@ -2,7 +2,7 @@ import type { MirrorCursor, MirrorPage } from "../mirror/listings.js";
 import type { Answer, Mirror, Source } from "../mirror/mirror.js";
 import type { CursorCodec } from "./cursors.js";
 import { badInput } from "./errors.js";
-import { type ListingItems, type ListingOperation, listingIds, type Scope } from "./listings.js";
+import { type ListingOperation, listingIds, type Scope } from "./listings.js";
 import {
   type Connection,
   type ConnectionArgs,
@@ -13,7 +13,7 @@ import {
 import type { Waiter } from "./sharedWork.js";
 import { streamTokenConnection } from "./streaming.js";
 
-export type OrderDirection = "ASC" | "DESC";
+type OrderDirection = "ASC" | "DESC";
 
 /** One connection over an MTurk listing, with the legacy features the client asked for. */
 export interface ListingQuery<T> {
@@ -49,10 +49,10 @@ export interface ListingEnv {
 }
 
 /** The legacy API's default page size (GetHITsForQualificationType: 1 to 100, default 10). */
-export const DEFAULT_PAGE_SIZE = 10;
+const DEFAULT_PAGE_SIZE = 10;
 
 /** Whether a connection's arguments need the whole list: ordering, a page number or a filter. */
-export const needsSnapshot = (q: { orderBy?: unknown; page?: unknown; filter?: unknown }) =>
+export const needsMirror = (q: { orderBy?: unknown; page?: unknown; filter?: unknown }) =>
   !!q.orderBy || !!q.page || !!q.filter;
 
 const idOfScope = <T>(scope: Scope) => listingIds[scope[0] as ListingOperation] as (item: T) => string;
@@ -71,7 +71,7 @@ export async function resolveListing<T>(
   q: ListingQuery<T>,
   args: ConnectionArgs,
 ): Promise<ListingConnection<T>> {
-  if (needsSnapshot(q)) return mirrorConnection(env, q, args);
+  if (needsMirror(q)) return mirrorConnection(env, q, args);
   if (args.after && env.codec.accepts(mirrorCursorScope(q), args.after)) return mirrorConnection(env, q, args);
   try {
     return await tokenConnection(env, q, args);
@@ -201,5 +201,3 @@ export function pageConnection<T>(
     source: answer.source,
   };
 }
-
-export type { ListingItems };

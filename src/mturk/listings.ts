@@ -7,11 +7,10 @@ import type {
   QualificationType,
   WorkerBlock,
 } from "@aws-sdk/client-mturk";
-import { canonicalAmount } from "../money/fees.js";
 
 /**
- * MTurk's list operations, the arguments that name one listing (its scope), and each listing's item id. Snapshots,
- * cursors and the journal of the gateway's own writes all key on these scopes; this is the one place they are made.
+ * MTurk's list operations, the arguments that name one listing (its scope), and each listing's item id. Cursors,
+ * shared scans and the mirror's listings all key on these scopes; this is the one place they are made.
  */
 export interface ListingItems {
   ListQualificationRequests: QualificationRequest;
@@ -77,61 +76,3 @@ export function distinctIds<T>(items: readonly T[], idOf: (item: T) => string): 
     return n === 1 ? id : `${id}#${n}`;
   });
 }
-
-/** Whether a listing's ids are MTurk's own, one per item (a bonus's is made up: two alike bonuses share it). */
-export const idsAreMTurks = (operation: ListingOperation) => operation !== "ListBonusPayments";
-
-export const scopeKey = (scope: readonly unknown[]) => JSON.stringify(scope);
-export const operationOfKey = (key: string) => JSON.parse(key)[0] as ListingOperation;
-
-/**
- * Whether the listing `scope` lists `item` as it now is; undefined when the gateway cannot tell (that listing is
- * then scanned again instead of patched).
- */
-export const listingIncludes: {
-  [O in ListingOperation]: (scope: readonly unknown[], item: ListingItems[O]) => boolean | undefined;
-} = {
-  ListQualificationRequests: (scope, r) => scope[1] === null || r.QualificationTypeId === scope[1],
-  ListQualificationTypes: (scope, t) => {
-    const filter = scope[1] as TypeListFilter;
-    // MTurk's text search is its own: a listing with a Query is scanned again.
-    if (filter.query) return undefined;
-    return !filter.mustBeRequestable || t.IsRequestable === true;
-  },
-  ListHITs: () => true,
-  ListReviewableHITs: (scope, h) => {
-    const filter = scope[1] as { hitTypeId?: string; status?: string };
-    if (h.HITStatus === undefined) return undefined;
-    return h.HITStatus === (filter.status ?? "Reviewable") && (!filter.hitTypeId || h.HITTypeId === filter.hitTypeId);
-  },
-  ListHITsForQualificationType: (scope, h) =>
-    h.QualificationRequirements === undefined
-      ? undefined
-      : h.QualificationRequirements.some((r) => r.QualificationTypeId === scope[1]),
-  ListAssignmentsForHIT: (scope, a) => {
-    const statuses = scope[2] as string[] | null;
-    return a.HITId === scope[1] && (!statuses || statuses.includes(a.AssignmentStatus as string));
-  },
-  ListBonusPayments: (scope, b) => {
-    const of = scope[1] as { hitId: string | null; assignmentId: string | null };
-    // A bonus names its assignment, not its HIT: a HIT's bonus listing is scanned again.
-    return of.assignmentId !== null ? b.AssignmentId === of.assignmentId : undefined;
-  },
-  ListWorkersWithQualificationType: (scope, q) => q.QualificationTypeId === scope[1] && q.Status === scope[2],
-  ListWorkerBlocks: () => true,
-};
-
-/**
- * For listings whose ids MTurk makes up at write time (a bonus's GrantTime): whether a listed item is the one the
- * gateway wrote, so that it is not shown twice once MTurk lists it.
- */
-export const listingSameItem: {
-  [O in ListingOperation]?: (listed: ListingItems[O], written: ListingItems[O]) => boolean;
-} = {
-  ListBonusPayments: (listed, written) =>
-    listed.AssignmentId === written.AssignmentId &&
-    listed.WorkerId === written.WorkerId &&
-    listed.Reason === written.Reason &&
-    canonicalAmount(listed.BonusAmount ?? "NaN") === canonicalAmount(written.BonusAmount ?? "NaN") &&
-    Math.abs((epoch(listed.GrantTime) ?? 0) - (epoch(written.GrantTime) ?? 0)) < 10 * 60_000,
-};

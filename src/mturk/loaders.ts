@@ -332,7 +332,7 @@ export class MTurkLoaders {
 
   /**
    * Whole HITs for a listing that gives ids only (ListReviewableHITs): GetHIT each, batched; for more HITs than one
-   * ListHITs page holds, the account's ListHITs snapshot instead (fewer calls). HITs gone meanwhile are left out.
+   * ListHITs page holds, the mirror's HITs instead (fewer calls). HITs gone meanwhile are left out.
    */
   async wholeHits(listed: HIT[]): Promise<HIT[]> {
     const partial = listed.filter((hit) => hit.HITStatus === undefined);
@@ -354,7 +354,7 @@ export class MTurkLoaders {
     return listed.flatMap((hit) => (hit.HITStatus !== undefined ? [hit] : (whole.get(hit.HITId as string) ?? [])));
   }
 
-  /** Every pending request of the caller's types, for a snapshot (see pendingRequestsOfAllTypes). */
+  /** Every pending request of the caller's types, for the mirror's sync (see pendingRequestsOfAllTypes). */
   allPendingRequests(): Promise<QualificationRequest[]> {
     return pendingRequestsOfAllTypes({
       hints: this.hints,

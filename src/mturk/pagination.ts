@@ -5,13 +5,13 @@ import { distinctIds } from "./listings.js";
 /** MTurk's largest page (MaxResults 1..100). */
 export const MTURK_MAX_RESULTS = 100;
 /** Relay's `first` when a client gives none: the legacy API's default page size. */
-export const DEFAULT_FIRST = 10;
+const DEFAULT_FIRST = 10;
 /**
  * Every NextToken read asks for the same MaxResults. Whether MTurk's tokens are positions, offsets or page numbers
  * is unknown; a page-number token names another window when read with another MaxResults, so a token is only ever
  * followed with the size that produced it. The largest size also makes a walk's later pages cost no extra call.
  */
-export const WINDOW = MTURK_MAX_RESULTS;
+const WINDOW = MTURK_MAX_RESULTS;
 /** Items after an edge that its cursor remembers, so that a resume can find where to go on. */
 export const ANCHORS = 3;
 
@@ -137,7 +137,7 @@ interface Found<T> {
 }
 const better = <T>(a: Found<T> | undefined, b: Found<T> | undefined) => (!a || (b && b.rank < a.rank) ? b : a);
 
-export const continues = <T>(w: Window<T>) => w.next !== undefined || w.more;
+const continues = <T>(w: Window<T>) => w.next !== undefined || w.more;
 
 /** Where a cursor goes on: the window and index of the first item not yet returned. */
 export async function locate<T>(walk: Walk<T>, c: TokenCursor): Promise<{ w: Window<T>; i: number }> {

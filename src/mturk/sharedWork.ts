@@ -38,10 +38,10 @@ export interface RunningWork {
 }
 
 /** The gateway's own queue for work shared by callers: its calls are no caller's. */
-export const SHARED_WORK = gatewayClaimant("shared work");
+const SHARED_WORK = gatewayClaimant("shared work");
 
 /** The queue of the shared work a claimant starts: beside its own, with its weight and label. */
-export const workFor = (claimant: Claimant): Claimant =>
+const workFor = (claimant: Claimant): Claimant =>
   claimant.id.startsWith("shared:") ? claimant : { ...claimant, id: `shared:${claimant.id}` };
 
 class Work implements RunningWork {

@@ -8,7 +8,7 @@ import { HITRef } from "./hit.js";
 import { QualificationRequestRef } from "./qualificationRequest.js";
 
 /** Typed answers and question kinds, read from the XML MTurk returns (see src/answers). */
-export const QuestionFormAnswerRef = builder.objectRef<ParsedAnswer>("QuestionFormAnswer").implement({
+const QuestionFormAnswerRef = builder.objectRef<ParsedAnswer>("QuestionFormAnswer").implement({
   description:
     "One answer of a worker, typed: an <Answer> of MTurk's QuestionFormAnswers XML (the Answer of GetAssignment, ListAssignmentsForHIT and ListQualificationRequests), or one field of a crowd-form's `taskAnswers` JSON. MTurk does not guarantee conforming XML: what could not be read is in parseError.",
   fields: (t) => ({

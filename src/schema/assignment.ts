@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { fileUploadUrl } from "../mturk/fileUploads.js";
 import { type Scope, scopes } from "../mturk/listings.js";
-import { type FetchPage, WINDOW } from "../mturk/pagination.js";
+import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
 import { listing, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
@@ -25,7 +25,9 @@ const ASSIGNMENT = {
   fromId: new Set(["id", "assignmentId", "bonusPayments", "fileUploadUrl"]),
   links: {
     bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, WINDOW)),
+      prefetchFirstWindow(args, () =>
+        ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, MTURK_MAX_RESULTS),
+      ),
   } satisfies Record<string, Prefetch>,
 };
 const assignmentOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>

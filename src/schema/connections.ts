@@ -1,9 +1,9 @@
 import type { GatewayContext } from "../context.js";
-import { type ListingQuery, needsSnapshot, resolveListing } from "../mturk/listing.js";
+import { type ListingQuery, needsMirror, resolveListing } from "../mturk/listing.js";
 import type { ConnectionArgs } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 
-export const OrderDirectionEnum = builder.enumType("OrderDirection", {
+const OrderDirectionEnum = builder.enumType("OrderDirection", {
   description: "Sort direction, as the legacy API's SortDirection (Ascending, Descending).",
   values: {
     ASC: { value: "ASC", description: "Ascending (the legacy default)." },
@@ -13,14 +13,14 @@ export const OrderDirectionEnum = builder.enumType("OrderDirection", {
 
 export const PageInput = builder.inputType("PageInput", {
   description:
-    "Page-number access, as the legacy PageNumber/PageSize: page `number` (1-based) of `size` items of the ordered, filtered list. Use it instead of first/after; the connection's `pageNumber` and `totalCount` say where it sits. Served from the listing's snapshot (see README: consistency window).",
+    "Page-number access, as the legacy PageNumber/PageSize: page `number` (1-based) of `size` items of the ordered, filtered list. Use it instead of first/after; the connection's `pageNumber` and `totalCount` say where it sits. Served from the gateway's mirror of the account (see docs/mirror.md).",
   fields: (t) => ({
     number: t.int({ required: true, description: "The page, starting at 1 (PageNumber)." }),
     size: t.int({ defaultValue: 10, description: "Items per page, 1 to MAX_PAGE_SIZE; default 10 (PageSize)." }),
   }),
 });
 
-export const DataSourceEnum = builder.enumType("DataSource", {
+const DataSourceEnum = builder.enumType("DataSource", {
   description: "Where a page came from.",
   values: {
     MIRROR: {
@@ -110,14 +110,6 @@ export function listing<T>(
   return resolveListing(ctx, { ...query, orderBy: args.orderBy, page: args.page }, args) as Promise<never>;
 }
 
-/** A filter for `listing` from a filter input, or none when the client gave none. */
-export function filterOf<T, F extends object>(input: F | null | undefined, keep: (item: T, filter: F) => boolean) {
-  return input ? { key: input, keep: (item: T) => keep(item, input) } : undefined;
-}
-
-export const time = (date: Date | undefined) => date?.getTime();
-export const lower = (text: string | undefined) => text?.toLowerCase();
-
 /**
  * A connection whose edges show another node than the listed item (a worker for a Qualification), keeping the item
  * on the edge as `edgeField`. Cursors stay lazy: reading one may need an upstream page.
@@ -149,11 +141,11 @@ export function mapNodes<T, N>(connection: ConnectionResult<T>, node: (item: T) 
 /**
  * A link's first upstream page, started early by `entityOrStub`: the same call the connection will make (cached for
  * it). Not when a cursor decides where to read, nor for ordering, page numbers and filters: those read the
- * listing's snapshot, whose scan is shared (across requests, and across instances with REDIS_URL).
+ * mirror.
  */
 export function prefetchFirstWindow(
   args: Record<string, unknown>,
   read: () => Promise<unknown>,
 ): Promise<unknown> | undefined {
-  return args.after || needsSnapshot(args) ? undefined : read();
+  return args.after || needsMirror(args) ? undefined : read();
 }

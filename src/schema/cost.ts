@@ -7,7 +7,7 @@ import type { GatewayContext } from "../context.js";
  * (Pure functions of a field's arguments: the plugin caches a fragment's price and multiplies it by its parent's.)
  */
 
-export const DEFAULT_MAX_NODES = 100;
+const DEFAULT_MAX_NODES = 100;
 
 /** MTurk's largest page: a walk reads windows of 100. */
 const WINDOW = 100;

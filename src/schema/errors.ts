@@ -4,7 +4,7 @@ import { builder } from "./builder.js";
 import type { ItemFailure } from "./failures.js";
 import { InputInvalid } from "./inputInvalid.js";
 
-export const MutationErrorRef = builder.interfaceRef<Error>("MutationError").implement({
+const MutationErrorRef = builder.interfaceRef<Error>("MutationError").implement({
   description: "Why a mutation (or one item of a bulk mutation) did not happen. Every error type implements it.",
   fields: (t) => ({
     message: t.exposeString("message", { nullable: false, description: "A readable explanation." }),

@@ -109,7 +109,7 @@ defineMutation("grantQualificationToWorkersOf", {
   input: GrantToWorkersOfInput,
   inputDescription: "The qualification and the HITs or HIT types.",
   payload,
-  // The listing of the HITs' work (bounded like one build of the worker index), then one write per worker.
+  // The listing of the HITs' work (from the mirror), then one write per worker.
   complexity: (_input, ctx) => {
     const writes = bulkCost(ctx.limits.maxBulkItems, ctx);
     return { ...writes, field: writes.field + workListingCost(ctx) + ctx.limits.scanCost };

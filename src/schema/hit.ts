@@ -2,7 +2,7 @@ import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStat
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { type Scope, scopes } from "../mturk/listings.js";
-import { type FetchPage, WINDOW } from "../mturk/pagination.js";
+import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import {
   AssignmentRef,
   assignmentListing,
@@ -35,7 +35,7 @@ export const HITRef = builder.loadableNodeRef("HIT", {
   // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
   loaderOptions: { cache: false },
 });
-export const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
+const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
 
 /** Fields answerable from a HITId alone, without GetHIT, and the links whose first page can start with the HIT. */
 const HIT_ENTITY = {
@@ -43,15 +43,17 @@ const HIT_ENTITY = {
   links: {
     assignments: (id, args, ctx) => {
       const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
-      return prefetchFirstWindow(args, () => ctx.loaders.listAssignmentsForHITPage(id, statuses, undefined, WINDOW));
+      return prefetchFirstWindow(args, () =>
+        ctx.loaders.listAssignmentsForHITPage(id, statuses, undefined, MTURK_MAX_RESULTS),
+      );
     },
     bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ hitId: id }, undefined, WINDOW)),
+      prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ hitId: id }, undefined, MTURK_MAX_RESULTS)),
   } satisfies Record<string, Prefetch>,
 };
 export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
   entityOrStub<HIT>(info, ctx, HIT_ENTITY, id, { HITId: id });
-/** ListAssignmentsForHIT's AssignmentStatuses, in one order, so that equal filters share a page and a snapshot. */
+/** ListAssignmentsForHIT's AssignmentStatuses, in one order, so that equal filters share a page. */
 const sortedStatuses = (statuses: AssignmentStatus[] | null | undefined) =>
   statuses?.length ? [...statuses].sort() : undefined;
 
@@ -196,8 +198,8 @@ const HITOrder = orderInput("HIT", {
   REWARD: "The reward per assignment.",
 });
 
-export const HITFilter = builder.inputType("HITFilter", {
-  description: "Filters MTurk cannot apply upstream; the gateway applies them to the listing's snapshot.",
+const HITFilter = builder.inputType("HITFilter", {
+  description: "Filters MTurk cannot apply upstream; the gateway applies them in its mirror of the account.",
   fields: (t) => ({
     statuses: t.field({ type: [HITStatusEnum], description: "Only HITs in one of these HITStatus values." }),
     reviewStatuses: t.field({

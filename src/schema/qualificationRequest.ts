@@ -11,7 +11,7 @@ import { WorkerRef } from "./worker.js";
  * Its id names the type and the worker too: MTurk can find a request only by listing its type's pending requests,
  * and accepting one by its id can then answer with the worker and the granted qualification.
  */
-export const qualificationRequestKey = (r: QualificationRequest) =>
+const qualificationRequestKey = (r: QualificationRequest) =>
   `${r.QualificationTypeId}:${r.QualificationRequestId}:${r.WorkerId}`;
 
 export const QualificationRequestRef = builder.objectRef<QualificationRequest>("QualificationRequest");
@@ -53,14 +53,14 @@ builder.node(QualificationRequestRef, {
   }),
 });
 
-export const QualificationRequestOrder = orderInput("QualificationRequest", {
+const QualificationRequestOrder = orderInput("QualificationRequest", {
   SUBMIT_TIME: "When the request was submitted (legacy SortProperty SubmitTime, the legacy default).",
   QUALIFICATION_TYPE_ID: "The requested type's id (legacy SortProperty QualificationTypeId).",
   WORKER_ID: "The requesting worker's id.",
 });
 
-export const QualificationRequestFilter = builder.inputType("QualificationRequestFilter", {
-  description: "Filters MTurk cannot apply upstream; the gateway applies them to the listing's snapshot.",
+const QualificationRequestFilter = builder.inputType("QualificationRequestFilter", {
+  description: "Filters MTurk cannot apply upstream; the gateway applies them in its mirror of the account.",
   fields: (t) => ({
     submittedAfter: t.field({ type: "DateTime", description: "Only requests submitted at or after this time." }),
     submittedBefore: t.field({ type: "DateTime", description: "Only requests submitted before this time." }),

@@ -2,7 +2,7 @@ import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { scopes } from "../mturk/listings.js";
-import { WINDOW } from "../mturk/pagination.js";
+import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
 import { listing, mapNodes, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
@@ -23,13 +23,13 @@ const QUALIFICATION_TYPE = {
   fromId: new Set(["id", "qualificationTypeId", "requests", "hits", "workers"]),
   links: {
     requests: (id, args, ctx) =>
-      prefetchFirstWindow(args, () => ctx.loaders.qualificationRequestsPage(id, undefined, WINDOW)),
+      prefetchFirstWindow(args, () => ctx.loaders.qualificationRequestsPage(id, undefined, MTURK_MAX_RESULTS)),
     hits: (id, args, ctx) =>
-      prefetchFirstWindow(args, () => ctx.loaders.listHITsForQualificationTypePage(id, undefined, WINDOW)),
+      prefetchFirstWindow(args, () => ctx.loaders.listHITsForQualificationTypePage(id, undefined, MTURK_MAX_RESULTS)),
     workers: (id, args, ctx) => {
       const status = (args.status ?? "Granted") as "Granted" | "Revoked";
       return prefetchFirstWindow(args, () =>
-        ctx.loaders.listWorkersWithQualificationTypePage(id, status, undefined, WINDOW),
+        ctx.loaders.listWorkersWithQualificationTypePage(id, status, undefined, MTURK_MAX_RESULTS),
       );
     },
   } satisfies Record<string, Prefetch>,

@@ -11,13 +11,13 @@ import { collectSubfields } from "graphql/execution/collectFields.js";
 import type { GatewayContext } from "../context.js";
 
 /** A selected field of the result: its name and its arguments with variables applied. */
-export interface Selected {
+interface Selected {
   name: string;
   args: Record<string, unknown>;
 }
 
 /** The fields selected under the field being resolved, as graphql will execute them. */
-export function selectedFields(info: GraphQLResolveInfo): Selected[] {
+function selectedFields(info: GraphQLResolveInfo): Selected[] {
   const type = getNamedType(info.returnType);
   if (!isObjectType(type)) return [];
   const fields = collectSubfields(info.schema, info.fragments, info.variableValues, type, info.fieldNodes);

@@ -23,7 +23,7 @@ import { itemFailure } from "./failures.js";
  */
 const unselected = new WeakMap<object, GraphQLError[]>();
 
-export class UnselectedErrorsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+class UnselectedErrorsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   // Around the argument mappers too: validation fails there, and the errors plugin makes it a ValidationError.
   override wrapArgMappers(
     resolver: GraphQLFieldResolver<unknown, Types["Context"], object>,

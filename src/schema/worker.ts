@@ -15,13 +15,13 @@ const WORKER_ID = /^A[A-Z0-9]{1,63}$/;
 
 export const WorkerRef = builder.objectRef<WorkerShape>("Worker");
 export const QualificationRef = builder.objectRef<Qualification>("Qualification");
-export const WorkerBlockRef = builder.objectRef<WorkerBlock>("WorkerBlock");
+const WorkerBlockRef = builder.objectRef<WorkerBlock>("WorkerBlock");
 
 builder.node(WorkerRef, {
   // Whatever field reaches it (a mutation payload too), reading it needs `read`.
   authScopes: { read: true },
   description:
-    "An MTurk worker, known by WorkerId. MTurk has no worker lookup: a worker has no profile, and MTurk cannot list a worker's assignments, bonuses or qualifications across HITs and types. The gateway's worker index answers assignments, bonusPayments and stats across the account's HITs; qualifications are asked from the qualification type.",
+    "An MTurk worker, known by WorkerId. MTurk has no worker lookup: a worker has no profile, and MTurk cannot list a worker's assignments, bonuses or qualifications across HITs and types. The gateway's mirror of the account answers assignments, bonusPayments and stats across the account's HITs (disposed of ones too); qualifications are asked from the qualification type.",
   id: { resolve: (w) => w.workerId },
   loadOne: (id) => (WORKER_ID.test(id) ? { workerId: id } : null),
   fields: (t) => ({

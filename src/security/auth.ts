@@ -6,7 +6,7 @@ import { z } from "zod";
 
 /** What a caller may do: `read` queries; `write` mutations that spend nothing; `pay` mutations that spend money. */
 export const SCOPES = ["read", "write", "pay"] as const;
-export type Scope = (typeof SCOPES)[number];
+type Scope = (typeof SCOPES)[number];
 
 export interface Principal {
   name: string;
@@ -36,12 +36,6 @@ export const hashApiKey = (key: string) => createHash("sha256").update(key, "utf
 export interface AuthConfig {
   apiKeys: ApiKeyEntry[];
   jwt?: { secret?: string; jwksFile?: string; issuer?: string; audience?: string; maxAgeSeconds?: number };
-}
-
-/** API keys from JSON (inline or a file), validated. */
-export function parseApiKeys(json: string | undefined): ApiKeyEntry[] {
-  if (!json) return [];
-  return apiKeySchema.parse(JSON.parse(json));
 }
 
 export const authEnabled = (auth: AuthConfig) => auth.apiKeys.length > 0 || !!auth.jwt;

@@ -98,7 +98,7 @@ export function queryTooComplex(kind: string, setting: string, max: number | und
 }
 
 /** The header a request that a web page could send sets to pass CSRF prevention (any value). */
-export const CSRF_HEADER = "x-graphql-csrf";
+const CSRF_HEADER = "x-graphql-csrf";
 
 /**
  * yoga's CSRF prevention (a GET, or a POST of a type any web page may send, needs the CSRF header), with a refusal

@@ -1,7 +1,7 @@
 /** The simulator's internal records. Times are epoch milliseconds of the simulated clock. */
 import type { Tracked } from "./history.js";
 
-export interface LocaleValue {
+interface LocaleValue {
   Country: string;
   Subdivision?: string;
 }
@@ -99,7 +99,7 @@ export interface HITRecord extends Tracked<HITRecord> {
   deletedAt?: number;
 }
 
-export type AssignmentState = "Accepted" | "Submitted" | "Approved" | "Rejected" | "Returned" | "Abandoned";
+type AssignmentState = "Accepted" | "Submitted" | "Approved" | "Rejected" | "Returned" | "Abandoned";
 
 export interface AssignmentRecord extends Tracked<AssignmentRecord> {
   id: string;

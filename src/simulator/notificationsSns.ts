@@ -37,7 +37,7 @@ const SIGNED_FIELDS: Record<string, string[]> = {
 };
 
 /** SNS's string to sign: "Name\nvalue\n" for each signed field present. */
-export function snsStringToSign(message: SnsMessage): string {
+function snsStringToSign(message: SnsMessage): string {
   const fields = SIGNED_FIELDS[message.Type ?? ""] ?? [];
   return fields
     .filter((f) => message[f] !== undefined)

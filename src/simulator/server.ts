@@ -20,8 +20,8 @@ import { Store } from "./store.js";
 import { resolveSwitches, type SimulatorSwitches } from "./switches.js";
 import { validateInput } from "./validate.js";
 
-export const TARGET_PREFIX = "MTurkRequesterServiceV20170117.";
-export const CONTROL_PREFIX = "/_simulator/";
+const TARGET_PREFIX = "MTurkRequesterServiceV20170117.";
+const CONTROL_PREFIX = "/_simulator/";
 
 export interface SimulatorOptions {
   port?: number;

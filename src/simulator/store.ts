@@ -28,7 +28,7 @@ export const toCents = (amount: string) => Math.round(Number.parseFloat(amount) 
 export const fromCents = (cents: number) => (cents / 100).toFixed(2);
 
 /** A deterministic PRNG (mulberry32) so that a seed always yields the same ids and data. */
-export function createRandom(seed: number) {
+function createRandom(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -32,7 +32,7 @@ export const DEFAULT_SWITCHES: Readonly<SimulatorSwitches> = Object.freeze({
 });
 
 /** A partial set of switches as JSON (options, PUT /_simulator/switches): unknown names are refused. */
-export const switchesPatch = z
+const switchesPatch = z
   .object({
     paging: z.enum(PAGING_MODES),
     tokenOnLastPage: z.boolean(),

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { type MirrorDatabase, openMirrorDatabase } from "../../src/mirror/database.js";
 
 /** Our machines and CI run PostgreSQL at 127.0.0.1:5432 with trust auth (PG_TEST_URL overrides). */
 const ADMIN_URL = process.env.PG_TEST_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -36,23 +35,6 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Pro
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
-    },
-  };
-}
-
-/** A mirror on a fresh PostgreSQL database (dropped when the mirror is closed, unless `keep`). */
-export async function tempPostgresMirror(options: { account?: string; url?: string } = {}): Promise<MirrorDatabase> {
-  const temp = options.url ? undefined : await tempPostgresDatabase();
-  const database = await openMirrorDatabase({
-    databaseUrl: options.url ?? temp?.url,
-    dataDir: "unused",
-    account: options.account ?? "test-account",
-  });
-  return {
-    ...database,
-    close: async () => {
-      await database.close();
-      await temp?.drop();
     },
   };
 }

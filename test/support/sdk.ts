@@ -1,6 +1,6 @@
 import { MTurkClient } from "@aws-sdk/client-mturk";
 import type { SeedSize } from "../../src/simulator/seed.js";
-import { type Simulator, startSimulator } from "../../src/simulator/server.js";
+import { startSimulator } from "../../src/simulator/server.js";
 import type { SimulatorSwitches } from "../../src/simulator/switches.js";
 import { control } from "./stack.js";
 
@@ -38,7 +38,6 @@ export async function rejection(
 }
 
 export type SdkPair = Awaited<ReturnType<typeof startSdkPair>>;
-export type { Simulator };
 
 /** The worker side: a new worker accepts a HIT and submits an answer. */
 export async function submitWork(pair: SdkPair, hitId: string, answer = "<QuestionFormAnswers/>") {

@@ -182,7 +182,10 @@ async function accountState(db: Db) {
     .execute();
 }
 
-/** The first version of the mirror: every table and the indexes its listings, history and sync read. */
+/**
+ * The first version of the mirror: every table and the indexes its listings, history and sync read.
+ * @public Kysely's Migrator calls it through the migration list in database.ts.
+ */
 export async function up(db: Db): Promise<void> {
   for (const create of [hits, work, qualificationTypes, itemData, accountState]) await create(db);
 }

@@ -58,7 +58,7 @@ function workerValue(store: Store, worker: WorkerRecord, typeId: string) {
 }
 
 /** Whether a worker meets one QualificationRequirement. */
-export function meetsRequirement(store: Store, worker: WorkerRecord, r: QualificationRequirementInput): boolean {
+function meetsRequirement(store: Store, worker: WorkerRecord, r: QualificationRequirementInput): boolean {
   const value = workerValue(store, worker, r.QualificationTypeId);
   if (r.Comparator === "Exists") return value !== undefined;
   if (r.Comparator === "DoesNotExist") return value === undefined;

@@ -13,7 +13,7 @@ import type { Members } from "../validate.js";
 
 /** What an operation handler sees: the account state and the validated input. */
 export type Input = Record<string, unknown>;
-export interface Operation {
+interface Operation {
   members: Members;
   handle(store: Store, input: Input, context: { baseUrl: string }): unknown;
 }
@@ -87,7 +87,7 @@ export function* listed<T extends Tracked<T>>(store: Store, records: Iterable<T>
 }
 
 /** MTurk echoes a requirement with ActionsGuarded "Accept" and RequiredToPreview false when neither was sent. */
-export function wireRequirement(r: QualificationRequirementInput): QualificationRequirementInput {
+function wireRequirement(r: QualificationRequirementInput): QualificationRequirementInput {
   if (r.ActionsGuarded === undefined && r.RequiredToPreview === undefined)
     return { ...r, ActionsGuarded: "Accept", RequiredToPreview: false };
   if (r.RequiredToPreview === undefined) return { ...r, RequiredToPreview: false };

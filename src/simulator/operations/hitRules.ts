@@ -16,7 +16,7 @@ const locale = struct({
   ...opt({ Subdivision: str({ min: 2, max: 2 }) }),
 });
 
-export const qualificationRequirement = struct({
+const qualificationRequirement = struct({
   ...req({ QualificationTypeId: str(), Comparator: oneOf(...Object.values(Comparator)) }),
   ...opt({
     IntegerValues: list(int()),

@@ -34,7 +34,7 @@ function checkTestSettings(next: Partial<QualificationTypeRecord>) {
 }
 
 /** Grants (or re-grants) a Qualification of a type to a worker. */
-export function grantQualification(store: Store, typeId: string, workerId: string, integerValue?: number) {
+function grantQualification(store: Store, typeId: string, workerId: string, integerValue?: number) {
   const key = qualificationKey(typeId, workerId);
   const existing = store.qualifications.get(key);
   const now = store.now();

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { preset } from "@graphql-codegen/client-preset";
 import { codegen } from "@graphql-codegen/core";
 import { buildSchema, parse } from "graphql";
@@ -48,6 +48,3 @@ export async function runClientPreset(options: {
   }
   return files;
 }
-
-export const readJson = <T>(path: string) => JSON.parse(readFileSync(path, "utf8")) as T;
-export { join };
