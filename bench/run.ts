@@ -8,6 +8,7 @@ import { createGateway } from "../src/gateway.js";
 import type { CallRecord } from "../src/simulator/instrumentation.js";
 import { Simulator, startSimulator } from "../src/simulator/server.js";
 import { type GatewayProcess, gatewayEnv, redisMissing, startGateway, startRedis } from "../test/fleet/support.js";
+import { postgresAnswers, tempPostgresDatabase } from "../test/support/postgres.js";
 import { countWaves } from "../test/support/stack.js";
 import { compression, graphiqlBytes, streamedEdges } from "./clients.js";
 import { fairnessBench } from "./fairness.js";
@@ -230,23 +231,25 @@ async function legacyPage() {
 async function fleet(n = 30) {
   console.log(`\n## Fleet (${n} concurrent identical sorted queries, 10,000 pending requests, gateway processes)`);
   const missing = redisMissing();
-  if (missing) {
-    console.log(`skipped: ${missing}`);
+  if (missing || !(await postgresAnswers())) {
+    console.log(`skipped: ${missing ?? "no PostgreSQL answers at 127.0.0.1:5432"}`);
     return;
   }
-  console.log("| instances | REDIS_URL | upstream ListQualificationRequests calls | floor | wall |");
+  console.log("| instances | mirror | upstream ListQualificationRequests calls | floor | wall |");
   console.log("|---|---|---|---|---|");
   const document = `{ qualificationRequests(orderBy: { field: SUBMIT_TIME }) { totalCount } }`;
-  for (const [instances, withRedis] of [
+  for (const [instances, shared] of [
     [1, false],
     [3, false],
-    [1, true],
     [3, true],
   ] as const) {
     const simulator = await startSimulator({ size: "large" });
-    const redis = withRedis ? await startRedis() : undefined;
+    // Shared: one PostgreSQL mirror and Redis, as a fleet runs; otherwise each process its own SQLite mirror.
+    const redis = shared ? await startRedis() : undefined;
+    const database = shared ? await tempPostgresDatabase() : undefined;
     const env: Record<string, string> = {
       ...gatewayEnv(simulator, redis),
+      ...(database ? { DATABASE_URL: database.url } : {}),
     };
     const gateways: GatewayProcess[] = [];
     for (let i = 0; i < instances; i += 1) gateways.push(await startGateway(env));
@@ -255,9 +258,12 @@ async function fleet(n = 30) {
     await Promise.all(Array.from({ length: n }, (_, i) => (gateways[i % instances] as GatewayProcess).data(document)));
     const wall = performance.now() - start;
     const calls = simulator.instrumentation.calls.filter((c) => c.operation === "ListQualificationRequests").length;
-    console.log(`| ${instances} | ${redis ? "set" : "–"} | ${calls} | 100 | ${ms(wall)} |`);
+    console.log(
+      `| ${instances} | ${shared ? "one PostgreSQL (DATABASE_URL) + REDIS_URL" : "SQLite each"} | ${calls} | 100 | ${ms(wall)} |`,
+    );
     await Promise.all(gateways.map((g) => g.stop()));
     await redis?.stop();
+    await database?.drop();
     await simulator.close();
   }
 }

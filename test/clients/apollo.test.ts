@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** README "Clients" → Apollo Client: the configuration this gateway needs, as given there. */
+/** docs/clients.md → Apollo Client: the configuration this gateway needs, as given there. */
 const possibleTypes = JSON.parse(
   readFileSync(new URL("../../clients/possibleTypes.json", import.meta.url), "utf8"),
 ) as Record<string, string[]>;

@@ -16,7 +16,7 @@ let manifest: Record<string, string>;
 let FirstHitsDocument: DocumentNode & { __meta__?: { hash: string } };
 
 beforeAll(async () => {
-  // README "Clients": codegen.ts with the client-preset, persistedDocuments on, __typename added for Apollo.
+  // docs/clients.md: codegen.ts with the client-preset, persistedDocuments on, __typename added for Apollo.
   await runClientPreset({
     outDir: OUT,
     documents: DOCUMENTS,

@@ -51,18 +51,19 @@ describe.each([
   });
 });
 
-describe("the README", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+describe("the documentation", () => {
+  const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
+  const readme = read("README.md");
   const section = (title: string) => {
     const start = readme.indexOf(`\n## ${title}\n`);
     return readme.slice(start, readme.indexOf("\n## ", start + 1));
   };
-  it("names CORS_ORIGINS and the CSRF header where a newcomer looks: Configuration and Clients", () => {
-    for (const title of ["Configuration", "Clients"])
-      expect([title, section(title).includes("CORS_ORIGINS"), section(title).includes("x-graphql-csrf: 1")]).toEqual([
-        title,
-        true,
-        true,
-      ]);
+  it("names CORS_ORIGINS and the CSRF header where a newcomer looks: the README's client section and docs/clients.md", () => {
+    const places: [string, string][] = [
+      ["README: An example client", section("An example client")],
+      ["docs/clients.md", read("docs/clients.md")],
+    ];
+    for (const [where, text] of places)
+      expect([where, text.includes("CORS_ORIGINS"), text.includes("x-graphql-csrf: 1")]).toEqual([where, true, true]);
   });
 });

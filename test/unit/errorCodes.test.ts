@@ -5,15 +5,15 @@ import { ERROR_CODES } from "../../src/errorCodes.js";
 
 /**
  * One list of error codes: every `extensions.code` the gateway's code writes is in src/errorCodes.ts, every code
- * of the list is written by the gateway or by a library of its pipeline, and the README's Errors table lists
+ * of the list is written by the gateway or by a library of its pipeline, and docs/errors.md's table lists
  * exactly the list.
  */
 const root = new URL("../../", import.meta.url).pathname;
-const files = (dir: string): string[] =>
+const files = (dir: string, extensions = [".js", ".ts"]): string[] =>
   readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory()
-      ? files(join(dir, entry.name))
-      : entry.name.endsWith(".js") || entry.name.endsWith(".ts")
+      ? files(join(dir, entry.name), extensions)
+      : extensions.some((extension) => entry.name.endsWith(extension))
         ? [join(dir, entry.name)]
         : [],
   );
@@ -31,12 +31,13 @@ const constants = (text: string) => [
   ...[...text.matchAll(/problem\(\d+,\s*"([A-Z][A-Z_]{2,})"/g)].map((m) => m[1] as string),
 ];
 
-const readme = read("README.md");
-const errorsSection = readme.slice(readme.indexOf("## Errors"), readme.indexOf("## Clients"));
-const tableCodes = [...errorsSection.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
-/** The names the README documents in backticks elsewhere: its configuration variables. */
+const errorsDoc = read("docs/errors.md");
+const tableCodes = [...errorsDoc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+/** The names the other documents give in backticks: configuration variables. */
 const documentedNames = new Set(
-  [...readme.replace(errorsSection, "").matchAll(/`([A-Z]{2,}(?:_[A-Z0-9]+)+)/g)].map((m) => m[1] as string),
+  ["README.md", ...files("docs", [".md"]).filter((f) => f !== "docs/errors.md")]
+    .flatMap((f) => [...read(f).matchAll(/`([A-Z]{2,}(?:_[A-Z0-9]+)+)/g)])
+    .map((m) => m[1] as string),
 );
 /** Codes a library of the pipeline answers with, and where it writes them. */
 const LIBRARY_CODES: Record<string, string> = {
@@ -66,7 +67,7 @@ describe("error codes", () => {
     expect(unused).toEqual([]);
   });
 
-  it("the README's Errors table lists exactly the list, in its order", () => {
+  it("docs/errors.md's table lists exactly the list, in its order", () => {
     expect(tableCodes).toEqual(Object.keys(ERROR_CODES));
   });
 });

@@ -8,7 +8,7 @@ const SCHEMA = new URL("../../../schema.graphql", import.meta.url);
 
 /**
  * graphql-codegen's client-preset, run as its CLI runs it (preset.buildGeneratesSection, then codegen for each
- * file), with the configuration README's "Clients" section gives (`config` and `presetConfig` of codegen.ts).
+ * file), with the configuration docs/clients.md gives (`config` and `presetConfig` of codegen.ts).
  * Writes the generated files under `outDir` and returns the persisted documents manifest if asked for.
  */
 export async function runClientPreset(options: {
