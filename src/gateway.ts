@@ -130,17 +130,13 @@ function gatewayServices(
   work: SharedWork,
   shared?: SharedServices,
 ) {
-  const settings = {
-    scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
-    requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
-  };
+  const settings = config.scans;
   // Learned listing lengths outlive a request by design; loaders and their caches never do.
   const hints = new StrategyHints();
   let sync: MirrorSync | undefined;
   const mirror: Mirror = new Mirror({
     database,
-    maxAgeMs: config.MIRROR_MAX_AGE_MS,
-    protectMs: config.WRITE_JOURNAL_MS,
+    ...config.mirror,
     // The mirror's refreshes belong to no request: shared work, on doors of their own.
     share: (unit, refresh, options) =>
       work.run(
@@ -150,10 +146,9 @@ function gatewayServices(
       ),
     logger,
     onProgress: (done, total) => sync?.report(done, total),
-    rechecks: config.MIRROR_RECHECKS_PER_PASS,
     metrics,
   });
-  sync = new MirrorSync(mirror, { intervalMs: config.MIRROR_SYNC_INTERVAL_MS, logger });
+  sync = new MirrorSync(mirror, { intervalMs: config.mirror.syncIntervalMs, logger });
   return {
     client,
     concurrency: config.MTURK_MAX_CONCURRENCY,
@@ -167,13 +162,7 @@ function gatewayServices(
     work,
     idempotency: shared ? shared.idempotency(mirror.idempotency) : mirror.idempotency,
     codec: shared?.codec ?? new CursorCodec(config.CURSOR_SECRET),
-    limits: {
-      scanCost: config.SCAN_COST,
-      maxPageSize: config.MAX_PAGE_SIZE,
-      maxBulkItems: config.MAX_BULK_ITEMS,
-      maxNodes: config.MAX_NODES,
-      complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
-    },
+    limits: config.limits,
   };
 }
 
@@ -192,7 +181,6 @@ export function createGateway({
   const services = { ...gatewayServices(config, client, database, metrics, logger, work, shared), live };
   services.sync.start();
   live.onMTurkChange = (hitId) => services.mirror.changedOnMTurk(hitId);
-  const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -207,7 +195,7 @@ export function createGateway({
       : false,
     // GraphiQL's assets are served from the package, not a CDN (it works on closed networks), as cached files.
     renderGraphiQL: renderGraphiQLPage,
-    cors: corsFor(origins),
+    cors: corsFor(config.CORS_ORIGINS),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(" ")),
       info: (...args) => logger.info(args.map(String).join(" ")),

@@ -127,7 +127,7 @@ const yoga = createGateway({ config, client, database, metrics, logger, shared: 
 const server = createServer(yoga);
 // graphql-ws at /graphql on the same port: every operation goes through the same pipeline as HTTP.
 const sockets = attachWebSocket(server, yoga as never, {
-  origins: config.CORS_ORIGINS?.split(",").map((o) => o.trim()),
+  origins: config.CORS_ORIGINS,
   maxPayload: config.MAX_BODY_BYTES,
   maxTokens: config.MAX_TOKENS,
 });

@@ -69,7 +69,7 @@ export function gatewayPlugins(
 ): Plugin[] {
   const auth = authEnabled(config.auth);
   const plugins: [PluginName, () => Plugin[]][] = [
-    ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS?.split(",") ?? [])])])],
+    ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS ?? [])])])],
     ["logging", () => [useRequestLogging(deps.logger)]],
     ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded, deps.mirror)]],
     ["metricsAuth", () => [useMetricsAuth(config)]],
