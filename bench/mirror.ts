@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { loadConfig } from "../src/config.js";
-import { accountNamespace } from "../src/fleet/link.js";
+import { accountNamespace } from "../src/fleet/account.js";
 import { createGateway } from "../src/gateway.js";
 import { type MirrorDatabase, openMirrorDatabase } from "../src/mirror/database.js";
 import { createUpstreamBudget } from "../src/mturk/budget.js";

@@ -54,6 +54,11 @@ export const SETTINGS = {
       .describe(
         "The time a GraphQL operation may take; then it answers TIMEOUT and its queued MTurk calls are dropped.",
       ),
+    SHUTDOWN_GRACE_MS: milliseconds()
+      .default(10_000)
+      .describe(
+        "On SIGTERM or SIGINT, how long the requests in flight may take to be answered before the gateway stops anyway (/ready answers 503 from the signal on; a second signal stops at once; see operations.md).",
+      ),
     GRAPHIQL: onOff().optional().describe("GraphiQL at /graphql. Default: on, off with MTURK_ENV=production."),
     INTROSPECTION: onOff()
       .optional()

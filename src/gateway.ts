@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayContext, useRequestContext } from "./context.js";
 import { renderGraphiQLPage } from "./graphiql/plugin.js";
+import type { Drain } from "./http/shutdown.js";
 import type { LiveHub } from "./live/hub.js";
 import { createLiveHub } from "./live/index.js";
 import { type MirrorDatabase, openScratchDatabase } from "./mirror/database.js";
@@ -98,6 +99,10 @@ export interface GatewayOptions {
   live?: LiveHub;
   /** Work shared by requests (createSharedWork by default); other long work (a sync) may run on it too. */
   work?: SharedWork;
+  /** The embedded simulator's origin (main.ts): its worker side, /_simulator/…, is served on the gateway's port. */
+  simulatorOrigin?: string;
+  /** The graceful stop (src/http/shutdown.ts): /ready's 503 and the subscriptions' final message. */
+  drain?: Drain;
 }
 
 export interface SharedServices {
@@ -177,6 +182,8 @@ export function createGateway({
   without,
   live = createLiveHub({ config, client, metrics, logger }),
   work = createSharedWork(config, client, metrics),
+  simulatorOrigin,
+  drain,
 }: GatewayOptions) {
   const services = { ...gatewayServices(config, client, database, metrics, logger, work, shared), live };
   services.sync.start();
@@ -204,7 +211,11 @@ export function createGateway({
     },
     plugins: [
       useRequestContext(services),
-      ...gatewayPlugins(config, { client, metrics, logger, shared, live, mirror: services.mirror }, without),
+      ...gatewayPlugins(
+        config,
+        { client, metrics, logger, shared, live, mirror: services.mirror, simulatorOrigin, drain },
+        without,
+      ),
       // Disposing of the gateway (a graceful stop, a test's end) stops the sync and closes the database.
       {
         onDispose: async () => {

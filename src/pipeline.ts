@@ -10,6 +10,7 @@ import type { GatewayConfig } from "./config.js";
 import { useExports } from "./exports/route.js";
 import { useGraphiQLAssets } from "./graphiql/plugin.js";
 import { useCompression } from "./http/compression.js";
+import { useForward } from "./http/forward.js";
 import { usePersistedDocuments } from "./http/persistedDocuments.js";
 import { useStreamedEdges } from "./http/streamedEdges.js";
 import type { LiveHub } from "./live/hub.js";
@@ -34,6 +35,7 @@ import {
 /** The request pipeline: yoga and envelop plugins, in order, each named (see `without` in createGateway). */
 export type PluginName =
   | "hostCheck"
+  | "simulatorRoute"
   | "logging"
   | "readiness"
   | "metricsAuth"
@@ -53,7 +55,8 @@ export type PluginName =
   | "fleet"
   | "live"
   | "graphiqlAssets"
-  | "compression";
+  | "compression"
+  | "shutdown";
 
 export function gatewayPlugins(
   config: GatewayConfig,
@@ -64,14 +67,19 @@ export function gatewayPlugins(
     shared?: { plugins: Plugin[]; degraded(): string | undefined };
     live: LiveHub;
     mirror?: Mirror;
+    /** The embedded simulator's origin: its worker side (/_simulator/…) is served on the gateway's port. */
+    simulatorOrigin?: string;
+    /** A graceful stop: /ready answers 503 once it began, and its plugin ends the subscriptions. */
+    drain?: { readonly stopping: boolean; plugin(): Plugin };
   },
   without: ReadonlySet<PluginName> = new Set(),
 ): Plugin[] {
   const auth = authEnabled(config.auth);
   const plugins: [PluginName, () => Plugin[]][] = [
     ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS ?? [])])])],
+    ["simulatorRoute", () => (deps.simulatorOrigin ? [useForward("/_simulator/", deps.simulatorOrigin)] : [])],
     ["logging", () => [useRequestLogging(deps.logger)]],
-    ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded, deps.mirror)]],
+    ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded, deps.mirror, deps.drain)]],
     ["metricsAuth", () => [useMetricsAuth(config)]],
     ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics, mirror: deps.mirror })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
@@ -98,6 +106,7 @@ export function gatewayPlugins(
     ["graphiqlAssets", () => (config.graphiql ? [useGraphiQLAssets()] : [])],
     // Last: it compresses the response every other plugin has finished (headers included).
     ["compression", () => [useCompression()]],
+    ["shutdown", () => (deps.drain ? [deps.drain.plugin()] : [])],
   ];
   return plugins.flatMap(([name, make]) => (without.has(name) ? [] : make()));
 }
@@ -163,7 +172,12 @@ const READINESS = gatewayClaimant("readiness");
  * /ready: 200 while the gateway can answer, with what it runs on. MTurk down is "degraded", not 503, while the
  * mirror answers reads (a balancer that drained every instance would serve nothing); 503 when neither answers.
  */
-function useReadiness(client: MTurkClient, degraded?: () => string | undefined, mirror?: Mirror): Plugin {
+function useReadiness(
+  client: MTurkClient,
+  degraded?: () => string | undefined,
+  mirror?: Mirror,
+  drain?: { readonly stopping: boolean },
+): Plugin {
   let last: { at: number; ok: boolean } | undefined;
   let inFlight: Promise<boolean> | undefined;
   const probe = () =>
@@ -176,6 +190,12 @@ function useReadiness(client: MTurkClient, degraded?: () => string | undefined, 
   return useReadinessCheck({
     endpoint: "/ready",
     check: async () => {
+      // A graceful stop has begun: a load balancer sends nothing more here while the requests in flight finish.
+      if (drain?.stopping)
+        return new Response(JSON.stringify({ status: "stopping" }), {
+          status: 503,
+          headers: { "content-type": "application/json" },
+        });
       if (!last || Date.now() - last.at > READY_CACHE_MS) {
         inFlight ??= probe().finally(() => {
           inFlight = undefined;

@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import * as initial from "./migrations/001_initial.js";
 import type { MirrorTables } from "./schema.js";
 
@@ -85,13 +85,15 @@ function openSqlite(options: OpenOptions): MirrorDatabase {
 
 /** PostgreSQL's int8 (bigint) as a JavaScript number: the mirror's times and cents fit in 2^53. */
 const INT8 = 20;
-const types = {
-  getTypeParser: (oid: number, format?: "text" | "binary") =>
-    oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
-};
 
 async function openPostgres(url: string): Promise<MirrorDatabase> {
   const where = redact(url);
+  // Loaded only for DATABASE_URL: a gateway on SQLite never reads pg's modules at start.
+  const { default: pg } = await import("pg");
+  const types = {
+    getTypeParser: (oid: number, format?: "text" | "binary") =>
+      oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
+  };
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types } as pg.PoolConfig);
   // An idle client's error (the server restarted) must not end the process: the next query reconnects.
   pool.on("error", () => {});
