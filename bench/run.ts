@@ -15,6 +15,7 @@ import { fairnessBench } from "./fairness.js";
 import { liveSubscriptions } from "./live.js";
 import { mirrorBench } from "./mirror.js";
 import { pipelineBench } from "./pipeline.js";
+import { productionBench } from "./production.js";
 import { exportMemory, workerHistoryFigure } from "./requester.js";
 import { benchClient, simulatorProcess } from "./simulatorProcess.js";
 
@@ -274,6 +275,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   nested: nestedQueries,
   legacy: legacyPage,
   pipeline: pipelineBench,
+  production: () => productionBench(),
   fleet: () => fleet(),
   compression,
   graphiql: graphiqlBytes,
