@@ -203,8 +203,9 @@ export function createGateway({
     // GraphiQL's assets are served from the package, not a CDN (it works on closed networks), as cached files.
     renderGraphiQL: renderGraphiQLPage,
     cors: corsFor(config.CORS_ORIGINS),
+    // yoga logs at debug on every request: the line is built only when its level is on (a profile showed it).
     logging: {
-      debug: (...args) => logger.debug(args.map(String).join(" ")),
+      debug: (...args) => logger.isLevelEnabled("debug") && logger.debug(args.map(String).join(" ")),
       info: (...args) => logger.info(args.map(String).join(" ")),
       warn: (...args) => logger.warn(args.map(String).join(" ")),
       error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),

@@ -99,8 +99,11 @@ describe("node dist/main.js", () => {
   it("drains on SIGTERM: the request in flight is answered, /ready 503, subscriptions get a final message, exit 0", async () => {
     const gateway = await startDist({});
     const { url } = gateway;
-    // The embedded simulator's worker side answers on the gateway's own port, and the start says how.
-    expect(gateway.output()).toContain(`http://localhost:${new URL(url).port}/_simulator/`);
+    // The embedded simulator's worker side answers on the gateway's own port, and the start says how (the banner's
+    // lines may come in more than one chunk).
+    const line = `http://localhost:${new URL(url).port}/_simulator/`;
+    for (let i = 0; i < 100 && !gateway.output().includes(line); i += 1) await sleep(20);
+    expect(gateway.output()).toContain(line);
     const fixtures = (await (await fetch(`${url}/_simulator/fixtures`)).json()) as { qualificationTypeIds: string[] };
     expect(fixtures.qualificationTypeIds.length).toBeGreaterThan(0);
     const t = fixtures.qualificationTypeIds[0];
