@@ -90,7 +90,7 @@ async function throughput(url: string, seconds: number): Promise<number> {
  */
 export async function productionBench(rounds = 5) {
   console.log("\n## Production build (node dist/main.js vs a bare graphql-yoga server, same run)");
-  execFileSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+  execFileSync(process.execPath, ["--import", "tsx", "src/build.ts"], { stdio: "inherit" });
   const simulator = await simulatorProcess("demo");
   const alone = {
     MTURK_ENDPOINT: simulator.url,

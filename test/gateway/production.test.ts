@@ -16,7 +16,7 @@ const root = new URL("../../", import.meta.url).pathname;
 const out = join(root, ".tmp", `dist-test-${process.pid}`);
 
 beforeAll(() => {
-  execFileSync(process.execPath, ["scripts/build.mjs", out], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, ["--import", "tsx", "src/build.ts", out], { cwd: root, stdio: "inherit" });
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 

@@ -1,5 +1,5 @@
-// npm run build: dist/ from src/ with esbuild (see docs/operations.md, "Production"). Plain JavaScript, so that it
-// runs under node without tsx; type checking is `npm run typecheck`'s (esbuild only strips the types).
+// npm run build: dist/ from src/ with esbuild (see docs/operations.md, "In production"). Type checking is
+// `npm run typecheck`'s (esbuild only strips the types); dist/ runs under node alone.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -21,5 +21,7 @@ await build({
   // better-sqlite3, pg and pino (optional native parts, worker files) and GraphiQL's 9 MB of strings.
   external: ["graphql", "better-sqlite3", "pg", "pino", "@graphql-yoga/render-graphiql"],
   // The CommonJS packages inside the bundle require Node's built-ins.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 });
