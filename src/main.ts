@@ -20,6 +20,9 @@ import { authEnabled } from "./security/auth.js";
  * MTURK_ENV says otherwise. What only some configurations use (the simulator, Redis, PostgreSQL, OpenTelemetry's
  * SDK, GraphiQL's assets) is imported when used: a gateway pays at start only for what it runs.
  */
+// The SDK release is pinned for Node 20 on purpose (package.json); its notice that later releases need Node 22 is
+// for whoever upgrades it, not for everyone who starts the gateway.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const config = (() => {
   try {
     return loadConfig();
