@@ -1,6 +1,6 @@
 /**
  * Every `extensions.code` the gateway answers with, each with what it means: the gateway's own and those of the
- * libraries in its pipeline (yoga's parser and validation, the persisted-operations plugin). The README's Errors
+ * libraries in its pipeline (yoga's parser and validation, the persisted-operations plugin). docs/errors.md's
  * table lists exactly these (test/unit/errorCodes.test.ts holds the two, and the code, equal).
  */
 export const ERROR_CODES = {
