@@ -1,4 +1,5 @@
 /** The simulator's internal records. Times are epoch milliseconds of the simulated clock. */
+import type { NotificationTransport } from "@aws-sdk/client-mturk";
 import type { Tracked } from "./history.js";
 
 interface LocaleValue {
@@ -74,7 +75,7 @@ export interface HITTypeRecord {
   qualificationRequirements: QualificationRequirementInput[];
 }
 
-export interface ReviewPolicy {
+interface ReviewPolicy {
   PolicyName: string;
   Parameters?: { Key?: string; Values?: string[]; MapEntries?: { Key?: string; Values?: string[] }[] }[];
 }
@@ -135,7 +136,7 @@ export interface BlockRecord extends Tracked<BlockRecord> {
 
 export interface NotificationSpec {
   Destination: string;
-  Transport: string;
+  Transport: NotificationTransport;
   Version: string;
   EventTypes: string[];
 }
