@@ -5,7 +5,7 @@ import type { Waiter } from "../mturk/sharedWork.js";
 import type { Metrics } from "../observability/metrics.js";
 import { applyChange, type MirrorChange } from "./changes.js";
 import { type MirrorDatabase, type MirrorDb, openScratchDatabase } from "./database.js";
-import { isDatabaseError, MirrorUnavailable, NotMirrored } from "./failures.js";
+import { isDatabaseError, MirrorUnavailable, messageOf, NotMirrored } from "./failures.js";
 import {
   countWorkerAssignments,
   countWorkerBonuses,
@@ -78,7 +78,7 @@ export class Mirror {
         const { database } = await this.opened;
         return new MirrorIdempotencyStore(database.db).claim(operation, key, record).catch((error) => {
           if (isDatabaseError(error)) this.markDown(error);
-          throw new MirrorUnavailable((error as Error).message);
+          throw new MirrorUnavailable(messageOf(error));
         });
       },
     };
@@ -114,7 +114,7 @@ export class Mirror {
 
   private markDown(error: unknown) {
     if (this.down) return;
-    const message = `the mirror's database failed (${(error as Error).message?.slice(0, 200)})`;
+    const message = `the mirror's database failed (${messageOf(error).slice(0, 200)})`;
     this.options.logger?.error(
       { error: message },
       "mirror database unavailable: reads go to MTurk, money writes are refused",
@@ -312,7 +312,7 @@ export class Mirror {
   /** A HIT as the mirror last had it (MTurk may have disposed of it and forgotten it since). */
   async hit(hitId: string): Promise<HIT | undefined> {
     if (this.down) return undefined;
-    const row = (await rowsByKey((await this.primary()).db, HITS as never, [[hitId]])).get(hitId);
+    const row = (await rowsByKey((await this.primary()).db, HITS, [[hitId]])).get(hitId);
     return row ? HITS.item(row) : undefined;
   }
 
@@ -323,7 +323,7 @@ export class Mirror {
       (s) =>
         rowsByKey(
           s.db,
-          HITS as never,
+          HITS,
           hitIds.map((id) => [id]),
         ),
       undefined,
