@@ -55,7 +55,6 @@ export interface RowSource<Item> {
   /** `orderBy` field → column. */
   sorts: Record<string, string>;
   where(scope: readonly unknown[]): Condition[];
-  /** The filters MTurk cannot apply (a GraphQL filter input). */
   filter(filter: object): Condition[];
   decode(row: Row): Item;
   /**
@@ -288,7 +287,6 @@ function ordering(column: string, desc: boolean, ids: readonly string[]) {
   };
 }
 
-/** A cursor's sort value: the column's text or number. */
 const sortValue = (value: unknown) => (typeof value === "string" || typeof value === "number" ? value : null);
 
 /** One page of a listing from the mirror, one item more than asked to know whether more follow. */

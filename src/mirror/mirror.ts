@@ -1,8 +1,6 @@
 import type { Assignment, HIT } from "@aws-sdk/client-mturk";
-import type { Logger } from "pino";
 import type { IdempotencyStore, KeyRecord } from "../mturk/idempotency.js";
 import type { Waiter } from "../mturk/sharedWork.js";
-import type { Metrics } from "../observability/metrics.js";
 import { applyChange, type MirrorChange } from "./changes.js";
 import { type MirrorDatabase, type MirrorDb, openScratchDatabase } from "./database.js";
 import { isDatabaseError, MirrorUnavailable, messageOf, NotMirrored } from "./failures.js";
@@ -18,7 +16,7 @@ import { MirrorIdempotencyStore } from "./idempotency.js";
 import { mirrorCount, mirrorPage, type PageRequest, unitsOf, withOwnWrites } from "./listings.js";
 import { markDisposed, storeAssignmentsIn, storeHits } from "./refresh.js";
 import { ASSIGNMENTS, HITS } from "./rows.js";
-import { type Freshness, MirrorStore, type ShareRefresh } from "./store.js";
+import { type Freshness, MirrorStore, type StoreOptions } from "./store.js";
 import { percent, type SyncProgress } from "./sync.js";
 import { rowsByKey } from "./upsert.js";
 
@@ -32,20 +30,12 @@ export interface Answer<T> {
   source: Source;
 }
 
-export interface MirrorOptions {
+/** The mirror's settings: its database, its age limit, and what each of its stores runs with (WRITE_JOURNAL_MS…). */
+export interface MirrorOptions extends Omit<StoreOptions, "name" | "db"> {
   /** The database, or its opening (a gateway built synchronously around a database opened asynchronously). */
   database: MirrorDatabase | Promise<MirrorDatabase>;
   /** How old the mirror may be before a read waits for a refresh of what it reads (MIRROR_MAX_AGE_MS). */
   maxAgeMs: number;
-  /** How long the gateway's own writes win over MTurk's listings (WRITE_JOURNAL_MS). */
-  protectMs: number;
-  /** Runs a refresh as shared work (see ShareRefresh). */
-  share: ShareRefresh;
-  logger?: Logger;
-  onProgress?: (done: number, total: number) => void;
-  /** HITs whose unchanged work a pass reads again (MIRROR_RECHECKS_PER_PASS). */
-  rechecks?: number;
-  metrics?: Metrics;
 }
 
 /** Listings MTurk answers for everyone (public type searches) are read per request into small scratch mirrors. */
@@ -95,16 +85,8 @@ export class Mirror {
   }
 
   private storeOn(db: MirrorDatabase["db"], name: string) {
-    return new MirrorStore({
-      name,
-      db,
-      protectMs: this.options.protectMs,
-      share: this.options.share,
-      logger: this.options.logger,
-      onProgress: this.options.onProgress,
-      rechecks: this.options.rechecks,
-      metrics: this.options.metrics,
-    });
+    const { database: _database, maxAgeMs: _maxAgeMs, ...storeOptions } = this.options;
+    return new MirrorStore({ ...storeOptions, name, db });
   }
 
   private scratch(): Promise<MirrorStore> {

@@ -16,6 +16,7 @@ import {
   sdkMember,
   workCounters,
 } from "./rows.js";
+import type { MirrorTables } from "./schema.js";
 import { upsertListed } from "./upsert.js";
 
 /**
@@ -138,15 +139,14 @@ export function hitHasWork(hit: HIT): boolean {
   return (hit.NumberOfAssignmentsCompleted ?? 1) > 0 || max - open - pending > 0;
 }
 
+/** A HIT's row's counters: what ListHITs says of its work. */
+type CounterColumns = Pick<
+  MirrorTables["hits"],
+  "hit_id" | "status" | "max_assignments" | "pending" | "available" | "completed"
+>;
+
 /** A HIT as its row's counters give it. */
-const countersOf = (row: {
-  hit_id: string;
-  status: string | null;
-  max_assignments: number | null;
-  pending: number | null;
-  available: number | null;
-  completed: number | null;
-}): HIT => ({
+const countersOf = (row: CounterColumns): HIT => ({
   HITId: row.hit_id,
   HITStatus: sdkMember(HITStatus, row.status),
   MaxAssignments: row.max_assignments ?? undefined,
@@ -161,16 +161,12 @@ const countersOf = (row: {
  * ago, for what changes no counter (a bonus paid or a rejection overridden by another tool).
  */
 async function hitsToRead(db: MirrorDb, rechecks: number): Promise<{ dirty: HIT[]; oldest: HIT[] }> {
-  const { rows } = await sql<{
-    hit_id: string;
-    status: string | null;
-    max_assignments: number | null;
-    pending: number | null;
-    available: number | null;
-    completed: number | null;
-    work_synced: string | null;
-    bad: number;
-  }>`
+  const { rows } = await sql<
+    CounterColumns & {
+      work_synced: string | null;
+      bad: number;
+    }
+  >`
     select h.hit_id, h.status, h.max_assignments, h.pending, h.available, h.completed, h.work_synced, h.work_synced_at,
       case when coalesce(h.completed, 0) <> coalesce(c.reviewed, 0)
         or coalesce(h.max_assignments, 0) - coalesce(h.available, 0) - coalesce(h.pending, 0) - coalesce(h.completed, 0)

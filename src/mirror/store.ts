@@ -23,7 +23,7 @@ import {
 import { UnitLedger } from "./units.js";
 
 /** How the gateway runs a refresh as shared work (src/mturk/sharedWork.ts), with loaders on the work's own door. */
-export type ShareRefresh = (
+type ShareRefresh = (
   unit: string,
   refresh: (loaders: MTurkLoaders) => Promise<void>,
   options: { class: UpstreamClass; waiter?: Waiter },

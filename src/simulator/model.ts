@@ -34,6 +34,9 @@ export interface QualificationTypeRecord extends Tracked<QualificationTypeRecord
   deletedAt?: number;
 }
 
+/** The key of a worker's Qualification of a type in the store. */
+export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
+
 export interface QualificationRecord extends Tracked<QualificationRecord> {
   typeId: string;
   workerId: string;

@@ -1,7 +1,6 @@
 import { SimulatorError } from "./errors.js";
 import { isRecord } from "./json.js";
-import type { HITRecord, HITTypeRecord, QualificationTypeRecord } from "./model.js";
-import { qualificationKey } from "./operations/common.js";
+import { type HITRecord, type HITTypeRecord, type QualificationTypeRecord, qualificationKey } from "./model.js";
 import { hitTypeFor, SIMULATOR_LAYOUT_ID, SYSTEM_LOCALE_TYPE_ID } from "./operations/hitRules.js";
 import { answerXml, seedAssignments } from "./seedWork.js";
 import { DAY_MS, type Store } from "./store.js";

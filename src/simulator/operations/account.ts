@@ -17,7 +17,7 @@ import {
   struct,
   workerId,
 } from "../validate.js";
-import { filter, listed, type OperationTable, operation, page, wireTime } from "./common.js";
+import { listed, operation, page, wireTime } from "./common.js";
 
 const EVENT_TYPES = Object.values(EventType);
 const notificationSpecification = struct(
@@ -68,7 +68,7 @@ function workersWithDecidedWork(store: Store): Set<string> {
   return ids;
 }
 
-export const accountOperations: OperationTable = {
+export const accountOperations = {
   GetAccountBalance: operation({
     members: {},
     handle(store) {
@@ -174,8 +174,9 @@ export const accountOperations: OperationTable = {
         store,
         "ListBonusPayments",
         [hitId, assignmentId],
-        filter(
-          listed(store, store.bonuses),
+        listed(
+          store,
+          store.bonuses,
           (b) =>
             (hitId === undefined || b.hitId === hitId) &&
             (assignmentId === undefined || b.assignmentId === assignmentId),

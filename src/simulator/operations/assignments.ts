@@ -1,20 +1,14 @@
 import { requestError } from "../errors.js";
 import { change } from "../history.js";
-import type { AssignmentRecord, QualificationRequirementInput, WorkerRecord } from "../model.js";
+import {
+  type AssignmentRecord,
+  type QualificationRequirementInput,
+  qualificationKey,
+  type WorkerRecord,
+} from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, list, maxResults, nextToken, oneOf, opt, req, str } from "../validate.js";
-import {
-  filter,
-  listed,
-  mturkAnswerXml,
-  type OperationTable,
-  operation,
-  page,
-  qualificationKey,
-  recordKnownAnswerScore,
-  wireAssignment,
-  wireHIT,
-} from "./common.js";
+import { listed, mturkAnswerXml, operation, page, recordKnownAnswerScore, wireAssignment, wireHIT } from "./common.js";
 import { SYSTEM_LOCALE_TYPE_ID } from "./hitRules.js";
 
 const SUBMITTED_STATES = ["Submitted", "Approved", "Rejected"] as const;
@@ -155,7 +149,7 @@ export function workerLeavesAssignment(store: Store, assignmentId: string, how: 
   return a;
 }
 
-export const assignmentOperations: OperationTable = {
+export const assignmentOperations = {
   GetAssignment: operation({
     members: req({ AssignmentId: entityId }),
     handle(store, input) {
@@ -177,7 +171,7 @@ export const assignmentOperations: OperationTable = {
         store,
         "ListAssignmentsForHIT",
         [hit.id, [...statuses].sort()],
-        filter(listed(store, store.assignmentsByHit.get(hit.id) ?? []), (a) => statuses.includes(a.status)),
+        listed(store, store.assignmentsByHit.get(hit.id) ?? [], (a) => statuses.includes(a.status)),
         input,
       );
       return { NextToken, NumResults: assignments.length, Assignments: assignments.map(wireAssignment) };

@@ -79,16 +79,20 @@ export function page<T extends { seq: number }>(
  * The records a List operation sees: with the listLagSeconds switch, each as it was that many seconds ago (not
  * yet created ones left out); Get operations read the records themselves.
  */
-export function* listed<T extends Tracked<T>>(store: Store, records: Iterable<T>): Iterable<T> {
+export function* listed<T extends Tracked<T>>(
+  store: Store,
+  records: Iterable<T>,
+  keep: (record: T) => boolean = () => true,
+): Iterable<T> {
   const lag = store.switches.listLagSeconds;
   if (lag <= 0) {
-    yield* records;
+    yield* filter(records, keep);
     return;
   }
   const cutoff = store.now() - lag * 1000;
   for (const record of records) {
     const view = viewAt(record, cutoff);
-    if (view) yield view;
+    if (view && keep(view)) yield view;
   }
 }
 
@@ -217,8 +221,6 @@ export function recordKnownAnswerScore(
     },
   });
 }
-
-export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
 export function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T> {
   for (const item of items) if (keep(item)) yield item;

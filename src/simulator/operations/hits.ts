@@ -15,7 +15,7 @@ import {
   req,
   timestamp,
 } from "../validate.js";
-import { filter, listed, newestFirst, type OperationTable, operation, type Paging, page, wireHIT } from "./common.js";
+import { filter, listed, newestFirst, operation, type Paging, page, wireHIT } from "./common.js";
 
 import {
   checkQuestion,
@@ -81,7 +81,7 @@ const listHits = (
     store,
     operation,
     filterKey,
-    filter(listed(store, records), (h) => h.deletedAt === undefined && keep(h)),
+    listed(store, records, (h) => h.deletedAt === undefined && keep(h)),
     input,
     order,
   );
@@ -100,7 +100,7 @@ function javaDate(ms: number): string {
 
 const paging = opt({ NextToken: nextToken, MaxResults: maxResults });
 
-export const hitOperations: OperationTable = {
+export const hitOperations = {
   CreateHITType: operation({
     members: hitTypeMembers,
     handle: (store, input) => ({ HITTypeId: hitTypeFor(store, input).id }),

@@ -1,16 +1,18 @@
 import { parameterError, requestError } from "../errors.js";
 import { change } from "../history.js";
-import type { QualificationRecord, QualificationRequestRecord, QualificationTypeRecord } from "../model.js";
+import {
+  type QualificationRecord,
+  type QualificationRequestRecord,
+  type QualificationTypeRecord,
+  qualificationKey,
+} from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, int, maxResults, nextToken, oneOf, opt, req, str, workerId } from "../validate.js";
 import {
-  filter,
   listed,
   mturkAnswerXml,
-  type OperationTable,
   operation,
   page,
-  qualificationKey,
   wireQualification,
   wireQualificationRequest,
   wireQualificationType,
@@ -117,7 +119,7 @@ const typeFilterMembers = {
   ...opt({ NextToken: nextToken, MaxResults: maxResults }),
 };
 
-export const qualificationOperations: OperationTable = {
+export const qualificationOperations = {
   CreateQualificationType: operation({
     members: {
       ...req({ Name: str(), Description: str(), QualificationTypeStatus: status }),
@@ -193,7 +195,7 @@ export const qualificationOperations: OperationTable = {
         store,
         "ListQualificationTypes",
         [input.Query, input.MustBeRequestable, input.MustBeOwnedByCaller],
-        filter(listed(store, store.qualificationTypes.values()), (t) => {
+        listed(store, store.qualificationTypes.values(), (t) => {
           if (t.deletedAt !== undefined) return false;
           if (input.MustBeOwnedByCaller === true && t.owner !== "caller") return false;
           if (input.MustBeRequestable === true && (t.owner === "system" || t.status !== "Active")) return false;
@@ -270,8 +272,9 @@ export const qualificationOperations: OperationTable = {
         store,
         "ListQualificationRequests",
         typeId,
-        filter(
-          listed(store, store.qualificationRequests.values()),
+        listed(
+          store,
+          store.qualificationRequests.values(),
           (r) =>
             r.status === "Pending" &&
             (typeId === undefined ? store.qualificationTypes.get(r.typeId)?.owner === "caller" : r.typeId === typeId),
@@ -353,7 +356,7 @@ export const qualificationOperations: OperationTable = {
         store,
         "ListWorkersWithQualificationType",
         [type.id, wanted],
-        filter(listed(store, store.qualifications.values()), (q) => q.typeId === type.id && q.status === wanted),
+        listed(store, store.qualifications.values(), (q) => q.typeId === type.id && q.status === wanted),
         input,
       );
       // Qualifications keep their first grant's seq, so a re-grant never moves a worker behind a scan's position.
