@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import type pg from "pg";
+import { messageOf } from "./failures.js";
 import * as initial from "./migrations/001_initial.js";
 import type { MirrorTables } from "./schema.js";
 
@@ -61,7 +62,7 @@ function openSqlite(options: OpenOptions): MirrorDatabase {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new MirrorStartError(`DATA_DIR ${dir} is not a writable directory (${(error as Error).message}).`);
+    throw new MirrorStartError(`DATA_DIR ${dir} is not a writable directory (${messageOf(error)}).`);
   }
   const file = join(dir, options.fileName ?? "mirror.sqlite");
   if (options.fresh) for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
@@ -76,7 +77,7 @@ function openSqlite(options: OpenOptions): MirrorDatabase {
     database.prepare("select count(*) as n from sqlite_master").get();
   } catch (error) {
     throw new MirrorStartError(
-      `The mirror's database ${file} cannot be opened (${(error as Error).message}): move it aside to start a new mirror.`,
+      `The mirror's database ${file} cannot be opened (${messageOf(error)}): move it aside to start a new mirror.`,
     );
   }
   const db = new Kysely<MirrorTables>({ dialect: new SqliteDialect({ database }) });
@@ -101,7 +102,7 @@ async function openPostgres(url: string): Promise<MirrorDatabase> {
     await pool.query("select 1");
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new MirrorStartError(`DATABASE_URL ${where} does not answer (${(error as Error).message}).`);
+    throw new MirrorStartError(`DATABASE_URL ${where} does not answer (${messageOf(error)}).`);
   }
   const db = new Kysely<MirrorTables>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: "postgres", where, close: () => db.destroy() };
@@ -112,7 +113,7 @@ async function migrate(db: Kysely<MirrorTables>): Promise<void> {
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "the mirror's migrations";
-    throw new MirrorStartError(`Migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    throw new MirrorStartError(`Migration ${failed} failed: ${messageOf(error)}`);
   }
 }
 

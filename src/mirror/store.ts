@@ -4,6 +4,7 @@ import type { UpstreamClass } from "../mturk/scheduler.js";
 import type { Waiter } from "../mturk/sharedWork.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { MirrorDb } from "./database.js";
+import { messageOf } from "./failures.js";
 import {
   type RefreshContext,
   recheckWork,
@@ -22,7 +23,7 @@ import {
 import { UnitLedger } from "./units.js";
 
 /** How the gateway runs a refresh as shared work (src/mturk/sharedWork.ts), with loaders on the work's own door. */
-export type ShareRefresh = (
+type ShareRefresh = (
   unit: string,
   refresh: (loaders: MTurkLoaders) => Promise<void>,
   options: { class: UpstreamClass; waiter?: Waiter },
@@ -127,7 +128,7 @@ export class MirrorStore {
     if (failed !== undefined) {
       if (fresh.at === null) throw failed;
       this.options.logger?.warn(
-        { units: stale.map((s) => s.unit), error: (failed as Error).message },
+        { units: stale.map((s) => s.unit), error: messageOf(failed) },
         "mirror refresh failed: answering from the mirror",
       );
     }
