@@ -5,12 +5,13 @@ import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDiale
 import type pg from "pg";
 import { messageOf } from "./failures.js";
 import * as initial from "./migrations/001_initial.js";
+import * as listingCounts from "./migrations/002_listing_counts.js";
 import type { MirrorTables } from "./schema.js";
 
 export type MirrorDb = Kysely<MirrorTables>;
 
 /** The one versioned set of migrations, for SQLite and PostgreSQL alike (Kysely's schema builder is neutral). */
-const MIGRATIONS: Record<string, Migration> = { "001_initial": initial };
+const MIGRATIONS: Record<string, Migration> = { "001_initial": initial, "002_listing_counts": listingCounts };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** A start-up failure of the mirror: one line an operator can act on (the process stops with it). */
@@ -73,6 +74,8 @@ function openSqlite(options: OpenOptions): MirrorDatabase {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
+    // ANALYZE (run after a first read of the account, see store.ts) samples this many rows per index: milliseconds.
+    database.pragma("analysis_limit = 1000");
     // A file that is not a database (or a damaged header) fails here, not at the first request.
     database.prepare("select count(*) as n from sqlite_master").get();
   } catch (error) {

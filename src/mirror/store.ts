@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { MTurkLoaders } from "../mturk/loaders.js";
 import type { UpstreamClass } from "../mturk/scheduler.js";
@@ -147,9 +148,14 @@ export class MirrorStore {
           unit,
           async () => {
             const started = Date.now();
+            const first = !unit.includes(":") && (await this.ledger.syncedAt(unit)) === null;
             await this.read(unit, loaders);
             await this.ledger.markSynced(unit, started);
             if (unit === "work") await this.ledger.markSynced("hits", started);
+            // The planner's statistics once a whole listing landed: without them SQLite sorted every HIT for one
+            // sorted page (37 ms at 20,000 HITs, 1 ms after). Later changes are small beside it (and PostgreSQL's
+            // autovacuum analyzes on its own).
+            if (first) await sql`analyze`.execute(this.db);
           },
           seen,
         )
