@@ -1,5 +1,5 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { createGraphQLError, isPromise, type Plugin } from "graphql-yoga";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -41,6 +41,9 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
   return {
     onExecute({ executeFn, setExecuteFn }) {
       setExecuteFn((args) => {
+        const running = executeFn(args);
+        // An execution that ended synchronously (nothing awaited, no MTurk call) needs no timer.
+        if (!isPromise(running)) return running;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise((resolve) => {
           timer = setTimeout(() => {
@@ -52,7 +55,7 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
             resolve({ errors: [createGraphQLError(message, { extensions: { code: "TIMEOUT", ...running } })] });
           }, ms);
         });
-        return Promise.race([Promise.resolve(executeFn(args)).finally(() => clearTimeout(timer)), timeout]) as never;
+        return Promise.race([running.finally(() => clearTimeout(timer)), timeout]) as never;
       });
     },
   };
