@@ -2,9 +2,8 @@ import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mtur
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import type { GraphQLError } from "graphql";
-import { type Plugin, useReadinessCheck } from "graphql-yoga";
+import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { useExports } from "./exports/route.js";
@@ -20,6 +19,7 @@ import { Upstream } from "./mturk/client.js";
 import { gatewayClaimant } from "./mturk/scheduler.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
+import { useRequestMetrics } from "./observability/requestMetrics.js";
 import { usePrice } from "./schema/price.js";
 import { useUnselectedErrors } from "./schema/unselectedErrors.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
@@ -83,7 +83,7 @@ export function gatewayPlugins(
     ["metricsAuth", () => [useMetricsAuth(config)]],
     ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics, mirror: deps.mirror })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
-    ["prometheus", () => [prometheus(deps.metrics)]],
+    ["prometheus", () => [useRequestMetrics(deps.metrics.registry)]],
     ["csrf", () => [useCsrfPrevention()]],
     [
       "persistedOperations",
@@ -109,31 +109,6 @@ export function gatewayPlugins(
     ["shutdown", () => (deps.drain ? [deps.drain.plugin()] : [])],
   ];
   return plugins.flatMap(([name, make]) => (without.has(name) ? [] : make()));
-}
-
-function prometheus(metrics: Metrics): Plugin {
-  return usePrometheus({
-    endpoint: "/metrics",
-    registry: metrics.registry,
-    // Only these (the plugin turns every other on by default), with labels from bounded sets: an operation
-    // name or a URL is the caller's text and would grow the registry without bound.
-    metrics: {
-      graphql_yoga_http_duration: true,
-      graphql_envelop_request_duration: true,
-      graphql_envelop_error_result: true,
-      graphql_envelop_phase_execute: true,
-      graphql_envelop_deprecated_field: false,
-      graphql_envelop_request: false,
-      graphql_envelop_request_time_summary: false,
-      graphql_envelop_phase_parse: false,
-      graphql_envelop_phase_validate: false,
-      graphql_envelop_phase_context: false,
-      graphql_envelop_phase_subscribe: false,
-      graphql_envelop_schema_change: false,
-      graphql_envelop_execute_resolver: false,
-    },
-    labels: { operationName: false, url: false, path: false, fieldName: false, typeName: false },
-  }) as Plugin;
 }
 
 function armor(config: GatewayConfig): Plugin {
@@ -187,49 +162,52 @@ function useReadiness(
         () => true,
         () => false,
       );
-  return useReadinessCheck({
-    endpoint: "/ready",
-    check: async () => {
-      // A graceful stop has begun: a load balancer sends nothing more here while the requests in flight finish.
-      if (drain?.stopping)
-        return new Response(JSON.stringify({ status: "stopping" }), {
-          status: 503,
-          headers: { "content-type": "application/json" },
-        });
-      if (!last || Date.now() - last.at > READY_CACHE_MS) {
-        inFlight ??= probe().finally(() => {
-          inFlight = undefined;
-        });
-        last = { at: Date.now(), ok: await inFlight };
-      }
-      const state = await mirror?.status().catch(() => undefined);
-      const serving = last.ok || state?.available === true;
-      const reason = [
-        degraded?.(),
-        state && !state.available ? `mirror: ${state.unavailableReason}` : undefined,
-        !last.ok && serving ? "MTurk unavailable: reads answer from the mirror" : undefined,
-      ].filter(Boolean);
-      const status = serving ? (reason.length ? "degraded" : "ready") : "upstream unavailable";
-      const body = {
-        status,
-        ...(reason.length ? { degraded: reason.join("; ") } : {}),
-        ...(state
-          ? {
-              mirror: {
-                database: state.database,
-                available: state.available,
-                phase: state.phase,
-                percent: state.percent,
-              },
-            }
-          : {}),
-      };
-      return new Response(JSON.stringify(body), {
-        status: serving ? 200 : 503,
+  const check = async (): Promise<Response> => {
+    // A graceful stop has begun: a load balancer sends nothing more here while the requests in flight finish.
+    if (drain?.stopping)
+      return new Response(JSON.stringify({ status: "stopping" }), {
+        status: 503,
         headers: { "content-type": "application/json" },
       });
+    if (!last || Date.now() - last.at > READY_CACHE_MS) {
+      inFlight ??= probe().finally(() => {
+        inFlight = undefined;
+      });
+      last = { at: Date.now(), ok: await inFlight };
+    }
+    const state = await mirror?.status().catch(() => undefined);
+    const serving = last.ok || state?.available === true;
+    const reason = [
+      degraded?.(),
+      state && !state.available ? `mirror: ${state.unavailableReason}` : undefined,
+      !last.ok && serving ? "MTurk unavailable: reads answer from the mirror" : undefined,
+    ].filter(Boolean);
+    const status = serving ? (reason.length ? "degraded" : "ready") : "upstream unavailable";
+    const body = {
+      status,
+      ...(reason.length ? { degraded: reason.join("; ") } : {}),
+      ...(state
+        ? {
+            mirror: {
+              database: state.database,
+              available: state.available,
+              phase: state.phase,
+              percent: state.percent,
+            },
+          }
+        : {}),
+    };
+    return new Response(JSON.stringify(body), {
+      status: serving ? 200 : 503,
+      headers: { "content-type": "application/json" },
+    });
+  };
+  return {
+    // A comparison of the path: yoga's useReadinessCheck tests a URLPattern on every other request.
+    onRequest({ url, endResponse }) {
+      if (url.pathname === "/ready") return check().then(endResponse);
     },
-  });
+  };
 }
 
 /** /metrics needs an API key when authentication is on (only /health and /ready are open). */

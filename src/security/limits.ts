@@ -1,5 +1,5 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { createGraphQLError, isPromise, type Plugin } from "graphql-yoga";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -41,6 +41,9 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
   return {
     onExecute({ executeFn, setExecuteFn }) {
       setExecuteFn((args) => {
+        const running = executeFn(args);
+        // An execution that ended synchronously (nothing awaited, no MTurk call) needs no timer.
+        if (!isPromise(running)) return running;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise((resolve) => {
           timer = setTimeout(() => {
@@ -52,7 +55,7 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
             resolve({ errors: [createGraphQLError(message, { extensions: { code: "TIMEOUT", ...running } })] });
           }, ms);
         });
-        return Promise.race([Promise.resolve(executeFn(args)).finally(() => clearTimeout(timer)), timeout]) as never;
+        return Promise.race([running.finally(() => clearTimeout(timer)), timeout]) as never;
       });
     },
   };
@@ -72,14 +75,19 @@ export function useRequestParamErrors(): Plugin {
     onRequestParse({ requestParser, setRequestParser }) {
       if (!requestParser) return;
       const parse = requestParser;
-      setRequestParser(async (request) => {
+      const refusal = (error: unknown) => {
+        if (error instanceof SyntaxError) return badRequest("The request's variables or extensions are not JSON.");
+        if ((error as { extensions?: { code?: unknown } }).extensions?.code === "BAD_REQUEST")
+          return badRequest((error as Error).message);
+        return error;
+      };
+      // No async wrapper around the parser: one promise fewer per request.
+      setRequestParser((request) => {
         try {
-          return await parse(request);
+          const parsed = parse(request);
+          return isPromise(parsed) ? parsed.catch((error) => Promise.reject(refusal(error))) : parsed;
         } catch (error) {
-          if (error instanceof SyntaxError) throw badRequest("The request's variables or extensions are not JSON.");
-          if ((error as { extensions?: { code?: unknown } }).extensions?.code === "BAD_REQUEST")
-            throw badRequest((error as Error).message);
-          throw error;
+          return Promise.reject(refusal(error));
         }
       });
     },
