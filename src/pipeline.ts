@@ -77,10 +77,10 @@ export function gatewayPlugins(
   const auth = authEnabled(config.auth);
   const plugins: [PluginName, () => Plugin[]][] = [
     ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS ?? [])])])],
-    ["simulatorRoute", () => (deps.simulatorOrigin ? [useForward("/_simulator/", deps.simulatorOrigin)] : [])],
     ["logging", () => [useRequestLogging(deps.logger)]],
     ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded, deps.mirror, deps.drain)]],
-    ["metricsAuth", () => [useMetricsAuth(config)]],
+    ["metricsAuth", () => [useApiKeyFor(config, ["/metrics", "/_simulator/"])]],
+    ["simulatorRoute", () => (deps.simulatorOrigin ? [useForward("/_simulator/", deps.simulatorOrigin)] : [])],
     ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics, mirror: deps.mirror })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
     ["prometheus", () => [useRequestMetrics(deps.metrics.registry)]],
@@ -211,10 +211,14 @@ function useReadiness(
 }
 
 /** /metrics needs an API key when authentication is on (only /health and /ready are open). */
-function useMetricsAuth(config: GatewayConfig): Plugin {
+/**
+ * With authentication on, what is not GraphQL needs an API key too: /metrics, and the embedded simulator's worker
+ * side (it submits work and resets the account).
+ */
+function useApiKeyFor(config: GatewayConfig, prefixes: string[]): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
-      if (url.pathname === "/metrics" && !hasValidApiKey(config.auth, request))
+      if (prefixes.some((prefix) => url.pathname.startsWith(prefix)) && !hasValidApiKey(config.auth, request))
         endResponse(
           new Response(
             JSON.stringify({
