@@ -6,12 +6,17 @@ import type pg from "pg";
 import { messageOf } from "./failures.js";
 import * as initial from "./migrations/001_initial.js";
 import * as listingCounts from "./migrations/002_listing_counts.js";
+import * as bonusIds from "./migrations/003_bonus_ids.js";
 import type { MirrorTables } from "./schema.js";
 
 export type MirrorDb = Kysely<MirrorTables>;
 
 /** The one versioned set of migrations, for SQLite and PostgreSQL alike (Kysely's schema builder is neutral). */
-const MIGRATIONS: Record<string, Migration> = { "001_initial": initial, "002_listing_counts": listingCounts };
+const MIGRATIONS: Record<string, Migration> = {
+  "001_initial": initial,
+  "002_listing_counts": listingCounts,
+  "003_bonus_ids": bonusIds,
+};
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** A start-up failure of the mirror: one line an operator can act on (the process stops with it). */

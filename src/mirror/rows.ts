@@ -152,8 +152,11 @@ export type ListedBonus = BonusPayment & { HITId?: string; BonusKey?: string };
  * for two alike ones paid in one second (MTurk's times have whole seconds): a listing numbers the repeats
  * (distinctIds), and that number is part of the identity (BonusKey).
  */
+/** Unambiguous: only the reason, last, may hold one. PostgreSQL's text refuses NUL (the separator before 003). */
+export const BONUS_ID_SEPARATOR = "|";
 export const bonusId = (b: ListedBonus) =>
-  b.BonusKey ?? [b.AssignmentId, b.WorkerId, epoch(b.GrantTime), cents(b.BonusAmount), b.Reason ?? ""].join("\u0000");
+  b.BonusKey ??
+  [b.AssignmentId, b.WorkerId, epoch(b.GrantTime), cents(b.BonusAmount), b.Reason ?? ""].join(BONUS_ID_SEPARATOR);
 
 export const BONUSES: TableCodec<ListedBonus, Record<string, never>, MirrorTables["bonus_payments"]> = {
   table: "bonus_payments",

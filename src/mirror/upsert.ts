@@ -126,6 +126,13 @@ function unconfirmed<I extends object, E extends object>(overlay: Overlay<I, E>,
 }
 
 /**
+ * A value as both stores keep it: PostgreSQL's text refuses NUL, which MTurk may hand back in a text someone sent it
+ * (a bonus's reason): it is kept as U+FFFD rather than taking the mirror down.
+ */
+const storable = (value: unknown) =>
+  typeof value === "string" && value.includes("\u0000") ? value.replaceAll("\u0000", "\ufffd") : (value ?? null);
+
+/**
  * Insert-or-update in chunks; an update keeps the write stamp (overlay, written_at) and the `preserve` columns. A
  * row's `data` goes to item_data.
  */
@@ -141,7 +148,7 @@ async function writeRows(db: MirrorDb, table: string, pk: readonly string[], row
   for (let i = 0; i < narrow.length; i += per) {
     const values = narrow
       .slice(i, i + per)
-      .map((row) => sql`(${sql.join(columns.map((c) => sql`${row[c] ?? null}`))})`);
+      .map((row) => sql`(${sql.join(columns.map((c) => sql`${storable(row[c])}`))})`);
     await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.id(c)))}) values ${sql.join(values)}
       on conflict (${sql.join(pk.map((c) => sql.id(c)))}) do update set ${set}`.execute(db);
   }

@@ -85,6 +85,23 @@ describe.skipIf(!available)("two gateways on one PostgreSQL mirror", () => {
     expect(kinds).toEqual(["BonusPaid", "IdempotencyKeyConflictError"]);
     expect(simulator.store.bonuses.length).toBe(count + 1);
   });
+
+  it("keeps the bonuses MTurk lists (their ids are text PostgreSQL accepts): the mirror stays up", async () => {
+    const paid = simulator.store.bonuses[0];
+    expect(paid).toBeDefined();
+    // A worker's stats read the account's work (every HIT's assignments and bonuses) into the mirror.
+    const r = await a.query<any>(
+      `query($w: String!) { worker(workerId: $w) { stats { submitted } } mirror { available unavailableReason } }`,
+      { w: paid?.workerId },
+    );
+    expect(r.errors).toBeUndefined();
+    expect([r.data.mirror.available, r.data.mirror.unavailableReason]).toEqual([true, null]);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query<{ n: string }>("select count(*) as n from bonus_payments");
+    await client.end();
+    expect(Number(rows[0]?.n)).toBe(simulator.store.bonuses.length);
+  });
 });
 
 describe.skipIf(!available)("a PostgreSQL mirror that fails at run time", () => {
