@@ -153,7 +153,7 @@ export type ListedBonus = BonusPayment & { HITId?: string; BonusKey?: string };
  * (distinctIds), and that number is part of the identity (BonusKey).
  */
 /** Unambiguous: only the reason, last, may hold one. PostgreSQL's text refuses NUL (the separator before 003). */
-export const BONUS_ID_SEPARATOR = "|";
+const BONUS_ID_SEPARATOR = "|";
 export const bonusId = (b: ListedBonus) =>
   b.BonusKey ??
   [b.AssignmentId, b.WorkerId, epoch(b.GrantTime), cents(b.BonusAmount), b.Reason ?? ""].join(BONUS_ID_SEPARATOR);
