@@ -5,12 +5,11 @@ import {
   ListAssignmentsForHITCommand,
   ListHITsCommand,
   ListQualificationRequestsCommand,
-  type MTurkClient,
   type QualificationRequest,
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
 import { isNotFound } from "../mturk/errors.js";
-import { firstSight } from "../mturk/pagination.js";
+import { directPages, firstSight, MTURK_MAX_RESULTS, type PageReader, scanAll } from "../mturk/pagination.js";
 import type { Publication, Topic, TopicKind } from "./topics.js";
 
 /** A poll's result: the state the next poll is compared with (plain JSON: it may be kept in Redis), and the changes. */
@@ -28,31 +27,21 @@ export type Watch<S = unknown> = (upstream: Upstream, topic: Topic, previous: S 
 /** The most pages one poll reads of a listing (10,000 items): a poll must not turn into an unbounded scan. */
 const MAX_PAGES = 100;
 
-async function scan<R extends { NextToken?: string }, T>(
-  upstream: Upstream,
-  operation: string,
-  send: (client: MTurkClient, NextToken: string | undefined) => Promise<R>,
-  items: (r: R) => T[] | undefined,
-): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await upstream.call(operation, (c) => send(c, token));
-    const got = items(r) ?? [];
-    all.push(...got);
-    token = r.NextToken;
-    // An empty page ends a listing even with a NextToken (MTurk may send one on its last page).
-    if (!token || got.length === 0) break;
-  }
-  return all;
+/** Up to MAX_PAGES pages of a listing, straight from MTurk. */
+async function scan<T>(read: PageReader<T>): Promise<T[]> {
+  let pages = 0;
+  const { items } = await scanAll(read, () => pages++ < MAX_PAGES);
+  return items;
 }
 
 const listAssignments = (upstream: Upstream, HITId: string) =>
   scan(
-    upstream,
-    "ListAssignmentsForHIT",
-    (c, NextToken) => c.send(new ListAssignmentsForHITCommand({ HITId, NextToken, MaxResults: 100 })),
-    (r) => r.Assignments,
+    directPages(
+      upstream,
+      "ListAssignmentsForHIT",
+      (c, NextToken) => c.send(new ListAssignmentsForHITCommand({ HITId, NextToken, MaxResults: MTURK_MAX_RESULTS })),
+      (r) => r.Assignments,
+    ),
   );
 
 const getHit = async (upstream: Upstream, HITId: string) =>
@@ -72,11 +61,19 @@ const submitted = (topic: Topic, a: Assignment, hits: HIT[] | undefined, source:
 /** New pending requests of a type: one ListQualificationRequests scan per poll. */
 const qualificationRequests: Watch<{ ids: string[] }> = async (upstream, topic, previous) => {
   const items = await scan(
-    upstream,
-    "ListQualificationRequests",
-    (c, NextToken) =>
-      c.send(new ListQualificationRequestsCommand({ QualificationTypeId: topic.id, NextToken, MaxResults: 100 })),
-    (r) => r.QualificationRequests,
+    directPages(
+      upstream,
+      "ListQualificationRequests",
+      (c, NextToken) =>
+        c.send(
+          new ListQualificationRequestsCommand({
+            QualificationTypeId: topic.id,
+            NextToken,
+            MaxResults: MTURK_MAX_RESULTS,
+          }),
+        ),
+      (r) => r.QualificationRequests,
+    ),
   );
   const state = { ids: items.map((q) => q.QualificationRequestId as string) };
   if (!previous) return { state, publications: [] };
@@ -124,10 +121,12 @@ interface TypeState {
 const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) => {
   const started = Date.now();
   const all = await scan(
-    upstream,
-    "ListHITs",
-    (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: 100 })),
-    (r) => r.HITs,
+    directPages(
+      upstream,
+      "ListHITs",
+      (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: MTURK_MAX_RESULTS })),
+      (r) => r.HITs,
+    ),
   );
   // A HIT listed twice (pushed on by one created during the scan) counts once.
   const hits = all.filter((h) => h.HITTypeId === topic.id).filter(firstSight((h) => h.HITId as string));

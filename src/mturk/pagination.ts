@@ -1,3 +1,5 @@
+import type { MTurkClient } from "@aws-sdk/client-mturk";
+import type { Upstream } from "./client.js";
 import { type CursorCodec, idTag } from "./cursors.js";
 import { badInput } from "./errors.js";
 import { distinctIds } from "./listings.js";
@@ -283,23 +285,64 @@ export function firstSight<T>(idOf: (item: T) => string): (item: T) => boolean {
   };
 }
 
+/** Reads the page of a listing after `token` (undefined: the first page), always MaxResults 100. */
+export type PageReader<T> = (token: string | undefined) => Promise<UpstreamPage<T>>;
+
+/** A page of a listing read on by NextToken; `last` says none follows. */
+export interface ListedPage<T> {
+  items: T[];
+  last: boolean;
+}
+
 /**
- * Every item of a listing, page by page, always MaxResults 100. Stops at a page without a token or an empty page
- * (MTurk may send a token on its last page), or early when `more` says no.
+ * The pages of a listing, read one at a time as the consumer asks (the one NextToken loop: scans, polls, exports
+ * and the mirror's refreshes go through it). The SDK's paginators (paginateListHITs…) do not fit: they send on a
+ * real MTurkClient, past the door (Upstream.call) and the request's page cache, and they read on after an empty page.
+ * Ends at a page without a token or an empty page (MTurk may send a token on its last page); `more` is asked before
+ * each read, and returning false cuts the listing short (the generator then returns false, else true).
  */
-export async function scanAll<T>(
-  fetchPage: (token: string | undefined) => Promise<UpstreamPage<T>>,
+export async function* eachPage<T>(
+  read: PageReader<T>,
   more: () => boolean = () => true,
-): Promise<{ items: T[]; complete: boolean }> {
-  const items: T[] = [];
+): AsyncGenerator<ListedPage<T>, boolean> {
   let token: string | undefined;
   do {
-    if (!more()) return { items, complete: false };
-    const page = await fetchPage(token);
-    // A page served from a strategy's scan has no NextToken to go on with; a full scan must not stop there.
+    if (!more()) return false;
+    const page = await read(token);
+    // A page served from a strategy's scan has no NextToken to go on with; reading on must not stop there.
     if (page.more && page.nextToken === undefined) throw new Error("A full scan was given a page it cannot continue.");
-    items.push(...page.items);
     token = page.items.length > 0 ? page.nextToken : undefined;
+    yield { items: page.items, last: token === undefined };
   } while (token !== undefined);
-  return { items, complete: true };
+  return true;
 }
+
+/** Every item of a listing (see eachPage); `complete` is false when `more` cut it short. */
+export async function scanAll<T>(
+  read: PageReader<T>,
+  more?: () => boolean,
+): Promise<{ items: T[]; complete: boolean }> {
+  const items: T[] = [];
+  const pages = eachPage(read, more);
+  for (;;) {
+    const next = await pages.next();
+    if (next.done) return { items, complete: next.value };
+    items.push(...next.value.items);
+  }
+}
+
+/**
+ * Reads pages straight from MTurk through a door, not through a request's loaders (whose caches would keep every
+ * page): for polls and exports.
+ */
+export const directPages =
+  <R extends { NextToken?: string }, T>(
+    upstream: Upstream,
+    operation: string,
+    send: (client: MTurkClient, NextToken: string | undefined) => Promise<R>,
+    items: (r: R) => T[] | undefined,
+  ): PageReader<T> =>
+  async (token) => {
+    const r = await upstream.call(operation, (c) => send(c, token));
+    return { items: items(r) ?? [], nextToken: r.NextToken };
+  };
