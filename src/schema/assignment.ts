@@ -24,10 +24,7 @@ export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
 const ASSIGNMENT = {
   fromId: new Set(["id", "assignmentId", "bonusPayments", "fileUploadUrl"]),
   links: {
-    bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(args, () =>
-        ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, MTURK_MAX_RESULTS),
-      ),
+    bonusPayments: (id, args, ctx) => prefetchFirstWindow(args, () => bonusPages(ctx, { assignmentId: id })(undefined)),
   } satisfies Record<string, Prefetch>,
 };
 const assignmentOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
@@ -177,16 +174,17 @@ export const bonusListingArgs = builder.args((t) => ({
   page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
 }));
 
+type BonusesOf = { hitId?: string; assignmentId?: string };
+
+/** The pages of a HIT's or an assignment's bonuses: the prefetch and the connection ask for the same first page. */
+export const bonusPages =
+  (ctx: GatewayContext, of: BonusesOf) =>
+  (token: string | undefined, size = MTURK_MAX_RESULTS) =>
+    ctx.loaders.listBonusPaymentsPage(of, token, size);
+
 /** Bonuses of a HIT or of an assignment (ListBonusPayments needs one of them). */
-export function bonusListing(
-  ctx: GatewayContext,
-  args: Parameters<typeof listing>[1],
-  of: { hitId?: string; assignmentId?: string },
-) {
-  return listing<BonusPayment>(ctx, args, {
-    scope: scopes.bonuses(of),
-    fetchPage: (token, size) => ctx.loaders.listBonusPaymentsPage(of, token, size),
-  });
+export function bonusListing(ctx: GatewayContext, args: Parameters<typeof listing>[1], of: BonusesOf) {
+  return listing<BonusPayment>(ctx, args, { scope: scopes.bonuses(of), fetchPage: bonusPages(ctx, of) });
 }
 
 builder.queryFields((t) => ({

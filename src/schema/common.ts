@@ -53,14 +53,12 @@ export const LocaleRef = builder.objectRef<Locale>("Locale").implement({
   }),
 });
 
-/** A GraphQL enum with exactly the values of one of the SDK's MTurk enums. */
-const enumOf = (name: string, description: string, values: Record<string, string>) =>
-  builder.enumType(name, {
-    description,
-    values: Object.fromEntries(
-      Object.values(values).map((v) => [v, { value: v, description: `MTurk's ${v}.` }]),
-    ) as Record<string, { value: string; description: string }>,
-  });
+/** A GraphQL enum with exactly the values of one of the SDK's MTurk enums (its values typed as the SDK's). */
+function enumOf<V extends string>(name: string, description: string, values: Record<string, V>) {
+  const config: Record<string, { value: V; description: string }> = {};
+  for (const v of Object.values(values)) config[v] = { value: v, description: `MTurk's ${v}.` };
+  return builder.enumType(name, { description, values: config });
+}
 
 export const HITStatusEnum = enumOf("HITStatus", "A HIT's HITStatus.", HITStatus);
 export const HITReviewStatusEnum = enumOf("HITReviewStatus", "A HIT's HITReviewStatus.", HITReviewStatus);

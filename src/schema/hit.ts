@@ -1,4 +1,4 @@
-import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStatus } from "@aws-sdk/client-mturk";
+import { type Assignment, AssignmentStatus, type HIT, type QualificationRequirement } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { type Scope, scopes } from "../mturk/listings.js";
@@ -10,6 +10,7 @@ import {
   BonusPaymentRef,
   bonusListing,
   bonusListingArgs,
+  bonusPages,
 } from "./assignment.js";
 import { builder } from "./builder.js";
 import {
@@ -41,21 +42,33 @@ const QualificationRequirementRef = builder.objectRef<QualificationRequirement>(
 const HIT_ENTITY = {
   fromId: new Set(["id", "hitId", "assignments", "bonusPayments"]),
   links: {
-    assignments: (id, args, ctx) => {
-      const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
-      return prefetchFirstWindow(args, () =>
-        ctx.loaders.listAssignmentsForHITPage(id, statuses, undefined, MTURK_MAX_RESULTS),
-      );
-    },
-    bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ hitId: id }, undefined, MTURK_MAX_RESULTS)),
+    assignments: (id, args, ctx) =>
+      prefetchFirstWindow(args, () =>
+        hitAssignments(ctx, id, isStatusList(args.statuses) ? args.statuses : undefined).fetchPage(
+          undefined,
+          MTURK_MAX_RESULTS,
+        ),
+      ),
+    bonusPayments: (id, args, ctx) => prefetchFirstWindow(args, () => bonusPages(ctx, { hitId: id })(undefined)),
   } satisfies Record<string, Prefetch>,
 };
 export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
   entityOrStub<HIT>(info, ctx, HIT_ENTITY, id, { HITId: id });
-/** ListAssignmentsForHIT's AssignmentStatuses, in one order, so that equal filters share a page. */
-const sortedStatuses = (statuses: AssignmentStatus[] | null | undefined) =>
-  statuses?.length ? [...statuses].sort() : undefined;
+
+const STATUSES: ReadonlySet<unknown> = new Set(Object.values(AssignmentStatus));
+const isStatusList = (value: unknown): value is AssignmentStatus[] =>
+  Array.isArray(value) && value.every((v) => STATUSES.has(v));
+
+/**
+ * A HIT's assignments (ListAssignmentsForHIT), its statuses in one order so that equal filters share a page: the
+ * prefetch and the connection ask for the same first page.
+ */
+function hitAssignments(ctx: GatewayContext, hitId: string, statuses: AssignmentStatus[] | null | undefined) {
+  const sorted = statuses?.length ? [...statuses].sort() : undefined;
+  const fetchPage: FetchPage<Assignment> = (token, size) =>
+    ctx.loaders.listAssignmentsForHITPage(hitId, sorted, token, size);
+  return { scope: scopes.assignments(hitId, sorted), fetchPage };
+}
 
 HITRef.implement({
   // Whatever field reaches it (a mutation payload too), reading it needs `read`.
@@ -137,11 +150,8 @@ builder.objectFields(HITRef, (t) => ({
         ...assignmentListingArgs,
       },
       resolve: (hit, args, ctx) => {
-        const id = hit.HITId as string;
-        const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
-        return assignmentListing(ctx, args, scopes.assignments(id, statuses), (token, size) =>
-          ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
-        );
+        const { scope, fetchPage } = hitAssignments(ctx, hit.HITId as string, args.statuses);
+        return assignmentListing(ctx, args, scope, fetchPage);
       },
     },
     ...pageOf("assignments"),
@@ -261,7 +271,7 @@ builder.queryFields((t) => ({
       resolve: async (_root, args, ctx) => {
         const filter = {
           hitTypeId: args.hitTypeId ?? undefined,
-          status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
+          status: args.status ?? undefined,
         };
         // MTurk lists reviewable HITs as ids only: a walk's edges load theirs (GetHIT, batched) when their fields
         // are asked for; sorted and filtered pages come whole from the mirror.
