@@ -21,7 +21,7 @@ import { hitChange, WATCHES } from "./watches.js";
 export interface LiveHubOptions {
   client: MTurkClient;
   log: LiveLog;
-  /** The fleet's lease and poll states (src/live/redisLog.ts); alone, this instance polls what it watches. */
+  /** The fleet's leases and poll states (src/live/redisLease.ts); alone, this instance polls what it watches. */
   coordination?: Coordination;
   pollMs: number;
   /** How long a poller goes on after its last subscriber left: a client that reconnects within it misses nothing. */
@@ -104,7 +104,7 @@ export class LiveHub {
 
   /**
    * The events of `topic` for one subscriber: those after `lastEventId` still in the log first (a resumed stream),
-   * then each new one, in log order and never twice. Throws when `who` has its maximum of subscriptions open.
+   * then each new one, in log order and never twice. Throws when the principal has its maximum of subscriptions open.
    */
   async subscribe(
     topic: Topic,

@@ -77,7 +77,7 @@ class Work implements RunningWork {
 }
 
 /**
- * Keyed work shared by every caller that asks for it (a listing's scan, the worker index, a sync): one run per key
+ * Keyed work shared by every caller that asks for it (a listing's scan, a refresh of the mirror, a sync): one run per key
  * at a time, on its own door to MTurk (`openDoor`: its class and claimant, no request's cancellation: it is no
  * request's, though its calls queue beside its starter's share).
  * It runs while anyone waits; a waiter answered at its timeout leaves it running (the next request finds it done or

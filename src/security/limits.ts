@@ -4,7 +4,7 @@ import { createGraphQLError, type Plugin } from "graphql-yoga";
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-/** Refuses a request body over `maxBytes` (413) before it is read or parsed. */
+/** Refuses a request body over `maxBytes` (413), or a chunked POST without a Content-Length (411), before it is read. */
 export function useBodyLimit(maxBytes: number): Plugin {
   return {
     onRequest({ request, endResponse }) {
@@ -35,7 +35,7 @@ type Cancel = () => { stillRunning: true; retryAfterMs: number } | undefined;
 
 /**
  * Ends an operation that runs longer than `ms` with a TIMEOUT error, and cancels its upstream calls (the context's
- * `cancel`): queued ones are never sent, those in flight are aborted.
+ * `cancel`): queued ones are never sent; those in flight end within MTURK_TIMEOUT_MS (see Upstream.cancel).
  */
 export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
   return {
@@ -88,7 +88,8 @@ export function useRequestParamErrors(): Plugin {
 
 /**
  * A query over one of its limits: QUERY_TOO_COMPLEX whatever enforces it (graphql-armor's depth, aliases, tokens
- * and directives; Pothos complexity's price, depth and breadth), naming the limit (`kind`) and its setting.
+ * and directives; the price check's complexity, depth and breadth, src/schema/price.ts), naming the limit (`kind`)
+ * and its setting.
  */
 export function queryTooComplex(kind: string, setting: string, max: number | undefined, found?: number) {
   const over = found === undefined ? "" : `: it has ${found}`;
