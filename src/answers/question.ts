@@ -1,3 +1,4 @@
+import { messageOf } from "../mturk/errors.js";
 import { readXml } from "./xml.js";
 
 /** What a HIT's Question is: its kind, where an external one lives, and a QuestionForm's question identifiers. */
@@ -50,7 +51,7 @@ export function parseQuestion(xml: string | null | undefined): QuestionInfo | nu
     });
     if (failed) problems.push(failed);
   } catch (error) {
-    problems.push(`The question could not be read: ${(error as Error).message}`);
+    problems.push(`The question could not be read: ${messageOf(error)}`);
   }
   info.parseError = problems.length ? [...new Set(problems)].join(" ") : null;
   return info;

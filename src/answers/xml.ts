@@ -1,4 +1,5 @@
 import sax from "sax";
+import { messageOf } from "../mturk/errors.js";
 
 /**
  * A bounded, non-validating XML event reader over sax (strict mode, XML's five entities only): no DTD is read, so
@@ -56,7 +57,7 @@ export function readXml(xml: string, handlers: XmlHandlers): string | undefined 
     parser.write(xml).close();
   } catch (error) {
     if (error instanceof TooManyErrors) return `More than ${MAX_ERRORS - 1} XML errors: the rest was not read.`;
-    return `The XML could not be read: ${(error as Error).message.split("\n")[0]}`;
+    return `The XML could not be read: ${messageOf(error).split("\n")[0]}`;
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import type { GatewayConfig } from "../config.js";
 import { type ErrorCode, isErrorCode } from "../errorCodes.js";
 import type { Mirror } from "../mirror/mirror.js";
 import { Upstream } from "../mturk/client.js";
+import { codeOf, messageOf } from "../mturk/errors.js";
 import { claimantOf } from "../mturk/scheduler.js";
 import type { Metrics } from "../observability/metrics.js";
 import { authEnabled, type Principal, principalForApiKey, UNRESTRICTED } from "../security/auth.js";
@@ -134,7 +135,7 @@ async function exportResponse(
 }
 
 const statusOf = (error: unknown) => {
-  const code = (error as { extensions?: { code?: string } }).extensions?.code;
+  const code = codeOf(error);
   return code === "NOT_FOUND"
     ? 404
     : code === "BAD_USER_INPUT"
@@ -207,9 +208,9 @@ export function useExports(options: {
       } catch (error) {
         end();
         // The gateway's coded errors are safe to show; anything else keeps its message to itself.
-        const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+        const code = codeOf(error);
         const known = isErrorCode(code) ? code : undefined;
-        const message = known ? (error as Error).message : "The export could not be read from MTurk.";
+        const message = known ? messageOf(error) : "The export could not be read from MTurk.";
         endResponse(problem(statusOf(error), known ?? "UPSTREAM_UNAVAILABLE", message));
       }
     },

@@ -11,6 +11,7 @@ import type { Mirror } from "../mirror/mirror.js";
 import { hitHasWork } from "../mirror/refresh.js";
 import type { Upstream } from "../mturk/client.js";
 import { isNotFound } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { directPages, eachPage, firstSight, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 
@@ -136,7 +137,7 @@ async function* hitsOf(upstream: Upstream, target: ExportTarget): AsyncGenerator
     return;
   }
   // ListHITs lists newest first: a HIT created during the export pushes the next page on, repeating a HIT.
-  const fresh = firstSight<HIT>((hit) => hit.HITId as string);
+  const fresh = firstSight<HIT>((hit) => idOf(hit, "HITId"));
   const pages = eachPage(
     directPages(
       upstream,

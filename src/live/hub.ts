@@ -65,7 +65,7 @@ function payer(watched: Watched): Claimant {
   const { claimants } = watched;
   if (!claimants.length) return watched.last;
   watched.turn = (watched.turn + 1) % claimants.length;
-  return claimants[watched.turn] as Claimant;
+  return claimants[watched.turn] ?? watched.last;
 }
 
 /** How long a poller's state outlives it: a poller started again within this compares with it. */

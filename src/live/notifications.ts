@@ -1,6 +1,7 @@
 import { type Assignment, GetAssignmentCommand, GetHITCommand, type HIT } from "@aws-sdk/client-mturk";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import { idOf } from "../mturk/ids.js";
 import type { LiveHub } from "./hub.js";
 import { parseSnsMessage, SnsMalformed, type SnsMessage, SnsRefusal, type SnsVerifier } from "./sns.js";
 import { type Topic, topic } from "./topics.js";
@@ -183,7 +184,7 @@ export class NotificationReceiver {
             topic: t.key,
             type: "Assignment",
             mode: "once",
-            key: assignment.AssignmentId as string,
+            key: idOf(assignment, "AssignmentId"),
             data: assignment,
             hits: [hit],
             source: "notification",

@@ -1,6 +1,7 @@
 import type { Assignment, HIT, QualificationRequest } from "@aws-sdk/client-mturk";
 import DataLoader from "dataloader";
 import type { GatewayContext } from "../context.js";
+import { idOf } from "../mturk/ids.js";
 import type { LiveEvent } from "./topics.js";
 
 /** The subscription's context remembers the event being resolved: its id goes into the result's extensions. */
@@ -22,10 +23,10 @@ export function payloadOf<T>(event: LiveEvent, ctx: GatewayContext): T {
   for (const hit of (event.hits ?? []) as HIT[]) if (hit.HITId) loaders.hits.prime(hit.HITId, hit);
   if (event.type === "HIT") {
     const hit = event.data as HIT;
-    loaders.hits.clear(hit.HITId as string).prime(hit.HITId as string, hit);
+    loaders.hits.clear(idOf(hit, "HITId")).prime(idOf(hit, "HITId"), hit);
   } else if (event.type === "Assignment") {
     const a = event.data as Assignment;
-    loaders.assignments.prime(a.AssignmentId as string, a);
+    loaders.assignments.prime(idOf(a, "AssignmentId"), a);
   } else {
     const q = event.data as QualificationRequest;
     loaders.qualificationRequests.prime(`${q.QualificationTypeId}:${q.QualificationRequestId}`, q);

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
 import { isNotFound } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { directPages, firstSight, MTURK_MAX_RESULTS, type PageReader, scanAll } from "../mturk/pagination.js";
 import type { Publication, Topic, TopicKind } from "./topics.js";
 
@@ -52,7 +53,7 @@ const submitted = (topic: Topic, a: Assignment, hits: HIT[] | undefined, source:
     topic: topic.key,
     type: "Assignment",
     mode: "once",
-    key: a.AssignmentId as string,
+    key: idOf(a, "AssignmentId"),
     data: a,
     hits,
     source,
@@ -75,17 +76,17 @@ const qualificationRequests: Watch<{ ids: string[] }> = async (upstream, topic, 
       (r) => r.QualificationRequests,
     ),
   );
-  const state = { ids: items.map((q) => q.QualificationRequestId as string) };
+  const state = { ids: items.map((q) => idOf(q, "QualificationRequestId")) };
   if (!previous) return { state, publications: [] };
   const known = new Set(previous.ids);
-  const fresh = items.filter((q: QualificationRequest) => !known.has(q.QualificationRequestId as string));
+  const fresh = items.filter((q: QualificationRequest) => !known.has(idOf(q, "QualificationRequestId")));
   return {
     state,
     publications: fresh.map((q) => ({
       topic: topic.key,
       type: "QualificationRequest",
       mode: "once",
-      key: q.QualificationRequestId as string,
+      key: idOf(q, "QualificationRequestId"),
       data: q,
       source: "poll",
     })),
@@ -95,10 +96,10 @@ const qualificationRequests: Watch<{ ids: string[] }> = async (upstream, topic, 
 /** Newly submitted assignments of a HIT: one ListAssignmentsForHIT scan per poll (and one GetHIT when some are new). */
 const assignmentsOfHit: Watch<{ ids: string[] }> = async (upstream, topic, previous) => {
   const items = await listAssignments(upstream, topic.id);
-  const state = { ids: items.map((a) => a.AssignmentId as string) };
+  const state = { ids: items.map((a) => idOf(a, "AssignmentId")) };
   if (!previous) return { state, publications: [] };
   const known = new Set(previous.ids);
-  const fresh = items.filter((a) => !known.has(a.AssignmentId as string));
+  const fresh = items.filter((a) => !known.has(idOf(a, "AssignmentId")));
   const hits = fresh.length ? [await getHit(upstream, topic.id)] : undefined;
   return { state, publications: fresh.map((a) => submitted(topic, a, hits, "poll")) };
 };
@@ -129,18 +130,18 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
     ),
   );
   // A HIT listed twice (pushed on by one created during the scan) counts once.
-  const hits = all.filter((h) => h.HITTypeId === topic.id).filter(firstSight((h) => h.HITId as string));
-  const counts = Object.fromEntries(hits.map((h) => [h.HITId as string, submittedSoFar(h)]));
+  const hits = all.filter((h) => h.HITTypeId === topic.id).filter(firstSight((h) => idOf(h, "HITId")));
+  const counts = Object.fromEntries(hits.map((h) => [idOf(h, "HITId"), submittedSoFar(h)]));
   if (!previous) return { state: { since: started, counts, seen: {} }, publications: [] };
   const seen: Record<string, string[]> = {};
-  const grown = hits.filter((h) => (counts[h.HITId as string] ?? 0) > (previous.counts[h.HITId as string] ?? 0));
+  const grown = hits.filter((h) => (counts[idOf(h, "HITId")] ?? 0) > (previous.counts[idOf(h, "HITId")] ?? 0));
   for (const h of hits) {
-    const kept = previous.seen[h.HITId as string];
-    if (kept) seen[h.HITId as string] = kept;
+    const kept = previous.seen[idOf(h, "HITId")];
+    if (kept) seen[idOf(h, "HITId")] = kept;
   }
   const lists = await Promise.all(
     grown.map((h) =>
-      listAssignments(upstream, h.HITId as string).catch((error) => {
+      listAssignments(upstream, idOf(h, "HITId")).catch((error) => {
         // Listed, yet gone (deleted or aged out while listings lag): it has no work; the type's others still do.
         if (isNotFound(error)) return [];
         throw error;
@@ -149,18 +150,18 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
   );
   const publications: Publication[] = [];
   grown.forEach((hit, i) => {
-    const id = hit.HITId as string;
+    const id = idOf(hit, "HITId");
     const known = new Set(previous.seen[id] ?? []);
     let found = 0;
     for (const a of lists[i] ?? []) {
       // Only what was submitted since the baseline is news. MTurk's SubmitTime is a whole second, so a submit is
       // known to be older only when that whole second ended before the baseline.
       const old = (a.SubmitTime?.getTime() ?? 0) + 1000 <= previous.since;
-      if (known.has(a.AssignmentId as string) || old) continue;
+      if (known.has(idOf(a, "AssignmentId")) || old) continue;
       found += 1;
       publications.push(submitted(topic, a, [hit], "poll"));
     }
-    seen[id] = (lists[i] ?? []).map((a) => a.AssignmentId as string);
+    seen[id] = (lists[i] ?? []).map((a) => idOf(a, "AssignmentId"));
     // MTurk's listings may lag its counts: growth the listing does not show yet is looked for again next poll.
     counts[id] = Math.min(counts[id] ?? 0, (previous.counts[id] ?? 0) + found);
   });

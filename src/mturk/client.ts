@@ -58,7 +58,8 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
       try {
         return await next(args);
       } catch (error) {
-        if ((error as Error).name === "ThrottlingException") metrics?.upstreamThrottles.inc({ operation });
+        if (error instanceof Error && error.name === "ThrottlingException")
+          metrics?.upstreamThrottles.inc({ operation });
         throw error;
       }
     },

@@ -9,7 +9,7 @@ import {
   SendBonusCommand,
 } from "@aws-sdk/client-mturk";
 import { canonicalAmount } from "../money/fees.js";
-import { IdempotencyKeyConflict, isAlreadyProcessed, OutcomeUnknown, UpstreamError } from "./errors.js";
+import { IdempotencyKeyConflict, isAlreadyProcessed, messageOf, OutcomeUnknown, UpstreamError } from "./errors.js";
 import { fingerprint, requestToken } from "./idempotency.js";
 import { MTURK_MAX_RESULTS, scanAll } from "./pagination.js";
 import type { MTurkWrites } from "./writes.js";
@@ -266,7 +266,7 @@ async function payBonusOnce(w: MTurkWrites, input: BonusInput, key: string) {
       ).items;
     } catch {
       throw new OutcomeUnknown(
-        `MTurk did not answer whether the bonus was paid (${(error as Error).message}).`,
+        `MTurk did not answer whether the bonus was paid (${messageOf(error)}).`,
         operation,
         `Read assignment(assignmentId: "${input.AssignmentId}") { bonusPayments }; retrying with the same idempotencyKey is safe.`,
       );

@@ -26,8 +26,9 @@ import {
 import DataLoader from "dataloader";
 import type { Mirror } from "../mirror/mirror.js";
 import type { Upstream } from "./client.js";
-import { isNotFound } from "./errors.js";
+import { isNotFound, toError } from "./errors.js";
 import { getEach, orNullWhenMissing, remembered } from "./gets.js";
+import { idOf } from "./ids.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import {
   asScored,
@@ -138,7 +139,7 @@ export class MTurkLoaders {
           );
           for (const r of items) found.set(`${typeId}:${r.QualificationRequestId}`, r);
         } catch (error) {
-          for (const key of keys) if (key.startsWith(`${typeId}:`)) found.set(key, error as Error);
+          for (const key of keys) if (key.startsWith(`${typeId}:`)) found.set(key, toError(error));
         }
       }),
     );
@@ -316,7 +317,7 @@ export class MTurkLoaders {
   /** A worker's block, or null. MTurk has no per-worker lookup: one ListWorkerBlocks scan serves the request. */
   workerBlock(workerId: string): Promise<WorkerBlock | null> {
     this.blockScan ??= scanAll((token) => this.listWorkerBlocksPage(token, MTURK_MAX_RESULTS)).then(
-      ({ items }) => new Map(items.map((b) => [b.WorkerId as string, b])),
+      ({ items }) => new Map(items.map((b) => [idOf(b, "WorkerId"), b])),
     );
     return this.blockScan.then((blocks) => blocks.get(workerId) ?? null);
   }
@@ -339,19 +340,19 @@ export class MTurkLoaders {
     if (!partial.length) return listed;
     if (partial.length > MTURK_MAX_RESULTS && this.mirror) {
       const known = await this.mirror.wholeHits(
-        partial.map((hit) => hit.HITId as string),
+        partial.map((hit) => idOf(hit, "HITId")),
         this.upstream,
       );
       for (const hit of known) if (hit.HITId) this.hits.prime(hit.HITId, hit);
     }
-    const loaded = await this.hits.loadMany(partial.map((hit) => hit.HITId as string));
+    const loaded = await this.hits.loadMany(partial.map((hit) => idOf(hit, "HITId")));
     const whole = new Map<string, HIT>();
     for (const hit of loaded) {
       if (hit instanceof Error) {
         if (!isNotFound(hit)) throw hit;
       } else if (hit.HITId) whole.set(hit.HITId, hit);
     }
-    return listed.flatMap((hit) => (hit.HITStatus !== undefined ? [hit] : (whole.get(hit.HITId as string) ?? [])));
+    return listed.flatMap((hit) => (hit.HITStatus !== undefined ? [hit] : (whole.get(idOf(hit, "HITId")) ?? [])));
   }
 
   /** Every pending request of the caller's types, for the mirror's sync (see pendingRequestsOfAllTypes). */
@@ -375,7 +376,7 @@ export class MTurkLoaders {
     const { items } = await scanAll((token) =>
       this.listAssignmentsForHITPage(hitId, ["Submitted"], token, MTURK_MAX_RESULTS),
     );
-    return items.map((a) => a.AssignmentId as string);
+    return items.map((a) => idOf(a, "AssignmentId"));
   }
 
   /** After a write: listing pages read earlier in this request may be stale. */

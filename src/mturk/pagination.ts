@@ -124,8 +124,8 @@ export class Walk<T> {
   /** The first anchor (in anchor order) listed in `w`: its rank among the anchors and its index in `w`. */
   find(w: Window<T>, anchors: string[]): Found<T> | undefined {
     const tags = this.tags(w);
-    for (let rank = 0; rank < anchors.length; rank += 1) {
-      const index = tags.indexOf(anchors[rank] as string);
+    for (const [rank, anchor] of anchors.entries()) {
+      const index = tags.indexOf(anchor);
       if (index >= 0) return { rank, w, i: index };
     }
     return undefined;
@@ -148,7 +148,7 @@ export async function locate<T>(walk: Walk<T>, c: TokenCursor): Promise<{ w: Win
     const returned = new Set(c.r);
     const tags = walk.tags(w);
     let last = -1;
-    for (let k = 0; k < tags.length; k += 1) if (returned.has(tags[k] as string)) last = k;
+    for (const [k, tag] of tags.entries()) if (returned.has(tag)) last = k;
     return { w, i: last + 1 };
   }
   const anchors = c.a ?? [];
@@ -205,18 +205,19 @@ export async function resolveTokenConnection<T>(options: {
     : { w: await walk.read(null, 0), i: 0 };
   let w: Window<T> | undefined = start.w;
   let i = start.i;
+  const from = (x: Window<T> | undefined, k: number, n: number): Taken<T>[] =>
+    x ? x.items.slice(k, k + n).map((item, d) => ({ item, window: x, index: k + d })) : [];
   const taken: Taken<T>[] = [];
   while (w && taken.length < wanted) {
     if (i < w.items.length) {
-      taken.push({ item: w.items[i] as T, window: w, index: i });
-      i += 1;
+      const some = from(w, i, wanted - taken.length);
+      taken.push(...some);
+      i += some.length;
     } else {
       w = await walk.after(w);
       i = 0;
     }
   }
-  const from = (x: Window<T> | undefined, k: number, n: number): Taken<T>[] =>
-    x ? x.items.slice(k, k + n).map((item, d) => ({ item, window: x, index: k + d })) : [];
   const last = w;
   const lastIndex = i;
   let more: Promise<Taken<T>[]> | undefined;
@@ -227,8 +228,7 @@ export async function resolveTokenConnection<T>(options: {
     more ??= walk.after(last).then((next) => [...known, ...from(next, 0, ANCHORS - known.length)]);
     return more;
   };
-  const cursorOf = (j: number): string | Promise<string> => {
-    const edge = taken[j] as Taken<T>;
+  const cursorOf = (edge: Taken<T>, j: number): string | Promise<string> => {
     const inPage = taken.slice(j + 1, j + 1 + ANCHORS);
     const encode = (followers: Taken<T>[]) => codec.encode(scope, tokenCursor(walk, edge, followers));
     return inPage.length >= ANCHORS ? encode(inPage) : then(rest(), (r) => encode([...inPage, ...r]));
@@ -236,9 +236,11 @@ export async function resolveTokenConnection<T>(options: {
   const edges: Edge<T>[] = taken.map((t, j) => ({
     node: t.item,
     get cursor() {
-      return cursorOf(j);
+      return cursorOf(t, j);
     },
   }));
+  const first = taken[0];
+  const lastTaken = taken.at(-1);
   const lastItemFollows = () =>
     last && lastIndex < last.items.length ? true : then(rest(), (r: Taken<T>[]) => r.length > 0);
   return {
@@ -249,10 +251,10 @@ export async function resolveTokenConnection<T>(options: {
       },
       hasPreviousPage: args.after != null,
       get startCursor() {
-        return taken.length ? cursorOf(0) : null;
+        return first ? cursorOf(first, 0) : null;
       },
       get endCursor() {
-        return taken.length ? cursorOf(taken.length - 1) : null;
+        return lastTaken ? cursorOf(lastTaken, taken.length - 1) : null;
       },
     },
   };
@@ -265,7 +267,7 @@ export function tokenCursor<T>(walk: Walk<T>, edge: Taken<T>, followers: Taken<T
     return {
       t: first.window.token,
       p: first.window.position,
-      a: anchors.map((f) => (walk.tags(f.window)[f.index] as string) ?? ""),
+      a: anchors.map((f) => walk.tags(f.window)[f.index] ?? ""),
     };
   return { t: edge.window.token, p: edge.window.position, r: walk.tags(edge.window).slice(0, edge.index + 1) };
 }

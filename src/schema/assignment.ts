@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { fileUploadUrl } from "../mturk/fileUploads.js";
+import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
@@ -13,7 +14,7 @@ import { entityOrStub, type Prefetch } from "./selection.js";
 import { WorkerRef } from "./worker.js";
 
 export const AssignmentRef = builder.loadableNodeRef("Assignment", {
-  id: { resolve: (a: Assignment) => a.AssignmentId as string },
+  id: { resolve: (a: Assignment) => idOf(a, "AssignmentId") },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.assignments.loadMany(ids),
   // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
   loaderOptions: { cache: false },
@@ -39,7 +40,7 @@ AssignmentRef.implement({
     assignmentId: t.string({
       nullable: false,
       description: "MTurk's AssignmentId.",
-      resolve: (parent) => parent.AssignmentId as string,
+      resolve: (parent) => idOf(parent, "AssignmentId"),
     }),
     workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
     hitId: t.exposeString("HITId", { description: "The HIT's id." }),
@@ -76,7 +77,7 @@ AssignmentRef.implement({
       },
       // One GetFileUploadURL, as a Get.
       complexity: 1,
-      resolve: (a, args, ctx) => fileUploadUrl(ctx.loaders.upstream, a.AssignmentId as string, args.questionIdentifier),
+      resolve: (a, args, ctx) => fileUploadUrl(ctx.loaders.upstream, idOf(a, "AssignmentId"), args.questionIdentifier),
     }),
     requesterFeedback: t.exposeString("RequesterFeedback", {
       description: "The feedback given on review (RequesterFeedback).",
@@ -84,19 +85,19 @@ AssignmentRef.implement({
     worker: t.field({
       type: WorkerRef,
       description: "The worker who did it.",
-      resolve: (a) => ({ workerId: a.WorkerId as string }),
+      resolve: (a) => ({ workerId: idOf(a, "WorkerId") }),
     }),
     hit: t.field({
       type: HITRef,
       description: "The HIT (GetHIT, batched; free when the HIT was already read in this request).",
-      resolve: (a, _args, ctx, info) => hitOrStub(info, ctx, a.HITId as string),
+      resolve: (a, _args, ctx, info) => hitOrStub(info, ctx, idOf(a, "HITId")),
     }),
     bonusPayments: t.connection(
       {
         type: BonusPaymentRef,
         description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
         args: bonusListingArgs,
-        resolve: (a, args, ctx) => bonusListing(ctx, args, { assignmentId: a.AssignmentId as string }),
+        resolve: (a, args, ctx) => bonusListing(ctx, args, { assignmentId: idOf(a, "AssignmentId") }),
       },
       ...pageOf("bonus payments"),
     ),
@@ -120,12 +121,12 @@ BonusPaymentRef.implement({
     worker: t.field({
       type: WorkerRef,
       description: "The worker paid.",
-      resolve: (b) => ({ workerId: b.WorkerId as string }),
+      resolve: (b) => ({ workerId: idOf(b, "WorkerId") }),
     }),
     assignment: t.field({
       type: AssignmentRef,
       description: "The assignment (GetAssignment, batched).",
-      resolve: (b, _args, ctx, info) => assignmentOrStub(info, ctx, b.AssignmentId as string),
+      resolve: (b, _args, ctx, info) => assignmentOrStub(info, ctx, idOf(b, "AssignmentId")),
     }),
   }),
 });

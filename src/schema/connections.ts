@@ -44,19 +44,19 @@ builder.globalConnectionFields((t) => ({
       "How many items the whole (filtered) list has, exactly. MTurk gives no totals: this counts the gateway's mirror of the listing (refreshed from MTurk first when older than MIRROR_MAX_AGE_MS; see README: the mirror).",
     // Its refresh is priced on the connection field (see cost.ts).
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).totalCount,
+    resolve: (connection) => connection.totalCount,
   }),
   pageNumber: t.int({
     description: "The page number when the connection was asked for a `page` (legacy PageNumber), else null.",
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).pageNumber,
+    resolve: (connection) => connection.pageNumber,
   }),
   source: t.field({
     type: DataSourceEnum,
     nullable: false,
     description: "Whether this page came from the gateway's mirror of the account or from MTurk for this request.",
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).source ?? "mturk",
+    resolve: (connection) => connection.source ?? "mturk",
   }),
   asOf: t.field({
     type: "DateTime",
@@ -64,7 +64,7 @@ builder.globalConnectionFields((t) => ({
     description:
       "When MTurk was read for this page: now for a plain first/after walk; for sorted, filtered, paged or counted lists, when the gateway's mirror last read the listing whole from MTurk (the gateway's own writes since are applied to it; MIRROR_MAX_AGE_MS bounds it while MTurk answers). See README: the mirror.",
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).asOf,
+    resolve: (connection) => connection.asOf,
   }),
 }));
 

@@ -1,6 +1,7 @@
 import { type Assignment, AssignmentStatus, type HIT, type QualificationRequirement } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import {
@@ -31,7 +32,7 @@ import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationTy
 import { entityOrStub, type Prefetch } from "./selection.js";
 
 export const HITRef = builder.loadableNodeRef("HIT", {
-  id: { resolve: (hit: HIT) => hit.HITId as string },
+  id: { resolve: (hit: HIT) => idOf(hit, "HITId") },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.hits.loadMany(ids),
   // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
   loaderOptions: { cache: false },
@@ -76,7 +77,7 @@ HITRef.implement({
   description:
     "A HIT (MTurk's HIT), fetched with GetHIT and listed by ListHITs, ListReviewableHITs and ListHITsForQualificationType.",
   fields: (t) => ({
-    hitId: t.string({ nullable: false, description: "MTurk's HITId.", resolve: (parent) => parent.HITId as string }),
+    hitId: t.string({ nullable: false, description: "MTurk's HITId.", resolve: (parent) => idOf(parent, "HITId") }),
     hitTypeId: t.exposeString("HITTypeId", {
       description: "The HIT type (HITTypeId): the shared title, reward and requirements.",
     }),
@@ -150,7 +151,7 @@ builder.objectFields(HITRef, (t) => ({
         ...assignmentListingArgs,
       },
       resolve: (hit, args, ctx) => {
-        const { scope, fetchPage } = hitAssignments(ctx, hit.HITId as string, args.statuses);
+        const { scope, fetchPage } = hitAssignments(ctx, idOf(hit, "HITId"), args.statuses);
         return assignmentListing(ctx, args, scope, fetchPage);
       },
     },
@@ -161,7 +162,7 @@ builder.objectFields(HITRef, (t) => ({
       type: BonusPaymentRef,
       description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
       args: bonusListingArgs,
-      resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: hit.HITId as string }),
+      resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: idOf(hit, "HITId") }),
     },
     ...pageOf("bonus payments"),
   ),
@@ -196,7 +197,7 @@ QualificationRequirementRef.implement({
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The required type (GetQualificationType, batched; system types resolve too).",
-      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, r.QualificationTypeId as string),
+      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(r, "QualificationTypeId")),
     }),
   }),
 });
@@ -278,7 +279,7 @@ builder.queryFields((t) => ({
         const connection = await hitListing(ctx, args, scopes.reviewableHits(filter), (token, size) =>
           ctx.loaders.listReviewableHITsPage(filter, token, size),
         );
-        return mapNodes(connection, (hit): HIT | string => (hit.HITStatus === undefined ? (hit.HITId as string) : hit));
+        return mapNodes(connection, (hit): HIT | string => (hit.HITStatus === undefined ? idOf(hit, "HITId") : hit));
       },
     },
     ...pageOf("HITs"),

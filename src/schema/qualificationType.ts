@@ -1,6 +1,7 @@
 import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
@@ -12,7 +13,7 @@ import { entityOrStub, type Prefetch } from "./selection.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
 export const QualificationTypeRef = builder.loadableNodeRef("QualificationType", {
-  id: { resolve: (type: QualificationType) => type.QualificationTypeId as string },
+  id: { resolve: (type: QualificationType) => idOf(type, "QualificationTypeId") },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.qualificationTypes.loadMany(ids),
   // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
   loaderOptions: { cache: false },
@@ -46,7 +47,7 @@ QualificationTypeRef.implement({
     qualificationTypeId: t.string({
       nullable: false,
       description: "MTurk's QualificationTypeId.",
-      resolve: (parent) => parent.QualificationTypeId as string,
+      resolve: (parent) => idOf(parent, "QualificationTypeId"),
     }),
     creationTime: t.expose("CreationTime", {
       type: "DateTime",
@@ -86,7 +87,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
       description:
         "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
       args: requestListingArgs,
-      resolve: (type, args, ctx) => pendingRequests(ctx, type.QualificationTypeId as string, args),
+      resolve: (type, args, ctx) => pendingRequests(ctx, idOf(type, "QualificationTypeId"), args),
     },
     ...pageOf("qualification requests"),
   ),
@@ -97,7 +98,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
       args: hitListingArgs,
       resolve: (type, args, ctx) => {
-        const id = type.QualificationTypeId as string;
+        const id = idOf(type, "QualificationTypeId");
         return hitListing(ctx, args, scopes.hitsForType(id), (token, size) =>
           ctx.loaders.listHITsForQualificationTypePage(id, token, size),
         );
@@ -120,13 +121,13 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
       resolve: async (type, args, ctx) => {
-        const id = type.QualificationTypeId as string;
+        const id = idOf(type, "QualificationTypeId");
         const status = (args.status ?? "Granted") as "Granted" | "Revoked";
         const connection = await listing<Qualification>(ctx, args, {
           scope: scopes.workersWithType(id, status),
           fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
         });
-        return mapNodes(connection, (q) => ({ workerId: q.WorkerId as string }), "qualification");
+        return mapNodes(connection, (q) => ({ workerId: idOf(q, "WorkerId") }), "qualification");
       },
     },
     pageOf("workers holding a qualification type (ListWorkersWithQualificationType)")[0],

@@ -2,6 +2,7 @@ import type { Assignment, HIT } from "@aws-sdk/client-mturk";
 import type { GatewayContext } from "../context.js";
 import { type Estimate, estimate, fromCents, sumEstimates, toCents } from "../money/fees.js";
 import { badInput, isNotFound } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { Money, money } from "./common.js";
@@ -161,10 +162,10 @@ export async function dryRunApprovals(ctx: GatewayContext, assignmentIds: string
     } else if (a.AssignmentStatus === "Submitted" || (override && a.AssignmentStatus === "Rejected")) payable.push(a);
   }
   // GetAssignment returned each HIT too: these loads are answered from the request's cache.
-  const hits = await ctx.loaders.hits.loadMany([...new Set(payable.map((a) => a.HITId as string))]);
-  const byId = new Map(hits.flatMap((h) => (h instanceof Error ? [] : [[h.HITId as string, h] as const])));
+  const hits = await ctx.loaders.hits.loadMany([...new Set(payable.map((a) => idOf(a, "HITId")))]);
+  const byId = new Map(hits.flatMap((h) => (h instanceof Error ? [] : [[idOf(h, "HITId"), h] as const])));
   const costs = payable.flatMap((a) => {
-    const hit = byId.get(a.HITId as string);
+    const hit = byId.get(idOf(a, "HITId"));
     return hit ? [hitCost(hit, 1)] : [];
   });
   return preview(ctx, sumEstimates(costs));

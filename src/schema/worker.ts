@@ -1,5 +1,6 @@
 import type { Qualification, WorkerBlock } from "@aws-sdk/client-mturk";
 import { badInput } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
@@ -67,12 +68,12 @@ QualificationRef.implement({
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The type (GetQualificationType, batched).",
-      resolve: (q, _args, ctx, info) => qualificationTypeOrStub(info, ctx, q.QualificationTypeId as string),
+      resolve: (q, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(q, "QualificationTypeId")),
     }),
     worker: t.field({
       type: WorkerRef,
       description: "The worker holding it.",
-      resolve: (q) => ({ workerId: q.WorkerId as string }),
+      resolve: (q) => ({ workerId: idOf(q, "WorkerId") }),
     }),
   }),
 });
@@ -89,7 +90,7 @@ WorkerBlockRef.implement({
     worker: t.field({
       type: WorkerRef,
       description: "The blocked worker.",
-      resolve: (b) => ({ workerId: b.WorkerId as string }),
+      resolve: (b) => ({ workerId: idOf(b, "WorkerId") }),
     }),
   }),
 });

@@ -1,5 +1,6 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { codeOf, messageOf } from "../mturk/errors.js";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -77,8 +78,7 @@ export function useRequestParamErrors(): Plugin {
           return await parse(request);
         } catch (error) {
           if (error instanceof SyntaxError) throw badRequest("The request's variables or extensions are not JSON.");
-          if ((error as { extensions?: { code?: unknown } }).extensions?.code === "BAD_REQUEST")
-            throw badRequest((error as Error).message);
+          if (codeOf(error) === "BAD_REQUEST") throw badRequest(messageOf(error));
           throw error;
         }
       });
