@@ -15,7 +15,7 @@ export interface LiveContext {
  * HITs: the node costs no call here, whatever the subscriber selects of it (the one call, if any, was the
  * publisher's, shared by every subscriber).
  */
-export function payloadOf<T>(event: LiveEvent, ctx: GatewayContext): T {
+export function payloadOf<T>(event: LiveEvent, ctx: GatewayContext & LiveContext): T {
   const loaders = ctx.loaders;
   for (const value of Object.values(loaders)) if (value instanceof DataLoader) value.clearAll();
   loaders.forgetPages();
@@ -31,6 +31,6 @@ export function payloadOf<T>(event: LiveEvent, ctx: GatewayContext): T {
     const q = event.data as QualificationRequest;
     loaders.qualificationRequests.prime(`${q.QualificationTypeId}:${q.QualificationRequestId}`, q);
   }
-  (ctx as GatewayContext & LiveContext).liveEventId = event.id;
+  ctx.liveEventId = event.id;
   return event.data as T;
 }

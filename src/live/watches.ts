@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
 import { isNotFound } from "../mturk/errors.js";
-import { idOf } from "../mturk/ids.js";
+import { answered, idOf } from "../mturk/ids.js";
 import { directPages, firstSight, MTURK_MAX_RESULTS, type PageReader, scanAll } from "../mturk/pagination.js";
 import type { Publication, Topic, TopicKind } from "./topics.js";
 
@@ -46,7 +46,7 @@ const listAssignments = (upstream: Upstream, HITId: string) =>
   );
 
 const getHit = async (upstream: Upstream, HITId: string) =>
-  (await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId })))).HIT as HIT;
+  answered((await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId })))).HIT, "GetHIT");
 
 const submitted = (topic: Topic, a: Assignment, hits: HIT[] | undefined, source: Publication["source"]) =>
   ({

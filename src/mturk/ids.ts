@@ -10,3 +10,9 @@ export function idOf<K extends IdKey>(item: { readonly [P in K]?: string }, key:
   if (id === undefined) throw new Error(`MTurk sent an item without its ${key}.`);
   return id;
 }
+
+/** The item a Get answered with: MTurk always sends it, though the SDK types it optional. */
+export function answered<T>(item: T | undefined, operation: string): T {
+  if (item === undefined) throw new Error(`MTurk's ${operation} answered without its item.`);
+  return item;
+}

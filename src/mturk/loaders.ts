@@ -28,7 +28,7 @@ import type { Mirror } from "../mirror/mirror.js";
 import type { Upstream } from "./client.js";
 import { isNotFound, toError } from "./errors.js";
 import { getEach, orNullWhenMissing, remembered } from "./gets.js";
-import { idOf } from "./ids.js";
+import { answered, idOf } from "./ids.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import {
   asScored,
@@ -66,7 +66,7 @@ export class MTurkLoaders {
       () => this.upstream,
       "GetHIT",
       (c, HITId) => c.send(new GetHITCommand({ HITId })),
-      (r) => r.HIT as HIT,
+      (r) => answered(r.HIT, "GetHIT"),
       remembered((id, forgotten) => this.mirror?.recallHit(id, forgotten)),
     ),
   );
@@ -76,7 +76,7 @@ export class MTurkLoaders {
       () => this.upstream,
       "GetQualificationType",
       (c, QualificationTypeId) => c.send(new GetQualificationTypeCommand({ QualificationTypeId })),
-      (r) => r.QualificationType as QualificationType,
+      (r) => answered(r.QualificationType, "GetQualificationType"),
     ),
   );
 
@@ -88,7 +88,7 @@ export class MTurkLoaders {
       (r) => {
         // GetAssignment returns the HIT too: it primes the HIT loader.
         if (r.HIT?.HITId) this.hits.prime(r.HIT.HITId, r.HIT);
-        return r.Assignment as Assignment;
+        return answered(r.Assignment, "GetAssignment");
       },
       remembered((id) => this.mirror?.assignment(id)),
     ),

@@ -1,5 +1,5 @@
 import type { GatewayContext } from "../context.js";
-import { type ListingQuery, needsMirror, resolveListing } from "../mturk/listing.js";
+import { type ListingConnection, type ListingQuery, needsMirror, resolveListing } from "../mturk/listing.js";
 import type { ConnectionArgs } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 
@@ -106,9 +106,15 @@ export function listing<T>(
   args: ListingArgs,
   query: Omit<ListingQuery<T>, "orderBy" | "page">,
 ): Promise<ConnectionResult<T>> {
-  // A cursor, hasNextPage or totalCount may be a promise (read only when selected); graphql-js awaits any field.
-  return resolveListing(ctx, { ...query, orderBy: args.orderBy, page: args.page }, args) as Promise<never>;
+  return resolveListing(ctx, { ...query, orderBy: args.orderBy, page: args.page }, args).then(connectionResult);
 }
+
+/**
+ * A listing's connection as Pothos's connection fields take it. Its cursors, hasNextPage and totalCount may be
+ * promises (read only when selected), which Pothos's shape does not admit: graphql-js awaits any field's value.
+ */
+export const connectionResult = <T>(connection: ListingConnection<T>): ConnectionResult<T> =>
+  connection as unknown as ConnectionResult<T>;
 
 /**
  * A connection whose edges show another node than the listed item (a worker for a Qualification), keeping the item

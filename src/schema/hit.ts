@@ -20,6 +20,7 @@ import {
   ComparatorEnum,
   HITReviewStatusEnum,
   HITStatusEnum,
+  isEnumValue,
   LocaleRef,
   Money,
   money,
@@ -56,9 +57,8 @@ const HIT_ENTITY = {
 export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
   entityOrStub<HIT>(info, ctx, HIT_ENTITY, id, { HITId: id });
 
-const STATUSES: ReadonlySet<unknown> = new Set(Object.values(AssignmentStatus));
-const isStatusList = (value: unknown): value is AssignmentStatus[] =>
-  Array.isArray(value) && value.every((v) => STATUSES.has(v));
+const isStatus = isEnumValue(AssignmentStatus);
+const isStatusList = (value: unknown): value is AssignmentStatus[] => Array.isArray(value) && value.every(isStatus);
 
 /**
  * A HIT's assignments (ListAssignmentsForHIT), its statuses in one order so that equal filters share a page: the

@@ -1,11 +1,11 @@
-import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
+import { type Qualification, QualificationStatus, type QualificationType } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
-import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
+import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
+import { isEnumValue, pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
 import { listing, mapNodes, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
@@ -27,16 +27,27 @@ const QUALIFICATION_TYPE = {
       prefetchFirstWindow(args, () => ctx.loaders.qualificationRequestsPage(id, undefined, MTURK_MAX_RESULTS)),
     hits: (id, args, ctx) =>
       prefetchFirstWindow(args, () => ctx.loaders.listHITsForQualificationTypePage(id, undefined, MTURK_MAX_RESULTS)),
-    workers: (id, args, ctx) => {
-      const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-      return prefetchFirstWindow(args, () =>
-        ctx.loaders.listWorkersWithQualificationTypePage(id, status, undefined, MTURK_MAX_RESULTS),
-      );
-    },
+    workers: (id, args, ctx) =>
+      prefetchFirstWindow(args, () =>
+        typeWorkers(ctx, id, isQualificationStatus(args.status) ? args.status : undefined).fetchPage(
+          undefined,
+          MTURK_MAX_RESULTS,
+        ),
+      ),
   } satisfies Record<string, Prefetch>,
 };
 export const qualificationTypeOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
   entityOrStub<QualificationType>(info, ctx, QUALIFICATION_TYPE, id, { QualificationTypeId: id });
+
+const isQualificationStatus = isEnumValue(QualificationStatus);
+
+/** The workers of a type (ListWorkersWithQualificationType): the prefetch and the connection ask for one first page. */
+function typeWorkers(ctx: GatewayContext, typeId: string, status: QualificationStatus | null | undefined) {
+  const granted = status ?? "Granted";
+  const fetchPage: FetchPage<Qualification> = (token, size) =>
+    ctx.loaders.listWorkersWithQualificationTypePage(typeId, granted, token, size);
+  return { scope: scopes.workersWithType(typeId, granted), fetchPage };
+}
 
 QualificationTypeRef.implement({
   // Whatever field reaches it (a mutation payload too), reading it needs `read`.
@@ -121,12 +132,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
       resolve: async (type, args, ctx) => {
-        const id = idOf(type, "QualificationTypeId");
-        const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-        const connection = await listing<Qualification>(ctx, args, {
-          scope: scopes.workersWithType(id, status),
-          fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
-        });
+        const connection = await listing(ctx, args, typeWorkers(ctx, idOf(type, "QualificationTypeId"), args.status));
         return mapNodes(connection, (q) => ({ workerId: idOf(q, "WorkerId") }), "qualification");
       },
     },

@@ -40,7 +40,7 @@ const CostEstimateRef = builder.objectRef<Estimate>("CostEstimate").implement({
   }),
 });
 
-const cents = (value: number) => money(fromCents(value)) as NonNullable<ReturnType<typeof money>>;
+const cents = (value: number) => money(fromCents(value));
 
 /**
  * A money mutation's answer to `dryRun: true`. A class the errors plugin can tell apart: it is one more member of

@@ -29,7 +29,7 @@ builder.node(WorkerRef, {
     workerId: t.string({
       nullable: false,
       description: "MTurk's WorkerId.",
-      resolve: (parent) => parent.workerId as string,
+      resolve: (parent) => parent.workerId,
     }),
     qualification: t.field({
       type: QualificationRef,
