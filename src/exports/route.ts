@@ -20,7 +20,8 @@ import { type ExportPage, type ExportTarget, exportSource } from "./source.js";
  */
 const ROUTE = /^\/exports\/assignments\.(csv|jsonl)$/;
 const ID = /^[A-Z0-9]{1,64}$/;
-const STATUSES = new Set(["Submitted", "Approved", "Rejected"]);
+const STATUSES: ReadonlySet<string> = new Set(["Submitted", "Approved", "Rejected"]);
+const isStatus = (s: string): s is AssignmentStatus => STATUSES.has(s);
 const encoder = new TextEncoder();
 
 const problem = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) =>
@@ -50,8 +51,8 @@ function targetOf(url: URL): ExportTarget | string {
   if (!ID.test(hitId ?? hitTypeId ?? "")) return "hitId and hitTypeId are MTurk ids (A-Z, 0-9).";
   const status = url.searchParams.get("status");
   const statuses = status ? status.split(",") : undefined;
-  if (statuses && !statuses.every((s) => STATUSES.has(s))) return "status is a list of Submitted, Approved, Rejected.";
-  return { hitId, hitTypeId, statuses: statuses as AssignmentStatus[] | undefined };
+  if (statuses && !statuses.every(isStatus)) return "status is a list of Submitted, Approved, Rejected.";
+  return { hitId, hitTypeId, statuses };
 }
 
 /** The rows of one page; for CSV, the header first, with the question identifiers known by then. */
@@ -156,8 +157,8 @@ export function useExports(options: {
   const running = new Map<string, number>();
   return {
     async onRequest({ request, url, endResponse, serverContext }) {
-      const format = ROUTE.exec(url.pathname)?.[1] as "csv" | "jsonl" | undefined;
-      if (!format) return;
+      const format = ROUTE.exec(url.pathname)?.[1];
+      if (format !== "csv" && format !== "jsonl") return;
       if (request.method !== "GET") return endResponse(problem(405, "BAD_USER_INPUT", "Use GET.", { allow: "GET" }));
       const principal = reader(config, request);
       if (principal instanceof Response) return endResponse(principal);

@@ -165,20 +165,19 @@ export class LiveHub {
       }
     });
     // The limit counts a subscription from now until it ends, also one the client leaves before its first event.
-    return {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
+    const events: AsyncIterableIterator<LiveEvent> = {
+      [Symbol.asyncIterator]: () => events,
       next: () => repeater.next(),
       return: (value?: unknown) => {
         release();
-        return repeater.return(value as undefined);
+        return repeater.return(value);
       },
       throw: (error?: unknown) => {
         release();
         return repeater.throw(error);
       },
-    } as AsyncIterableIterator<LiveEvent>;
+    };
+    return events;
   }
 
   /**
@@ -246,21 +245,27 @@ export class LiveHub {
       return;
     }
     const { options } = this;
-    let watched: Watched | undefined;
-    const poller = new Poller(topic, {
-      watch: WATCHES[topic.kind],
-      coordination: this.coordination,
-      upstream: () => this.upstream(payer(watched as Watched)),
-      publish: (p) => this.publish(p),
-      intervalMs: options.pollMs,
-      stateTtlMs: STATE_TTL_MS,
-      pressure: options.pressure ?? NO_PRESSURE,
-      metrics: this.metrics,
-      logger: options.logger,
-    });
-    watched = { topic, subscribers: 1, claimants: [claimant], turn: 0, last: claimant, poller };
+    const watched: Watched = {
+      topic,
+      subscribers: 1,
+      claimants: [claimant],
+      turn: 0,
+      last: claimant,
+      poller: new Poller(topic, {
+        watch: WATCHES[topic.kind],
+        coordination: this.coordination,
+        // Called at each poll, once `watched` is set.
+        upstream: () => this.upstream(payer(watched)),
+        publish: (p) => this.publish(p),
+        intervalMs: options.pollMs,
+        stateTtlMs: STATE_TTL_MS,
+        pressure: options.pressure ?? NO_PRESSURE,
+        metrics: this.metrics,
+        logger: options.logger,
+      }),
+    };
     this.watched.set(topic.key, watched);
-    if (!this.closed) poller.start();
+    if (!this.closed) watched.poller.start();
   }
 
   private releaseTopic(topic: Topic, who: string, claimant: Claimant): void {

@@ -29,6 +29,7 @@ import type { Upstream } from "./client.js";
 import { isNotFound, toError } from "./errors.js";
 import { getEach, orNullWhenMissing, remembered } from "./gets.js";
 import { answered, idOf } from "./ids.js";
+import { PageCalls } from "./pageCalls.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import {
   asScored,
@@ -37,7 +38,6 @@ import {
   qualificationsByWorker,
   type StrategyHints,
   scoreOf,
-  settle,
 } from "./strategies.js";
 
 export interface LoaderSettings {
@@ -153,32 +153,34 @@ export class MTurkLoaders {
     return this.listQualificationRequestsPage(typeId, token, size);
   }
 
-  /** Identical page calls within one request (aliases, repeated fragments) share one upstream call. */
-  private readonly pages = new DataLoader<string, UpstreamPage<unknown>, string>((keys) =>
-    Promise.all(keys.map((key) => settle(this.pageCalls.get(key)?.() ?? Promise.reject(new Error(key))))),
-  );
-  private readonly pageCalls = new Map<string, () => Promise<UpstreamPage<unknown>>>();
-
-  private page<T>(key: unknown[], call: () => Promise<UpstreamPage<T>>): Promise<UpstreamPage<T>> {
-    const cacheKey = JSON.stringify(key);
-    if (!this.pageCalls.has(cacheKey)) this.pageCalls.set(cacheKey, call as () => Promise<UpstreamPage<unknown>>);
-    return this.pages.load(cacheKey) as Promise<UpstreamPage<T>>;
-  }
+  /** Identical page calls within one request share one upstream call (one cache per kind of item). */
+  private readonly pages = {
+    requests: new PageCalls<QualificationRequest>(),
+    types: new PageCalls<QualificationType>(),
+    hits: new PageCalls<HIT>(),
+    assignments: new PageCalls<Assignment>(),
+    bonuses: new PageCalls<BonusPayment>(),
+    qualifications: new PageCalls<Qualification>(),
+    blocks: new PageCalls<WorkerBlock>(),
+  };
 
   listQualificationRequestsPage(
     QualificationTypeId: string | undefined,
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(["ListQualificationRequests", QualificationTypeId, NextToken, MaxResults], async () => {
-      const r = await this.upstream.call("ListQualificationRequests", (c) =>
-        c.send(new ListQualificationRequestsCommand({ QualificationTypeId, NextToken, MaxResults })),
-      );
-      const items = r.QualificationRequests ?? [];
-      for (const q of items)
-        this.qualificationRequests.prime(`${q.QualificationTypeId}:${q.QualificationRequestId}`, q);
-      return { items, nextToken: r.NextToken };
-    });
+    return this.pages.requests.load(
+      ["ListQualificationRequests", QualificationTypeId, NextToken, MaxResults],
+      async () => {
+        const r = await this.upstream.call("ListQualificationRequests", (c) =>
+          c.send(new ListQualificationRequestsCommand({ QualificationTypeId, NextToken, MaxResults })),
+        );
+        const items = r.QualificationRequests ?? [];
+        for (const q of items)
+          this.qualificationRequests.prime(`${q.QualificationTypeId}:${q.QualificationRequestId}`, q);
+        return { items, nextToken: r.NextToken };
+      },
+    );
   }
 
   listQualificationTypesPage(
@@ -186,7 +188,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(["ListQualificationTypes", filter, NextToken, MaxResults], async () => {
+    return this.pages.types.load(["ListQualificationTypes", filter, NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListQualificationTypes", (c) =>
         c.send(
           new ListQualificationTypesCommand({
@@ -205,7 +207,7 @@ export class MTurkLoaders {
   }
 
   private hitPage(key: unknown[], send: () => Promise<{ HITs?: HIT[]; NextToken?: string }>) {
-    return this.page(key, async () => {
+    return this.pages.hits.load(key, async () => {
       const r = await send();
       const items = r.HITs ?? [];
       // ListReviewableHITs gives ids only: only whole HITs prime the loader.
@@ -252,7 +254,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(["ListAssignmentsForHIT", HITId, statuses, NextToken, MaxResults], async () => {
+    return this.pages.assignments.load(["ListAssignmentsForHIT", HITId, statuses, NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListAssignmentsForHIT", (c) =>
         c.send(new ListAssignmentsForHITCommand({ HITId, AssignmentStatuses: statuses, NextToken, MaxResults })),
       );
@@ -267,7 +269,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ): Promise<UpstreamPage<BonusPayment>> {
-    return this.page(["ListBonusPayments", filter, NextToken, MaxResults], async () => {
+    return this.pages.bonuses.load(["ListBonusPayments", filter, NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListBonusPayments", (c) =>
         c.send(
           new ListBonusPaymentsCommand({
@@ -288,7 +290,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(
+    return this.pages.qualifications.load(
       ["ListWorkersWithQualificationType", QualificationTypeId, Status, NextToken, MaxResults],
       async () => {
         const r = await this.upstream.call("ListWorkersWithQualificationType", (c) =>
@@ -304,7 +306,7 @@ export class MTurkLoaders {
   }
 
   listWorkerBlocksPage(NextToken: string | undefined, MaxResults: number) {
-    return this.page(["ListWorkerBlocks", NextToken, MaxResults], async () => {
+    return this.pages.blocks.load(["ListWorkerBlocks", NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListWorkerBlocks", (c) =>
         c.send(new ListWorkerBlocksCommand({ NextToken, MaxResults })),
       );
@@ -381,8 +383,7 @@ export class MTurkLoaders {
 
   /** After a write: listing pages read earlier in this request may be stale. */
   forgetPages() {
-    this.pages.clearAll();
-    this.pageCalls.clear();
+    for (const pages of Object.values(this.pages)) pages.clear();
     this.firstRequestPages.clearAll();
   }
 

@@ -2,6 +2,7 @@ import { complexityFromQuery } from "@pothos/plugin-complexity";
 import { type DocumentNode, type ExecutionArgs, type GraphQLError, getOperationAST, Kind } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Limits } from "../context.js";
+import { codeOf } from "../mturk/errors.js";
 import { queryTooComplex } from "../security/limits.js";
 
 interface PricedContext {
@@ -18,7 +19,7 @@ function executed(document: DocumentNode, operationName?: string | null): Docume
 }
 
 const isCoded = (error: unknown): error is GraphQLError =>
-  (error as GraphQLError)?.name === "GraphQLError" && typeof (error as GraphQLError).extensions?.code === "string";
+  error instanceof Error && error.name === "GraphQLError" && typeof codeOf(error) === "string";
 
 /**
  * The operation's price (src/schema/cost.ts, through Pothos complexity), depth and breadth, against the limits: its
@@ -32,8 +33,8 @@ function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError 
   try {
     measured = complexityFromQuery(document, {
       schema: args.schema,
-      variables: (args.variableValues ?? {}) as Record<string, unknown>,
-      ctx: ctx as object,
+      variables: args.variableValues ?? {},
+      ctx,
     });
   } catch (error) {
     // A price function's own refusal (MAX_NODES) is the answer; anything else graphql reports as it executes.
@@ -50,11 +51,12 @@ function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError 
           ? "complexity"
           : undefined;
   if (!kind) return { price: measured.complexity };
-  const [setting, limit, found] = {
+  const settings: Record<typeof kind, [string, number, number]> = {
     complexity: ["MAX_COMPLEXITY", max.complexity, measured.complexity],
     depth: ["MAX_DEPTH", max.depth, measured.depth],
     breadth: ["MAX_BREADTH", max.breadth, measured.breadth],
-  }[kind] as [string, number, number];
+  };
+  const [setting, limit, found] = settings[kind];
   const refusal = queryTooComplex(kind, setting, limit, found);
   // The other numbers too: a client sees how far over each limit it is.
   Object.assign(refusal.extensions, {

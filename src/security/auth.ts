@@ -92,7 +92,7 @@ const apiKeyOf = (headers: Headers) => {
 function scopesOfJwt(payload: Record<string, unknown>): Set<Scope> {
   const raw = payload.scopes ?? payload.scope ?? [];
   const list = Array.isArray(raw) ? raw : String(raw).split(" ");
-  return new Set(list.filter((s): s is Scope => (SCOPES as readonly string[]).includes(String(s))));
+  return new Set(list.filter((s): s is Scope => SCOPES.some((scope) => scope === String(s))));
 }
 
 /**
