@@ -169,7 +169,7 @@ export class RedisLiveLog implements LiveLog {
   }
 
   private event(topic: string, id: string, fields: string[]): LiveEvent {
-    return { ...decode<Omit<LiveEvent, "id">>(fields[1] ?? "{}"), topic, id };
+    return { ...decode<LiveEvent>(fields[1] ?? "{}"), topic, id };
   }
 
   /** Ends the blocking read at once, so that a newly followed topic is read without waiting for BLOCK_MS. */

@@ -1,4 +1,3 @@
-import type { Assignment, HIT, QualificationRequest } from "@aws-sdk/client-mturk";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { payloadOf } from "../live/resolve.js";
@@ -54,7 +53,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) =>
       events(ctx, topic("qualificationRequests", args.qualificationTypeId), args.lastEventId),
-    resolve: (event, _args, ctx) => payloadOf<QualificationRequest>(event, ctx),
+    resolve: (event, _args, ctx) => payloadOf(event, ctx, "QualificationRequest"),
   }),
   assignmentSubmitted: t.field({
     type: AssignmentRef,
@@ -71,7 +70,7 @@ builder.subscriptionFields((t) => ({
       if (hitTypeId && !hitId) return events(ctx, topic("assignmentsOfType", hitTypeId), args.lastEventId);
       throw new GraphQLError("Give exactly one of hitId and hitTypeId.", { extensions: { code: "BAD_USER_INPUT" } });
     },
-    resolve: (event, _args, ctx) => payloadOf<Assignment>(event, ctx),
+    resolve: (event, _args, ctx) => payloadOf(event, ctx, "Assignment"),
   }),
   hitStatusChanged: t.field({
     type: HITRef,
@@ -82,6 +81,6 @@ builder.subscriptionFields((t) => ({
       lastEventId: lastEventIdArg(t),
     },
     subscribe: (_root, args, ctx) => events(ctx, topic("hit", args.hitId), args.lastEventId),
-    resolve: (event, _args, ctx) => payloadOf<HIT>(event, ctx),
+    resolve: (event, _args, ctx) => payloadOf(event, ctx, "HIT"),
   }),
 }));
