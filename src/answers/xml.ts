@@ -46,7 +46,8 @@ export function readXml(xml: string, handlers: XmlHandlers): string | undefined 
   parser.ontext = (text) => handlers.text(text, depth);
   parser.oncdata = (text) => handlers.text(text, depth);
   parser.onerror = (error) => {
-    parser.error = null as unknown as Error;
+    // Reading goes on after an error (sax's resume clears it).
+    parser.resume();
     errors += 1;
     const reason = error.message.split("\n")[0] ?? "Malformed XML";
     if (!reported.has(reason)) handlers.error(`${reason} (line ${parser.line + 1}, column ${parser.column + 1})`);

@@ -70,9 +70,17 @@ export function enumValue<V extends string>(values: Record<string, V>, value: st
 
 /** A GraphQL enum with exactly the values of one of the SDK's MTurk enums (its values typed as the SDK's). */
 function enumOf<V extends string>(name: string, description: string, values: Record<string, V>) {
-  const config: Record<string, { value: V; description: string }> = {};
-  for (const v of Object.values(values)) config[v] = { value: v, description: `MTurk's ${v}.` };
-  return builder.enumType(name, { description, values: config });
+  const described = Object.values(values).map((v): [V, string] => [v, `MTurk's ${v}.`]);
+  return builder.enumType(name, { description, values: enumValues(described) });
+}
+
+/** A GraphQL enum's values: each its own name, with its description. */
+export function enumValues<V extends string>(
+  described: [V, string][],
+): Record<string, { value: V; description: string }> {
+  const values: Record<string, { value: V; description: string }> = {};
+  for (const [value, description] of described) values[value] = { value, description };
+  return values;
 }
 
 export const HITStatusEnum = enumOf("HITStatus", "A HIT's HITStatus.", HITStatus);

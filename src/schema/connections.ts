@@ -2,6 +2,7 @@ import type { GatewayContext } from "../context.js";
 import { type ListingConnection, type ListingQuery, needsMirror, resolveListing } from "../mturk/listing.js";
 import type { ConnectionArgs } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
+import { enumValues } from "./common.js";
 
 const OrderDirectionEnum = builder.enumType("OrderDirection", {
   description: "Sort direction, as the legacy API's SortDirection (Ascending, Descending).",
@@ -72,9 +73,7 @@ builder.globalConnectionFields((t) => ({
 export function orderInput(entity: string, fields: Record<string, string>) {
   const fieldEnum = builder.enumType(`${entity}OrderField`, {
     description: `What ${entity} items can be ordered by (the gateway sorts; MTurk cannot).`,
-    values: Object.fromEntries(
-      Object.entries(fields).map(([name, description]) => [name, { value: name, description }]),
-    ) as Record<string, { value: string; description: string }>,
+    values: enumValues(Object.entries(fields)),
   });
   return builder.inputType(`${entity}Order`, {
     description: `Ordering of ${entity} items; ties are broken by id, so pages never overlap.`,

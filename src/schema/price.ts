@@ -25,10 +25,9 @@ const isCoded = (error: unknown): error is GraphQLError =>
  * The operation's price (src/schema/cost.ts, through Pothos complexity), depth and breadth, against the limits: its
  * price, or why it is refused. Variables that do not coerce are left to graphql's own error.
  */
-function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError } {
+function priceOf(args: ExecutionArgs, ctx: PricedContext): { price?: number; refusal?: GraphQLError } {
   const document = executed(args.document, args.operationName);
   if (!document) return {};
-  const ctx = args.contextValue as PricedContext;
   let measured: { complexity: number; depth: number; breadth: number };
   try {
     measured = complexityFromQuery(document, {
@@ -75,19 +74,19 @@ function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError 
  * `queueMs`, their time waiting for the rate budget. Subscriptions and incremental (@defer/@stream) answers have no
  * `cost`. One pricing per request: Pothos's own check is off (no `limit` in the builder).
  */
-export function usePrice(): Plugin {
+export function usePrice(): Plugin<PricedContext> {
   return {
     onSubscribe({ args, setResultAndStopExecution }) {
-      const { refusal } = priceOf(args);
+      const { refusal } = priceOf(args, args.contextValue);
       if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const { price, refusal } = priceOf(args);
+      const ctx = args.contextValue;
+      const { price, refusal } = priceOf(args, ctx);
       if (refusal) {
         setResultAndStopExecution({ errors: [refusal] });
         return;
       }
-      const ctx = args.contextValue as PricedContext;
       return {
         onExecuteDone({ result, setResult }) {
           if (isAsyncIterable(result) || !ctx.usage) return;

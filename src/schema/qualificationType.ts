@@ -41,6 +41,9 @@ export const qualificationTypeOrStub = (info: GraphQLResolveInfo, ctx: GatewayCo
 
 const isQualificationStatus = isEnumValue(QualificationStatus);
 
+/** The workers connection's edges carry the listed Qualification beside the worker (mapNodes' edge field). */
+const carriesQualification = (edge: object): edge is { qualification: Qualification } => "qualification" in edge;
+
 /** The workers of a type (ListWorkersWithQualificationType): the prefetch and the connection ask for one first page. */
 function typeWorkers(ctx: GatewayContext, typeId: string, status: QualificationStatus | null | undefined) {
   const granted = status ?? "Granted";
@@ -143,7 +146,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         qualification: e.field({
           type: QualificationRef,
           description: "The worker's Qualification of this type: value, locale, grant time and status.",
-          resolve: (edge) => (edge as unknown as { qualification: Qualification }).qualification as never,
+          resolve: (edge) => (carriesQualification(edge) ? edge.qualification : null),
         }),
       }),
     },

@@ -40,13 +40,13 @@ type Cancel = () => { stillRunning: true; retryAfterMs: number } | undefined;
  */
 export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
   return {
-    onExecute({ executeFn, setExecuteFn }) {
+    onExecute({ args: { contextValue }, executeFn, setExecuteFn }) {
       setExecuteFn((args) => {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise((resolve) => {
           timer = setTimeout(() => {
             // Shared work it waited for runs on: the error says so, and when a retry may find it done.
-            const running = (args.contextValue as { cancel?: Cancel }).cancel?.();
+            const running = contextValue.cancel?.();
             const message = running
               ? `The operation took longer than ${ms} ms; the work it waits for goes on: retry in ${running.retryAfterMs} ms.`
               : `The operation took longer than ${ms} ms.`;
