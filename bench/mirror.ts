@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { loadConfig } from "../src/config.js";
-import { accountNamespace } from "../src/fleet/link.js";
+import { accountNamespace } from "../src/fleet/account.js";
 import { createGateway } from "../src/gateway.js";
 import { type MirrorDatabase, openMirrorDatabase } from "../src/mirror/database.js";
 import { createUpstreamBudget } from "../src/mturk/budget.js";
@@ -62,10 +62,12 @@ const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a
 
 /**
  * The pages the account's listings need: what any full read of it costs at least (MaxResults 100), MTurk sending a
- * NextToken on every listing's last page too (so a non-empty listing ends at one empty page more).
+ * NextToken on every listing's last page too (so a listing of unknown length ends at one empty page more). A HIT's
+ * assignments are the exception: its counters (ListHITs) say how many there are, so their last page is known.
  */
 async function floorOf(database: MirrorDatabase) {
   const pages = (n: number) => (n === 0 ? 1 : Math.ceil(n / 100) + 1);
+  const counted = (n: number) => Math.ceil(n / 100);
   const db = database.db;
   const hits = Number(
     (
@@ -95,7 +97,7 @@ async function floorOf(database: MirrorDatabase) {
     )?.n,
   );
   let work = 0;
-  for (const h of perHit) work += pages(Number(h.n)) + pages(bonusOf.get(h.hit_id) ?? 0);
+  for (const h of perHit) work += counted(Number(h.n)) + pages(bonusOf.get(h.hit_id) ?? 0);
   return { calls: pages(hits) + work + pages(requests), hits, hitsWithWork: perHit.length };
 }
 
@@ -114,7 +116,7 @@ async function firstSync(sim: Sim, database: MirrorDatabase, store: string) {
   const calls = total(await counters(sim));
   const floor = await floorOf(database);
   console.log(
-    `| first sync (${store}) | ${calls.toLocaleString()} calls for a floor of ${floor.calls.toLocaleString()} pages (${(calls / floor.calls).toFixed(2)}x), ${(wall / 1000).toFixed(0)} s | ${floor.hits.toLocaleString()} HITs, ${floor.hitsWithWork.toLocaleString()} with work; the floor counts each listing's pages and the empty page its last NextToken leads to |`,
+    `| first sync (${store}) | ${calls.toLocaleString()} calls for a floor of ${floor.calls.toLocaleString()} pages (${(calls / floor.calls).toFixed(2)}x), ${(wall / 1000).toFixed(0)} s | ${floor.hits.toLocaleString()} HITs, ${floor.hitsWithWork.toLocaleString()} with work; the floor counts each listing's pages and the empty page its last NextToken leads to (not for a HIT's assignments: its counters say how many) |`,
   );
   return gateway;
 }

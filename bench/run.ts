@@ -15,6 +15,7 @@ import { fairnessBench } from "./fairness.js";
 import { liveSubscriptions } from "./live.js";
 import { mirrorBench } from "./mirror.js";
 import { pipelineBench } from "./pipeline.js";
+import { productionBench } from "./production.js";
 import { exportMemory, workerHistoryFigure } from "./requester.js";
 import { benchClient, simulatorProcess } from "./simulatorProcess.js";
 
@@ -268,18 +269,30 @@ async function fleet(n = 30) {
   }
 }
 
-await simulatorSpeed();
-await nestedQueries();
-await legacyPage();
-await pipelineBench();
-await fleet();
-await compression();
-await graphiqlBytes();
-await streamedEdges();
-await liveSubscriptions();
-await fairnessBench();
-await mirrorBench();
-await workerHistoryFigure();
-await exportMemory();
-// The same with V8's old space capped: the export needs no more heap than an idle gateway.
-await exportMemory(100_000, "--max-old-space-size=128");
+/** Every section, in the order `npm run bench` runs them; `npm run bench -- mirror fleet` runs the ones named. */
+const SECTIONS: Record<string, () => Promise<void>> = {
+  simulator: simulatorSpeed,
+  nested: nestedQueries,
+  legacy: legacyPage,
+  pipeline: pipelineBench,
+  production: () => productionBench(),
+  fleet: () => fleet(),
+  compression,
+  graphiql: graphiqlBytes,
+  stream: streamedEdges,
+  live: liveSubscriptions,
+  fairness: fairnessBench,
+  mirror: mirrorBench,
+  history: workerHistoryFigure,
+  exports: async () => {
+    await exportMemory();
+
+    // The same with V8's old space capped: the export needs no more heap than an idle gateway.
+    await exportMemory(100_000, "--max-old-space-size=128");
+  },
+};
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(name in SECTIONS));
+if (unknown.length)
+  throw new Error(`no bench section ${unknown.join(", ")}; sections: ${Object.keys(SECTIONS).join(", ")}`);
+for (const [name, section] of Object.entries(SECTIONS)) if (!asked.length || asked.includes(name)) await section();

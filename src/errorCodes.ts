@@ -1,6 +1,6 @@
 /**
  * Every `extensions.code` the gateway answers with, each with what it means: the gateway's own and those of the
- * libraries in its pipeline (yoga's parser and validation, the persisted-operations plugin). The README's Errors
+ * libraries in its pipeline (yoga's parser and validation, the persisted-operations plugin). docs/errors.md's
  * table lists exactly these (test/unit/errorCodes.test.ts holds the two, and the code, equal).
  */
 export const ERROR_CODES = {
@@ -41,6 +41,8 @@ export const ERROR_CODES = {
     "a bulk item or an unselected `IdempotencyKeyConflictError`: the key was used before for other content; nothing was sent",
   MIRROR_UNAVAILABLE:
     "a bulk item or an unselected `MirrorUnavailableError`: the gateway's database (its mirror, where idempotency records are written before MTurk is called) does not answer, so no payment or creation is sent; retry with the same key",
+  SHUTTING_DOWN:
+    "the gateway is stopping (SIGTERM/SIGINT, see operations.md): a new request is refused with HTTP 503 (nothing was run; send it again, another instance answers), and an open subscription ends with this error, then `complete`",
   INTERNAL_SERVER_ERROR: "anything unexpected: message masked, no stack trace",
 } as const satisfies Record<string, string>;
 

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { type GatewayContext, useRequestContext } from "./context.js";
 import { renderGraphiQLPage } from "./graphiql/plugin.js";
+import type { Drain } from "./http/shutdown.js";
 import type { LiveHub } from "./live/hub.js";
 import { createLiveHub } from "./live/index.js";
 import { type MirrorDatabase, openScratchDatabase } from "./mirror/database.js";
@@ -98,6 +99,10 @@ export interface GatewayOptions {
   live?: LiveHub;
   /** Work shared by requests (createSharedWork by default); other long work (a sync) may run on it too. */
   work?: SharedWork;
+  /** The embedded simulator's origin (main.ts): its worker side, /_simulator/…, is served on the gateway's port. */
+  simulatorOrigin?: string;
+  /** The graceful stop (src/http/shutdown.ts): /ready's 503 and the subscriptions' final message. */
+  drain?: Drain;
 }
 
 export interface SharedServices {
@@ -130,17 +135,13 @@ function gatewayServices(
   work: SharedWork,
   shared?: SharedServices,
 ) {
-  const settings = {
-    scoreScanThreshold: config.SCORE_SCAN_THRESHOLD,
-    requestScanThreshold: config.REQUEST_SCAN_THRESHOLD,
-  };
+  const settings = config.scans;
   // Learned listing lengths outlive a request by design; loaders and their caches never do.
   const hints = new StrategyHints();
   let sync: MirrorSync | undefined;
   const mirror: Mirror = new Mirror({
     database,
-    maxAgeMs: config.MIRROR_MAX_AGE_MS,
-    protectMs: config.WRITE_JOURNAL_MS,
+    ...config.mirror,
     // The mirror's refreshes belong to no request: shared work, on doors of their own.
     share: (unit, refresh, options) =>
       work.run(
@@ -150,10 +151,9 @@ function gatewayServices(
       ),
     logger,
     onProgress: (done, total) => sync?.report(done, total),
-    rechecks: config.MIRROR_RECHECKS_PER_PASS,
     metrics,
   });
-  sync = new MirrorSync(mirror, { intervalMs: config.MIRROR_SYNC_INTERVAL_MS, logger });
+  sync = new MirrorSync(mirror, { intervalMs: config.mirror.syncIntervalMs, logger });
   return {
     client,
     concurrency: config.MTURK_MAX_CONCURRENCY,
@@ -167,13 +167,7 @@ function gatewayServices(
     work,
     idempotency: shared ? shared.idempotency(mirror.idempotency) : mirror.idempotency,
     codec: shared?.codec ?? new CursorCodec(config.CURSOR_SECRET),
-    limits: {
-      scanCost: config.SCAN_COST,
-      maxPageSize: config.MAX_PAGE_SIZE,
-      maxBulkItems: config.MAX_BULK_ITEMS,
-      maxNodes: config.MAX_NODES,
-      complexity: { complexity: config.MAX_COMPLEXITY, depth: config.MAX_DEPTH, breadth: config.MAX_BREADTH },
-    },
+    limits: config.limits,
   };
 }
 
@@ -188,11 +182,12 @@ export function createGateway({
   without,
   live = createLiveHub({ config, client, metrics, logger }),
   work = createSharedWork(config, client, metrics),
+  simulatorOrigin,
+  drain,
 }: GatewayOptions) {
   const services = { ...gatewayServices(config, client, database, metrics, logger, work, shared), live };
   services.sync.start();
   live.onMTurkChange = (hitId) => services.mirror.changedOnMTurk(hitId);
-  const origins = config.CORS_ORIGINS?.split(",").map((o) => o.trim());
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -207,16 +202,21 @@ export function createGateway({
       : false,
     // GraphiQL's assets are served from the package, not a CDN (it works on closed networks), as cached files.
     renderGraphiQL: renderGraphiQLPage,
-    cors: corsFor(origins),
+    cors: corsFor(config.CORS_ORIGINS),
+    // yoga logs at debug on every request: the line is built only when its level is on (a profile showed it).
     logging: {
-      debug: (...args) => logger.debug(args.map(String).join(" ")),
+      debug: (...args) => logger.isLevelEnabled("debug") && logger.debug(args.map(String).join(" ")),
       info: (...args) => logger.info(args.map(String).join(" ")),
       warn: (...args) => logger.warn(args.map(String).join(" ")),
       error: (...args) => logger.error(args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ")),
     },
     plugins: [
       useRequestContext(services),
-      ...gatewayPlugins(config, { client, metrics, logger, shared, live, mirror: services.mirror }, without),
+      ...gatewayPlugins(
+        config,
+        { client, metrics, logger, shared, live, mirror: services.mirror, simulatorOrigin, drain },
+        without,
+      ),
       // Disposing of the gateway (a graceful stop, a test's end) stops the sync and closes the database.
       {
         onDispose: async () => {

@@ -1,10 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig, MTURK_ENDPOINTS } from "./config.js";
-import { startFleet } from "./fleet/index.js";
-import { accountNamespace } from "./fleet/link.js";
+import { accountNamespace } from "./fleet/account.js";
 import { createGateway } from "./gateway.js";
-import { warmGraphiQLAssets } from "./graphiql/assets.js";
+import { Drain } from "./http/shutdown.js";
 import { createLiveHub, fleetLive } from "./live/index.js";
 import { attachWebSocket } from "./live/ws.js";
 import { MirrorStartError, openMirrorDatabase } from "./mirror/database.js";
@@ -15,10 +14,15 @@ import { createLogger } from "./observability/logging.js";
 import { createMetrics } from "./observability/metrics.js";
 import { startTracing } from "./observability/tracing.js";
 import { authEnabled } from "./security/auth.js";
-import { startSimulator } from "./simulator/server.js";
-import { switchesFromEnv } from "./simulator/switches.js";
 
-/** `npm start`: the gateway, over the embedded simulator unless MTURK_ENDPOINT or MTURK_ENV says otherwise. */
+/**
+ * `npm start` (and `node dist/main.js`): the gateway, over the embedded simulator unless MTURK_ENDPOINT or
+ * MTURK_ENV says otherwise. What only some configurations use (the simulator, Redis, PostgreSQL, OpenTelemetry's
+ * SDK, GraphiQL's assets) is imported when used: a gateway pays at start only for what it runs.
+ */
+// The SDK release is pinned for Node 20 on purpose (package.json); its notice that later releases need Node 22 is
+// for whoever upgrades it, not for everyone who starts the gateway.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const config = (() => {
   try {
     return loadConfig();
@@ -28,22 +32,25 @@ const config = (() => {
     process.exit(1);
   }
 })();
-/** The embedded simulator's switches from SIMULATOR_PAGING etc., as `npm run simulator` reads them. */
-function simulatorSwitches() {
+/** The embedded simulator, with its switches from SIMULATOR_PAGING etc. as `npm run simulator` reads them. */
+async function embeddedSimulator() {
+  const [{ startSimulator }, { switchesFromEnv }] = await Promise.all([
+    import("./simulator/server.js"),
+    import("./simulator/switches.js"),
+  ]);
+  let switches: ReturnType<typeof switchesFromEnv>;
   try {
-    return switchesFromEnv(process.env);
+    switches = switchesFromEnv(process.env);
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);
   }
+  return startSimulator({ seed: config.SIMULATOR_SEED, size: config.SIMULATOR_SIZE, switches });
 }
 let endpoint: string | undefined;
 let credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 let describe: string;
-const simulator =
-  config.mode === "simulator"
-    ? await startSimulator({ seed: config.SIMULATOR_SEED, size: config.SIMULATOR_SIZE, switches: simulatorSwitches() })
-    : undefined;
+const simulator = config.mode === "simulator" ? await embeddedSimulator() : undefined;
 if (simulator) {
   endpoint = simulator.url;
   credentials = simulator.credentials;
@@ -57,7 +64,7 @@ if (simulator) {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
-const tracing = startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_ENDPOINT);
+const tracing = await startTracing(config.tracesExporter, config.OTEL_EXPORTER_OTLP_ENDPOINT);
 const metrics = createMetrics();
 const scheduler = createUpstreamBudget(config, metrics.registry);
 const client = createMTurkClient({
@@ -103,7 +110,7 @@ const database = await openMirrorDatabase({
   process.exit(1);
 });
 const fleet = config.REDIS_URL
-  ? await startFleet({
+  ? await (await import("./fleet/index.js")).startFleet({
       redisUrl: config.REDIS_URL,
       endpoint: endpoint as string,
       accessKeyId: keyId as string,
@@ -123,11 +130,22 @@ const live = createLiveHub({
   certificateOrigins: simulator && [simulator.url],
   fleet: fleet && fleetLive(fleet.link, config),
 });
-const yoga = createGateway({ config, client, database, metrics, logger, shared: fleet?.shared, live });
-const server = createServer(yoga);
+const drain = new Drain();
+const yoga = createGateway({
+  config,
+  client,
+  database,
+  metrics,
+  logger,
+  shared: fleet?.shared,
+  live,
+  drain,
+  simulatorOrigin: simulator?.url,
+});
+const server = createServer(drain.wrap(yoga));
 // graphql-ws at /graphql on the same port: every operation goes through the same pipeline as HTTP.
 const sockets = attachWebSocket(server, yoga as never, {
-  origins: config.CORS_ORIGINS?.split(",").map((o) => o.trim()),
+  origins: config.CORS_ORIGINS,
   maxPayload: config.MAX_BODY_BYTES,
   maxTokens: config.MAX_TOKENS,
 });
@@ -147,22 +165,41 @@ server.listen(config.PORT, config.HOST, () => {
   );
   if (fleet) console.log(fleet.describe);
   console.log(`Mirror: ${database.kind === "postgres" ? "PostgreSQL" : "SQLite"} at ${database.where}`);
-  if (config.graphiql) void warmGraphiQLAssets();
+  if (simulator)
+    console.log(
+      `Simulator's worker side (workers, HITs accepted and submitted): http://localhost:${port}/_simulator/ - e.g. curl -s localhost:${port}/_simulator/fixtures, then curl -s -X POST localhost:${port}/_simulator/hits/<hitId>/submissions -d '{"count":1}'`,
+    );
   if (!authEnabled(config.auth))
     console.warn(
       "WARNING: AUTHENTICATION IS OFF. Anyone who can reach this port can read and write the MTurk account. Set AUTH_API_KEYS or AUTH_JWT_SECRET before exposing it.",
     );
 });
 
-const stop = async () => {
+/**
+ * SIGTERM or SIGINT: /ready 503 and new requests refused at once, subscriptions ended with a final message, the
+ * requests in flight answered (SHUTDOWN_GRACE_MS at most), then the traces flushed and the mirror's database
+ * closed. A second signal stops at once.
+ */
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) {
+    console.error(`${signal} again: stopping now.`);
+    process.exit(1);
+  }
+  stopping = true;
+  console.log(`${signal}: draining (${config.SHUTDOWN_GRACE_MS} ms at most); a second signal stops at once.`);
+  const cut = await drain.stop(config.SHUTDOWN_GRACE_MS);
+  if (cut > 0) console.error(`${cut} requests were still open after SHUTDOWN_GRACE_MS: closed unanswered.`);
   server.close();
+  server.closeAllConnections();
   await sockets.close();
   await live.close();
   await yoga.dispose();
   await fleet?.close();
   await tracing?.shutdown();
   await simulator?.close();
-  process.exit(0);
+  console.log("Stopped.");
+  process.exit(cut > 0 ? 1 : 0);
 };
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -2,14 +2,14 @@ import { GetAccountBalanceCommand, type MTurkClient } from "@aws-sdk/client-mtur
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import type { GraphQLError } from "graphql";
-import { type Plugin, useReadinessCheck } from "graphql-yoga";
+import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "./config.js";
 import { useExports } from "./exports/route.js";
 import { useGraphiQLAssets } from "./graphiql/plugin.js";
 import { useCompression } from "./http/compression.js";
+import { useForward } from "./http/forward.js";
 import { usePersistedDocuments } from "./http/persistedDocuments.js";
 import { useStreamedEdges } from "./http/streamedEdges.js";
 import type { LiveHub } from "./live/hub.js";
@@ -19,6 +19,7 @@ import { Upstream } from "./mturk/client.js";
 import { gatewayClaimant } from "./mturk/scheduler.js";
 import { useRequestLogging } from "./observability/logging.js";
 import type { Metrics } from "./observability/metrics.js";
+import { useRequestMetrics } from "./observability/requestMetrics.js";
 import { usePrice } from "./schema/price.js";
 import { useUnselectedErrors } from "./schema/unselectedErrors.js";
 import { authEnabled, hasValidApiKey, useAuthentication } from "./security/auth.js";
@@ -34,6 +35,7 @@ import {
 /** The request pipeline: yoga and envelop plugins, in order, each named (see `without` in createGateway). */
 export type PluginName =
   | "hostCheck"
+  | "simulatorRoute"
   | "logging"
   | "readiness"
   | "metricsAuth"
@@ -53,7 +55,8 @@ export type PluginName =
   | "fleet"
   | "live"
   | "graphiqlAssets"
-  | "compression";
+  | "compression"
+  | "shutdown";
 
 export function gatewayPlugins(
   config: GatewayConfig,
@@ -64,18 +67,23 @@ export function gatewayPlugins(
     shared?: { plugins: Plugin[]; degraded(): string | undefined };
     live: LiveHub;
     mirror?: Mirror;
+    /** The embedded simulator's origin: its worker side (/_simulator/…) is served on the gateway's port. */
+    simulatorOrigin?: string;
+    /** A graceful stop: /ready answers 503 once it began, and its plugin ends the subscriptions. */
+    drain?: { readonly stopping: boolean; plugin(): Plugin };
   },
   without: ReadonlySet<PluginName> = new Set(),
 ): Plugin[] {
   const auth = authEnabled(config.auth);
   const plugins: [PluginName, () => Plugin[]][] = [
-    ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS?.split(",") ?? [])])])],
+    ["hostCheck", () => (auth ? [] : [useHostCheck([config.HOST, ...(config.ALLOWED_HOSTS ?? [])])])],
     ["logging", () => [useRequestLogging(deps.logger)]],
-    ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded, deps.mirror)]],
-    ["metricsAuth", () => [useMetricsAuth(config)]],
+    ["readiness", () => [useReadiness(deps.client, deps.shared?.degraded, deps.mirror, deps.drain)]],
+    ["metricsAuth", () => [useApiKeyFor(config, ["/metrics", "/_simulator/"])]],
+    ["simulatorRoute", () => (deps.simulatorOrigin ? [useForward("/_simulator/", deps.simulatorOrigin)] : [])],
     ["exports", () => [useExports({ config, client: deps.client, metrics: deps.metrics, mirror: deps.mirror })]],
     ["bodyLimit", () => [useBodyLimit(config.MAX_BODY_BYTES)]],
-    ["prometheus", () => [prometheus(deps.metrics)]],
+    ["prometheus", () => [useRequestMetrics(deps.metrics.registry)]],
     ["csrf", () => [useCsrfPrevention()]],
     [
       "persistedOperations",
@@ -98,33 +106,9 @@ export function gatewayPlugins(
     ["graphiqlAssets", () => (config.graphiql ? [useGraphiQLAssets()] : [])],
     // Last: it compresses the response every other plugin has finished (headers included).
     ["compression", () => [useCompression()]],
+    ["shutdown", () => (deps.drain ? [deps.drain.plugin()] : [])],
   ];
   return plugins.flatMap(([name, make]) => (without.has(name) ? [] : make()));
-}
-
-function prometheus(metrics: Metrics): Plugin {
-  return usePrometheus({
-    endpoint: "/metrics",
-    registry: metrics.registry,
-    // Only these (the plugin turns every other on by default), with labels from bounded sets: an operation
-    // name or a URL is the caller's text and would grow the registry without bound.
-    metrics: {
-      graphql_yoga_http_duration: true,
-      graphql_envelop_request_duration: true,
-      graphql_envelop_error_result: true,
-      graphql_envelop_phase_execute: true,
-      graphql_envelop_deprecated_field: false,
-      graphql_envelop_request: false,
-      graphql_envelop_request_time_summary: false,
-      graphql_envelop_phase_parse: false,
-      graphql_envelop_phase_validate: false,
-      graphql_envelop_phase_context: false,
-      graphql_envelop_phase_subscribe: false,
-      graphql_envelop_schema_change: false,
-      graphql_envelop_execute_resolver: false,
-    },
-    labels: { operationName: false, url: false, path: false, fieldName: false, typeName: false },
-  }) as Plugin;
 }
 
 function armor(config: GatewayConfig): Plugin {
@@ -163,7 +147,12 @@ const READINESS = gatewayClaimant("readiness");
  * /ready: 200 while the gateway can answer, with what it runs on. MTurk down is "degraded", not 503, while the
  * mirror answers reads (a balancer that drained every instance would serve nothing); 503 when neither answers.
  */
-function useReadiness(client: MTurkClient, degraded?: () => string | undefined, mirror?: Mirror): Plugin {
+function useReadiness(
+  client: MTurkClient,
+  degraded?: () => string | undefined,
+  mirror?: Mirror,
+  drain?: { readonly stopping: boolean },
+): Plugin {
   let last: { at: number; ok: boolean } | undefined;
   let inFlight: Promise<boolean> | undefined;
   const probe = () =>
@@ -173,50 +162,63 @@ function useReadiness(client: MTurkClient, degraded?: () => string | undefined, 
         () => true,
         () => false,
       );
-  return useReadinessCheck({
-    endpoint: "/ready",
-    check: async () => {
-      if (!last || Date.now() - last.at > READY_CACHE_MS) {
-        inFlight ??= probe().finally(() => {
-          inFlight = undefined;
-        });
-        last = { at: Date.now(), ok: await inFlight };
-      }
-      const state = await mirror?.status().catch(() => undefined);
-      const serving = last.ok || state?.available === true;
-      const reason = [
-        degraded?.(),
-        state && !state.available ? `mirror: ${state.unavailableReason}` : undefined,
-        !last.ok && serving ? "MTurk unavailable: reads answer from the mirror" : undefined,
-      ].filter(Boolean);
-      const status = serving ? (reason.length ? "degraded" : "ready") : "upstream unavailable";
-      const body = {
-        status,
-        ...(reason.length ? { degraded: reason.join("; ") } : {}),
-        ...(state
-          ? {
-              mirror: {
-                database: state.database,
-                available: state.available,
-                phase: state.phase,
-                percent: state.percent,
-              },
-            }
-          : {}),
-      };
-      return new Response(JSON.stringify(body), {
-        status: serving ? 200 : 503,
+  const check = async (): Promise<Response> => {
+    // A graceful stop has begun: a load balancer sends nothing more here while the requests in flight finish.
+    if (drain?.stopping)
+      return new Response(JSON.stringify({ status: "stopping" }), {
+        status: 503,
         headers: { "content-type": "application/json" },
       });
+    if (!last || Date.now() - last.at > READY_CACHE_MS) {
+      inFlight ??= probe().finally(() => {
+        inFlight = undefined;
+      });
+      last = { at: Date.now(), ok: await inFlight };
+    }
+    const state = await mirror?.status().catch(() => undefined);
+    const serving = last.ok || state?.available === true;
+    const reason = [
+      degraded?.(),
+      state && !state.available ? `mirror: ${state.unavailableReason}` : undefined,
+      !last.ok && serving ? "MTurk unavailable: reads answer from the mirror" : undefined,
+    ].filter(Boolean);
+    const status = serving ? (reason.length ? "degraded" : "ready") : "upstream unavailable";
+    const body = {
+      status,
+      ...(reason.length ? { degraded: reason.join("; ") } : {}),
+      ...(state
+        ? {
+            mirror: {
+              database: state.database,
+              available: state.available,
+              phase: state.phase,
+              percent: state.percent,
+            },
+          }
+        : {}),
+    };
+    return new Response(JSON.stringify(body), {
+      status: serving ? 200 : 503,
+      headers: { "content-type": "application/json" },
+    });
+  };
+  return {
+    // A comparison of the path: yoga's useReadinessCheck tests a URLPattern on every other request.
+    onRequest({ url, endResponse }) {
+      if (url.pathname === "/ready") return check().then(endResponse);
     },
-  });
+  };
 }
 
 /** /metrics needs an API key when authentication is on (only /health and /ready are open). */
-function useMetricsAuth(config: GatewayConfig): Plugin {
+/**
+ * With authentication on, what is not GraphQL needs an API key too: /metrics, and the embedded simulator's worker
+ * side (it submits work and resets the account).
+ */
+function useApiKeyFor(config: GatewayConfig, prefixes: string[]): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
-      if (url.pathname === "/metrics" && !hasValidApiKey(config.auth, request))
+      if (prefixes.some((prefix) => url.pathname.startsWith(prefix)) && !hasValidApiKey(config.auth, request))
         endResponse(
           new Response(
             JSON.stringify({

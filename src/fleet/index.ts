@@ -4,9 +4,10 @@ import type { GatewayConfig } from "../config.js";
 import type { SharedServices } from "../gateway.js";
 import { CursorCodec } from "../mturk/cursors.js";
 import type { RateBudget } from "../mturk/rateBudget.js";
+import { accountNamespace } from "./account.js";
 import { FleetCursorCodec, fleetCursorCodec } from "./cursors.js";
 import { FleetIdempotencyStore } from "./idempotency.js";
-import { accountNamespace, RedisLink, redactedUrl } from "./link.js";
+import { RedisLink, redactedUrl } from "./link.js";
 import { FleetRateBudget } from "./rateBudget.js";
 
 /** How long start-up waits for Redis before it starts on per-instance fallbacks. */

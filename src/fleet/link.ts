@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
@@ -8,15 +8,6 @@ const HEARTBEAT_MS = 2_000;
 const ALIVE_MS = 3 * HEARTBEAT_MS;
 /** A Redis that does not answer within this is treated as unreachable for that operation. */
 const COMMAND_TIMEOUT_MS = 1_000;
-
-/**
- * The key namespace of one MTurk account: instances share only with instances that call the same endpoint with the
- * same access key. A hash, so that keys name neither; the secret key never enters it.
- */
-export function accountNamespace(endpoint: string, accessKeyId: string): string {
-  const account = createHash("sha256").update(`${endpoint}\n${accessKeyId}`).digest("hex").slice(0, 16);
-  return `mturk-gateway:${account}`;
-}
 
 /** The URL without its password, for logs. */
 export function redactedUrl(url: string): string {

@@ -1,14 +1,6 @@
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import {
-  css,
-  editorWorkerService,
-  favicon,
-  graphqlWorker,
-  js,
-  jsonWorker,
-} from "@graphql-yoga/render-graphiql/graphiql";
 import type { Encoding } from "../http/compression.js";
 
 /** Where the assets are served: names carry their content's hash, so a URL's content never changes. */
@@ -62,7 +54,7 @@ function asset(base: string, extension: string, type: string, content: string | 
 }
 
 /** yoga's favicon is a data: URL; served as a file it is cached like the rest. */
-function faviconAsset(): Asset {
+function faviconAsset(favicon: string): Asset {
   const match = /^data:([^;,]+);base64,(.*)$/s.exec(favicon);
   const type = match?.[1] ?? "image/x-icon";
   return asset("favicon", type === "image/x-icon" ? "ico" : "png", type, Buffer.from(match?.[2] ?? "", "base64"));
@@ -84,10 +76,13 @@ const bootstrap = (workers: Record<string, string>) => `(function () {
 })();
 `;
 
-function buildAssets() {
+/** GraphiQL's 9 MB of strings, loaded on the first GraphiQL request: a gateway never shown in a browser never holds them. */
+type GraphiQLSources = typeof import("@graphql-yoga/render-graphiql/graphiql");
+
+function buildAssets({ js, css, favicon, editorWorkerService, jsonWorker, graphqlWorker }: GraphiQLSources) {
   const script = asset("graphiql", "js", "application/javascript; charset=utf-8", js);
   const style = asset("graphiql", "css", "text/css; charset=utf-8", css);
-  const icon = faviconAsset();
+  const icon = faviconAsset(favicon);
   const workerAssets = {
     editorWorkerService: asset("editor.worker", "js", "application/javascript; charset=utf-8", editorWorkerService),
     json: asset("json.worker", "js", "application/javascript; charset=utf-8", jsonWorker),
@@ -101,18 +96,17 @@ function buildAssets() {
   return { script, style, icon, start, byName: new Map(all.map((a) => [a.name, a])) };
 }
 
-let built: ReturnType<typeof buildAssets> | undefined;
-/** Built on first use: hashing 9 MB is not free, and a gateway without GraphiQL never pays it. */
-export const graphiqlAssets = () => {
-  built ??= buildAssets();
+type Assets = ReturnType<typeof buildAssets>;
+let built: Promise<Assets> | undefined;
+/**
+ * Loaded and built on first use (hashing 9 MB is not free, and a gateway without GraphiQL never pays it), then
+ * compressed in the background (libuv's pool), so that the page's own asset requests do not wait for brotli.
+ */
+export const graphiqlAssets = (): Promise<Assets> => {
+  built ??= import("@graphql-yoga/render-graphiql/graphiql").then((sources) => {
+    const assets = buildAssets(sources);
+    for (const a of assets.byName.values()) for (const encoding of ["br", "gzip"] as const) void a.encoded(encoding);
+    return assets;
+  });
   return built;
 };
-
-/**
- * Builds and compresses every asset in the background (libuv's pool), so that the first browser to open GraphiQL
- * does not wait for brotli. `npm start` calls it once it listens; tests and embedders that never show GraphiQL don't.
- */
-export function warmGraphiQLAssets(): Promise<void> {
-  const assets = [...graphiqlAssets().byName.values()];
-  return Promise.all(assets.flatMap((a) => [a.encoded("br"), a.encoded("gzip")])).then(() => undefined);
-}

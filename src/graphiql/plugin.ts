@@ -15,8 +15,8 @@ const escapeHtml = (text: string) =>
  * GraphiQL's page: a few kilobytes that name the content-hashed assets (script, style, Monaco's workers, favicon)
  * instead of yoga's single 9 MB page with everything inline. Everything still comes from the installed package.
  */
-export function renderGraphiQLPage(options?: GraphiQLOptions): string {
-  const { script, style, icon, start } = graphiqlAssets();
+export async function renderGraphiQLPage(options?: GraphiQLOptions): Promise<string> {
+  const { script, style, icon, start } = await graphiqlAssets();
   const url = (a: Asset) => `${ASSET_PREFIX}${a.name}`;
   return `<!doctype html>
 <html lang="en">
@@ -70,12 +70,14 @@ export function useGraphiQLAssets(): Plugin {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: "GET, HEAD" } }));
         return;
       }
-      const asset = graphiqlAssets().byName.get(url.pathname.slice(ASSET_PREFIX.length));
-      if (!asset) {
-        endResponse(new fetchAPI.Response("Not found", { status: 404, headers: { "content-type": "text/plain" } }));
-        return;
-      }
-      return serveAsset(asset, request, fetchAPI).then(endResponse);
+      return graphiqlAssets().then(async ({ byName }) => {
+        const asset = byName.get(url.pathname.slice(ASSET_PREFIX.length));
+        endResponse(
+          asset
+            ? await serveAsset(asset, request, fetchAPI)
+            : new fetchAPI.Response("Not found", { status: 404, headers: { "content-type": "text/plain" } }),
+        );
+      });
     },
     async onResponse({ request, response, setResponse, fetchAPI }) {
       if (request.method !== "GET" || !response.headers.get("content-type")?.startsWith("text/html")) return;

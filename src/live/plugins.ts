@@ -8,12 +8,6 @@ import { SnsVerifier } from "./sns.js";
 import { useLiveEventIds, useSSEEventIds, useUnservedSubscriptions } from "./sse.js";
 import { useWhoami } from "./whoami.js";
 
-const list = (text: string | undefined) =>
-  (text ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-
 /**
  * The subscriptions' yoga plugins: event ids in results, SSE `id:` lines, graphql-sse's single-connection mode
  * (not with persisted operations: it would run documents yoga's persisted-operations check never sees), and
@@ -21,8 +15,8 @@ const list = (text: string | undefined) =>
  */
 export function livePlugins(hub: LiveHub, config: GatewayConfig, logger?: Logger): Plugin[] {
   const verifier = new SnsVerifier({
-    origins: [...list(config.SNS_CERT_ORIGINS), ...(hub.options.certificateOrigins ?? [])],
-    topics: list(config.SNS_TOPIC_ARNS),
+    origins: [...config.SNS_CERT_ORIGINS, ...(hub.options.certificateOrigins ?? [])],
+    topics: config.SNS_TOPIC_ARNS ?? [],
   });
   return [
     useWhoami(),

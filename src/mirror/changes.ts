@@ -1,17 +1,7 @@
 import type { Assignment, HIT, Qualification, QualificationType } from "@aws-sdk/client-mturk";
 import type { MirrorDb } from "./database.js";
 import { replaceRequirements } from "./refresh.js";
-import {
-  ASSIGNMENTS,
-  BLOCKS,
-  BONUSES,
-  HITS,
-  type ListedBonus,
-  QUALIFICATIONS,
-  REQUESTS,
-  type TableCodec,
-  TYPES,
-} from "./rows.js";
+import { ASSIGNMENTS, BLOCKS, BONUSES, HITS, type ListedBonus, QUALIFICATIONS, REQUESTS, TYPES } from "./rows.js";
 import { applyWrite, rowsByKey, upsertListed } from "./upsert.js";
 
 /**
@@ -44,7 +34,7 @@ export type MirrorChange =
  * an overlay: other changes to the counter, made elsewhere, must show at once).
  */
 async function countReview(db: MirrorDb, hitId: string, options: Options) {
-  const row = (await rowsByKey(db, HITS as TableCodec<unknown, unknown>, [[hitId]])).get(hitId);
+  const row = (await rowsByKey(db, HITS, [[hitId]])).get(hitId);
   if (!row) return;
   const hit = HITS.item(row);
   const counted = { ...hit, NumberOfAssignmentsCompleted: (hit.NumberOfAssignmentsCompleted ?? 0) + 1 };
@@ -64,7 +54,7 @@ const APPLY: { [K in MirrorChange["kind"]]: Apply<K> } = {
     // Only the fields the write set win over lagging listings; the rest is MTurk's to update.
     const fields = change.fields ?? [];
     const overlay = { item: Object.fromEntries(fields.map((f) => [f, change.hit[f]])) as Partial<HIT> };
-    await applyWrite(db, HITS, { key: [change.hit.HITId as string], overlay, base: change.hit }, options);
+    await applyWrite(db, HITS, { key: HITS.keyOf(change.hit), overlay, base: change.hit, baseExtra: {} }, options);
     // Its requirements (another HIT type) come with it.
     if (change.hit.QualificationRequirements) await replaceRequirements(db, [change.hit]);
     return undefined;
@@ -90,7 +80,12 @@ const APPLY: { [K in MirrorChange["kind"]]: Apply<K> } = {
     return undefined;
   },
   bonusPaid: async (db, change, options) => {
-    await applyWrite(db, BONUSES, { key: BONUSES.keyOf(change.bonus), overlay: {}, base: change.bonus }, options);
+    await applyWrite(
+      db,
+      BONUSES,
+      { key: BONUSES.keyOf(change.bonus), overlay: {}, base: change.bonus, baseExtra: {} },
+      options,
+    );
     return undefined;
   },
   requestDecided: async (db, change, options) => {
@@ -99,7 +94,12 @@ const APPLY: { [K in MirrorChange["kind"]]: Apply<K> } = {
     return undefined;
   },
   qualification: async (db, { qualification: q }, options) => {
-    await applyWrite(db, QUALIFICATIONS, { key: QUALIFICATIONS.keyOf(q), overlay: { item: q }, base: q }, options);
+    await applyWrite(
+      db,
+      QUALIFICATIONS,
+      { key: QUALIFICATIONS.keyOf(q), overlay: { item: q }, base: q, baseExtra: {} },
+      options,
+    );
     return undefined;
   },
   type: async (db, { type }, options) => {

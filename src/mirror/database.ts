@@ -2,14 +2,16 @@ import { accessSync, constants, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
+import type pg from "pg";
+import { messageOf } from "./failures.js";
 import * as initial from "./migrations/001_initial.js";
+import * as listingCounts from "./migrations/002_listing_counts.js";
 import type { MirrorTables } from "./schema.js";
 
 export type MirrorDb = Kysely<MirrorTables>;
 
 /** The one versioned set of migrations, for SQLite and PostgreSQL alike (Kysely's schema builder is neutral). */
-const MIGRATIONS: Record<string, Migration> = { "001_initial": initial };
+const MIGRATIONS: Record<string, Migration> = { "001_initial": initial, "002_listing_counts": listingCounts };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** A start-up failure of the mirror: one line an operator can act on (the process stops with it). */
@@ -61,7 +63,7 @@ function openSqlite(options: OpenOptions): MirrorDatabase {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new MirrorStartError(`DATA_DIR ${dir} is not a writable directory (${(error as Error).message}).`);
+    throw new MirrorStartError(`DATA_DIR ${dir} is not a writable directory (${messageOf(error)}).`);
   }
   const file = join(dir, options.fileName ?? "mirror.sqlite");
   if (options.fresh) for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
@@ -72,11 +74,13 @@ function openSqlite(options: OpenOptions): MirrorDatabase {
     database.pragma("journal_mode = WAL");
     database.pragma("synchronous = NORMAL");
     database.pragma("busy_timeout = 5000");
+    // ANALYZE (run after a first read of the account, see store.ts) samples this many rows per index: milliseconds.
+    database.pragma("analysis_limit = 1000");
     // A file that is not a database (or a damaged header) fails here, not at the first request.
     database.prepare("select count(*) as n from sqlite_master").get();
   } catch (error) {
     throw new MirrorStartError(
-      `The mirror's database ${file} cannot be opened (${(error as Error).message}): move it aside to start a new mirror.`,
+      `The mirror's database ${file} cannot be opened (${messageOf(error)}): move it aside to start a new mirror.`,
     );
   }
   const db = new Kysely<MirrorTables>({ dialect: new SqliteDialect({ database }) });
@@ -85,13 +89,15 @@ function openSqlite(options: OpenOptions): MirrorDatabase {
 
 /** PostgreSQL's int8 (bigint) as a JavaScript number: the mirror's times and cents fit in 2^53. */
 const INT8 = 20;
-const types = {
-  getTypeParser: (oid: number, format?: "text" | "binary") =>
-    oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
-};
 
 async function openPostgres(url: string): Promise<MirrorDatabase> {
   const where = redact(url);
+  // Loaded only for DATABASE_URL: a gateway on SQLite never reads pg's modules at start.
+  const { default: pg } = await import("pg");
+  const types = {
+    getTypeParser: (oid: number, format?: "text" | "binary") =>
+      oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
+  };
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, types } as pg.PoolConfig);
   // An idle client's error (the server restarted) must not end the process: the next query reconnects.
   pool.on("error", () => {});
@@ -99,7 +105,7 @@ async function openPostgres(url: string): Promise<MirrorDatabase> {
     await pool.query("select 1");
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new MirrorStartError(`DATABASE_URL ${where} does not answer (${(error as Error).message}).`);
+    throw new MirrorStartError(`DATABASE_URL ${where} does not answer (${messageOf(error)}).`);
   }
   const db = new Kysely<MirrorTables>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: "postgres", where, close: () => db.destroy() };
@@ -110,7 +116,7 @@ async function migrate(db: Kysely<MirrorTables>): Promise<void> {
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "the mirror's migrations";
-    throw new MirrorStartError(`Migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    throw new MirrorStartError(`Migration ${failed} failed: ${messageOf(error)}`);
   }
 }
 

@@ -20,12 +20,16 @@ export class NotMirrored extends Error {
 
 /** Errors of the database itself (SQLite, PostgreSQL, the connection to it), not of MTurk or of the input. */
 export function isDatabaseError(error: unknown): boolean {
-  const e = error as { name?: string; code?: unknown; message?: string } | undefined;
-  if (!e || e.name === "GraphQLError") return false;
-  if (e.name === "SqliteError" || e instanceof MirrorUnavailable) return true;
+  if (typeof error !== "object" || error === null) return false;
+  const e: { name?: unknown; code?: unknown; message?: unknown } = error;
+  if (e.name === "GraphQLError") return false;
+  if (e.name === "SqliteError" || error instanceof MirrorUnavailable) return true;
   if (typeof e.code === "string" && /^([0-9A-Z]{5}|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(e.code))
     return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    e.message ?? "",
+    typeof e.message === "string" ? e.message : "",
   );
 }
+
+/** What an error says: its message, or the thrown value itself when it is no Error. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,7 +1,7 @@
 import type { Assignment } from "@aws-sdk/client-mturk";
 import { sql } from "kysely";
 import type { MirrorDb } from "./database.js";
-import { type ListingSpec, type PageRequest, runCount, runPage } from "./listings.js";
+import { type PageRequest, type RowSource, runCount, runPage } from "./listings.js";
 import { ASSIGNMENTS, BONUSES, type ListedBonus } from "./rows.js";
 
 /**
@@ -19,7 +19,7 @@ const col = (name: string) => sql.ref(name);
 /** What MTurk lists of a HIT's work: submitted, approved and rejected assignments. */
 const LISTED_WORK = ["Submitted", "Approved", "Rejected"];
 
-const WORKER_ASSIGNMENTS = {
+const WORKER_ASSIGNMENTS: RowSource<Assignment> = {
   table: "assignments",
   codec: ASSIGNMENTS,
   ids: ["assignment_id", "worker_id"],
@@ -38,9 +38,9 @@ const WORKER_ASSIGNMENTS = {
   ],
   decode: ASSIGNMENTS.item,
   units: () => ["work"],
-} as unknown as ListingSpec<"ListAssignmentsForHIT">;
+};
 
-const WORKER_BONUSES = {
+const WORKER_BONUSES: RowSource<ListedBonus> = {
   table: "bonus_payments",
   codec: BONUSES,
   ids: ["bonus_id"],
@@ -50,16 +50,16 @@ const WORKER_BONUSES = {
   filter: () => [],
   decode: BONUSES.item,
   units: () => ["work"],
-} as unknown as ListingSpec<"ListBonusPayments">;
+};
 
 export const workerAssignments = (db: MirrorDb, workerId: string, request: PageRequest) =>
-  runPage<Assignment>(db, WORKER_ASSIGNMENTS as never, ["WorkerAssignments", workerId], request);
+  runPage(db, WORKER_ASSIGNMENTS, ["WorkerAssignments", workerId], request);
 export const countWorkerAssignments = (db: MirrorDb, workerId: string, filter?: WorkerAssignmentFilter | null) =>
-  runCount(db, WORKER_ASSIGNMENTS as never, ["WorkerAssignments", workerId], filter);
+  runCount(db, WORKER_ASSIGNMENTS, ["WorkerAssignments", workerId], filter);
 export const workerBonuses = (db: MirrorDb, workerId: string, request: PageRequest) =>
-  runPage<ListedBonus>(db, WORKER_BONUSES as never, ["WorkerBonuses", workerId], request);
+  runPage(db, WORKER_BONUSES, ["WorkerBonuses", workerId], request);
 export const countWorkerBonuses = (db: MirrorDb, workerId: string) =>
-  runCount(db, WORKER_BONUSES as never, ["WorkerBonuses", workerId]);
+  runCount(db, WORKER_BONUSES, ["WorkerBonuses", workerId]);
 
 export interface WorkerStats {
   submitted: number;

@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
-import type { ListingItems, ListingOperation, TypeListFilter } from "../mturk/listings.js";
+import type { ListingItems, ListingOperation, Scope } from "../mturk/listings.js";
 import type { MirrorDb } from "./database.js";
 import { ASSIGNMENTS, BLOCKS, BONUSES, HITS, QUALIFICATIONS, REQUESTS, type TableCodec, TYPES } from "./rows.js";
 import { key, rowsByKey, withItemData } from "./upsert.js";
@@ -40,11 +40,14 @@ interface ListingFilters {
   ListWorkerBlocks: Record<string, never>;
 }
 
-/** How one kind of listing reads the mirror. `O` names its filter and item types (a ListingOperation, or a view). */
-export interface ListingSpec<O extends ListingOperation> {
+/** The scope that names one listing of an operation. */
+type ScopeOf<O extends ListingOperation> = Extract<Scope, readonly [O, ...unknown[]]>;
+
+/** How a page reads one table's rows: a listing's, or a view's such as a worker's history. */
+export interface RowSource<Item> {
   table: string;
   /** The table's codec: keys of listed items, and items of rows. */
-  codec: TableCodec<ListingItems[O], never>;
+  codec: TableCodec<Item, unknown>;
   /** The columns that tell two rows apart: ties of any order break on them, so pages never overlap. */
   ids: readonly string[];
   /** The order without `orderBy`. */
@@ -52,13 +55,20 @@ export interface ListingSpec<O extends ListingOperation> {
   /** `orderBy` field → column. */
   sorts: Record<string, string>;
   where(scope: readonly unknown[]): Condition[];
-  filter(filter: ListingFilters[O]): Condition[];
-  decode(row: Row): ListingItems[O];
+  filter(filter: object): Condition[];
+  decode(row: Row): Item;
   /**
    * The sync units whose freshness this listing needs (see units.ts); undefined when the listing is not the
    * account's own (a search of public types): it is then read into a scratch mirror for the request.
    */
   units(scope: readonly unknown[]): string[] | undefined;
+}
+
+/** How one kind of listing reads the mirror: `O` names its scope, filter and item types. */
+interface ListingSpec<O extends ListingOperation> extends RowSource<ListingItems[O]> {
+  where(scope: ScopeOf<O>): Condition[];
+  filter(filter: ListingFilters[O]): Condition[];
+  units(scope: ScopeOf<O>): string[] | undefined;
 }
 
 const col = (name: string) => sql.ref(name);
@@ -85,9 +95,9 @@ const none = () => [];
 
 /** A listing of HITs: MTurk lists them newest first; `where` says which (a HIT type's requirement, a status). */
 type HitListing = "ListHITs" | "ListReviewableHITs" | "ListHITsForQualificationType";
-const hitListing = <O extends HitListing>(where: (scope: readonly unknown[]) => Condition[]): ListingSpec<O> => ({
+const hitListing = <O extends HitListing>(where: (scope: ScopeOf<O>) => Condition[]): ListingSpec<O> => ({
   table: "hits",
-  codec: HITS as never,
+  codec: HITS,
   ids: ["hit_id"],
   natural: { column: "creation_time", desc: true },
   sorts: HIT_SORTS,
@@ -100,7 +110,7 @@ const hitListing = <O extends HitListing>(where: (scope: readonly unknown[]) => 
 const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
   ListHITs: hitListing(() => [listedHit]),
   ListReviewableHITs: hitListing((scope) => {
-    const f = scope[1] as { hitTypeId?: string; status?: string };
+    const f = scope[1];
     const status = sql`${col("status")} = ${f.status ?? "Reviewable"}`;
     return f.hitTypeId ? [status, sql`${col("hit_type_id")} = ${f.hitTypeId}`] : [status];
   }),
@@ -110,13 +120,13 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
   ]),
   ListAssignmentsForHIT: {
     table: "assignments",
-    codec: ASSIGNMENTS as never,
+    codec: ASSIGNMENTS,
     ids: ["assignment_id", "worker_id"],
     natural: { column: "submit_time" },
     sorts: { SUBMIT_TIME: "submit_time", ACCEPT_TIME: "accept_time", WORKER_ID: "worker_id", STATUS: "status" },
     where: (scope) => [
       sql`${col("hit_id")} = ${scope[1]}`,
-      inList("status", (scope[2] as string[] | null) ?? ["Submitted", "Approved", "Rejected"]),
+      inList("status", scope[2] ?? ["Submitted", "Approved", "Rejected"]),
     ],
     filter: (f) => (f.workerId ? [sql`${col("worker_id")} = ${f.workerId}`] : []),
     decode: ASSIGNMENTS.item,
@@ -124,12 +134,12 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
   },
   ListBonusPayments: {
     table: "bonus_payments",
-    codec: BONUSES as never,
+    codec: BONUSES,
     ids: ["bonus_id"],
     natural: { column: "grant_time" },
     sorts: { GRANT_TIME: "grant_time", AMOUNT: "amount_cents", WORKER_ID: "worker_id" },
     where: (scope) => {
-      const of = scope[1] as { hitId: string | null; assignmentId: string | null };
+      const of = scope[1];
       return of.assignmentId !== null
         ? [sql`${col("assignment_id")} = ${of.assignmentId}`]
         : [sql`${col("hit_id")} = ${of.hitId}`];
@@ -137,13 +147,13 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
     filter: none,
     decode: BONUSES.item,
     units: (scope) => {
-      const of = scope[1] as { hitId: string | null; assignmentId: string | null };
+      const of = scope[1];
       return [of.assignmentId !== null ? `bonusesOf:${of.assignmentId}` : `bonuses:${of.hitId}`];
     },
   },
   ListQualificationRequests: {
     table: "qualification_requests",
-    codec: REQUESTS as never,
+    codec: REQUESTS,
     ids: ["qualification_request_id"],
     natural: { column: "submit_time" },
     sorts: { SUBMIT_TIME: "submit_time", QUALIFICATION_TYPE_ID: "qualification_type_id", WORKER_ID: "worker_id" },
@@ -161,12 +171,12 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
   },
   ListQualificationTypes: {
     table: "qualification_types",
-    codec: TYPES as never,
+    codec: TYPES,
     ids: ["qualification_type_id"],
     natural: { column: "creation_time" },
     sorts: { NAME: "name_lower", CREATION_TIME: "creation_time" },
     where: (scope) => {
-      const f = scope[1] as TypeListFilter;
+      const f = scope[1];
       const own = f.mustBeOwnedByCaller !== false && !f.query;
       return [
         sql`${col("deleted_at")} is null`,
@@ -178,13 +188,13 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
     decode: TYPES.item,
     // The account's own types are mirrored; MTurk's text search and public types are MTurk's, read per request.
     units: (scope) => {
-      const f = scope[1] as TypeListFilter;
+      const f = scope[1];
       return f.mustBeOwnedByCaller !== false && !f.query ? ["types"] : undefined;
     },
   },
   ListWorkersWithQualificationType: {
     table: "qualifications",
-    codec: QUALIFICATIONS as never,
+    codec: QUALIFICATIONS,
     ids: ["worker_id"],
     natural: { column: "grant_time" },
     sorts: { GRANT_TIME: "grant_time", INTEGER_VALUE: "integer_value", WORKER_ID: "worker_id" },
@@ -195,7 +205,7 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
   },
   ListWorkerBlocks: {
     table: "worker_blocks",
-    codec: BLOCKS as never,
+    codec: BLOCKS,
     ids: ["worker_id"],
     natural: { column: "worker_id" },
     sorts: { WORKER_ID: "worker_id" },
@@ -227,11 +237,18 @@ export interface MirrorPage<T> {
   more: boolean;
 }
 
-const specOf = <O extends ListingOperation>(scope: readonly unknown[]) =>
-  LISTINGS[scope[0] as O] as unknown as ListingSpec<O>;
+const isListing = (name: unknown): name is ListingOperation =>
+  typeof name === "string" && Object.hasOwn(LISTINGS, name);
+
+/** The spec of the listing a scope names (its first member is the operation). */
+function specOf(scope: readonly unknown[]): RowSource<unknown> {
+  const name = scope[0];
+  if (!isListing(name)) throw new Error(`No mirror listing for ${String(name)}.`);
+  return LISTINGS[name];
+}
 
 /** The sort column and direction a request asks for, or the listing's natural order. */
-function orderOf(spec: ListingSpec<ListingOperation>, orderBy: PageRequest["orderBy"]) {
+function orderOf(spec: RowSource<unknown>, orderBy: PageRequest["orderBy"]) {
   if (!orderBy) return { column: spec.natural.column, desc: spec.natural.desc === true };
   const column = spec.sorts[orderBy.field];
   if (!column) throw new Error(`No mirror column for ${orderBy.field}.`);
@@ -239,12 +256,12 @@ function orderOf(spec: ListingSpec<ListingOperation>, orderBy: PageRequest["orde
 }
 
 function conditions(
-  spec: ListingSpec<ListingOperation>,
+  spec: RowSource<unknown>,
   scope: readonly unknown[],
   filter?: object | null,
   extra: Condition[] = [],
 ) {
-  const all = [...spec.where(scope), ...(filter ? spec.filter(filter as never) : []), ...extra];
+  const all = [...spec.where(scope), ...(filter ? spec.filter(filter) : []), ...extra];
   return all.length ? sql`where ${sql.join(all, sql` and `)}` : sql``;
 }
 
@@ -270,14 +287,17 @@ function ordering(column: string, desc: boolean, ids: readonly string[]) {
   };
 }
 
+const sortValue = (value: unknown) => (typeof value === "string" || typeof value === "number" ? value : null);
+
 /** One page of a listing from the mirror, one item more than asked to know whether more follow. */
-export const mirrorPage = <T>(db: MirrorDb, scope: readonly unknown[], request: PageRequest) =>
-  runPage<T>(db, specOf(scope), scope, request);
+export const mirrorPage = async <T>(db: MirrorDb, scope: readonly unknown[], request: PageRequest) =>
+  // The caller names the item type its scope's listing holds (ListingItems).
+  (await runPage(db, specOf(scope), scope, request)) as MirrorPage<T>;
 
 /** One page of any spec's rows (a listing, or a view such as a worker's history). */
 export async function runPage<T>(
   db: MirrorDb,
-  spec: ListingSpec<ListingOperation>,
+  spec: RowSource<T>,
   scope: readonly unknown[],
   request: PageRequest,
 ): Promise<MirrorPage<T>> {
@@ -316,9 +336,9 @@ export async function runPage<T>(
   const page = rows.slice(0, request.count);
   if (spec.codec?.hasData) await withItemData(db, spec.table, spec.codec.key, page);
   return {
-    items: page.map((row) => spec.decode(row) as T),
+    items: page.map((row) => spec.decode(row)),
     cursors: page.map((row) => ({
-      k: (row[column] ?? null) as string | number | null,
+      k: sortValue(row[column]),
       i: spec.ids.map((id) => String(row[id])),
     })),
     more: rows.length > request.count,
@@ -331,7 +351,7 @@ export const mirrorCount = (db: MirrorDb, scope: readonly unknown[], filter?: ob
 
 export async function runCount(
   db: MirrorDb,
-  spec: ListingSpec<ListingOperation>,
+  spec: RowSource<unknown>,
   scope: readonly unknown[],
   filter?: object | null,
 ): Promise<number> {
@@ -357,21 +377,22 @@ export async function withOwnWrites<T>(
 ): Promise<T[]> {
   if (!items.length) return items;
   const spec = specOf(scope);
-  const codec = spec.codec as unknown as TableCodec<T, never>;
+  const codec = spec.codec;
   const conditions = spec.where(scope);
   const listed = conditions.length ? sql`case when ${sql.join(conditions, sql` and `)} then 1 else 0 end` : sql`1`;
   const keys = items.map((item) => codec.keyOf(item));
   const written = await rowsByKey(
     db,
-    codec as never,
+    codec,
     keys,
     sql`${col("written_at")} >= ${Date.now() - protectMs}`,
     sql`${listed} as listed_now`,
   );
   if (!written.size) return items;
-  return items.flatMap((item, i) => {
-    const row = written.get(key(keys[i] as string[]));
+  return items.flatMap((item) => {
+    const row = written.get(key(codec.keyOf(item)));
     if (!row) return [item];
-    return Number(row.listed_now) === 1 ? [codec.item(row)] : [];
+    // The row is the item's own (its key's): its codec gives back an item of the item's type.
+    return Number(row.listed_now) === 1 ? [codec.item(row) as T] : [];
   });
 }

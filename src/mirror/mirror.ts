@@ -1,11 +1,9 @@
 import type { Assignment, HIT } from "@aws-sdk/client-mturk";
-import type { Logger } from "pino";
 import type { IdempotencyStore, KeyRecord } from "../mturk/idempotency.js";
 import type { Waiter } from "../mturk/sharedWork.js";
-import type { Metrics } from "../observability/metrics.js";
 import { applyChange, type MirrorChange } from "./changes.js";
 import { type MirrorDatabase, type MirrorDb, openScratchDatabase } from "./database.js";
-import { isDatabaseError, MirrorUnavailable, NotMirrored } from "./failures.js";
+import { isDatabaseError, MirrorUnavailable, messageOf, NotMirrored } from "./failures.js";
 import {
   countWorkerAssignments,
   countWorkerBonuses,
@@ -18,7 +16,7 @@ import { MirrorIdempotencyStore } from "./idempotency.js";
 import { mirrorCount, mirrorPage, type PageRequest, unitsOf, withOwnWrites } from "./listings.js";
 import { markDisposed, storeAssignmentsIn, storeHits } from "./refresh.js";
 import { ASSIGNMENTS, HITS } from "./rows.js";
-import { type Freshness, MirrorStore, type ShareRefresh } from "./store.js";
+import { type Freshness, MirrorStore, type StoreOptions } from "./store.js";
 import { percent, type SyncProgress } from "./sync.js";
 import { rowsByKey } from "./upsert.js";
 
@@ -32,20 +30,12 @@ export interface Answer<T> {
   source: Source;
 }
 
-export interface MirrorOptions {
+/** The mirror's settings: its database, its age limit, and what each of its stores runs with (WRITE_JOURNAL_MS…). */
+export interface MirrorOptions extends Omit<StoreOptions, "name" | "db"> {
   /** The database, or its opening (a gateway built synchronously around a database opened asynchronously). */
   database: MirrorDatabase | Promise<MirrorDatabase>;
   /** How old the mirror may be before a read waits for a refresh of what it reads (MIRROR_MAX_AGE_MS). */
   maxAgeMs: number;
-  /** How long the gateway's own writes win over MTurk's listings (WRITE_JOURNAL_MS). */
-  protectMs: number;
-  /** Runs a refresh as shared work (see ShareRefresh). */
-  share: ShareRefresh;
-  logger?: Logger;
-  onProgress?: (done: number, total: number) => void;
-  /** HITs whose unchanged work a pass reads again (MIRROR_RECHECKS_PER_PASS). */
-  rechecks?: number;
-  metrics?: Metrics;
 }
 
 /** Listings MTurk answers for everyone (public type searches) are read per request into small scratch mirrors. */
@@ -78,7 +68,7 @@ export class Mirror {
         const { database } = await this.opened;
         return new MirrorIdempotencyStore(database.db).claim(operation, key, record).catch((error) => {
           if (isDatabaseError(error)) this.markDown(error);
-          throw new MirrorUnavailable((error as Error).message);
+          throw new MirrorUnavailable(messageOf(error));
         });
       },
     };
@@ -95,16 +85,8 @@ export class Mirror {
   }
 
   private storeOn(db: MirrorDatabase["db"], name: string) {
-    return new MirrorStore({
-      name,
-      db,
-      protectMs: this.options.protectMs,
-      share: this.options.share,
-      logger: this.options.logger,
-      onProgress: this.options.onProgress,
-      rechecks: this.options.rechecks,
-      metrics: this.options.metrics,
-    });
+    const { database: _database, maxAgeMs: _maxAgeMs, ...storeOptions } = this.options;
+    return new MirrorStore({ ...storeOptions, name, db });
   }
 
   private scratch(): Promise<MirrorStore> {
@@ -114,7 +96,7 @@ export class Mirror {
 
   private markDown(error: unknown) {
     if (this.down) return;
-    const message = `the mirror's database failed (${(error as Error).message?.slice(0, 200)})`;
+    const message = `the mirror's database failed (${messageOf(error).slice(0, 200)})`;
     this.options.logger?.error(
       { error: message },
       "mirror database unavailable: reads go to MTurk, money writes are refused",
@@ -312,7 +294,7 @@ export class Mirror {
   /** A HIT as the mirror last had it (MTurk may have disposed of it and forgotten it since). */
   async hit(hitId: string): Promise<HIT | undefined> {
     if (this.down) return undefined;
-    const row = (await rowsByKey((await this.primary()).db, HITS as never, [[hitId]])).get(hitId);
+    const row = (await rowsByKey((await this.primary()).db, HITS, [[hitId]])).get(hitId);
     return row ? HITS.item(row) : undefined;
   }
 
@@ -323,7 +305,7 @@ export class Mirror {
       (s) =>
         rowsByKey(
           s.db,
-          HITS as never,
+          HITS,
           hitIds.map((id) => [id]),
         ),
       undefined,

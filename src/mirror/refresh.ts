@@ -1,11 +1,22 @@
-import type { Assignment, HIT } from "@aws-sdk/client-mturk";
+import { type Assignment, type HIT, HITStatus } from "@aws-sdk/client-mturk";
 import { sql } from "kysely";
 import { isNotFound } from "../mturk/errors.js";
 import { distinctIds } from "../mturk/listings.js";
 import type { MTurkLoaders } from "../mturk/loaders.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "../mturk/pagination.js";
 import type { MirrorDb } from "./database.js";
-import { ASSIGNMENTS, BONUSES, bonusId, cents, HITS, type ListedBonus, workCounters } from "./rows.js";
+import {
+  ASSIGNMENTS,
+  BONUSES,
+  bonusId,
+  cents,
+  HITS,
+  itemId,
+  type ListedBonus,
+  sdkMember,
+  workCounters,
+} from "./rows.js";
+import type { MirrorTables } from "./schema.js";
 import { upsertListed } from "./upsert.js";
 
 /**
@@ -79,13 +90,13 @@ export async function storeHits(ctx: RefreshContext, hits: HIT[], also: Record<s
 
 /** The qualification types each HIT requires, as MTurk last gave them. */
 export async function replaceRequirements(db: MirrorDb, hits: HIT[]): Promise<void> {
-  const ids = hits.map((h) => h.HITId as string);
+  const ids = hits.map((h) => itemId(h.HITId));
   if (!ids.length) return;
   await db.deleteFrom("hit_requirements").where("hit_id", "in", ids).execute();
   const requirements = hits.flatMap((h) =>
     (h.QualificationRequirements ?? []).map((r) => ({
-      hit_id: h.HITId as string,
-      qualification_type_id: r.QualificationTypeId as string,
+      hit_id: itemId(h.HITId),
+      qualification_type_id: itemId(r.QualificationTypeId),
     })),
   );
   if (requirements.length)
@@ -128,17 +139,16 @@ export function hitHasWork(hit: HIT): boolean {
   return (hit.NumberOfAssignmentsCompleted ?? 1) > 0 || max - open - pending > 0;
 }
 
+/** A HIT's row's counters: what ListHITs says of its work. */
+type CounterColumns = Pick<
+  MirrorTables["hits"],
+  "hit_id" | "status" | "max_assignments" | "pending" | "available" | "completed"
+>;
+
 /** A HIT as its row's counters give it. */
-const countersOf = (row: {
-  hit_id: string;
-  status: string | null;
-  max_assignments: number | null;
-  pending: number | null;
-  available: number | null;
-  completed: number | null;
-}): HIT => ({
+const countersOf = (row: CounterColumns): HIT => ({
   HITId: row.hit_id,
-  HITStatus: (row.status ?? undefined) as HIT["HITStatus"],
+  HITStatus: sdkMember(HITStatus, row.status),
   MaxAssignments: row.max_assignments ?? undefined,
   NumberOfAssignmentsPending: row.pending ?? undefined,
   NumberOfAssignmentsAvailable: row.available ?? undefined,
@@ -151,16 +161,12 @@ const countersOf = (row: {
  * ago, for what changes no counter (a bonus paid or a rejection overridden by another tool).
  */
 async function hitsToRead(db: MirrorDb, rechecks: number): Promise<{ dirty: HIT[]; oldest: HIT[] }> {
-  const { rows } = await sql<{
-    hit_id: string;
-    status: string | null;
-    max_assignments: number | null;
-    pending: number | null;
-    available: number | null;
-    completed: number | null;
-    work_synced: string | null;
-    bad: number;
-  }>`
+  const { rows } = await sql<
+    CounterColumns & {
+      work_synced: string | null;
+      bad: number;
+    }
+  >`
     select h.hit_id, h.status, h.max_assignments, h.pending, h.available, h.completed, h.work_synced, h.work_synced_at,
       case when coalesce(h.completed, 0) <> coalesce(c.reviewed, 0)
         or coalesce(h.max_assignments, 0) - coalesce(h.available, 0) - coalesce(h.pending, 0) - coalesce(h.completed, 0)
@@ -208,7 +214,7 @@ async function readWorkOf(ctx: RefreshContext, dirty: HIT[], concurrency = 4): P
         // A HIT MTurk still lists but no longer has (its listing lags its deletion or disposal) keeps its rows.
         await refreshHitWork(ctx, hit).catch(async (error: unknown) => {
           if (!isNotFound(error)) throw error;
-          await markDisposed(ctx.db, hit.HITId as string, true);
+          await markDisposed(ctx.db, itemId(hit.HITId), true);
         });
         done += 1;
         ctx.progress?.(done, dirty.length);
@@ -219,7 +225,7 @@ async function readWorkOf(ctx: RefreshContext, dirty: HIT[], concurrency = 4): P
 
 /** One HIT's assignments and bonuses, committed with the counters they were read at (its sync position). */
 async function refreshHitWork(ctx: RefreshContext, hit: HIT): Promise<void> {
-  const id = hit.HITId as string;
+  const id = itemId(hit.HITId);
   const [assignments, bonuses] = await Promise.all([
     listedAssignmentsOf(ctx, hit),
     scan((token) => ctx.loaders.listBonusPaymentsPage({ hitId: id }, token, MTURK_MAX_RESULTS)),
@@ -247,7 +253,7 @@ async function refreshHitWork(ctx: RefreshContext, hit: HIT): Promise<void> {
  * fewer, the scan goes on to that page; more, and the counters moved, so the next pass reads the HIT again.
  */
 async function listedAssignmentsOf(ctx: RefreshContext, hit: HIT): Promise<Assignment[]> {
-  const id = hit.HITId as string;
+  const id = itemId(hit.HITId);
   const { MaxAssignments: max, NumberOfAssignmentsAvailable: open, NumberOfAssignmentsPending: pending } = hit;
   const expected = max === undefined || open === undefined || pending === undefined ? undefined : max - open - pending;
   let read = 0;
@@ -289,7 +295,7 @@ async function storeBonusesIn(db: MirrorDb, protectMs: number, listed: ListedBon
   // Alike bonuses of one second are as many rows as MTurk lists.
   const keys = distinctIds(listed, bonusId);
   const bonuses = listed.map((b, i) => ({ ...b, BonusKey: keys[i] }));
-  const ids = [...new Set(bonuses.map((b) => b.AssignmentId as string))];
+  const ids = [...new Set(bonuses.map((b) => itemId(b.AssignmentId)))];
   const written = await db
     .selectFrom("bonus_payments")
     .selectAll()

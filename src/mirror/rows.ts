@@ -1,11 +1,13 @@
-import type {
-  Assignment,
-  BonusPayment,
-  HIT,
-  Qualification,
-  QualificationRequest,
-  QualificationType,
-  WorkerBlock,
+import {
+  type Assignment,
+  AssignmentStatus,
+  type BonusPayment,
+  type HIT,
+  HITStatus,
+  type Qualification,
+  type QualificationRequest,
+  type QualificationType,
+  type WorkerBlock,
 } from "@aws-sdk/client-mturk";
 import type { MirrorTables } from "./schema.js";
 
@@ -16,8 +18,10 @@ import type { MirrorTables } from "./schema.js";
  */
 
 type Row = Record<string, unknown>;
+/** A table's row as a select reads it; `data` is put back from item_data for the tables that keep it there. */
+type Stored<T extends keyof MirrorTables> = MirrorTables[T] & { data: string };
 
-export interface TableCodec<Item, Extra = Record<string, never>> {
+export interface TableCodec<Item, Extra = Record<string, never>, R extends Row = Row> {
   table: keyof MirrorTables;
   /** Primary key columns. */
   key: readonly string[];
@@ -26,8 +30,8 @@ export interface TableCodec<Item, Extra = Record<string, never>> {
   keyOf(item: Item): string[];
   /** Every column an item determines (not the stamp, not the sync's bookkeeping). */
   row(item: Item, extra: Extra): Row;
-  item(row: Row): Item;
-  extra(row: Row): Extra;
+  item(row: R): Item;
+  extra(row: R): Extra;
 }
 
 const DATE_KEYS = new Set([
@@ -55,15 +59,23 @@ export const cents = (amount: string | undefined) => {
 };
 const lower = (text: string | undefined) => text?.toLowerCase() ?? null;
 const text = (value: unknown) => (value === null || value === undefined ? undefined : String(value));
-const none = () => ({}) as Record<string, never>;
+const none = (): Record<string, never> => ({});
+/** An id MTurk always sends with the item (the SDK types every member optional). */
+export const itemId = (value: string | undefined): string => {
+  if (value === undefined) throw new Error("MTurk sent an item without its id.");
+  return value;
+};
+/** A column's text as one of the SDK's values, or undefined when it holds none. */
+export const sdkMember = <V extends string>(values: Record<string, V>, value: unknown): V | undefined =>
+  Object.values(values).find((v) => v === value);
 
-export const HITS: TableCodec<HIT> = {
+export const HITS: TableCodec<HIT, Record<string, never>, Stored<"hits">> = {
   table: "hits",
   hasData: true,
   key: ["hit_id"],
-  keyOf: (hit) => [hit.HITId as string],
+  keyOf: (hit) => [itemId(hit.HITId)],
   row: (hit) => ({
-    hit_id: hit.HITId as string,
+    hit_id: itemId(hit.HITId),
     hit_type_id: hit.HITTypeId ?? null,
     status: hit.HITStatus ?? null,
     review_status: hit.HITReviewStatus ?? null,
@@ -79,8 +91,9 @@ export const HITS: TableCodec<HIT> = {
   }),
   // The status column may say more than the item MTurk last sent (Disposed, learned from GetHIT or a deletion).
   item: (row) => {
-    const hit = decodeItem<HIT>(row.data as string);
-    return row.status && row.status !== hit.HITStatus ? { ...hit, HITStatus: row.status as HIT["HITStatus"] } : hit;
+    const hit = decodeItem<HIT>(row.data);
+    const status = sdkMember(HITStatus, row.status);
+    return status && status !== hit.HITStatus ? { ...hit, HITStatus: status } : hit;
   },
   extra: none,
 };
@@ -95,15 +108,15 @@ export const workCounters = (hit: HIT) =>
     hit.NumberOfAssignmentsCompleted ?? null,
   ]);
 
-export const ASSIGNMENTS: TableCodec<Assignment> = {
+export const ASSIGNMENTS: TableCodec<Assignment, Record<string, never>, MirrorTables["assignments"]> = {
   table: "assignments",
   // MTurk gives a returned assignment's id to the next worker: an assignment is its id and its worker.
   key: ["assignment_id", "worker_id"],
-  keyOf: (a) => [a.AssignmentId as string, a.WorkerId as string],
+  keyOf: (a) => [itemId(a.AssignmentId), itemId(a.WorkerId)],
   row: (a) => ({
-    assignment_id: a.AssignmentId as string,
-    worker_id: a.WorkerId as string,
-    hit_id: a.HITId as string,
+    assignment_id: itemId(a.AssignmentId),
+    worker_id: itemId(a.WorkerId),
+    hit_id: itemId(a.HITId),
     status: a.AssignmentStatus ?? null,
     accept_time: epoch(a.AcceptTime),
     submit_time: epoch(a.SubmitTime),
@@ -115,10 +128,10 @@ export const ASSIGNMENTS: TableCodec<Assignment> = {
     requester_feedback: a.RequesterFeedback ?? null,
   }),
   item: (r) => ({
-    AssignmentId: r.assignment_id as string,
-    WorkerId: r.worker_id as string,
-    HITId: r.hit_id as string,
-    AssignmentStatus: text(r.status) as Assignment["AssignmentStatus"],
+    AssignmentId: r.assignment_id,
+    WorkerId: r.worker_id,
+    HITId: r.hit_id,
+    AssignmentStatus: sdkMember(AssignmentStatus, r.status),
     AcceptTime: date(r.accept_time),
     SubmitTime: date(r.submit_time),
     ApprovalTime: date(r.approval_time),
@@ -142,38 +155,42 @@ export type ListedBonus = BonusPayment & { HITId?: string; BonusKey?: string };
 export const bonusId = (b: ListedBonus) =>
   b.BonusKey ?? [b.AssignmentId, b.WorkerId, epoch(b.GrantTime), cents(b.BonusAmount), b.Reason ?? ""].join("\u0000");
 
-export const BONUSES: TableCodec<ListedBonus> = {
+export const BONUSES: TableCodec<ListedBonus, Record<string, never>, MirrorTables["bonus_payments"]> = {
   table: "bonus_payments",
   key: ["bonus_id"],
   keyOf: (b) => [bonusId(b)],
   row: (b) => ({
     bonus_id: bonusId(b),
     hit_id: b.HITId ?? null,
-    assignment_id: b.AssignmentId as string,
-    worker_id: b.WorkerId as string,
+    assignment_id: itemId(b.AssignmentId),
+    worker_id: itemId(b.WorkerId),
     amount_cents: cents(b.BonusAmount) ?? 0,
     reason: b.Reason ?? null,
     grant_time: epoch(b.GrantTime),
   }),
   item: (r) => ({
-    AssignmentId: r.assignment_id as string,
-    WorkerId: r.worker_id as string,
+    AssignmentId: r.assignment_id,
+    WorkerId: r.worker_id,
     BonusAmount: (Number(r.amount_cents) / 100).toFixed(2),
     Reason: text(r.reason),
     GrantTime: date(r.grant_time),
     HITId: text(r.hit_id),
-    BonusKey: r.bonus_id as string,
+    BonusKey: r.bonus_id,
   }),
   extra: none,
 };
 
-export const TYPES: TableCodec<QualificationType, { owned: number; deleted_at: number | null }> = {
+export const TYPES: TableCodec<
+  QualificationType,
+  { owned: number; deleted_at: number | null },
+  Stored<"qualification_types">
+> = {
   table: "qualification_types",
   hasData: true,
   key: ["qualification_type_id"],
-  keyOf: (t) => [t.QualificationTypeId as string],
+  keyOf: (t) => [itemId(t.QualificationTypeId)],
   row: (t, extra) => ({
-    qualification_type_id: t.QualificationTypeId as string,
+    qualification_type_id: itemId(t.QualificationTypeId),
     name_lower: lower(t.Name),
     status: t.QualificationTypeStatus ?? null,
     creation_time: epoch(t.CreationTime),
@@ -182,50 +199,54 @@ export const TYPES: TableCodec<QualificationType, { owned: number; deleted_at: n
     deleted_at: extra.deleted_at,
     data: encodeItem(t),
   }),
-  item: (row) => decodeItem(row.data as string),
-  extra: (row) => ({ owned: Number(row.owned), deleted_at: (row.deleted_at as number | null) ?? null }),
+  item: (row) => decodeItem(row.data),
+  extra: (row) => ({ owned: Number(row.owned), deleted_at: row.deleted_at }),
 };
 
-export const REQUESTS: TableCodec<QualificationRequest, { status: string; decided_at: number | null }> = {
+export const REQUESTS: TableCodec<
+  QualificationRequest,
+  { status: string; decided_at: number | null },
+  Stored<"qualification_requests">
+> = {
   table: "qualification_requests",
   hasData: true,
   key: ["qualification_request_id"],
-  keyOf: (r) => [r.QualificationRequestId as string],
+  keyOf: (r) => [itemId(r.QualificationRequestId)],
   row: (r, extra) => ({
-    qualification_request_id: r.QualificationRequestId as string,
-    qualification_type_id: r.QualificationTypeId as string,
-    worker_id: r.WorkerId as string,
+    qualification_request_id: itemId(r.QualificationRequestId),
+    qualification_type_id: itemId(r.QualificationTypeId),
+    worker_id: itemId(r.WorkerId),
     submit_time: epoch(r.SubmitTime),
     status: extra.status,
     decided_at: extra.decided_at,
     data: encodeItem(r),
   }),
-  item: (row) => decodeItem(row.data as string),
-  extra: (row) => ({ status: row.status as string, decided_at: (row.decided_at as number | null) ?? null }),
+  item: (row) => decodeItem(row.data),
+  extra: (row) => ({ status: row.status, decided_at: row.decided_at }),
 };
 
-export const QUALIFICATIONS: TableCodec<Qualification> = {
+export const QUALIFICATIONS: TableCodec<Qualification, Record<string, never>, Stored<"qualifications">> = {
   table: "qualifications",
   hasData: true,
   key: ["qualification_type_id", "worker_id"],
-  keyOf: (q) => [q.QualificationTypeId as string, q.WorkerId as string],
+  keyOf: (q) => [itemId(q.QualificationTypeId), itemId(q.WorkerId)],
   row: (q) => ({
-    qualification_type_id: q.QualificationTypeId as string,
-    worker_id: q.WorkerId as string,
+    qualification_type_id: itemId(q.QualificationTypeId),
+    worker_id: itemId(q.WorkerId),
     status: q.Status ?? null,
     integer_value: q.IntegerValue ?? null,
     grant_time: epoch(q.GrantTime),
     data: encodeItem(q),
   }),
-  item: (row) => decodeItem(row.data as string),
+  item: (row) => decodeItem(row.data),
   extra: none,
 };
 
-export const BLOCKS: TableCodec<WorkerBlock, { present: number }> = {
+export const BLOCKS: TableCodec<WorkerBlock, { present: number }, MirrorTables["worker_blocks"]> = {
   table: "worker_blocks",
   key: ["worker_id"],
-  keyOf: (b) => [b.WorkerId as string],
-  row: (b, extra) => ({ worker_id: b.WorkerId as string, reason: b.Reason ?? null, present: extra.present }),
-  item: (r) => ({ WorkerId: r.worker_id as string, Reason: text(r.reason) }),
+  keyOf: (b) => [itemId(b.WorkerId)],
+  row: (b, extra) => ({ worker_id: itemId(b.WorkerId), reason: b.Reason ?? null, present: extra.present }),
+  item: (r) => ({ WorkerId: r.worker_id, Reason: text(r.reason) }),
   extra: (r) => ({ present: Number(r.present) }),
 };

@@ -20,14 +20,15 @@ export interface MirrorTables {
   item_data: { kind: string; id: string; data: string };
 }
 
-interface Confirmed {
+// Rows are type aliases, not interfaces: a row then passes where a Record<string, unknown> is read.
+type Confirmed = {
   confirmed_at: number;
   written_at: number | null;
   /** What the gateway's own write set (JSON): kept over what MTurk's listings say while written_at is recent. */
   overlay: string | null;
-}
+};
 
-interface HitRow extends Confirmed {
+type HitRow = Confirmed & {
   hit_id: string;
   hit_type_id: string | null;
   status: string | null;
@@ -48,9 +49,9 @@ interface HitRow extends Confirmed {
   /** When the mirror learned that MTurk disposed of it; `forgotten` once MTurk answers HITDoesNotExist. */
   disposed_at: number | null;
   forgotten: number;
-}
+};
 
-interface AssignmentRow extends Confirmed {
+type AssignmentRow = Confirmed & {
   /** MTurk gives a returned assignment's id to the next worker: an assignment is its id and its worker. */
   assignment_id: string;
   worker_id: string;
@@ -64,9 +65,9 @@ interface AssignmentRow extends Confirmed {
   deadline: number | null;
   answer: string | null;
   requester_feedback: string | null;
-}
+};
 
-interface BonusRow extends Confirmed {
+type BonusRow = Confirmed & {
   /** MTurk gives bonuses no id: the assignment, worker, time, amount and reason tell them apart. */
   bonus_id: string;
   hit_id: string | null;
@@ -75,9 +76,9 @@ interface BonusRow extends Confirmed {
   amount_cents: number;
   reason: string | null;
   grant_time: number | null;
-}
+};
 
-interface QualificationTypeRow extends Confirmed {
+type QualificationTypeRow = Confirmed & {
   qualification_type_id: string;
   name_lower: string | null;
   status: string | null;
@@ -86,9 +87,9 @@ interface QualificationTypeRow extends Confirmed {
   /** Listed as the caller's own (MustBeOwnedByCaller). */
   owned: number;
   deleted_at: number | null;
-}
+};
 
-interface QualificationRequestRow extends Confirmed {
+type QualificationRequestRow = Confirmed & {
   qualification_request_id: string;
   qualification_type_id: string;
   worker_id: string;
@@ -96,24 +97,24 @@ interface QualificationRequestRow extends Confirmed {
   /** Pending while MTurk lists it; Accepted or Rejected by the gateway; Resolved when it left the list otherwise. */
   status: string;
   decided_at: number | null;
-}
+};
 
-interface QualificationRow extends Confirmed {
+type QualificationRow = Confirmed & {
   qualification_type_id: string;
   worker_id: string;
   status: string | null;
   integer_value: number | null;
   grant_time: number | null;
-}
+};
 
-interface WorkerBlockRow extends Confirmed {
+type WorkerBlockRow = Confirmed & {
   worker_id: string;
   reason: string | null;
   /** 0 once unblocked (kept while the gateway's own unblock must win over a lagging listing). */
   present: number;
-}
+};
 
-interface IdempotencyRow {
+type IdempotencyRow = {
   /** SHA-256 of the operation and the client's key (the key itself is not stored). */
   id: string;
   operation: string;
@@ -124,13 +125,13 @@ interface IdempotencyRow {
   /** The UniqueRequestToken sent to MTurk, derived from the key: written before the call. */
   request_token: string;
   claim: string;
-}
+};
 
-interface SyncUnitRow {
+type SyncUnitRow = {
   unit: string;
   synced_at: number | null;
   /** A refresh in progress (any instance of a fleet): its holder and until when the lease holds. */
   lease_holder: string | null;
   lease_until: number | null;
   progress: string | null;
-}
+};

@@ -1,9 +1,11 @@
+import { sql } from "kysely";
 import type { Logger } from "pino";
 import type { MTurkLoaders } from "../mturk/loaders.js";
 import type { UpstreamClass } from "../mturk/scheduler.js";
 import type { Waiter } from "../mturk/sharedWork.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { MirrorDb } from "./database.js";
+import { messageOf } from "./failures.js";
 import {
   type RefreshContext,
   recheckWork,
@@ -22,7 +24,7 @@ import {
 import { UnitLedger } from "./units.js";
 
 /** How the gateway runs a refresh as shared work (src/mturk/sharedWork.ts), with loaders on the work's own door. */
-export type ShareRefresh = (
+type ShareRefresh = (
   unit: string,
   refresh: (loaders: MTurkLoaders) => Promise<void>,
   options: { class: UpstreamClass; waiter?: Waiter },
@@ -127,7 +129,7 @@ export class MirrorStore {
     if (failed !== undefined) {
       if (fresh.at === null) throw failed;
       this.options.logger?.warn(
-        { units: stale.map((s) => s.unit), error: (failed as Error).message },
+        { units: stale.map((s) => s.unit), error: messageOf(failed) },
         "mirror refresh failed: answering from the mirror",
       );
     }
@@ -146,9 +148,14 @@ export class MirrorStore {
           unit,
           async () => {
             const started = Date.now();
+            const first = !unit.includes(":") && (await this.ledger.syncedAt(unit)) === null;
             await this.read(unit, loaders);
             await this.ledger.markSynced(unit, started);
             if (unit === "work") await this.ledger.markSynced("hits", started);
+            // The planner's statistics once a whole listing landed: without them SQLite sorted every HIT for one
+            // sorted page (37 ms at 20,000 HITs, 1 ms after). Later changes are small beside it (and PostgreSQL's
+            // autovacuum analyzes on its own).
+            if (first) await sql`analyze`.execute(this.db);
           },
           seen,
         )

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { messageOf } from "./failures.js";
 import type { Mirror } from "./mirror.js";
 
 /** The account's units the background sync keeps fresh, in this order each pass. */
@@ -83,8 +84,8 @@ export class MirrorSync {
       try {
         await primary.refresh(unit);
       } catch (error) {
-        this.progress.lastError = `${unit}: ${(error as Error).message}`;
-        this.options.logger?.warn({ unit, error: (error as Error).message }, "mirror sync: a unit could not be read");
+        this.progress.lastError = `${unit}: ${messageOf(error)}`;
+        this.options.logger?.warn({ unit, error: messageOf(error) }, "mirror sync: a unit could not be read");
       }
     }
     if (first && !this.progress.lastError)

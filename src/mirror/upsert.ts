@@ -16,7 +16,10 @@ const MAX_VALUES = 30_000;
 export const key = (values: readonly unknown[]) => values.map(String).join("\u0000");
 const col = (name: string) => sql.ref(name);
 
-function keyIn(codec: TableCodec<unknown, unknown>, keys: string[][]): RawBuilder<unknown> {
+/** What reading a table's rows by key needs of its codec; `item` gives the rows' type. */
+type KeyedTable<R extends Row> = Pick<TableCodec<unknown, unknown, R>, "table" | "key" | "hasData" | "item">;
+
+function keyIn(codec: { key: readonly string[] }, keys: string[][]): RawBuilder<unknown> {
   const tuple = sql`(${sql.join(codec.key.map(col))})`;
   return sql`${tuple} in (${sql.join(keys.map((k) => sql`(${sql.join(k.map((v) => sql`${v}`))})`))})`;
 }
@@ -43,19 +46,19 @@ export async function withItemData(db: MirrorDb, table: string, pk: readonly str
 }
 
 /** The rows of these keys, by key (with their item's data). */
-export async function rowsByKey(
+export async function rowsByKey<R extends Row>(
   db: MirrorDb,
-  codec: TableCodec<unknown, unknown>,
+  codec: KeyedTable<R>,
   keys: string[][],
   only: RawBuilder<unknown> = sql`1 = 1`,
   extra: RawBuilder<unknown> = sql`1 as one`,
-): Promise<Map<string, Row>> {
-  const found = new Map<string, Row>();
+): Promise<Map<string, R>> {
+  const found = new Map<string, R>();
   const per = Math.max(1, Math.floor(MAX_VALUES / codec.key.length / 2));
   for (let i = 0; i < keys.length; i += per) {
     const chunk = keys.slice(i, i + per);
     const { rows } =
-      await sql<Row>`select *, ${extra} from ${sql.table(codec.table)} where ${keyIn(codec, chunk)} and ${only}`.execute(
+      await sql<R>`select *, ${extra} from ${sql.table(codec.table)} where ${keyIn(codec, chunk)} and ${only}`.execute(
         db,
       );
     if (codec.hasData) await withItemData(db, codec.table, codec.key, rows);
@@ -66,17 +69,17 @@ export async function rowsByKey(
 
 /** The overlay of a row, if the gateway wrote it recently enough to still win over listings. */
 function liveOverlay<I, E>(row: Row | undefined, since: number): Overlay<I, E> | undefined {
-  if (!row?.overlay || Number(row.written_at ?? 0) < since) return undefined;
-  return decodeItem<Overlay<I, E>>(row.overlay as string);
+  if (typeof row?.overlay !== "string" || !row.overlay || Number(row.written_at ?? 0) < since) return undefined;
+  return decodeItem<Overlay<I, E>>(row.overlay);
 }
 
 /**
  * Writes what MTurk listed (or returned) into the mirror: one upsert per chunk. A row the gateway wrote within
  * `protectMs` keeps what that write set (its overlay) over the listed values; `also` adds columns (sync bookkeeping).
  */
-export async function upsertListed<I, E>(
+export async function upsertListed<I extends object, E extends object, R extends Row>(
   db: MirrorDb,
-  codec: TableCodec<I, E>,
+  codec: TableCodec<I, E, R>,
   entries: { item: I; extra: E }[],
   options: { now: number; protectMs: number; also?: Row; preserve?: readonly string[] },
 ): Promise<void> {
@@ -84,7 +87,7 @@ export async function upsertListed<I, E>(
   const since = options.now - options.protectMs;
   const existing = await rowsByKey(
     db,
-    codec as TableCodec<unknown, unknown>,
+    codec,
     entries.map((e) => codec.keyOf(e.item)),
     sql`${col("written_at")} >= ${since}`,
   );
@@ -110,11 +113,12 @@ export async function upsertListed<I, E>(
 }
 
 /** The part of a write's overlay that the listed item does not show yet. */
-function unconfirmed<I, E>(overlay: Overlay<I, E>, item: I, extra: E): Overlay<I, E> {
-  const pending = <T>(written: Partial<T> | undefined, listed: T) => {
+function unconfirmed<I extends object, E extends object>(overlay: Overlay<I, E>, item: I, extra: E): Overlay<I, E> {
+  const pending = <T extends object>(written: Partial<T> | undefined, listed: T) => {
     if (!written) return undefined;
+    const shown = new Map(Object.entries(listed));
     const left = Object.entries(written).filter(
-      ([field, value]) => JSON.stringify((listed as Record<string, unknown>)[field]) !== JSON.stringify(value),
+      ([field, value]) => JSON.stringify(shown.get(field)) !== JSON.stringify(value),
     );
     return left.length ? (Object.fromEntries(left) as Partial<T>) : undefined;
   };
@@ -128,9 +132,9 @@ function unconfirmed<I, E>(overlay: Overlay<I, E>, item: I, extra: E): Overlay<I
 async function writeRows(db: MirrorDb, table: string, pk: readonly string[], rows: Row[], preserve: readonly string[]) {
   const data = rows
     .filter((row) => "data" in row)
-    .map((row) => ({ kind: table, id: dataId(pk, row), data: row.data as string }));
+    .map((row) => ({ kind: table, id: dataId(pk, row), data: String(row.data) }));
   const narrow = data.length ? rows.map(({ data: _data, ...row }) => row) : rows;
-  const columns = Object.keys(narrow[0] as Row);
+  const columns = Object.keys(narrow[0] ?? {});
   const updated = columns.filter((c) => !pk.includes(c) && !preserve.includes(c));
   const per = Math.max(1, Math.floor(MAX_VALUES / columns.length));
   const set = sql.join(updated.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`));
@@ -154,22 +158,29 @@ async function writeRows(db: MirrorDb, table: string, pk: readonly string[], row
  * that still shows the old state does not undo it. A change to a row the mirror does not hold needs `base`, the
  * whole item (else there is nothing to change: the next sync brings the row).
  */
-export async function applyWrite<I, E>(
+export async function applyWrite<I extends object, E extends object, R extends Row>(
   db: MirrorDb,
-  codec: TableCodec<I, E>,
-  change: { key: string[]; overlay: Overlay<I, E>; base?: I; baseExtra?: E },
+  codec: TableCodec<I, E, R>,
+  change:
+    | { key: string[]; overlay: Overlay<I, E>; base?: undefined }
+    | { key: string[]; overlay: Overlay<I, E>; base: I; baseExtra: E },
   options: { now: number; protectMs: number; also?: Row },
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const found = (await rowsByKey(trx, codec as TableCodec<unknown, unknown>, [change.key])).get(key(change.key));
-    if (!found && !change.base) return false;
+    const found = (await rowsByKey(trx, codec, [change.key])).get(key(change.key));
+    const from = found
+      ? { item: codec.item(found), extra: codec.extra(found) }
+      : "baseExtra" in change
+        ? { item: change.base, extra: change.baseExtra }
+        : undefined;
+    if (!from) return false;
     const earlier = liveOverlay<I, E>(found, options.now - options.protectMs) ?? {};
     const overlay: Overlay<I, E> = {
       item: { ...earlier.item, ...change.overlay.item },
       extra: { ...earlier.extra, ...change.overlay.extra },
     };
-    const item = { ...(found ? codec.item(found) : (change.base as I)), ...change.base, ...overlay.item } as I;
-    const extra = { ...(found ? codec.extra(found) : (change.baseExtra as E)), ...overlay.extra } as E;
+    const item: I = { ...from.item, ...change.base, ...overlay.item };
+    const extra: E = { ...from.extra, ...overlay.extra };
     const row = {
       ...codec.row(item, extra),
       ...options.also,

@@ -1,5 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { context as otelContext, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  isSpanContextValid,
+  context as otelContext,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 import type { Plugin } from "graphql-yoga";
 import pino, { type Logger } from "pino";
 
@@ -27,7 +35,8 @@ interface RequestEntry {
   at: number;
   id: string;
   path: string;
-  span: ReturnType<typeof tracer.startSpan>;
+  /** Absent when tracing is off (no tracer provider and no caller's trace): nothing to record or propagate. */
+  span?: ReturnType<typeof tracer.startSpan>;
   /** The operation's part of the line, known when execution ends (absent for non-GraphQL paths). */
   operation?: { operation: string | null; principal?: string; errorCodes: unknown[] };
 }
@@ -46,18 +55,23 @@ export function useRequestLogging(logger: Logger): Plugin {
       // global propagator is W3C trace context unless the host registered another (startTracing keeps the default).
       const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
       const span = tracer.startSpan(`HTTP ${request.method} ${url.pathname}`, { kind: SpanKind.SERVER }, parent);
-      started.set(request, { at: performance.now(), id, path: url.pathname, span });
+      // A no-op span (invalid context) has no attributes to take, and its children would be no-ops too.
+      const traced = isSpanContextValid(span.spanContext()) ? span : undefined;
+      started.set(request, { at: performance.now(), id, path: url.pathname, span: traced });
     },
     onExecute({ args, executeFn, setExecuteFn }) {
       const context = args.contextValue as { request?: Request; principal?: { name: string } };
       const entry = context.request && started.get(context.request);
       if (!entry) return;
-      entry.span.setAttribute("graphql.operation.name", args.operationName ?? "");
-      entry.span.setAttribute("enduser.id", context.principal?.name ?? "");
-      // Upstream-call spans started during execution become children of the request's span.
-      setExecuteFn((executeArgs) =>
-        otelContext.with(trace.setSpan(otelContext.active(), entry.span), () => executeFn(executeArgs)),
-      );
+      const span = entry.span;
+      if (span) {
+        span.setAttribute("graphql.operation.name", args.operationName ?? "");
+        span.setAttribute("enduser.id", context.principal?.name ?? "");
+        // Upstream-call spans started during execution become children of the request's span.
+        setExecuteFn((executeArgs) =>
+          otelContext.with(trace.setSpan(otelContext.active(), span), () => executeFn(executeArgs)),
+        );
+      }
       return {
         onExecuteDone({ result }) {
           const errors = "errors" in result ? (result.errors ?? []) : [];
@@ -73,20 +87,24 @@ export function useRequestLogging(logger: Logger): Plugin {
       const entry = started.get(request);
       if (!entry) return;
       response.headers.set("x-request-id", entry.id);
-      if (response.status >= 500) entry.span.setStatus({ code: SpanStatusCode.ERROR });
-      entry.span.setAttribute("http.status_code", response.status);
-      entry.span.end();
-      logger.info(
-        {
-          requestId: entry.id,
-          method: request.method,
-          path: entry.path,
-          status: response.status,
-          ms: Math.round(performance.now() - entry.at),
-          ...entry.operation,
-        },
-        "request",
-      );
+      if (entry.span) {
+        if (response.status >= 500) entry.span.setStatus({ code: SpanStatusCode.ERROR });
+        entry.span.setAttribute("http.status_code", response.status);
+        entry.span.end();
+      }
+      // The line's object is built only when info is on.
+      if (logger.isLevelEnabled("info"))
+        logger.info(
+          {
+            requestId: entry.id,
+            method: request.method,
+            path: entry.path,
+            status: response.status,
+            ms: Math.round(performance.now() - entry.at),
+            ...entry.operation,
+          },
+          "request",
+        );
     },
   };
 }

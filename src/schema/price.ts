@@ -18,6 +18,29 @@ function executed(document: DocumentNode, operationName?: string | null): Docume
   return { ...document, definitions };
 }
 
+type Measured = { complexity: number; depth: number; breadth: number };
+
+/**
+ * The measures per document (yoga's parse cache hands out one per text), operation name and variables, for the
+ * limits they were measured with: a document sent again is not walked again. A few variants per document at most:
+ * variables are the caller's.
+ */
+const measures = new WeakMap<DocumentNode, { limits?: Limits; byKey: Map<string, Measured | undefined> }>();
+function measure(args: ExecutionArgs, ctx: PricedContext): Measured | undefined {
+  const variables = args.variableValues ?? {};
+  let cached = measures.get(args.document);
+  if (!cached) {
+    cached = { limits: ctx.limits, byKey: new Map() };
+    measures.set(args.document, cached);
+  }
+  const key = `${args.operationName ?? ""}\n${JSON.stringify(variables)}`;
+  if (cached.limits === ctx.limits && cached.byKey.has(key)) return cached.byKey.get(key);
+  const document = executed(args.document, args.operationName);
+  const measured = document && complexityFromQuery(document, { schema: args.schema, variables, ctx });
+  if (cached.limits === ctx.limits && cached.byKey.size < 16) cached.byKey.set(key, measured);
+  return measured;
+}
+
 const isCoded = (error: unknown): error is GraphQLError =>
   error instanceof Error && error.name === "GraphQLError" && typeof codeOf(error) === "string";
 
@@ -26,19 +49,14 @@ const isCoded = (error: unknown): error is GraphQLError =>
  * price, or why it is refused. Variables that do not coerce are left to graphql's own error.
  */
 function priceOf(args: ExecutionArgs, ctx: PricedContext): { price?: number; refusal?: GraphQLError } {
-  const document = executed(args.document, args.operationName);
-  if (!document) return {};
-  let measured: { complexity: number; depth: number; breadth: number };
+  let measured: Measured | undefined;
   try {
-    measured = complexityFromQuery(document, {
-      schema: args.schema,
-      variables: args.variableValues ?? {},
-      ctx,
-    });
+    measured = measure(args, ctx);
   } catch (error) {
     // A price function's own refusal (MAX_NODES) is the answer; anything else graphql reports as it executes.
     return isCoded(error) ? { refusal: error } : {};
   }
+  if (!measured) return {};
   const max = ctx.limits?.complexity;
   if (!max) return { price: measured.complexity };
   const kind =

@@ -1,5 +1,5 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { createGraphQLError, type Plugin } from "graphql-yoga";
+import { createGraphQLError, isPromise, type Plugin } from "graphql-yoga";
 import { codeOf, messageOf } from "../mturk/errors.js";
 
 const json = (status: number, body: unknown) =>
@@ -42,6 +42,9 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
   return {
     onExecute({ args: { contextValue }, executeFn, setExecuteFn }) {
       setExecuteFn((args) => {
+        const running = executeFn(args);
+        // An execution that ended synchronously (nothing awaited, no MTurk call) needs no timer.
+        if (!isPromise(running)) return running;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise((resolve) => {
           timer = setTimeout(() => {
@@ -53,7 +56,7 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
             resolve({ errors: [createGraphQLError(message, { extensions: { code: "TIMEOUT", ...running } })] });
           }, ms);
         });
-        return Promise.race([Promise.resolve(executeFn(args)).finally(() => clearTimeout(timer)), timeout]) as never;
+        return Promise.race([running.finally(() => clearTimeout(timer)), timeout]) as never;
       });
     },
   };
@@ -73,13 +76,18 @@ export function useRequestParamErrors(): Plugin {
     onRequestParse({ requestParser, setRequestParser }) {
       if (!requestParser) return;
       const parse = requestParser;
-      setRequestParser(async (request) => {
+      const refusal = (error: unknown) => {
+        if (error instanceof SyntaxError) return badRequest("The request's variables or extensions are not JSON.");
+        if (codeOf(error) === "BAD_REQUEST") return badRequest(messageOf(error));
+        return error;
+      };
+      // No async wrapper around the parser: one promise fewer per request.
+      setRequestParser((request) => {
         try {
-          return await parse(request);
+          const parsed = parse(request);
+          return isPromise(parsed) ? parsed.catch((error) => Promise.reject(refusal(error))) : parsed;
         } catch (error) {
-          if (error instanceof SyntaxError) throw badRequest("The request's variables or extensions are not JSON.");
-          if (codeOf(error) === "BAD_REQUEST") throw badRequest(messageOf(error));
-          throw error;
+          return Promise.reject(refusal(error));
         }
       });
     },

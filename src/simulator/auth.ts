@@ -27,7 +27,7 @@ const authError = (type: string, message: string) => new SimulatorError(type, me
 const parseAmzDate = (value: string) => {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as number[];
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
   return new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second));
 };
 
@@ -65,7 +65,8 @@ export async function verifySignature(
       "IncompleteSignatureException",
       `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=${authorization.split(" ")[0]}`,
     );
-  const [, accessKeyId, , region, service, signedHeaderList, signature] = m as unknown as string[];
+  // AUTH_PATTERN has all six groups: a match gives each a string.
+  const [, accessKeyId, , region, service, signedHeaderList = "", signature = ""] = m;
   if (accessKeyId !== credentials.accessKeyId)
     throw authError("UnrecognizedClientException", "The security token included in the request is invalid.");
   if (region !== SIGNING_REGION)
@@ -95,7 +96,7 @@ export async function verifySignature(
       "InvalidSignatureException",
       "The provided 'x-amz-content-sha256' header does not match what was computed.",
     );
-  const signedHeaders = (signedHeaderList as string).split(";");
+  const signedHeaders = signedHeaderList.split(";");
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = name === "host" ? (request.headers.host ?? request.host) : request.headers[name];
@@ -115,10 +116,7 @@ export async function verifySignature(
     { signingDate, signableHeaders: new Set(signedHeaders) },
   );
   const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1] ?? "";
-  if (
-    expectedSignature.length !== 64 ||
-    !timingSafeEqual(Buffer.from(expectedSignature), Buffer.from(signature as string))
-  )
+  if (expectedSignature.length !== 64 || !timingSafeEqual(Buffer.from(expectedSignature), Buffer.from(signature)))
     throw authError(
       "InvalidSignatureException",
       "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",

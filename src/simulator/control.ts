@@ -1,10 +1,11 @@
 import { bulkSubmissions } from "./bulkWork.js";
 import { SimulatorError } from "./errors.js";
-import type { FaultKind } from "./instrumentation.js";
+import { FAULT_KINDS } from "./instrumentation.js";
+import { jsonBody, oneOfMember, optionalString, optionalStrings } from "./json.js";
 import { workerAcceptsHit, workerLeavesAssignment, workerSubmitsAssignment } from "./operations/assignments.js";
 import { wireAssignment, wireQualification, wireQualificationRequest } from "./operations/common.js";
 import { workerRequestsQualification } from "./operations/qualifications.js";
-import type { SeedSize } from "./seed.js";
+import { seedSizeOf } from "./seed.js";
 import type { Simulator } from "./server.js";
 import type { Store } from "./store.js";
 
@@ -35,7 +36,7 @@ export function handleControl(
   rawBody: string,
 ): { status: number; body: unknown } {
   try {
-    const body = (rawBody ? JSON.parse(rawBody) : {}) as Record<string, unknown>;
+    const body = jsonBody(rawBody);
     const path = url.split("?")[0]?.replace(/\/+$/, "") ?? "";
     const parts = path.split("/").slice(2);
     // "/_simulator/hits/3ABC/accept" is routed as "POST hits/:id/accept".
@@ -57,7 +58,7 @@ function testHook(sim: Simulator, route: string, body: Record<string, unknown>):
   const store = sim.store;
   switch (route) {
     case "POST reset":
-      sim.reset(typeof body.seed === "number" ? body.seed : sim.seed, (body.size as SeedSize | undefined) ?? sim.size);
+      sim.reset(typeof body.seed === "number" ? body.seed : sim.seed, seedSizeOf(body.size) ?? sim.size);
       return { seed: sim.seed, size: sim.size };
     case "GET clock":
       return { now: new Date(store.now()).toISOString(), offsetSeconds: store.clockOffsetMs / 1000 };
@@ -86,7 +87,11 @@ function testHook(sim: Simulator, route: string, body: Record<string, unknown>):
       sim.instrumentation.clearFaults();
       return {};
     case "POST faults/next":
-      sim.instrumentation.schedule(String(body.operation ?? "*"), Number(body.count ?? 1), body.fault as FaultKind);
+      sim.instrumentation.schedule(
+        String(body.operation ?? "*"),
+        Number(body.count ?? 1),
+        oneOfMember(body, "fault", FAULT_KINDS),
+      );
       return {};
     case "GET fixtures":
       return fixtures(sim);
@@ -111,7 +116,7 @@ function workerSide(store: Store, route: string, id: string, body: Record<string
     }
     case "POST workers/:id/qualification-requests": {
       const typeId = String(body.qualificationTypeId);
-      const result = workerRequestsQualification(store, id, typeId, body.answer as string | undefined);
+      const result = workerRequestsQualification(store, id, typeId, optionalString(body, "answer"));
       return result.request
         ? { qualificationRequest: wireQualificationRequest(result.request) }
         : { qualification: wireQualification(result.granted) };
@@ -119,7 +124,7 @@ function workerSide(store: Store, route: string, id: string, body: Record<string
     case "POST hits/:id/accept":
       return { assignment: wireAssignment(workerAcceptsHit(store, id, String(body.workerId))) };
     case "POST hits/:id/submissions":
-      return bulkSubmissions(store, id, Number(body.count ?? 1), body.answers as string[] | undefined);
+      return bulkSubmissions(store, id, Number(body.count ?? 1), optionalStrings(body, "answers"));
     case "POST assignments/:id/submit":
       return { assignment: wireAssignment(workerSubmitsAssignment(store, id, String(body.answer ?? ""))) };
     case "POST assignments/:id/return":

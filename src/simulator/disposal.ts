@@ -65,7 +65,11 @@ export class DueQueue {
 
   private swap(i: number, j: number): void {
     const h = this.heap;
-    [h[i], h[j]] = [h[j] as Due, h[i] as Due];
+    const a = h[i];
+    const b = h[j];
+    if (a === undefined || b === undefined) return;
+    h[i] = b;
+    h[j] = a;
   }
 
   private up(i: number): void {

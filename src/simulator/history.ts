@@ -15,7 +15,7 @@ export interface Tracked<S> {
 /** Applies a change to a record, keeping the values it replaces for lagging listings. */
 export function change<T extends Tracked<T>>(record: T, patch: Partial<T>, at: number): T {
   const before: Partial<T> = {};
-  for (const key of Object.keys(patch) as (keyof T)[]) before[key] = record[key];
+  for (const key in patch) before[key] = record[key];
   if (!record.history) record.history = [];
   record.history.push({ at, before });
   Object.assign(record, patch);

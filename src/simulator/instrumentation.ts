@@ -9,7 +9,14 @@ export interface CallRecord {
   outcome: string;
 }
 
-export type FaultKind = "ThrottlingException" | "ServiceFault" | "ValidationException" | "drop" | "dropAfterApply";
+export const FAULT_KINDS = [
+  "ThrottlingException",
+  "ServiceFault",
+  "ValidationException",
+  "drop",
+  "dropAfterApply",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRates {
   throttleRate: number;

@@ -72,7 +72,7 @@ const switches = (() => {
       },
     );
   } catch (error) {
-    console.error((error as Error).message);
+    console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
 })();

@@ -1,4 +1,5 @@
 /** The simulator's internal records. Times are epoch milliseconds of the simulated clock. */
+import type { NotificationTransport } from "@aws-sdk/client-mturk";
 import type { Tracked } from "./history.js";
 
 interface LocaleValue {
@@ -32,6 +33,9 @@ export interface QualificationTypeRecord extends Tracked<QualificationTypeRecord
   creationTime: number;
   deletedAt?: number;
 }
+
+/** The key of a worker's Qualification of a type in the store. */
+export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
 
 export interface QualificationRecord extends Tracked<QualificationRecord> {
   typeId: string;
@@ -74,7 +78,7 @@ export interface HITTypeRecord {
   qualificationRequirements: QualificationRequirementInput[];
 }
 
-export interface ReviewPolicy {
+interface ReviewPolicy {
   PolicyName: string;
   Parameters?: { Key?: string; Values?: string[]; MapEntries?: { Key?: string; Values?: string[] }[] }[];
 }
@@ -135,7 +139,7 @@ export interface BlockRecord extends Tracked<BlockRecord> {
 
 export interface NotificationSpec {
   Destination: string;
-  Transport: string;
+  Transport: NotificationTransport;
   Version: string;
   EventTypes: string[];
 }

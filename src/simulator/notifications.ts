@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { NotificationSpec } from "./model.js";
+import { isRecord, jsonBody } from "./json.js";
 import { confirmationMessage, notificationMessage, type SnsMessage, signed, snsSigner } from "./notificationsSns.js";
 import type { Store } from "./store.js";
 
@@ -23,6 +23,14 @@ interface Faults {
   /** The next N messages wait `reorderDelayMs`, so that later ones overtake them. */
   reorder: number;
   reorderDelayMs: number;
+}
+
+/** The SNS topic an operation's Notification member names, when its transport is SNS. */
+function snsTopicOf(input: Record<string, unknown>): string | undefined {
+  const spec = input.Notification;
+  return isRecord(spec) && spec.Transport === "SNS" && typeof spec.Destination === "string"
+    ? spec.Destination
+    : undefined;
 }
 
 type Answer = { status: number; body: string; type: string };
@@ -61,7 +69,7 @@ export class SnsDelivery {
   async handle(method: string, url: string, rawBody: string): Promise<Answer> {
     const parsed = new URL(url, "http://simulator");
     const route = `${method} ${parsed.pathname.slice(SNS_PREFIX.length)}`;
-    const body = (rawBody ? JSON.parse(rawBody) : {}) as Record<string, unknown>;
+    const body = jsonBody(rawBody);
     switch (route) {
       case "GET cert.pem":
         return { status: 200, body: (await snsSigner()).certificatePem, type: "application/x-pem-file" };
@@ -73,8 +81,10 @@ export class SnsDelivery {
         this.endpoint = typeof body.endpoint === "string" && body.endpoint ? body.endpoint : undefined;
         return json(200, this.describe());
       case "POST faults":
-        for (const key of ["duplicate", "lose", "reorder", "reorderDelayMs"] as const)
-          if (typeof body[key] === "number") this.faults[key] = body[key] as number;
+        for (const key of ["duplicate", "lose", "reorder", "reorderDelayMs"] as const) {
+          const value = body[key];
+          if (typeof value === "number") this.faults[key] = value;
+        }
         return json(200, this.faults);
       default:
         return json(404, { error: `No simulator route ${method} ${parsed.pathname}` });
@@ -109,14 +119,14 @@ export class SnsDelivery {
   afterOperation(operation: string, input: Record<string, unknown>): void {
     const store = this.sim.store;
     if (operation === "UpdateNotificationSettings") {
-      const spec = input.Notification as NotificationSpec | undefined;
-      if (spec?.Transport === "SNS") void this.subscribe(spec.Destination);
+      const topic = snsTopicOf(input);
+      if (topic) void this.subscribe(topic);
       return;
     }
     if (operation === "SendTestEventNotification") {
-      const spec = input.Notification as NotificationSpec;
+      const topic = snsTopicOf(input);
       const event = { EventType: String(input.TestEventType), EventTimestamp: this.now(), HITId: "", HITTypeId: "" };
-      if (spec.Transport === "SNS") void this.publish(spec.Destination, [event]);
+      if (topic) void this.publish(topic, [event]);
       return;
     }
     const assignment = typeof input.AssignmentId === "string" ? store.assignments.get(input.AssignmentId) : undefined;
@@ -136,12 +146,17 @@ export class SnsDelivery {
   afterControl(method: string, url: string, answer: { status: number; body: unknown }): void {
     if (method !== "POST" || answer.status !== 200) return;
     const action = /\/(accept|submit|return|abandon)$/.exec(url.split("?")[0] ?? "")?.[1];
-    const assignment = (answer.body as { assignment?: { AssignmentId?: string; HITId?: string } }).assignment;
-    if (!action || !assignment?.HITId) return;
-    const types = [WORKER_EVENTS[action] as string];
+    const assignment = isRecord(answer.body) && isRecord(answer.body.assignment) ? answer.body.assignment : {};
+    const event = action && WORKER_EVENTS[action];
+    if (!event || typeof assignment.HITId !== "string") return;
+    const types = [event];
     const hit = this.sim.store.hits.get(assignment.HITId);
     if (action === "submit" && hit && this.sim.store.hitStatus(hit) === "Reviewable") types.push("HITReviewable");
-    this.announce(assignment.HITId, types, assignment.AssignmentId);
+    this.announce(
+      assignment.HITId,
+      types,
+      typeof assignment.AssignmentId === "string" ? assignment.AssignmentId : undefined,
+    );
   }
 
   private announce(hitId: string, types: string[], assignmentId?: string): void {
@@ -230,9 +245,9 @@ export class SnsDelivery {
         method: "POST",
         headers: {
           "content-type": "text/plain; charset=UTF-8",
-          "x-amz-sns-message-type": message.Type as string,
-          "x-amz-sns-message-id": message.MessageId as string,
-          "x-amz-sns-topic-arn": message.TopicArn as string,
+          "x-amz-sns-message-type": message.Type,
+          "x-amz-sns-message-id": message.MessageId,
+          "x-amz-sns-topic-arn": message.TopicArn,
         },
         body: JSON.stringify(message),
       }).then(

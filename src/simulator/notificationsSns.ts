@@ -27,7 +27,13 @@ export function snsSigner(): Promise<SnsSigner> {
   return signer;
 }
 
-export type SnsMessage = Record<string, string>;
+/** An SNS message's fields (all strings); every message has these three. */
+export interface SnsMessage {
+  [field: string]: string;
+  Type: string;
+  MessageId: string;
+  TopicArn: string;
+}
 
 /** The fields SNS signs, in its order, for each message type. */
 const SIGNED_FIELDS: Record<string, string[]> = {
@@ -38,7 +44,7 @@ const SIGNED_FIELDS: Record<string, string[]> = {
 
 /** SNS's string to sign: "Name\nvalue\n" for each signed field present. */
 function snsStringToSign(message: SnsMessage): string {
-  const fields = SIGNED_FIELDS[message.Type ?? ""] ?? [];
+  const fields = SIGNED_FIELDS[message.Type] ?? [];
   return fields
     .filter((f) => message[f] !== undefined)
     .map((f) => `${f}\n${message[f]}\n`)

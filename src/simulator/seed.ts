@@ -1,5 +1,6 @@
-import type { HITRecord, QualificationTypeRecord } from "./model.js";
-import { qualificationKey } from "./operations/common.js";
+import { SimulatorError } from "./errors.js";
+import { isRecord } from "./json.js";
+import { type HITRecord, type HITTypeRecord, type QualificationTypeRecord, qualificationKey } from "./model.js";
 import { hitTypeFor, SIMULATOR_LAYOUT_ID, SYSTEM_LOCALE_TYPE_ID } from "./operations/hitRules.js";
 import { answerXml, seedAssignments } from "./seedWork.js";
 import { DAY_MS, type Store } from "./store.js";
@@ -23,6 +24,25 @@ const PRESETS: Record<(typeof SEED_SIZES)[number], SeedCounts> = {
   // Benchmarks only (npm test seeds it once, as a smoke test): 20,000 HITs with about 10 assignments each.
   huge: { qualificationTypes: 30, workers: 20_000, pendingRequests: 20_000, hits: 20_000, assignmentsPerHit: 10 },
 };
+
+/** A seed size given as JSON (POST /_simulator/reset): a preset's name or the counts; undefined when not given. */
+export function seedSizeOf(value: unknown): SeedSize | undefined {
+  if (value === undefined) return undefined;
+  const preset = SEED_SIZES.find((s) => s === value);
+  if (preset) return preset;
+  if (isRecord(value)) {
+    const { qualificationTypes, workers, pendingRequests, hits, assignmentsPerHit } = value;
+    if (
+      typeof qualificationTypes === "number" &&
+      typeof workers === "number" &&
+      typeof pendingRequests === "number" &&
+      typeof hits === "number" &&
+      (assignmentsPerHit === undefined || typeof assignmentsPerHit === "number")
+    )
+      return { qualificationTypes, workers, pendingRequests, hits, assignmentsPerHit };
+  }
+  throw new SimulatorError("BadRequest", `size must be one of ${SEED_SIZES.join(", ")} or the counts.`, 400);
+}
 
 export const seedCounts = (size: SeedSize): SeedCounts => (typeof size === "string" ? PRESETS[size] : size);
 
@@ -63,6 +83,13 @@ const TEST_XML = `<QuestionForm xmlns="http://mechanicalturk.amazonaws.com/AWSMe
 const externalQuestion = (n: number) =>
   `<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://tasks.example.org/task/${n}</ExternalURL><FrameHeight>600</FrameHeight></ExternalQuestion>`;
 
+/** The item at `i`, counting round the list again past its end. */
+function cycled<T extends NonNullable<unknown> | null>(items: readonly T[], i: number): T {
+  const item = items[i % items.length];
+  if (item === undefined) throw new Error("Nothing to cycle through.");
+  return item;
+}
+
 /** Kinds of the caller's qualification types, cycled so that every size has each kind. */
 const TYPE_KINDS = ["test", "manual", "autoGranted", "answerKey", "inactive", "manualRetry"] as const;
 type TypeKind = (typeof TYPE_KINDS)[number];
@@ -82,7 +109,10 @@ export function seedStore(store: Store, size: SeedSize): void {
   seedRequests(
     store,
     counts,
-    ownTypes.filter((t) => ["test", "manual", "manualRetry"].includes(kinds.get(t.id) as string)),
+    ownTypes.filter((t) => {
+      const kind = kinds.get(t.id);
+      return kind === "test" || kind === "manual" || kind === "manualRetry";
+    }),
     workerIds,
   );
   seedHits(
@@ -93,7 +123,7 @@ export function seedStore(store: Store, size: SeedSize): void {
   );
   const blocked = Math.max(counts.workers > 0 ? 2 : 0, Math.floor(counts.workers / 100));
   for (let i = 0; i < blocked; i += 1) {
-    const workerId = workerIds[(i * 7) % workerIds.length] as string;
+    const workerId = cycled(workerIds, i * 7);
     if (!store.blocks.has(workerId))
       store.blocks.set(workerId, { workerId, reason: "Failed attention checks.", seq: store.nextSeq() });
   }
@@ -138,7 +168,7 @@ function seedOwnTypes(store: Store, counts: SeedCounts) {
     (a, b) => a - b,
   );
   const ownTypes: QualificationTypeRecord[] = typeTimes.map((creationTime, i) => {
-    const kind = TYPE_KINDS[i % TYPE_KINDS.length] as TypeKind;
+    const kind = cycled(TYPE_KINDS, i);
     const tested = kind === "test" || kind === "answerKey";
     const record: QualificationTypeRecord = {
       id: store.newId(30, "3"),
@@ -225,7 +255,7 @@ function seedRequests(store: Store, counts: SeedCounts, waiting: QualificationTy
 }
 
 /** The HIT types of the seeded HITs: one per caller type, each required in its own way. */
-function seedHitTypes(store: Store, types: QualificationTypeRecord[]) {
+function seedHitTypes(store: Store, types: QualificationTypeRecord[]): [HITTypeRecord, ...HITTypeRecord[]] {
   return [
     // The HIT of the legacy GetHITsForQualificationType example (seeds/004): its first HIT is shaped like it.
     hitTypeFor(store, {
@@ -257,13 +287,19 @@ function seedHitTypes(store: Store, types: QualificationTypeRecord[]) {
             ? [
                 {
                   QualificationTypeId: SYSTEM_LOCALE_TYPE_ID,
-                  Comparator: "In",
+                  Comparator: "In" as const,
                   LocaleValues: [{ Country: "US" }, { Country: "CA" }],
                 },
               ]
             : []),
           ...(i % 4 === 0
-            ? [{ QualificationTypeId: "000000000000000000L0", Comparator: "GreaterThanOrEqualTo", IntegerValues: [95] }]
+            ? [
+                {
+                  QualificationTypeId: "000000000000000000L0",
+                  Comparator: "GreaterThanOrEqualTo" as const,
+                  IntegerValues: [95],
+                },
+              ]
             : []),
         ],
       }),
@@ -279,7 +315,7 @@ function seedHits(store: Store, counts: SeedCounts, types: QualificationTypeReco
     (a, b) => a - b,
   );
   creationTimes.forEach((creationTime, i) => {
-    const type = i === 0 ? (hitTypes[0] as (typeof hitTypes)[number]) : r.pick(hitTypes);
+    const type = i === 0 ? hitTypes[0] : r.pick(hitTypes);
     const perHit = counts.assignmentsPerHit;
     const maxAssignments =
       i === 0 ? 5 : perHit ? r.int(perHit + 1, perHit + 3) : r.chance(0.1) ? r.int(10, 20) : r.int(1, 9);

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Credentials, DEFAULT_CREDENTIALS, verifySignature } from "./auth.js";
 import { handleControl } from "./control.js";
@@ -90,7 +89,8 @@ export class Simulator {
     await new Promise<void>((resolve) =>
       server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", resolve),
     );
-    const { port } = server.address() as AddressInfo;
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
     this.url = `http://${this.options.host ?? "127.0.0.1"}:${port}`;
     this.server = server;
     return this;
@@ -104,8 +104,8 @@ export class Simulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of req) if (chunk instanceof Uint8Array) chunks.push(chunk);
     const body = Buffer.concat(chunks).toString("utf8");
     const path = req.url ?? "/";
     if (path.startsWith(SNS_PREFIX)) {
@@ -172,7 +172,7 @@ export class Simulator {
         const valid = validateInput(handler.members, input);
         this.store.tick();
         const result = handler.handle(this.store, valid, { baseUrl: this.url });
-        this.notifications.afterOperation(operation, valid as Record<string, unknown>);
+        this.notifications.afterOperation(operation, valid);
         // The dangerous case for retries: the operation took effect, but the caller never hears so.
         const text = JSON.stringify(result);
         respond = fault === "dropAfterApply" ? () => drop("dropAfterApply") : () => finish(200, text, "ok");

@@ -40,7 +40,11 @@ function createRandom(seed: number) {
   return {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
+    pick: <T extends NonNullable<unknown> | null>(items: readonly T[]): T => {
+      const item = items[Math.floor(next() * items.length)];
+      if (item === undefined) throw new Error("Nothing to pick from.");
+      return item;
+    },
     chance: (p: number) => next() < p,
   };
 }
@@ -134,8 +138,7 @@ export class Store {
   /** The id for a HIT's next assignment: the oldest returned or abandoned one still free (MTurk reuses them). */
   assignmentIdFor(hitId: string): string {
     const free = this.freeAssignmentIds.get(hitId);
-    while (free?.length) {
-      const id = free.shift() as string;
+    for (let id = free?.shift(); id !== undefined; id = free?.shift()) {
       const holder = this.assignments.get(id)?.status;
       if (holder === "Returned" || holder === "Abandoned") return id;
     }
@@ -210,7 +213,9 @@ export class Store {
   private forgetAged(now: number): void {
     const gone = new Set<string>();
     while (now >= this.disposals.next()) {
-      const { id } = this.disposals.take() as { id: string };
+      const due = this.disposals.take();
+      if (!due) break;
+      const { id } = due;
       const hit = this.hits.get(id);
       if (!hit || gone.has(id)) continue;
       const at = forgetAt(hit, this.disposalMode);

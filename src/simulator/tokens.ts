@@ -9,7 +9,8 @@ export interface Cursor {
 }
 
 const MODE_CODES: Record<PagingMode, string> = { keyset: "k", offset: "o", page: "p" };
-const MODES_BY_CODE = new Map(Object.entries(MODE_CODES).map(([mode, code]) => [code, mode as PagingMode]));
+const MODES: PagingMode[] = ["keyset", "offset", "page"];
+const MODES_BY_CODE = new Map(MODES.map((mode) => [MODE_CODES[mode], mode]));
 
 /**
  * NextTokens sealed with AES-GCM under a key of one store: a forged token, or one from another instance, fails to

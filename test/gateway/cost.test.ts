@@ -41,6 +41,16 @@ describe("prices that follow the calls", () => {
     expect(within.calls).toHaveLength(100);
   });
 
+  it("one document sent again is priced for its variables each time (prices are kept per document and variables)", async () => {
+    const document = `query($n: Int) { hits(first: $n) { edges { node { assignments(first: $n) { edges { cursor } } } } } }`;
+    const price = async (n: number) => (await stack.measured(document, { n })).result.extensions?.cost?.price;
+    const small = await price(1);
+    expect(small).toBeGreaterThan(0);
+    await refusedBeforeAnyCall(document, { n: 1000 });
+    expect(await price(1)).toBe(small);
+    expect(await price(2)).toBeGreaterThan(small as number);
+  });
+
   it("an aliased edges selection costs what one edges selection costs", async () => {
     await refusedBeforeAnyCall(
       `{ hits(first: 1000) { edges { node { bonusPayments(first: 0) { edges { cursor } } } } e2: edges { node { assignments(first: 100) { totalCount edges { node { answer } } } } } } }`,

@@ -79,4 +79,30 @@ describe("observability", () => {
     expect(upstream?.attributes).toMatchObject({ "mturk.queue.class": "interactive", "mturk.queue.wait_ms": 0 });
     expect(upstream?.events.map((e) => e.name)).toContain("rate budget token");
   });
+
+  it("/metrics: HTTP duration by operation type, method and status; execution time; errors by phase", async () => {
+    const post = (query: string) =>
+      yoga.fetch("http://gateway.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": KEY },
+        body: JSON.stringify({ query }),
+      });
+    const metrics = async () => {
+      const text = await (await yoga.fetch("http://gateway.test/metrics", { headers: { "x-api-key": KEY } })).text();
+      return (series: string) =>
+        Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+    };
+    const before = await metrics();
+    // A query, one that does not parse, one that does not validate, one whose execution fails (a malformed id).
+    for (const query of ["{ __typename }", "{", "{ nope }", '{ node(id: "not-a-global-id") { id } }'])
+      await (await post(query)).text();
+    const after = await metrics();
+    const added = (series: string) => after(series) - before(series);
+    // Every request whose document parsed: the last three answer 200 with their errors (Accept: JSON).
+    expect(added('graphql_yoga_http_duration_count{operationType="query",method="POST",statusCode="200"}')).toBe(3);
+    expect(added('graphql_envelop_phase_execute_count{operationType="query"}')).toBe(2);
+    expect(added('graphql_envelop_error_result{phase="parse"}')).toBe(1);
+    expect(added('graphql_envelop_error_result{operationType="query",phase="validate"}')).toBe(1);
+    expect(added('graphql_envelop_error_result{operationType="query",phase="execute"}')).toBe(1);
+  });
 });

@@ -38,6 +38,7 @@ beforeAll(async () => {
   stack = await startStack({
     size: "tiny",
     env: { AUTH_API_KEYS: apiKeys, AUTH_JWT_SECRET: SECRET, MAX_BODY_BYTES: "60000" },
+    embedded: true,
   });
 });
 afterAll(() => stack.close());
@@ -130,6 +131,15 @@ describe("authentication", () => {
     expect(text).toMatch(/mturk_upstream_calls_total\{operation="ListHITs",outcome="ok"\} \d+/);
     expect(text).toContain("graphql_yoga_http_duration");
     expect(text).not.toContain(KEYS.reader);
+  });
+
+  it("the embedded simulator's worker side (/_simulator/) needs an API key too: it can submit work and reset the account", async () => {
+    expect((await stack.yoga.fetch("http://gateway.test/_simulator/fixtures")).status).toBe(401);
+    const reset = await stack.yoga.fetch("http://gateway.test/_simulator/reset", { method: "POST" });
+    expect(reset.status).toBe(401);
+    const fixtures = await stack.yoga.fetch("http://gateway.test/_simulator/fixtures", { headers: as(KEYS.reader) });
+    expect(fixtures.status).toBe(200);
+    expect(await fixtures.json()).toHaveProperty("hitIds");
   });
 });
 

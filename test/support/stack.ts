@@ -39,6 +39,8 @@ export async function startStack(
     database?: MirrorDatabase;
     /** Another stack's simulator (a second gateway, or a restarted one, over the same account): not closed here. */
     simulator?: Simulator;
+    /** As `npm start` embeds it: the simulator's worker side (/_simulator/…) on the gateway's own port. */
+    embedded?: boolean;
   } = {},
 ) {
   const simulator =
@@ -112,6 +114,7 @@ export async function startStack(
         database: await database(),
         shared: fleet?.shared,
         live,
+        simulatorOrigin: options.embedded ? simulator.url : undefined,
       }),
     };
   };

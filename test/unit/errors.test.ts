@@ -6,7 +6,11 @@ import {
   toUpstreamError,
   type UpstreamError,
 } from "../../src/mturk/errors.js";
-import { sdkError } from "../support/stubClient.js";
+
+/** An SDK-shaped error, as the SDK raises MTurk's answers (name, TurkErrorCode, $fault, $metadata). */
+function sdkError(name: string, message: string, extra: Record<string, unknown> = {}) {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 }, ...extra });
+}
 
 /** One error path: what the SDK raises becomes one typed UpstreamError, once. */
 describe("toUpstreamError", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { accountNamespace } from "../../src/fleet/account.js";
 import { decode, encode } from "../../src/fleet/json.js";
-import { accountNamespace } from "../../src/fleet/link.js";
 import { fleetWindow } from "../../src/fleet/rateBudget.js";
 
 /** The fleet's pure parts; test/fleet runs the whole of it against redis-server. */

@@ -17,7 +17,7 @@ import {
   struct,
   workerId,
 } from "../validate.js";
-import { filter, listed, type OperationTable, page, wireTime } from "./common.js";
+import { listed, operation, page, wireTime } from "./common.js";
 
 const EVENT_TYPES = Object.values(EventType);
 const notificationSpecification = struct(
@@ -51,7 +51,7 @@ function checkNotification(spec: NotificationSpec, allowPing: boolean) {
     Email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
     SQS: /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com\/\d{12}\/[\w-]+$/,
     SNS: /^arn:aws:sns:[a-z0-9-]+:\d{12}:[\w-]+$/,
-  }[spec.Transport as "Email" | "SQS" | "SNS"];
+  }[spec.Transport];
   if (!destinationOk.test(spec.Destination))
     throw parameterError(
       "Notification.Destination",
@@ -68,8 +68,8 @@ function workersWithDecidedWork(store: Store): Set<string> {
   return ids;
 }
 
-export const accountOperations: OperationTable = {
-  GetAccountBalance: {
+export const accountOperations = {
+  GetAccountBalance: operation({
     members: {},
     handle(store) {
       store.tick();
@@ -78,33 +78,33 @@ export const accountOperations: OperationTable = {
         OnHoldBalance: fromCents(store.onHoldCents()),
       };
     },
-  },
+  }),
 
-  CreateWorkerBlock: {
+  CreateWorkerBlock: operation({
     members: req({ WorkerId: workerId, Reason: str({ min: 1 }) }),
     handle(store, input) {
-      store.knownWorker(input.WorkerId as string);
-      const existing = store.blocks.get(input.WorkerId as string);
-      store.blocks.set(input.WorkerId as string, {
-        workerId: input.WorkerId as string,
-        reason: input.Reason as string,
+      store.knownWorker(input.WorkerId);
+      const existing = store.blocks.get(input.WorkerId);
+      store.blocks.set(input.WorkerId, {
+        workerId: input.WorkerId,
+        reason: input.Reason,
         seq: existing?.seq ?? store.nextSeq(),
         listedFrom: existing?.listedFrom ?? store.now(),
       });
       return {};
     },
-  },
+  }),
 
-  DeleteWorkerBlock: {
+  DeleteWorkerBlock: operation({
     members: { ...req({ WorkerId: workerId }), ...opt({ Reason: str() }) },
     handle(store, input) {
       // Unblocking a worker who is not blocked succeeds.
-      store.blocks.delete(input.WorkerId as string);
+      store.blocks.delete(input.WorkerId);
       return {};
     },
-  },
+  }),
 
-  ListWorkerBlocks: {
+  ListWorkerBlocks: operation({
     members: paging,
     handle(store, input) {
       const { page: blocks, NextToken } = page(
@@ -120,25 +120,25 @@ export const accountOperations: OperationTable = {
         WorkerBlocks: blocks.map((b) => ({ WorkerId: b.workerId, Reason: b.reason })),
       };
     },
-  },
+  }),
 
-  SendBonus: {
+  SendBonus: operation({
     members: {
       ...req({ WorkerId: workerId, BonusAmount: money, AssignmentId: entityId, Reason: str({ min: 1 }) }),
       ...opt({ UniqueRequestToken: idempotencyToken }),
     },
     handle(store, input) {
       store.tick();
-      const token = input.UniqueRequestToken as string | undefined;
+      const token = input.UniqueRequestToken;
       const earlier = store.claimRequestToken(token, "SendBonus");
       if (token !== undefined && earlier)
         throw alreadyProcessed(store.switches.duplicateError, token, earlier.resultId);
-      const a = store.assignments.get(input.AssignmentId as string);
+      const a = store.assignments.get(input.AssignmentId);
       if (!a || !["Submitted", "Approved", "Rejected"].includes(a.status))
         throw requestError("AssignmentDoesNotExist", `Assignment ${input.AssignmentId} does not exist.`);
       if (a.workerId !== input.WorkerId)
         throw requestError("InvalidParameterValue", `Assignment ${a.id} was not done by worker ${input.WorkerId}.`);
-      const cents = toCents(input.BonusAmount as string);
+      const cents = toCents(input.BonusAmount);
       if (cents <= 0) throw parameterError("BonusAmount", input.BonusAmount, "It must be greater than 0.");
       const total = cents + feeCents(cents);
       if (store.availableBalanceCents < total)
@@ -154,19 +154,19 @@ export const accountOperations: OperationTable = {
         assignmentId: a.id,
         hitId: a.hitId,
         amountCents: cents,
-        reason: input.Reason as string,
+        reason: input.Reason,
         grantTime: store.now(),
       });
       store.recordRequestToken(token, "SendBonus", store.newId(36));
       return {};
     },
-  },
+  }),
 
-  ListBonusPayments: {
+  ListBonusPayments: operation({
     members: { ...opt({ HITId: entityId, AssignmentId: entityId }), ...paging },
     handle(store, input) {
-      const hitId = input.HITId as string | undefined;
-      const assignmentId = input.AssignmentId as string | undefined;
+      const hitId = input.HITId;
+      const assignmentId = input.AssignmentId;
       if (hitId === undefined && assignmentId === undefined)
         throw requestError("InvalidParameterValue", "Either HITId or AssignmentId must be given.");
       if (hitId !== undefined) store.liveHit(hitId);
@@ -174,8 +174,9 @@ export const accountOperations: OperationTable = {
         store,
         "ListBonusPayments",
         [hitId, assignmentId],
-        filter(
-          listed(store, store.bonuses),
+        listed(
+          store,
+          store.bonuses,
           (b) =>
             (hitId === undefined || b.hitId === hitId) &&
             (assignmentId === undefined || b.assignmentId === assignmentId),
@@ -194,16 +195,16 @@ export const accountOperations: OperationTable = {
         })),
       };
     },
-  },
+  }),
 
-  NotifyWorkers: {
+  NotifyWorkers: operation({
     members: req({
       Subject: str({ min: 1, max: 200 }),
       MessageText: str({ min: 1, max: 4096 }),
       WorkerIds: list(workerId, 100),
     }),
     handle(store, input) {
-      const workerIds = input.WorkerIds as string[];
+      const workerIds = input.WorkerIds;
       if (workerIds.length === 0) throw parameterError("WorkerIds", "[]", "Give at least one worker.");
       const reachable = workersWithDecidedWork(store);
       const failures = workerIds
@@ -217,21 +218,21 @@ export const accountOperations: OperationTable = {
       if (delivered.length)
         store.sentMessages.push({
           workerIds: delivered,
-          subject: input.Subject as string,
-          text: input.MessageText as string,
+          subject: input.Subject,
+          text: input.MessageText,
           at: store.now(),
         });
       return { NotifyWorkersFailureStatuses: failures };
     },
-  },
+  }),
 
-  UpdateNotificationSettings: {
+  UpdateNotificationSettings: operation({
     members: { ...req({ HITTypeId: entityId }), ...opt({ Notification: notificationSpecification, Active: bool }) },
     handle(store, input) {
-      const hitTypeId = input.HITTypeId as string;
+      const hitTypeId = input.HITTypeId;
       if (!store.hitTypes.has(hitTypeId))
         throw requestError("HITTypeDoesNotExist", `HIT type ${hitTypeId} does not exist.`);
-      const notification = input.Notification as NotificationSpec | undefined;
+      const notification = input.Notification;
       if (notification === undefined && input.Active === undefined)
         throw requestError("InvalidParameterValue", "Give a Notification or Active.");
       if (notification) checkNotification(notification, false);
@@ -240,19 +241,19 @@ export const accountOperations: OperationTable = {
         throw requestError("InvalidParameterValue", "This HIT type has no notification to activate or deactivate.");
       store.notificationSettings.set(hitTypeId, {
         notification: notification ?? current?.notification,
-        active: (input.Active as boolean | undefined) ?? current?.active ?? true,
+        active: input.Active ?? current?.active ?? true,
       });
       return {};
     },
-  },
+  }),
 
-  SendTestEventNotification: {
+  SendTestEventNotification: operation({
     members: req({ Notification: notificationSpecification, TestEventType: oneOf(...EVENT_TYPES) }),
     handle(store, input) {
-      const notification = input.Notification as NotificationSpec;
+      const notification = input.Notification;
       checkNotification(notification, true);
-      store.testEvents.push({ notification, eventType: input.TestEventType as string, at: store.now() });
+      store.testEvents.push({ notification, eventType: input.TestEventType, at: store.now() });
       return {};
     },
-  },
+  }),
 };

@@ -1,29 +1,25 @@
 import { requestError } from "../errors.js";
 import { change } from "../history.js";
-import type { AssignmentRecord, QualificationRequirementInput, WorkerRecord } from "../model.js";
+import {
+  type AssignmentRecord,
+  type QualificationRequirementInput,
+  qualificationKey,
+  type WorkerRecord,
+} from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, list, maxResults, nextToken, oneOf, opt, req, str } from "../validate.js";
-import {
-  filter,
-  listed,
-  mturkAnswerXml,
-  type OperationTable,
-  page,
-  qualificationKey,
-  recordKnownAnswerScore,
-  wireAssignment,
-  wireHIT,
-} from "./common.js";
+import { listed, mturkAnswerXml, operation, page, recordKnownAnswerScore, wireAssignment, wireHIT } from "./common.js";
 import { SYSTEM_LOCALE_TYPE_ID } from "./hitRules.js";
 
 const SUBMITTED_STATES = ["Submitted", "Approved", "Rejected"] as const;
+const SUBMITTED = new Set<string>(SUBMITTED_STATES);
 
 /** An assignment the requester can see: submitted at least once, on a HIT that still exists. */
 function visibleAssignment(store: Store, assignmentId: string): AssignmentRecord {
   store.tick();
   const a = store.assignments.get(assignmentId);
   const hit = a && store.hits.get(a.hitId);
-  if (!a || !hit || hit.deletedAt !== undefined || !(SUBMITTED_STATES as readonly string[]).includes(a.status))
+  if (!a || !hit || hit.deletedAt !== undefined || !SUBMITTED.has(a.status))
     throw requestError("AssignmentDoesNotExist", `Assignment ${assignmentId} does not exist.`);
   return a;
 }
@@ -153,42 +149,42 @@ export function workerLeavesAssignment(store: Store, assignmentId: string, how: 
   return a;
 }
 
-export const assignmentOperations: OperationTable = {
-  GetAssignment: {
+export const assignmentOperations = {
+  GetAssignment: operation({
     members: req({ AssignmentId: entityId }),
     handle(store, input) {
-      const a = visibleAssignment(store, input.AssignmentId as string);
+      const a = visibleAssignment(store, input.AssignmentId);
       return { Assignment: wireAssignment(a), HIT: wireHIT(store, store.liveHit(a.hitId)) };
     },
-  },
+  }),
 
-  ListAssignmentsForHIT: {
+  ListAssignmentsForHIT: operation({
     members: {
       ...req({ HITId: entityId }),
       ...opt({ NextToken: nextToken, MaxResults: maxResults, AssignmentStatuses: list(oneOf(...SUBMITTED_STATES)) }),
     },
     handle(store, input) {
       store.tick();
-      const hit = store.liveHit(input.HITId as string);
-      const statuses = (input.AssignmentStatuses as string[] | undefined) ?? [...SUBMITTED_STATES];
+      const hit = store.liveHit(input.HITId);
+      const statuses: readonly string[] = input.AssignmentStatuses ?? SUBMITTED_STATES;
       const { page: assignments, NextToken } = page(
         store,
         "ListAssignmentsForHIT",
         [hit.id, [...statuses].sort()],
-        filter(listed(store, store.assignmentsByHit.get(hit.id) ?? []), (a) => statuses.includes(a.status)),
+        listed(store, store.assignmentsByHit.get(hit.id) ?? [], (a) => statuses.includes(a.status)),
         input,
       );
       return { NextToken, NumResults: assignments.length, Assignments: assignments.map(wireAssignment) };
     },
-  },
+  }),
 
-  ApproveAssignment: {
+  ApproveAssignment: operation({
     members: {
       ...req({ AssignmentId: entityId }),
       ...opt({ RequesterFeedback: str({ max: 1024 }), OverrideRejection: bool }),
     },
     handle(store, input) {
-      const a = visibleAssignment(store, input.AssignmentId as string);
+      const a = visibleAssignment(store, input.AssignmentId);
       const overriding = input.OverrideRejection === true && a.status === "Rejected";
       if (a.status !== "Submitted" && !overriding) throw invalidState(a, "Submitted");
       if (overriding && store.now() - (a.submitTime ?? 0) > 30 * DAY_MS)
@@ -196,31 +192,31 @@ export const assignmentOperations: OperationTable = {
           "InvalidAssignmentState",
           "A rejection can be overridden only within 30 days of submission.",
         );
-      store.approve(a, store.now(), input.RequesterFeedback as string | undefined);
+      store.approve(a, store.now(), input.RequesterFeedback);
       return {};
     },
-  },
+  }),
 
-  RejectAssignment: {
+  RejectAssignment: operation({
     members: req({ AssignmentId: entityId, RequesterFeedback: str({ max: 1024 }) }),
     handle(store, input) {
-      const a = visibleAssignment(store, input.AssignmentId as string);
+      const a = visibleAssignment(store, input.AssignmentId);
       if (a.status !== "Submitted") throw invalidState(a, "Submitted");
       const now = store.now();
-      change(a, { status: "Rejected", rejectionTime: now, requesterFeedback: input.RequesterFeedback as string }, now);
+      change(a, { status: "Rejected", rejectionTime: now, requesterFeedback: input.RequesterFeedback }, now);
       store.watchDeadline(a);
       return {};
     },
-  },
+  }),
 
-  GetFileUploadURL: {
+  GetFileUploadURL: operation({
     members: req({ AssignmentId: entityId, QuestionIdentifier: str({ min: 1 }) }),
     handle(store, input, { baseUrl }) {
-      const a = visibleAssignment(store, input.AssignmentId as string);
+      const a = visibleAssignment(store, input.AssignmentId);
       const expires = Math.floor(store.now() / 1000) + 60;
       return {
-        FileUploadURL: `${baseUrl}/_simulator/files/${a.id}/${encodeURIComponent(input.QuestionIdentifier as string)}?Expires=${expires}`,
+        FileUploadURL: `${baseUrl}/_simulator/files/${a.id}/${encodeURIComponent(input.QuestionIdentifier)}?Expires=${expires}`,
       };
     },
-  },
+  }),
 };

@@ -9,15 +9,21 @@ import type {
 } from "../model.js";
 import type { Store } from "../store.js";
 import type { Cursor } from "../tokens.js";
-import type { Members } from "../validate.js";
+import type { InputOf, Members } from "../validate.js";
 
-/** What an operation handler sees: the account state and the validated input. */
-export type Input = Record<string, unknown>;
-interface Operation {
-  members: Members;
-  handle(store: Store, input: Input, context: { baseUrl: string }): unknown;
+/** An operation: its model members, and its handler, which sees the account state and the input they validated. */
+interface Operation<M extends Members = Members> {
+  members: M;
+  handle(store: Store, input: InputOf<M>, context: { baseUrl: string }): unknown;
 }
+/** One operation, its handler's input typed by its members. */
+export const operation = <M extends Members>(op: Operation<M>) => op;
 export type OperationTable = Record<string, Operation>;
+/** The paging members of a List operation. */
+export interface Paging {
+  NextToken?: string;
+  MaxResults?: number;
+}
 
 /** Epoch seconds, as MTurk puts timestamps on the wire: whole seconds (an ExpireAt sent with a fraction loses it). */
 export const wireTime = (ms: number | undefined) => (ms === undefined ? undefined : Math.floor(ms / 1000));
@@ -37,7 +43,7 @@ export function page<T extends { seq: number }>(
   operation: string,
   filter: unknown,
   items: Iterable<T>,
-  input: Input,
+  input: Paging,
   order: "oldestFirst" | "newestFirst" = "oldestFirst",
 ): { page: T[]; NextToken?: string } {
   const scope = store.tokens.scope(operation, filter);
@@ -73,16 +79,20 @@ export function page<T extends { seq: number }>(
  * The records a List operation sees: with the listLagSeconds switch, each as it was that many seconds ago (not
  * yet created ones left out); Get operations read the records themselves.
  */
-export function* listed<T extends Tracked<T>>(store: Store, records: Iterable<T>): Iterable<T> {
+export function* listed<T extends Tracked<T>>(
+  store: Store,
+  records: Iterable<T>,
+  keep: (record: T) => boolean = () => true,
+): Iterable<T> {
   const lag = store.switches.listLagSeconds;
   if (lag <= 0) {
-    yield* records;
+    yield* filter(records, keep);
     return;
   }
   const cutoff = store.now() - lag * 1000;
   for (const record of records) {
     const view = viewAt(record, cutoff);
-    if (view) yield view;
+    if (view && keep(view)) yield view;
   }
 }
 
@@ -212,14 +222,11 @@ export function recordKnownAnswerScore(
   });
 }
 
-export const qualificationKey = (typeId: string, workerId: string) => `${typeId}|${workerId}`;
-
 export function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): Iterable<T> {
   for (const item of items) if (keep(item)) yield item;
 }
 
 /** Records of a map in reverse insertion (creation) order. */
 export function* newestFirst<T>(records: Map<string, T>): Iterable<T> {
-  const all = [...records.values()];
-  for (let i = all.length - 1; i >= 0; i -= 1) yield all[i] as T;
+  yield* [...records.values()].reverse();
 }

@@ -2,8 +2,20 @@ import { Comparator, HITAccessActions } from "@aws-sdk/client-mturk";
 import { parameterError, requestError } from "../errors.js";
 import type { HITTypeRecord, QualificationRequirementInput } from "../model.js";
 import { feeCents, type Store, toCents } from "../store.js";
-import { bool, entityId, idempotencyToken, int, list, money, oneOf, opt, req, str, struct } from "../validate.js";
-import type { Input } from "./common.js";
+import {
+  bool,
+  entityId,
+  type InputOf,
+  idempotencyToken,
+  int,
+  list,
+  money,
+  oneOf,
+  opt,
+  req,
+  str,
+  struct,
+} from "../validate.js";
 
 /** MTurk's rules for HIT types and HITs: the model's members and the documented rules it cannot express. */
 export const SYSTEM_LOCALE_TYPE_ID = "00000000000000000071";
@@ -63,6 +75,9 @@ export const hitMembers = {
   }),
 };
 
+/** CreateHIT's members beyond the HIT type's, as a handler sees them. */
+export type HitInput = InputOf<typeof hitMembers>;
+
 /** MTurk's documented requirement rules that the model cannot express. */
 function checkRequirements(store: Store, requirements: QualificationRequirementInput[]) {
   requirements.forEach((r, i) => {
@@ -98,36 +113,33 @@ function checkRequirements(store: Store, requirements: QualificationRequirementI
 }
 
 /** CreateHITType's rule: identical parameters give the same HITTypeId. */
-export function hitTypeFor(store: Store, input: Input): HITTypeRecord {
-  const requirements = (input.QualificationRequirements as QualificationRequirementInput[] | undefined) ?? [];
+export function hitTypeFor(store: Store, input: InputOf<typeof hitTypeMembers>): HITTypeRecord {
+  const requirements = input.QualificationRequirements ?? [];
   checkRequirements(store, requirements);
-  if (toCents(input.Reward as string) < 1)
-    throw parameterError("Reward", input.Reward, "The reward must be at least 0.01.");
+  if (toCents(input.Reward) < 1) throw parameterError("Reward", input.Reward, "The reward must be at least 0.01.");
   const params = {
-    autoApprovalDelayInSeconds: (input.AutoApprovalDelayInSeconds as number | undefined) ?? 30 * 86_400,
-    assignmentDurationInSeconds: input.AssignmentDurationInSeconds as number,
-    reward: Number.parseFloat(input.Reward as string).toFixed(2),
-    title: input.Title as string,
-    description: input.Description as string,
-    keywords: input.Keywords as string | undefined,
+    autoApprovalDelayInSeconds: input.AutoApprovalDelayInSeconds ?? 30 * 86_400,
+    assignmentDurationInSeconds: input.AssignmentDurationInSeconds,
+    reward: Number.parseFloat(input.Reward).toFixed(2),
+    title: input.Title,
+    description: input.Description,
+    keywords: input.Keywords,
     qualificationRequirements: requirements,
   };
   const key = JSON.stringify(params);
-  const known = store.hitTypeByParameters.get(key);
-  if (known) return store.hitTypes.get(known) as HITTypeRecord;
+  const known = store.hitTypes.get(store.hitTypeByParameters.get(key) ?? "");
+  if (known) return known;
   const type = { id: store.newId(30, "3"), ...params };
   store.hitTypes.set(type.id, type);
   store.hitTypeByParameters.set(key, type.id);
   return type;
 }
 
-export function checkQuestion(input: Input) {
-  const hasQuestion = input.Question !== undefined;
-  const hasLayout = input.HITLayoutId !== undefined;
-  if (hasQuestion === hasLayout)
+export function checkQuestion(input: HitInput) {
+  const question = input.Question;
+  if ((question !== undefined) === (input.HITLayoutId !== undefined))
     throw requestError("InvalidParameterValue", "Provide exactly one of Question or HITLayoutId.");
-  if (hasQuestion) {
-    const question = input.Question as string;
+  if (question !== undefined) {
     if (Buffer.byteLength(question, "utf8") > 65_535)
       throw parameterError("Question", `${question.slice(0, 40)}...`, "It must be at most 65535 bytes.");
     if (!/<(QuestionForm|ExternalQuestion|HTMLQuestion)[\s/>]/.test(question))

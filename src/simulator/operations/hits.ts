@@ -1,6 +1,6 @@
 import { alreadyProcessed, expirationIncrementError, requestError } from "../errors.js";
 import { change } from "../history.js";
-import type { HITRecord, HITTypeRecord, ReviewPolicy } from "../model.js";
+import type { HITRecord, HITTypeRecord } from "../model.js";
 import { type Store, toCents } from "../store.js";
 import {
   bool,
@@ -15,21 +15,29 @@ import {
   req,
   timestamp,
 } from "../validate.js";
-import { filter, type Input, listed, newestFirst, type OperationTable, page, wireHIT } from "./common.js";
+import { filter, listed, newestFirst, operation, type Paging, page, wireHIT } from "./common.js";
 
-import { checkQuestion, hitMembers, hitTypeFor, hitTypeMembers, requireFunds, SECONDS_IN_YEAR } from "./hitRules.js";
+import {
+  checkQuestion,
+  type HitInput,
+  hitMembers,
+  hitTypeFor,
+  hitTypeMembers,
+  requireFunds,
+  SECONDS_IN_YEAR,
+} from "./hitRules.js";
 
 /** CreateHITWithHITType's body, shared with CreateHIT. */
-function createHit(store: Store, type: HITTypeRecord, input: Input) {
+function createHit(store: Store, type: HITTypeRecord, input: HitInput) {
   checkQuestion(input);
-  const token = input.UniqueRequestToken as string | undefined;
+  const token = input.UniqueRequestToken;
   const earlier = store.claimRequestToken(token, "CreateHIT");
   if (earlier)
     throw requestError(
       "HitAlreadyExists",
       `There is already a HIT which exists with the same Unique Request Token. The HIT ID is ${earlier.resultId}.`,
     );
-  const maxAssignments = (input.MaxAssignments as number | undefined) ?? 1;
+  const maxAssignments = input.MaxAssignments ?? 1;
   requireFunds(store, toCents(type.reward), maxAssignments, maxAssignments);
   const now = store.now();
   const hit: HITRecord = {
@@ -38,17 +46,17 @@ function createHit(store: Store, type: HITTypeRecord, input: Input) {
     listedFrom: now,
     hitTypeId: type.id,
     hitGroupId: type.id.replace(/^3/, "3G").slice(0, 30),
-    hitLayoutId: input.HITLayoutId as string | undefined,
+    hitLayoutId: input.HITLayoutId,
     creationTime: now,
-    question: input.Question as string | undefined,
+    question: input.Question,
     maxAssignments,
     createdMaxAssignments: maxAssignments,
-    expiration: now + (input.LifetimeInSeconds as number) * 1000,
-    requesterAnnotation: input.RequesterAnnotation as string | undefined,
+    expiration: now + input.LifetimeInSeconds * 1000,
+    requesterAnnotation: input.RequesterAnnotation,
     reviewing: false,
     reviewStatus: "NotReviewed",
-    assignmentReviewPolicy: input.AssignmentReviewPolicy as ReviewPolicy | undefined,
-    hitReviewPolicy: input.HITReviewPolicy as ReviewPolicy | undefined,
+    assignmentReviewPolicy: input.AssignmentReviewPolicy,
+    hitReviewPolicy: input.HITReviewPolicy,
   };
   store.addHit(hit);
   store.recordRequestToken(token, "CreateHIT", hit.id);
@@ -64,7 +72,7 @@ const listHits = (
   operation: string,
   filterKey: unknown,
   keep: (hit: HITRecord) => boolean,
-  input: Input,
+  input: Paging,
   shape: (hit: HITRecord) => unknown = (h) => wireHIT(store, h),
 ) => {
   const order = operation === "ListHITs" ? "newestFirst" : "oldestFirst";
@@ -73,7 +81,7 @@ const listHits = (
     store,
     operation,
     filterKey,
-    filter(listed(store, records), (h) => h.deletedAt === undefined && keep(h)),
+    listed(store, records, (h) => h.deletedAt === undefined && keep(h)),
     input,
     order,
   );
@@ -92,46 +100,46 @@ function javaDate(ms: number): string {
 
 const paging = opt({ NextToken: nextToken, MaxResults: maxResults });
 
-export const hitOperations: OperationTable = {
-  CreateHITType: {
+export const hitOperations = {
+  CreateHITType: operation({
     members: hitTypeMembers,
     handle: (store, input) => ({ HITTypeId: hitTypeFor(store, input).id }),
-  },
+  }),
 
-  CreateHIT: {
+  CreateHIT: operation({
     members: { ...hitTypeMembers, ...hitMembers },
     handle: (store, input) => {
       // Checked before the HIT type is made, so a bad question leaves no stray type behind.
       checkQuestion(input);
       return createHit(store, hitTypeFor(store, input), input);
     },
-  },
+  }),
 
-  CreateHITWithHITType: {
+  CreateHITWithHITType: operation({
     members: { ...req({ HITTypeId: entityId }), ...hitMembers },
     handle(store, input) {
-      const type = store.hitTypes.get(input.HITTypeId as string);
+      const type = store.hitTypes.get(input.HITTypeId);
       if (!type) throw requestError("HITTypeDoesNotExist", `HIT type ${input.HITTypeId} does not exist.`);
       return createHit(store, type, input);
     },
-  },
+  }),
 
-  GetHIT: {
+  GetHIT: operation({
     members: req({ HITId: entityId }),
     // A deleted HIT reads as Disposed for 120 days.
-    handle: (store, input) => ({ HIT: wireHIT(store, store.knownHit(input.HITId as string)) }),
-  },
+    handle: (store, input) => ({ HIT: wireHIT(store, store.knownHit(input.HITId)) }),
+  }),
 
-  ListHITs: {
+  ListHITs: operation({
     members: paging,
     handle: (store, input) => listHits(store, "ListHITs", null, () => true, input),
-  },
+  }),
 
-  ListReviewableHITs: {
+  ListReviewableHITs: operation({
     members: { ...opt({ HITTypeId: entityId, Status: oneOf("Reviewable", "Reviewing") }), ...paging },
     handle(store, input) {
-      const status = (input.Status as string | undefined) ?? "Reviewable";
-      const typeId = input.HITTypeId as string | undefined;
+      const status = input.Status ?? "Reviewable";
+      const typeId = input.HITTypeId;
       return listHits(
         store,
         "ListReviewableHITs",
@@ -142,12 +150,12 @@ export const hitOperations: OperationTable = {
         (h) => ({ HITId: h.id }),
       );
     },
-  },
+  }),
 
-  ListHITsForQualificationType: {
+  ListHITsForQualificationType: operation({
     members: { ...req({ QualificationTypeId: entityId }), ...paging },
     handle(store, input) {
-      const typeId = input.QualificationTypeId as string;
+      const typeId = input.QualificationTypeId;
       if (!store.qualificationTypes.has(typeId))
         throw requestError("QualificationTypeDoesNotExist", `Qualification type ${typeId} does not exist.`);
       return listHits(
@@ -159,14 +167,14 @@ export const hitOperations: OperationTable = {
         input,
       );
     },
-  },
+  }),
 
-  UpdateExpirationForHIT: {
+  UpdateExpirationForHIT: operation({
     members: req({ HITId: entityId, ExpireAt: timestamp }),
     handle(store, input) {
-      const hit = store.liveHit(input.HITId as string);
+      const hit = store.liveHit(input.HITId);
       // MTurk keeps whole seconds: a fraction of ExpireAt is dropped.
-      const expireAt = Math.floor(input.ExpireAt as number) * 1000;
+      const expireAt = Math.floor(input.ExpireAt) * 1000;
       // MTurk de-duplicates on the HIT and ExpireAt (to the second) for 24 hours (Dallinger#3109).
       const token = `${hit.id}${javaDate(expireAt)}`;
       const earlier = store.claimRequestToken(token, "UpdateExpirationForHIT");
@@ -183,12 +191,12 @@ export const hitOperations: OperationTable = {
       store.recordRequestToken(token, "UpdateExpirationForHIT", store.newId(36));
       return {};
     },
-  },
+  }),
 
-  UpdateHITReviewStatus: {
+  UpdateHITReviewStatus: operation({
     members: { ...req({ HITId: entityId }), ...opt({ Revert: bool }) },
     handle(store, input) {
-      const hit = store.liveHit(input.HITId as string);
+      const hit = store.liveHit(input.HITId);
       const status = store.hitStatus(hit);
       const revert = input.Revert === true;
       const expected = revert ? "Reviewing" : "Reviewable";
@@ -200,31 +208,31 @@ export const hitOperations: OperationTable = {
       hit.reviewing = !revert;
       return {};
     },
-  },
+  }),
 
-  UpdateHITTypeOfHIT: {
+  UpdateHITTypeOfHIT: operation({
     members: req({ HITId: entityId, HITTypeId: entityId }),
     handle(store, input) {
-      const hit = store.liveHit(input.HITId as string);
-      if (!store.hitTypes.has(input.HITTypeId as string))
+      const hit = store.liveHit(input.HITId);
+      if (!store.hitTypes.has(input.HITTypeId))
         throw requestError("HITTypeDoesNotExist", `HIT type ${input.HITTypeId} does not exist.`);
-      hit.hitTypeId = input.HITTypeId as string;
+      hit.hitTypeId = input.HITTypeId;
       return {};
     },
-  },
+  }),
 
-  CreateAdditionalAssignmentsForHIT: {
+  CreateAdditionalAssignmentsForHIT: operation({
     members: {
       ...req({ HITId: entityId, NumberOfAdditionalAssignments: int(1, 1_000_000) }),
       ...opt({ UniqueRequestToken: idempotencyToken }),
     },
     handle(store, input) {
-      const hit = store.liveHit(input.HITId as string);
-      const token = input.UniqueRequestToken as string | undefined;
+      const hit = store.liveHit(input.HITId);
+      const token = input.UniqueRequestToken;
       const earlier = store.claimRequestToken(token, "CreateAdditionalAssignmentsForHIT");
       if (token !== undefined && earlier)
         throw alreadyProcessed(store.switches.duplicateError, token, earlier.resultId);
-      const extra = input.NumberOfAdditionalAssignments as number;
+      const extra = input.NumberOfAdditionalAssignments;
       if (hit.createdMaxAssignments < 10 && hit.maxAssignments + extra >= 10)
         throw requestError(
           "InvalidMaximumAssignmentsIncrease",
@@ -236,13 +244,13 @@ export const hitOperations: OperationTable = {
       store.recordRequestToken(token, "CreateAdditionalAssignmentsForHIT", store.newId(36));
       return {};
     },
-  },
+  }),
 
-  DeleteHIT: {
+  DeleteHIT: operation({
     members: req({ HITId: entityId }),
     handle(store, input) {
       // A Disposed HIT is found, and refused as being in the state 'Disposed' (boto3#2226).
-      const hit = store.knownHit(input.HITId as string);
+      const hit = store.knownHit(input.HITId);
       const status = store.hitStatus(hit);
       if (status !== "Reviewable" && status !== "Reviewing")
         throw requestError(
@@ -258,9 +266,9 @@ export const hitOperations: OperationTable = {
       store.scheduleDisposal(hit);
       return {};
     },
-  },
+  }),
 
-  ListReviewPolicyResultsForHIT: {
+  ListReviewPolicyResultsForHIT: operation({
     members: {
       ...req({ HITId: entityId }),
       ...opt({
@@ -271,8 +279,8 @@ export const hitOperations: OperationTable = {
       ...paging,
     },
     handle(store, input) {
-      const hit = store.liveHit(input.HITId as string);
-      const levels = (input.PolicyLevels as string[] | undefined) ?? ["Assignment", "HIT"];
+      const hit = store.liveHit(input.HITId);
+      const levels = input.PolicyLevels ?? ["Assignment", "HIT"];
       const { page: results, NextToken } = page(
         store,
         "ListReviewPolicyResultsForHIT",
@@ -296,5 +304,5 @@ export const hitOperations: OperationTable = {
         NextToken,
       };
     },
-  },
+  }),
 };

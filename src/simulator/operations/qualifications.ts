@@ -1,15 +1,18 @@
 import { parameterError, requestError } from "../errors.js";
 import { change } from "../history.js";
-import type { QualificationRecord, QualificationRequestRecord, QualificationTypeRecord } from "../model.js";
+import {
+  type QualificationRecord,
+  type QualificationRequestRecord,
+  type QualificationTypeRecord,
+  qualificationKey,
+} from "../model.js";
 import { DAY_MS, type Store } from "../store.js";
 import { bool, entityId, int, maxResults, nextToken, oneOf, opt, req, str, workerId } from "../validate.js";
 import {
-  filter,
   listed,
   mturkAnswerXml,
-  type OperationTable,
+  operation,
   page,
-  qualificationKey,
   wireQualification,
   wireQualificationRequest,
   wireQualificationType,
@@ -116,8 +119,8 @@ const typeFilterMembers = {
   ...opt({ NextToken: nextToken, MaxResults: maxResults }),
 };
 
-export const qualificationOperations: OperationTable = {
-  CreateQualificationType: {
+export const qualificationOperations = {
+  CreateQualificationType: operation({
     members: {
       ...req({ Name: str(), Description: str(), QualificationTypeStatus: status }),
       ...opt({
@@ -133,7 +136,7 @@ export const qualificationOperations: OperationTable = {
     handle(store, input) {
       checkXmlSize("Test", input.Test);
       checkXmlSize("AnswerKey", input.AnswerKey);
-      const name = input.Name as string;
+      const name = input.Name;
       const clash = [...store.qualificationTypes.values()].find(
         (t) =>
           t.owner === "caller" &&
@@ -150,16 +153,15 @@ export const qualificationOperations: OperationTable = {
         seq: store.nextSeq(),
         owner: "caller",
         name,
-        description: input.Description as string,
-        keywords: input.Keywords as string | undefined,
-        status: input.QualificationTypeStatus as "Active" | "Inactive",
-        test: input.Test as string | undefined,
-        answerKey: input.AnswerKey as string | undefined,
-        testDurationInSeconds: input.TestDurationInSeconds as number | undefined,
-        retryDelayInSeconds: input.RetryDelayInSeconds as number | undefined,
+        description: input.Description,
+        keywords: input.Keywords,
+        status: input.QualificationTypeStatus,
+        test: input.Test,
+        answerKey: input.AnswerKey,
+        testDurationInSeconds: input.TestDurationInSeconds,
+        retryDelayInSeconds: input.RetryDelayInSeconds,
         autoGranted: input.AutoGranted === true,
-        autoGrantedValue:
-          input.AutoGranted === true ? ((input.AutoGrantedValue as number | undefined) ?? 1) : undefined,
+        autoGrantedValue: input.AutoGranted === true ? (input.AutoGrantedValue ?? 1) : undefined,
         creationTime: store.now(),
         listedFrom: store.now(),
       };
@@ -167,12 +169,12 @@ export const qualificationOperations: OperationTable = {
       store.qualificationTypes.set(record.id, record);
       return { QualificationType: wireQualificationType(record) };
     },
-  },
+  }),
 
-  GetQualificationType: {
+  GetQualificationType: operation({
     members: req({ QualificationTypeId: entityId }),
     handle(store, input) {
-      const type = store.qualificationTypes.get(input.QualificationTypeId as string);
+      const type = store.qualificationTypes.get(input.QualificationTypeId);
       if (!type || type.deletedAt !== undefined)
         throw requestError(
           "QualificationTypeDoesNotExist",
@@ -180,20 +182,20 @@ export const qualificationOperations: OperationTable = {
         );
       return { QualificationType: wireQualificationType(type) };
     },
-  },
+  }),
 
-  ListQualificationTypes: {
+  ListQualificationTypes: operation({
     members: {
       ...req({ MustBeRequestable: bool }),
       ...opt({ Query: str({ max: 255 }), MustBeOwnedByCaller: bool, NextToken: nextToken, MaxResults: maxResults }),
     },
     handle(store, input) {
-      const query = (input.Query as string | undefined)?.toLowerCase();
+      const query = input.Query?.toLowerCase();
       const { page: types, NextToken } = page(
         store,
         "ListQualificationTypes",
         [input.Query, input.MustBeRequestable, input.MustBeOwnedByCaller],
-        filter(listed(store, store.qualificationTypes.values()), (t) => {
+        listed(store, store.qualificationTypes.values(), (t) => {
           if (t.deletedAt !== undefined) return false;
           if (input.MustBeOwnedByCaller === true && t.owner !== "caller") return false;
           if (input.MustBeRequestable === true && (t.owner === "system" || t.status !== "Active")) return false;
@@ -207,9 +209,9 @@ export const qualificationOperations: OperationTable = {
       );
       return { NumResults: types.length, NextToken, QualificationTypes: types.map(wireQualificationType) };
     },
-  },
+  }),
 
-  UpdateQualificationType: {
+  UpdateQualificationType: operation({
     members: {
       ...req({ QualificationTypeId: entityId }),
       ...opt({
@@ -226,17 +228,17 @@ export const qualificationOperations: OperationTable = {
     handle(store, input) {
       checkXmlSize("Test", input.Test);
       checkXmlSize("AnswerKey", input.AnswerKey);
-      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      const type = store.ownedQualificationType(input.QualificationTypeId);
       const next: QualificationTypeRecord = {
         ...type,
-        description: (input.Description as string | undefined) ?? type.description,
-        status: (input.QualificationTypeStatus as "Active" | "Inactive" | undefined) ?? type.status,
-        test: (input.Test as string | undefined) ?? type.test,
-        answerKey: (input.AnswerKey as string | undefined) ?? type.answerKey,
-        testDurationInSeconds: (input.TestDurationInSeconds as number | undefined) ?? type.testDurationInSeconds,
-        retryDelayInSeconds: (input.RetryDelayInSeconds as number | undefined) ?? type.retryDelayInSeconds,
-        autoGranted: (input.AutoGranted as boolean | undefined) ?? type.autoGranted,
-        autoGrantedValue: (input.AutoGrantedValue as number | undefined) ?? type.autoGrantedValue,
+        description: input.Description ?? type.description,
+        status: input.QualificationTypeStatus ?? type.status,
+        test: input.Test ?? type.test,
+        answerKey: input.AnswerKey ?? type.answerKey,
+        testDurationInSeconds: input.TestDurationInSeconds ?? type.testDurationInSeconds,
+        retryDelayInSeconds: input.RetryDelayInSeconds ?? type.retryDelayInSeconds,
+        autoGranted: input.AutoGranted ?? type.autoGranted,
+        autoGrantedValue: input.AutoGrantedValue ?? type.autoGrantedValue,
       };
       // Retries, once enabled, cannot be disabled again: the input has no way to ask for that (omitted means
       // unchanged), so any RetryDelayInSeconds given is an allowed change.
@@ -245,12 +247,12 @@ export const qualificationOperations: OperationTable = {
       store.qualificationTypes.set(type.id, next);
       return { QualificationType: wireQualificationType(next) };
     },
-  },
+  }),
 
-  DeleteQualificationType: {
+  DeleteQualificationType: operation({
     members: req({ QualificationTypeId: entityId }),
     handle(store, input) {
-      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      const type = store.ownedQualificationType(input.QualificationTypeId);
       const now = store.now();
       change(type, { deletedAt: now, status: "Inactive" }, now);
       // Deletion rejects pending requests; existing Qualifications stay.
@@ -259,19 +261,20 @@ export const qualificationOperations: OperationTable = {
           change(r, { status: "Rejected", reason: "The Qualification type was deleted.", decidedAt: now }, now);
       return {};
     },
-  },
+  }),
 
-  ListQualificationRequests: {
+  ListQualificationRequests: operation({
     members: opt({ QualificationTypeId: entityId, NextToken: nextToken, MaxResults: maxResults }),
     handle(store, input) {
-      const typeId = input.QualificationTypeId as string | undefined;
+      const typeId = input.QualificationTypeId;
       if (typeId !== undefined) store.ownedQualificationType(typeId);
       const { page: requests, NextToken } = page(
         store,
         "ListQualificationRequests",
         typeId,
-        filter(
-          listed(store, store.qualificationRequests.values()),
+        listed(
+          store,
+          store.qualificationRequests.values(),
           (r) =>
             r.status === "Pending" &&
             (typeId === undefined ? store.qualificationTypes.get(r.typeId)?.owner === "caller" : r.typeId === typeId),
@@ -280,58 +283,58 @@ export const qualificationOperations: OperationTable = {
       );
       return { NumResults: requests.length, NextToken, QualificationRequests: requests.map(wireQualificationRequest) };
     },
-  },
+  }),
 
-  AcceptQualificationRequest: {
+  AcceptQualificationRequest: operation({
     members: { ...req({ QualificationRequestId: str() }), ...opt({ IntegerValue: int() }) },
     handle(store, input) {
-      const request = pendingRequest(store, input.QualificationRequestId as string);
+      const request = pendingRequest(store, input.QualificationRequestId);
       change(request, { status: "Accepted", decidedAt: store.now() }, store.now());
-      grantQualification(store, request.typeId, request.workerId, input.IntegerValue as number | undefined);
+      grantQualification(store, request.typeId, request.workerId, input.IntegerValue);
       return {};
     },
-  },
+  }),
 
-  RejectQualificationRequest: {
+  RejectQualificationRequest: operation({
     members: { ...req({ QualificationRequestId: str() }), ...opt({ Reason: str({ max: 1024 }) }) },
     handle(store, input) {
-      const request = pendingRequest(store, input.QualificationRequestId as string);
-      const reason = input.Reason as string | undefined;
+      const request = pendingRequest(store, input.QualificationRequestId);
+      const reason = input.Reason;
       change(request, { status: "Rejected", reason, decidedAt: store.now() }, store.now());
       return {};
     },
-  },
+  }),
 
-  AssociateQualificationWithWorker: {
+  AssociateQualificationWithWorker: operation({
     members: {
       ...req({ QualificationTypeId: entityId, WorkerId: workerId }),
       ...opt({ IntegerValue: int(), SendNotification: bool }),
     },
     handle(store, input) {
-      const type = store.ownedQualificationType(input.QualificationTypeId as string);
-      store.knownWorker(input.WorkerId as string);
-      grantQualification(store, type.id, input.WorkerId as string, input.IntegerValue as number | undefined);
+      const type = store.ownedQualificationType(input.QualificationTypeId);
+      store.knownWorker(input.WorkerId);
+      grantQualification(store, type.id, input.WorkerId, input.IntegerValue);
       return {};
     },
-  },
+  }),
 
-  DisassociateQualificationFromWorker: {
+  DisassociateQualificationFromWorker: operation({
     members: { ...req({ WorkerId: workerId, QualificationTypeId: entityId }), ...opt({ Reason: str() }) },
     handle(store, input) {
-      const type = store.ownedQualificationType(input.QualificationTypeId as string);
-      const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId as string));
+      const type = store.ownedQualificationType(input.QualificationTypeId);
+      const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId));
       if (held?.status !== "Granted")
         throw requestError("QualificationDoesNotExist", "You requested a Qualification that does not exist.");
-      change(held, { status: "Revoked", reason: input.Reason as string | undefined }, store.now());
+      change(held, { status: "Revoked", reason: input.Reason }, store.now());
       return {};
     },
-  },
+  }),
 
-  GetQualificationScore: {
+  GetQualificationScore: operation({
     members: req({ QualificationTypeId: entityId, WorkerId: workerId }),
     handle(store, input) {
-      const type = store.ownedQualificationType(input.QualificationTypeId as string);
-      const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId as string));
+      const type = store.ownedQualificationType(input.QualificationTypeId);
+      const held = store.qualifications.get(qualificationKey(type.id, input.WorkerId));
       if (!held) throw requestError("QualificationDoesNotExist", "You requested a Qualification that does not exist.");
       // MTurk scores only a granted qualification (Dallinger 0024b9b0d); the code is not public, the message is.
       if (held.status !== "Granted")
@@ -341,23 +344,23 @@ export const qualificationOperations: OperationTable = {
         );
       return { Qualification: wireQualification(held) };
     },
-  },
+  }),
 
-  ListWorkersWithQualificationType: {
+  ListWorkersWithQualificationType: operation({
     members: { ...typeFilterMembers, ...opt({ Status: oneOf("Granted", "Revoked") }) },
     handle(store, input) {
-      const type = store.ownedQualificationType(input.QualificationTypeId as string);
+      const type = store.ownedQualificationType(input.QualificationTypeId);
       // The 2017 docs give no default; the legacy default was Granted, kept here.
-      const wanted = (input.Status as string | undefined) ?? "Granted";
+      const wanted = input.Status ?? "Granted";
       const { page: qualifications, NextToken } = page(
         store,
         "ListWorkersWithQualificationType",
         [type.id, wanted],
-        filter(listed(store, store.qualifications.values()), (q) => q.typeId === type.id && q.status === wanted),
+        listed(store, store.qualifications.values(), (q) => q.typeId === type.id && q.status === wanted),
         input,
       );
       // Qualifications keep their first grant's seq, so a re-grant never moves a worker behind a scan's position.
       return { NumResults: qualifications.length, NextToken, Qualifications: qualifications.map(wireQualification) };
     },
-  },
+  }),
 };
