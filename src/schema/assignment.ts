@@ -10,6 +10,7 @@ import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
 import { listing, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
+import type { Types } from "./mutation.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
 import { WorkerRef } from "./worker.js";
 
@@ -92,14 +93,12 @@ AssignmentRef.implement({
       description: "The HIT (GetHIT, batched; free when the HIT was already read in this request).",
       resolve: (a, _args, ctx, info) => hitOrStub(info, ctx, idOf(a, "HITId")),
     }),
-    bonusPayments: t.connection(
-      {
-        type: BonusPaymentRef,
-        description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
-        args: bonusListingArgs,
-        resolve: (a, args, ctx) => bonusListing(ctx, args, { assignmentId: idOf(a, "AssignmentId") }),
-      },
-      ...pageOf("bonus payments"),
+    bonusPayments: bonusPaymentsField(
+      t,
+      "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
+      (a) => ({
+        assignmentId: idOf(a, "AssignmentId"),
+      }),
     ),
   }),
 });
@@ -182,6 +181,23 @@ export const bonusPages =
   (ctx: GatewayContext, of: BonusesOf) =>
   (token: string | undefined, size = MTURK_MAX_RESULTS) =>
     ctx.loaders.listBonusPaymentsPage(of, token, size);
+
+/** The `bonusPayments` connection of a HIT or an assignment: ListBonusPayments with its id. */
+export function bonusPaymentsField<P>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  description: string,
+  of: (parent: P) => BonusesOf,
+) {
+  return t.connection(
+    {
+      type: BonusPaymentRef,
+      description,
+      args: bonusListingArgs,
+      resolve: (parent, args, ctx) => bonusListing(ctx, args, of(parent)),
+    },
+    ...pageOf("bonus payments"),
+  );
+}
 
 /** Bonuses of a HIT or of an assignment (ListBonusPayments needs one of them). */
 export function bonusListing(ctx: GatewayContext, args: Parameters<typeof listing>[1], of: BonusesOf) {

@@ -6,7 +6,7 @@ import { fingerprint } from "../mturk/idempotency.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
-import { dryRunApprovals, dryRunBonuses, dryRunField } from "./spending.js";
+import { dryRunApprovals, dryRunBonuses, dryRunField, keyAndDryRun } from "./spending.js";
 import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney, workerIdRule } from "./validators.js";
 import { WorkerRef } from "./worker.js";
 
@@ -75,12 +75,7 @@ const SendBonusInput = builder.inputType("SendBonusInput", {
   description: "SendBonus: pays a worker extra for an assignment, exactly once per idempotencyKey.",
   fields: (t) => ({
     ...bonusFields(t),
-    idempotencyKey: t.string({
-      required: true,
-      description: "Your key for this payment: a retry with it pays nothing more.",
-      validate: idempotencyKeyRule,
-    }),
-    dryRun: dryRunField(t),
+    ...keyAndDryRun(t, "Your key for this payment: a retry with it pays nothing more."),
   }),
 });
 const SendBonusesItemInput = builder.inputType("SendBonusesItemInput", {

@@ -8,10 +8,8 @@ import {
   AssignmentRef,
   assignmentListing,
   assignmentListingArgs,
-  BonusPaymentRef,
-  bonusListing,
-  bonusListingArgs,
   bonusPages,
+  bonusPaymentsField,
 } from "./assignment.js";
 import { builder } from "./builder.js";
 import {
@@ -157,14 +155,12 @@ builder.objectFields(HITRef, (t) => ({
     },
     ...pageOf("assignments"),
   ),
-  bonusPayments: t.connection(
-    {
-      type: BonusPaymentRef,
-      description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
-      args: bonusListingArgs,
-      resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: idOf(hit, "HITId") }),
-    },
-    ...pageOf("bonus payments"),
+  bonusPayments: bonusPaymentsField(
+    t,
+    "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
+    (hit) => ({
+      hitId: idOf(hit, "HITId"),
+    }),
   ),
 }));
 

@@ -2,8 +2,8 @@ import { type Comparator, type EventType, type HITAccessActions, NotificationTra
 import { z } from "zod";
 import { builder } from "./builder.js";
 import { ActionsGuardedEnum, ComparatorEnum, enumValue } from "./common.js";
-import { dryRunField } from "./spending.js";
-import { idempotencyKeyRule, lifetimeRule, moneyRule, mturkId, xmlRule } from "./validators.js";
+import { keyAndDryRun } from "./spending.js";
+import { lifetimeRule, moneyRule, mturkId, xmlRule } from "./validators.js";
 
 /** Input types of the HIT mutations and their mapping to the SDK's input shapes. */
 const LOCALE_TYPE = "00000000000000000071";
@@ -176,13 +176,10 @@ export const hitFields = (t: Parameters<typeof hitTypeFields>[0]) => ({
   }),
   assignmentReviewPolicy: t.field({ type: ReviewPolicyInput, description: "AssignmentReviewPolicy." }),
   hitReviewPolicy: t.field({ type: ReviewPolicyInput, description: "HITReviewPolicy." }),
-  idempotencyKey: t.string({
-    required: true,
-    description:
-      "Your key for this creation: a retry with the same key creates no second HIT (sent as UniqueRequestToken; MTurk keeps it 24 h).",
-    validate: idempotencyKeyRule,
-  }),
-  dryRun: dryRunField(t),
+  ...keyAndDryRun(
+    t,
+    "Your key for this creation: a retry with the same key creates no second HIT (sent as UniqueRequestToken; MTurk keeps it 24 h).",
+  ),
 });
 
 type RequirementValue = {

@@ -10,6 +10,7 @@ import { listing } from "./connections.js";
 import { HITRef } from "./hit.js";
 import { InputInvalid } from "./inputInvalid.js";
 import type { Types } from "./mutation.js";
+import { idempotencyKeyRule } from "./validators.js";
 
 /** Cost before paying: estimates, HIT.cost, and the dry runs of the money mutations (nothing is written). */
 
@@ -88,6 +89,12 @@ builder.objectType(DryRun, {
       resolve: (d) => d.availableCents >= d.cost.total,
     }),
   }),
+});
+
+/** The members of an idempotent money mutation's input: its key (required) and `dryRun`. */
+export const keyAndDryRun = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">, keyDescription: string) => ({
+  idempotencyKey: t.string({ required: true, description: keyDescription, validate: idempotencyKeyRule }),
+  dryRun: dryRunField(t),
 });
 
 /** The `dryRun` member of a money mutation's input. */
