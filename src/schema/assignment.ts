@@ -169,7 +169,7 @@ const BonusPaymentOrder = orderInput("BonusPayment", {
 });
 
 /** Ordering and page arguments of bonus payment connections. */
-export const bonusListingArgs = builder.args((t) => ({
+const bonusListingArgs = builder.args((t) => ({
   orderBy: t.field({ type: BonusPaymentOrder, description: "Sort order." }),
   page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
 }));
@@ -200,7 +200,7 @@ export function bonusPaymentsField<P>(
 }
 
 /** Bonuses of a HIT or of an assignment (ListBonusPayments needs one of them). */
-export function bonusListing(ctx: GatewayContext, args: Parameters<typeof listing>[1], of: BonusesOf) {
+function bonusListing(ctx: GatewayContext, args: Parameters<typeof listing>[1], of: BonusesOf) {
   return listing<BonusPayment>(ctx, args, { scope: scopes.bonuses(of), fetchPage: bonusPages(ctx, of) });
 }
 
