@@ -45,10 +45,9 @@ AssignmentRef.implement({
     }),
     workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
     hitId: t.exposeString("HITId", { description: "The HIT's id." }),
-    status: t.field({
+    status: t.expose("AssignmentStatus", {
       type: AssignmentStatusEnum,
       description: "Submitted, Approved or Rejected (AssignmentStatus).",
-      resolve: (a) => a.AssignmentStatus,
     }),
     autoApprovalTime: t.expose("AutoApprovalTime", {
       type: "DateTime",

@@ -93,7 +93,7 @@ HITRef.implement({
       description: "The Question XML (QuestionForm, ExternalQuestion or HTMLQuestion).",
     }),
     keywords: t.exposeString("Keywords", { description: "Comma-separated Keywords." }),
-    status: t.field({ type: HITStatusEnum, description: "The HITStatus.", resolve: (h) => h.HITStatus }),
+    status: t.expose("HITStatus", { type: HITStatusEnum, description: "The HITStatus." }),
     maxAssignments: t.exposeInt("MaxAssignments", { description: "How many workers may work on it (MaxAssignments)." }),
     reward: t.field({
       type: Money,
@@ -118,10 +118,9 @@ HITRef.implement({
       description: "What a worker must hold to work on it (QualificationRequirements), each with its type linked.",
       resolve: (h) => h.QualificationRequirements ?? [],
     }),
-    reviewStatus: t.field({
+    reviewStatus: t.expose("HITReviewStatus", {
       type: HITReviewStatusEnum,
       description: "The HITReviewStatus.",
-      resolve: (h) => h.HITReviewStatus,
     }),
     numberOfAssignmentsPending: t.exposeInt("NumberOfAssignmentsPending", {
       description: "Assignments accepted and being worked on (NumberOfAssignmentsPending).",
@@ -172,10 +171,9 @@ QualificationRequirementRef.implement({
     qualificationTypeId: t.exposeString("QualificationTypeId", {
       description: "The required type's id (system or custom).",
     }),
-    comparator: t.field({
+    comparator: t.expose("Comparator", {
       type: ComparatorEnum,
       description: "How the worker's value is compared (Comparator).",
-      resolve: (r) => r.Comparator,
     }),
     integerValues: t.exposeIntList("IntegerValues", { description: "The values compared against (IntegerValues)." }),
     localeValues: t.expose("LocaleValues", {
@@ -185,10 +183,9 @@ QualificationRequirementRef.implement({
     requiredToPreview: t.exposeBoolean("RequiredToPreview", {
       description: "Deprecated by MTurk in favour of actionsGuarded.",
     }),
-    actionsGuarded: t.field({
+    actionsGuarded: t.expose("ActionsGuarded", {
       type: ActionsGuardedEnum,
       description: "What a worker without it cannot do (ActionsGuarded).",
-      resolve: (r) => r.ActionsGuarded,
     }),
     qualificationType: t.field({
       type: QualificationTypeRef,

@@ -60,10 +60,9 @@ QualificationRef.implement({
     integerValue: t.exposeInt("IntegerValue", { description: "The qualification's value (IntegerValue)." }),
     localeValue: t.expose("LocaleValue", { type: LocaleRef, description: "The locale value (LocaleValue), if any." }),
     grantTime: t.expose("GrantTime", { type: "DateTime", description: "When it was granted (GrantTime)." }),
-    status: t.field({
+    status: t.expose("Status", {
       type: QualificationStatusEnum,
       description: "Granted or Revoked (Status).",
-      resolve: (q) => q.Status,
     }),
     qualificationType: t.field({
       type: QualificationTypeRef,
