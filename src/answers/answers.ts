@@ -1,3 +1,4 @@
+import { messageOf } from "../mturk/errors.js";
 import { expandCrowdAnswers } from "./crowd.js";
 import { emptyAnswer, type ParsedAnswer } from "./types.js";
 import { readXml } from "./xml.js";
@@ -22,7 +23,7 @@ export function parseAnswers(xml: string | null | undefined): ParsedAnswer[] {
     return expandCrowdAnswers(readAnswers(xml));
   } catch (error) {
     // A last guard: a parse problem must never fail the query.
-    return [documentError(`The answer could not be read: ${(error as Error).message}`)];
+    return [documentError(`The answer could not be read: ${messageOf(error)}`)];
   }
 }
 

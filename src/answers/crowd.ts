@@ -19,7 +19,8 @@ export function expandCrowdAnswers(answers: ParsedAnswer[]): ParsedAnswer[] {
 function expand(answer: ParsedAnswer): ParsedAnswer[] {
   let forms: unknown;
   try {
-    forms = JSON.parse(answer.freeText as string);
+    // No free text throws too (JSON.parse of "undefined").
+    forms = JSON.parse(String(answer.freeText));
   } catch {
     return [{ ...answer, parseError: "taskAnswers is not JSON: kept as free text." }];
   }

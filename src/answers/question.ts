@@ -1,3 +1,4 @@
+import { messageOf } from "../mturk/errors.js";
 import { readXml } from "./xml.js";
 
 /** What a HIT's Question is: its kind, where an external one lives, and a QuestionForm's question identifiers. */
@@ -9,7 +10,8 @@ export interface QuestionInfo {
   parseError: string | null;
 }
 
-const KINDS = new Set(["QuestionForm", "ExternalQuestion", "HTMLQuestion"]);
+const KINDS: ReadonlySet<string> = new Set(["QuestionForm", "ExternalQuestion", "HTMLQuestion"]);
+const isKind = (name: string): name is NonNullable<QuestionInfo["kind"]> => KINDS.has(name);
 
 /** Reads a Question document (never throws); null when the HIT has none (it was made from a HIT layout). */
 export function parseQuestion(xml: string | null | undefined): QuestionInfo | null {
@@ -29,7 +31,7 @@ export function parseQuestion(xml: string | null | undefined): QuestionInfo | nu
     const failed = readXml(xml, {
       open(name, depth) {
         if (depth === 1) {
-          if (KINDS.has(name)) info.kind = name as QuestionInfo["kind"];
+          if (isKind(name)) info.kind = name;
           else problems.push(`<${name}> is not a QuestionForm, ExternalQuestion or HTMLQuestion.`);
         } else if (depth === 2 && info.kind === "QuestionForm" && name === "Question") inQuestion = true;
         else if (depth === 2 && (name === "ExternalURL" || name === "FrameHeight")) reading = { name, text: "" };
@@ -50,7 +52,7 @@ export function parseQuestion(xml: string | null | undefined): QuestionInfo | nu
     });
     if (failed) problems.push(failed);
   } catch (error) {
-    problems.push(`The question could not be read: ${(error as Error).message}`);
+    problems.push(`The question could not be read: ${messageOf(error)}`);
   }
   info.parseError = problems.length ? [...new Set(problems)].join(" ") : null;
   return info;

@@ -1,4 +1,5 @@
 import sax from "sax";
+import { messageOf } from "../mturk/errors.js";
 
 /**
  * A bounded, non-validating XML event reader over sax (strict mode, XML's five entities only): no DTD is read, so
@@ -45,7 +46,8 @@ export function readXml(xml: string, handlers: XmlHandlers): string | undefined 
   parser.ontext = (text) => handlers.text(text, depth);
   parser.oncdata = (text) => handlers.text(text, depth);
   parser.onerror = (error) => {
-    parser.error = null as unknown as Error;
+    // Reading goes on after an error (sax's resume clears it).
+    parser.resume();
     errors += 1;
     const reason = error.message.split("\n")[0] ?? "Malformed XML";
     if (!reported.has(reason)) handlers.error(`${reason} (line ${parser.line + 1}, column ${parser.column + 1})`);
@@ -56,7 +58,7 @@ export function readXml(xml: string, handlers: XmlHandlers): string | undefined 
     parser.write(xml).close();
   } catch (error) {
     if (error instanceof TooManyErrors) return `More than ${MAX_ERRORS - 1} XML errors: the rest was not read.`;
-    return `The XML could not be read: ${(error as Error).message.split("\n")[0]}`;
+    return `The XML could not be read: ${messageOf(error).split("\n")[0]}`;
   }
   return undefined;
 }

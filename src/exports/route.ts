@@ -6,6 +6,7 @@ import type { GatewayConfig } from "../config.js";
 import { type ErrorCode, isErrorCode } from "../errorCodes.js";
 import type { Mirror } from "../mirror/mirror.js";
 import { Upstream } from "../mturk/client.js";
+import { codeOf, messageOf } from "../mturk/errors.js";
 import { claimantOf } from "../mturk/scheduler.js";
 import type { Metrics } from "../observability/metrics.js";
 import { authEnabled, type Principal, principalForApiKey, UNRESTRICTED } from "../security/auth.js";
@@ -19,7 +20,8 @@ import { type ExportPage, type ExportTarget, exportSource } from "./source.js";
  */
 const ROUTE = /^\/exports\/assignments\.(csv|jsonl)$/;
 const ID = /^[A-Z0-9]{1,64}$/;
-const STATUSES = new Set(["Submitted", "Approved", "Rejected"]);
+const STATUSES: ReadonlySet<string> = new Set(["Submitted", "Approved", "Rejected"]);
+const isStatus = (s: string): s is AssignmentStatus => STATUSES.has(s);
 const encoder = new TextEncoder();
 
 const problem = (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) =>
@@ -49,8 +51,8 @@ function targetOf(url: URL): ExportTarget | string {
   if (!ID.test(hitId ?? hitTypeId ?? "")) return "hitId and hitTypeId are MTurk ids (A-Z, 0-9).";
   const status = url.searchParams.get("status");
   const statuses = status ? status.split(",") : undefined;
-  if (statuses && !statuses.every((s) => STATUSES.has(s))) return "status is a list of Submitted, Approved, Rejected.";
-  return { hitId, hitTypeId, statuses: statuses as AssignmentStatus[] | undefined };
+  if (statuses && !statuses.every(isStatus)) return "status is a list of Submitted, Approved, Rejected.";
+  return { hitId, hitTypeId, statuses };
 }
 
 /** The rows of one page; for CSV, the header first, with the question identifiers known by then. */
@@ -134,7 +136,7 @@ async function exportResponse(
 }
 
 const statusOf = (error: unknown) => {
-  const code = (error as { extensions?: { code?: string } }).extensions?.code;
+  const code = codeOf(error);
   return code === "NOT_FOUND"
     ? 404
     : code === "BAD_USER_INPUT"
@@ -155,8 +157,8 @@ export function useExports(options: {
   const running = new Map<string, number>();
   return {
     async onRequest({ request, url, endResponse, serverContext }) {
-      const format = ROUTE.exec(url.pathname)?.[1] as "csv" | "jsonl" | undefined;
-      if (!format) return;
+      const format = ROUTE.exec(url.pathname)?.[1];
+      if (format !== "csv" && format !== "jsonl") return;
       if (request.method !== "GET") return endResponse(problem(405, "BAD_USER_INPUT", "Use GET.", { allow: "GET" }));
       const principal = reader(config, request);
       if (principal instanceof Response) return endResponse(principal);
@@ -207,9 +209,9 @@ export function useExports(options: {
       } catch (error) {
         end();
         // The gateway's coded errors are safe to show; anything else keeps its message to itself.
-        const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+        const code = codeOf(error);
         const known = isErrorCode(code) ? code : undefined;
-        const message = known ? (error as Error).message : "The export could not be read from MTurk.";
+        const message = known ? messageOf(error) : "The export could not be read from MTurk.";
         endResponse(problem(statusOf(error), known ?? "UPSTREAM_UNAVAILABLE", message));
       }
     },

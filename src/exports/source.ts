@@ -11,8 +11,9 @@ import type { Mirror } from "../mirror/mirror.js";
 import { hitHasWork } from "../mirror/refresh.js";
 import type { Upstream } from "../mturk/client.js";
 import { isNotFound } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
-import { firstSight, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
+import { directPages, eachPage, firstSight, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 
 /** What an export reads: one HIT, or every HIT of a HIT type; optionally only some assignment statuses. */
 export interface ExportTarget {
@@ -99,11 +100,11 @@ async function* exportPages(upstream: Upstream, target: ExportTarget, mirror?: M
       continue;
     }
     const started = Date.now();
-    let token: string | undefined;
-    do {
-      const NextToken = token;
-      const page = await upstream
-        .call("ListAssignmentsForHIT", (c) =>
+    const pages = eachPage(
+      directPages(
+        upstream,
+        "ListAssignmentsForHIT",
+        (c, NextToken) =>
           c.send(
             new ListAssignmentsForHITCommand({
               HITId: hit.HITId,
@@ -112,20 +113,19 @@ async function* exportPages(upstream: Upstream, target: ExportTarget, mirror?: M
               MaxResults: MTURK_MAX_RESULTS,
             }),
           ),
-        )
-        .catch((error) => {
-          // A HIT of the type listed, yet gone (deleted or aged out while listings lag): it has no rows.
-          if (target.hitTypeId && isNotFound(error)) return undefined;
-          throw error;
-        });
-      if (!page) break;
-      const assignments = page.Assignments ?? [];
-      // An empty page ends a listing even with a token (MTurk may send one on its last page).
-      token = assignments.length ? page.NextToken : undefined;
-      // The mirror keeps what passes; a HIT read whole (every status) is fresh in it as of the export's start.
-      await mirror?.observeWork(hit, assignments, !token && !target.statuses ? started : undefined);
-      yield { hit, assignments };
-    } while (token);
+        (r) => r.Assignments,
+      ),
+    );
+    try {
+      for await (const { items: assignments, last } of pages) {
+        // The mirror keeps what passes; a HIT read whole (every status) is fresh in it as of the export's start.
+        await mirror?.observeWork(hit, assignments, last && !target.statuses ? started : undefined);
+        yield { hit, assignments };
+      }
+    } catch (error) {
+      // A HIT of the type listed, yet gone (deleted or aged out while listings lag): it has no rows.
+      if (!(target.hitTypeId && isNotFound(error))) throw error;
+    }
   }
 }
 
@@ -136,16 +136,16 @@ async function* hitsOf(upstream: Upstream, target: ExportTarget): AsyncGenerator
     if (r.HIT) yield r.HIT;
     return;
   }
-  let token: string | undefined;
   // ListHITs lists newest first: a HIT created during the export pushes the next page on, repeating a HIT.
-  const fresh = firstSight<HIT>((hit) => hit.HITId as string);
-  do {
-    const NextToken = token;
-    const page = await upstream.call("ListHITs", (c) =>
-      c.send(new ListHITsCommand({ NextToken, MaxResults: MTURK_MAX_RESULTS })),
-    );
-    const hits = page.HITs ?? [];
-    for (const hit of hits) if (hit.HITTypeId === target.hitTypeId && fresh(hit)) yield hit;
-    token = hits.length ? page.NextToken : undefined;
-  } while (token);
+  const fresh = firstSight<HIT>((hit) => idOf(hit, "HITId"));
+  const pages = eachPage(
+    directPages(
+      upstream,
+      "ListHITs",
+      (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: MTURK_MAX_RESULTS })),
+      (r) => r.HITs,
+    ),
+  );
+  for await (const page of pages)
+    for (const hit of page.items) if (hit.HITTypeId === target.hitTypeId && fresh(hit)) yield hit;
 }

@@ -52,8 +52,9 @@ export class Backlog {
   /** The next event to send, or BEHIND once every event that was waiting went out. */
   async next(): Promise<LiveEvent | typeof BEHIND> {
     for (;;) {
-      if (this.head < this.events.length) {
-        const event = this.events[this.head++] as LiveEvent;
+      const event = this.events[this.head];
+      if (event) {
+        this.head += 1;
         // Sent events are let go now and then (not one by one: shifting an array is linear).
         if (this.head > 1024 && this.head * 2 > this.events.length) {
           this.events.splice(0, this.head);

@@ -1,6 +1,6 @@
 /**
  * Who polls a topic, and the state its polls are compared with. Alone, this instance polls every topic it watches;
- * in a fleet (src/live/redisLog.ts) a lease in Redis picks one instance per topic, and the state lives in Redis so
+ * in a fleet (src/live/redisLease.ts) a lease in Redis picks one instance per topic, and the state lives in Redis so
  * that the instance that takes over compares with what the previous one saw: nothing is missed in between.
  */
 export interface Coordination {

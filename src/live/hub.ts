@@ -21,7 +21,7 @@ import { hitChange, WATCHES } from "./watches.js";
 export interface LiveHubOptions {
   client: MTurkClient;
   log: LiveLog;
-  /** The fleet's lease and poll states (src/live/redisLog.ts); alone, this instance polls what it watches. */
+  /** The fleet's leases and poll states (src/live/redisLease.ts); alone, this instance polls what it watches. */
   coordination?: Coordination;
   pollMs: number;
   /** How long a poller goes on after its last subscriber left: a client that reconnects within it misses nothing. */
@@ -65,7 +65,7 @@ function payer(watched: Watched): Claimant {
   const { claimants } = watched;
   if (!claimants.length) return watched.last;
   watched.turn = (watched.turn + 1) % claimants.length;
-  return claimants[watched.turn] as Claimant;
+  return claimants[watched.turn] ?? watched.last;
 }
 
 /** How long a poller's state outlives it: a poller started again within this compares with it. */
@@ -104,7 +104,7 @@ export class LiveHub {
 
   /**
    * The events of `topic` for one subscriber: those after `lastEventId` still in the log first (a resumed stream),
-   * then each new one, in log order and never twice. Throws when `who` has its maximum of subscriptions open.
+   * then each new one, in log order and never twice. Throws when the principal has its maximum of subscriptions open.
    */
   async subscribe(
     topic: Topic,
@@ -165,20 +165,19 @@ export class LiveHub {
       }
     });
     // The limit counts a subscription from now until it ends, also one the client leaves before its first event.
-    return {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
+    const events: AsyncIterableIterator<LiveEvent> = {
+      [Symbol.asyncIterator]: () => events,
       next: () => repeater.next(),
       return: (value?: unknown) => {
         release();
-        return repeater.return(value as undefined);
+        return repeater.return(value);
       },
       throw: (error?: unknown) => {
         release();
         return repeater.throw(error);
       },
-    } as AsyncIterableIterator<LiveEvent>;
+    };
+    return events;
   }
 
   /**
@@ -246,21 +245,27 @@ export class LiveHub {
       return;
     }
     const { options } = this;
-    let watched: Watched | undefined;
-    const poller = new Poller(topic, {
-      watch: WATCHES[topic.kind],
-      coordination: this.coordination,
-      upstream: () => this.upstream(payer(watched as Watched)),
-      publish: (p) => this.publish(p),
-      intervalMs: options.pollMs,
-      stateTtlMs: STATE_TTL_MS,
-      pressure: options.pressure ?? NO_PRESSURE,
-      metrics: this.metrics,
-      logger: options.logger,
-    });
-    watched = { topic, subscribers: 1, claimants: [claimant], turn: 0, last: claimant, poller };
+    const watched: Watched = {
+      topic,
+      subscribers: 1,
+      claimants: [claimant],
+      turn: 0,
+      last: claimant,
+      poller: new Poller(topic, {
+        watch: WATCHES[topic.kind],
+        coordination: this.coordination,
+        // Called at each poll, once `watched` is set.
+        upstream: () => this.upstream(payer(watched)),
+        publish: (p) => this.publish(p),
+        intervalMs: options.pollMs,
+        stateTtlMs: STATE_TTL_MS,
+        pressure: options.pressure ?? NO_PRESSURE,
+        metrics: this.metrics,
+        logger: options.logger,
+      }),
+    };
     this.watched.set(topic.key, watched);
-    if (!this.closed) poller.start();
+    if (!this.closed) watched.poller.start();
   }
 
   private releaseTopic(topic: Topic, who: string, claimant: Claimant): void {

@@ -24,7 +24,7 @@ export interface LiveOptions {
   logger?: Logger;
   /** The rate budget's pressure (src/live/pressure.ts): pollers slow down while it is tight. */
   pressure?: Pressure;
-  /** A fleet's log and lease (src/live/redisLog.ts); in memory without. */
+  /** A fleet's event log (src/live/redisLog.ts), leases (src/live/redisLease.ts) and subscription limit; in memory without. */
   fleet?: { log: LiveLog; coordination: Coordination; limit: SubscriptionLimit };
   /** Origins trusted for SNS certificates besides SNS_CERT_ORIGINS (the embedded simulator's). */
   certificateOrigins?: string[];

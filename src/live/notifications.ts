@@ -1,6 +1,7 @@
-import { type Assignment, GetAssignmentCommand, GetHITCommand, type HIT } from "@aws-sdk/client-mturk";
+import { GetAssignmentCommand, GetHITCommand, type HIT } from "@aws-sdk/client-mturk";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import { idOf } from "../mturk/ids.js";
 import type { LiveHub } from "./hub.js";
 import { parseSnsMessage, SnsMalformed, type SnsMessage, SnsRefusal, type SnsVerifier } from "./sns.js";
 import { type Topic, topic } from "./topics.js";
@@ -168,28 +169,30 @@ export class NotificationReceiver {
     const watched = await Promise.all([hitTopic, ...assignmentTopics].map((t) => this.hub.isWatched(t.key)));
     if (!watched.some(Boolean)) return;
     const upstream = this.hub.upstream();
-    let hit: HIT;
+    let hit: HIT | undefined;
     if (submitted) {
       const r = await upstream.call("GetAssignment", (c) =>
         c.send(new GetAssignmentCommand({ AssignmentId: event.AssignmentId })),
       );
-      hit = r.HIT as HIT;
-      const assignment = r.Assignment as Assignment;
+      hit = r.HIT;
+      const assignment = r.Assignment;
       // The event's ids are the sender's word; MTurk's answer says whose assignment it is (and the HIT's type).
-      if (assignment?.HITId !== event.HITId || hit?.HITId !== event.HITId) return;
+      if (!assignment || !hit || assignment.HITId !== event.HITId || hit.HITId !== event.HITId) return;
+      const of = hit;
       for (const [i, t] of assignmentTopics.entries())
-        if (watched[i + 1] && (t.kind !== "assignmentsOfType" || hit.HITTypeId === t.id))
+        if (watched[i + 1] && (t.kind !== "assignmentsOfType" || of.HITTypeId === t.id))
           await this.hub.publish({
             topic: t.key,
             type: "Assignment",
             mode: "once",
-            key: assignment.AssignmentId as string,
+            key: idOf(assignment, "AssignmentId"),
             data: assignment,
-            hits: [hit],
+            hits: [of],
             source: "notification",
           });
-    } else hit = (await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId: event.HITId })))).HIT as HIT;
-    if (watched[0] && hit?.HITId === event.HITId) await this.hub.publish(hitChange(hitTopic.key, hit, "notification"));
+    } else hit = (await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId: event.HITId })))).HIT;
+    if (watched[0] && hit && hit.HITId === event.HITId)
+      await this.hub.publish(hitChange(hitTopic.key, hit, "notification"));
   }
 }
 

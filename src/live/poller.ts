@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Upstream } from "../mturk/client.js";
+import { messageOf } from "../mturk/errors.js";
 import type { Coordination } from "./coordination.js";
 import type { LiveMetrics } from "./metrics.js";
 import type { Pressure } from "./pressure.js";
@@ -106,10 +107,7 @@ export class Poller {
       deps.metrics?.polls.inc({ kind: topic.kind, pace, outcome: "ok" });
     } catch (error) {
       deps.metrics?.polls.inc({ kind: topic.kind, pace, outcome: "error" });
-      deps.logger?.warn(
-        { topic: topic.key, error: (error as Error).message },
-        "live: a poll failed; retried next interval",
-      );
+      deps.logger?.warn({ topic: topic.key, error: messageOf(error) }, "live: a poll failed; retried next interval");
     }
   }
 

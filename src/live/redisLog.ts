@@ -169,7 +169,7 @@ export class RedisLiveLog implements LiveLog {
   }
 
   private event(topic: string, id: string, fields: string[]): LiveEvent {
-    return { ...decode<Omit<LiveEvent, "id">>(fields[1] ?? "{}"), topic, id };
+    return { ...decode<LiveEvent>(fields[1] ?? "{}"), topic, id };
   }
 
   /** Ends the blocking read at once, so that a newly followed topic is read without waiting for BLOCK_MS. */
@@ -189,9 +189,9 @@ export class RedisLiveLog implements LiveLog {
           const [last] = await this.link.redis.xrevrange(this.nudges(), "+", "-", "COUNT", 1);
           this.nudgeCursor = last?.[0] ?? "0-0";
         }
-        const topics = [...this.cursors.keys()];
-        const keys = [this.nudges(), ...topics.map(this.stream)];
-        const ids = [this.nudgeCursor, ...topics.map((t) => this.cursors.get(t) as string)];
+        const followed = [...this.cursors];
+        const keys = [this.nudges(), ...followed.map(([t]) => this.stream(t))];
+        const ids = [this.nudgeCursor, ...followed.map(([, id]) => id)];
         const batch =
           (await this.blocking.xread("COUNT", READ_COUNT, "BLOCK", BLOCK_MS, "STREAMS", ...keys, ...ids)) ?? [];
         for (const [key, records] of batch) await this.dispatch(key, records);

@@ -12,6 +12,7 @@ export class SnsMalformed extends Error {}
 
 export type SnsMessage = Record<string, string | undefined>;
 
+const TYPES = ["Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"] as const;
 const SIGNED_FIELDS = new Map<string, string[]>([
   ["Notification", ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]],
   ["SubscriptionConfirmation", ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]],
@@ -19,7 +20,7 @@ const SIGNED_FIELDS = new Map<string, string[]>([
 ]);
 
 /** An SNS HTTP delivery: a JSON object whose members are all strings, of one of SNS's three message types. */
-const SnsBody = z.object({ Type: z.enum([...SIGNED_FIELDS.keys()] as [string, ...string[]]) }).catchall(z.string());
+const SnsBody = z.object({ Type: z.enum(TYPES) }).catchall(z.string());
 
 /** The message of a delivery's body, or SnsMalformed saying briefly why it is none (never echoing the body). */
 export function parseSnsMessage(body: string): SnsMessage {
@@ -41,7 +42,8 @@ export function parseSnsMessage(body: string): SnsMessage {
           : "not a JSON object",
     );
   }
-  return parsed.data as SnsMessage;
+  const message: SnsMessage = parsed.data;
+  return message;
 }
 
 /** A message older than this is refused: a recorded delivery cannot be replayed later. */
@@ -97,12 +99,13 @@ export class SnsVerifier {
     if (!fields) throw new SnsRefusal("not an SNS message type");
     if (message.SignatureVersion !== "2") throw new SnsRefusal("SignatureVersion is not 2");
     if (!message.Signature) throw new SnsRefusal("unsigned");
-    for (const f of ["Message", "MessageId", "Timestamp", "TopicArn"])
-      if (typeof message[f] !== "string") throw new SnsRefusal(`no ${f}`);
+    const { Message, MessageId, Timestamp, TopicArn } = message;
+    for (const [f, v] of Object.entries({ Message, MessageId, Timestamp, TopicArn }))
+      if (typeof v !== "string") throw new SnsRefusal(`no ${f}`);
+    if (TopicArn === undefined || Timestamp === undefined) throw new SnsRefusal("no TopicArn or Timestamp");
     const topics = this.options.topics ?? [];
-    if (topics.length && !topics.includes(message.TopicArn as string))
-      throw new SnsRefusal("topic not accepted (SNS_TOPIC_ARNS)");
-    const age = Date.now() - Date.parse(message.Timestamp as string);
+    if (topics.length && !topics.includes(TopicArn)) throw new SnsRefusal("topic not accepted (SNS_TOPIC_ARNS)");
+    const age = Date.now() - Date.parse(Timestamp);
     if (!(age < MAX_AGE_MS)) throw new SnsRefusal("Timestamp too old or not a date");
     const url = this.allowedUrl(message.SigningCertURL, "SigningCertURL");
     if (!url.pathname.endsWith(".pem")) throw new SnsRefusal("SigningCertURL is not a .pem");

@@ -16,12 +16,12 @@ const PING_MS = 12_000;
  * Each subscription result carries its event's id in `extensions.eventId` (graphql-ws clients resume with it as
  * the lastEventId argument).
  */
-export function useLiveEventIds(): Plugin {
+export function useLiveEventIds(): Plugin<LiveContext> {
   return {
     onSubscribe: ({ args }) => ({
       onSubscribeResult: () => ({
         onNext: ({ result, setResult }) => {
-          const id = (args.contextValue as LiveContext).liveEventId;
+          const id = args.contextValue.liveEventId;
           if (id) setResult({ ...result, extensions: { ...result.extensions, eventId: id } });
         },
       }),

@@ -1,3 +1,4 @@
+import type { Assignment, HIT, QualificationRequest } from "@aws-sdk/client-mturk";
 import { GraphQLError } from "graphql";
 
 /**
@@ -29,36 +30,42 @@ export function topic(kind: TopicKind, id: string): Topic {
   return { kind, id, key: `${PREFIX[kind]}:${id}` };
 }
 
-/** The payload type of a topic's events. */
-type EventType = "QualificationRequest" | "Assignment" | "HIT";
-
 /** Where an event came from (a metric label: a fixed set). */
 type EventSource = "poll" | "mutation" | "notification";
+
+/** The MTurk entity of an event (Dates kept), what the subscribers' loaders are primed with; `type` names it. */
+type Payload =
+  | { type: "QualificationRequest"; data: QualificationRequest }
+  | { type: "Assignment"; data: Assignment }
+  | { type: "HIT"; data: HIT };
+
+/** What every event carries beside its payload. */
+interface Envelope {
+  topic: string;
+  /** HITs to prime too (GetAssignment's, or the listing's): `assignmentSubmitted { hit { … } }` costs no call. */
+  hits?: HIT[];
+  source: EventSource;
+}
 
 /**
  * An event to publish. `once`: published the first time its key is seen on the topic (a new request or a submitted
  * assignment, whichever source sees it first). `state`: published when its fingerprint differs from the topic's last
  * published one (a HIT's status), so that the same state seen by a poll, a mutation and a notification is one event.
  */
-export interface Publication {
-  topic: string;
-  type: EventType;
-  mode: "once" | "state";
-  /** once: the item's id; state: the fingerprint of the state. */
-  key: string;
-  /** The MTurk entity (Dates kept), what the subscribers' loaders are primed with. */
-  data: unknown;
-  /** HITs to prime too (GetAssignment's, or the listing's): `assignmentSubmitted { hit { … } }` costs no call. */
-  hits?: unknown[];
-  source: EventSource;
-}
+export type Publication = Payload &
+  Envelope & {
+    mode: "once" | "state";
+    /** once: the item's id; state: the fingerprint of the state. */
+    key: string;
+  };
 
 /** A published event: its id orders it within its topic and is what SSE's Last-Event-ID names. */
-export interface LiveEvent extends Omit<Publication, "mode" | "key"> {
-  id: string;
-  /** When it was published (ms since the epoch). */
-  at: number;
-}
+export type LiveEvent = Payload &
+  Envelope & {
+    id: string;
+    /** When it was published (ms since the epoch). */
+    at: number;
+  };
 
 /** Event ids are Redis stream ids, "<ms>-<seq>", in memory too: resuming on another instance compares the same. */
 export const EVENT_ID = /^\d{1,15}-\d{1,15}$/;

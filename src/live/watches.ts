@@ -5,12 +5,12 @@ import {
   ListAssignmentsForHITCommand,
   ListHITsCommand,
   ListQualificationRequestsCommand,
-  type MTurkClient,
   type QualificationRequest,
 } from "@aws-sdk/client-mturk";
 import type { Upstream } from "../mturk/client.js";
 import { isNotFound } from "../mturk/errors.js";
-import { firstSight } from "../mturk/pagination.js";
+import { answered, idOf } from "../mturk/ids.js";
+import { directPages, firstSight, MTURK_MAX_RESULTS, type PageReader, scanAll } from "../mturk/pagination.js";
 import type { Publication, Topic, TopicKind } from "./topics.js";
 
 /** A poll's result: the state the next poll is compared with (plain JSON: it may be kept in Redis), and the changes. */
@@ -28,42 +28,32 @@ export type Watch<S = unknown> = (upstream: Upstream, topic: Topic, previous: S 
 /** The most pages one poll reads of a listing (10,000 items): a poll must not turn into an unbounded scan. */
 const MAX_PAGES = 100;
 
-async function scan<R extends { NextToken?: string }, T>(
-  upstream: Upstream,
-  operation: string,
-  send: (client: MTurkClient, NextToken: string | undefined) => Promise<R>,
-  items: (r: R) => T[] | undefined,
-): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await upstream.call(operation, (c) => send(c, token));
-    const got = items(r) ?? [];
-    all.push(...got);
-    token = r.NextToken;
-    // An empty page ends a listing even with a NextToken (MTurk may send one on its last page).
-    if (!token || got.length === 0) break;
-  }
-  return all;
+/** Up to MAX_PAGES pages of a listing, straight from MTurk. */
+async function scan<T>(read: PageReader<T>): Promise<T[]> {
+  let pages = 0;
+  const { items } = await scanAll(read, () => pages++ < MAX_PAGES);
+  return items;
 }
 
 const listAssignments = (upstream: Upstream, HITId: string) =>
   scan(
-    upstream,
-    "ListAssignmentsForHIT",
-    (c, NextToken) => c.send(new ListAssignmentsForHITCommand({ HITId, NextToken, MaxResults: 100 })),
-    (r) => r.Assignments,
+    directPages(
+      upstream,
+      "ListAssignmentsForHIT",
+      (c, NextToken) => c.send(new ListAssignmentsForHITCommand({ HITId, NextToken, MaxResults: MTURK_MAX_RESULTS })),
+      (r) => r.Assignments,
+    ),
   );
 
 const getHit = async (upstream: Upstream, HITId: string) =>
-  (await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId })))).HIT as HIT;
+  answered((await upstream.call("GetHIT", (c) => c.send(new GetHITCommand({ HITId })))).HIT, "GetHIT");
 
 const submitted = (topic: Topic, a: Assignment, hits: HIT[] | undefined, source: Publication["source"]) =>
   ({
     topic: topic.key,
     type: "Assignment",
     mode: "once",
-    key: a.AssignmentId as string,
+    key: idOf(a, "AssignmentId"),
     data: a,
     hits,
     source,
@@ -72,23 +62,31 @@ const submitted = (topic: Topic, a: Assignment, hits: HIT[] | undefined, source:
 /** New pending requests of a type: one ListQualificationRequests scan per poll. */
 const qualificationRequests: Watch<{ ids: string[] }> = async (upstream, topic, previous) => {
   const items = await scan(
-    upstream,
-    "ListQualificationRequests",
-    (c, NextToken) =>
-      c.send(new ListQualificationRequestsCommand({ QualificationTypeId: topic.id, NextToken, MaxResults: 100 })),
-    (r) => r.QualificationRequests,
+    directPages(
+      upstream,
+      "ListQualificationRequests",
+      (c, NextToken) =>
+        c.send(
+          new ListQualificationRequestsCommand({
+            QualificationTypeId: topic.id,
+            NextToken,
+            MaxResults: MTURK_MAX_RESULTS,
+          }),
+        ),
+      (r) => r.QualificationRequests,
+    ),
   );
-  const state = { ids: items.map((q) => q.QualificationRequestId as string) };
+  const state = { ids: items.map((q) => idOf(q, "QualificationRequestId")) };
   if (!previous) return { state, publications: [] };
   const known = new Set(previous.ids);
-  const fresh = items.filter((q: QualificationRequest) => !known.has(q.QualificationRequestId as string));
+  const fresh = items.filter((q: QualificationRequest) => !known.has(idOf(q, "QualificationRequestId")));
   return {
     state,
     publications: fresh.map((q) => ({
       topic: topic.key,
       type: "QualificationRequest",
       mode: "once",
-      key: q.QualificationRequestId as string,
+      key: idOf(q, "QualificationRequestId"),
       data: q,
       source: "poll",
     })),
@@ -98,10 +96,10 @@ const qualificationRequests: Watch<{ ids: string[] }> = async (upstream, topic, 
 /** Newly submitted assignments of a HIT: one ListAssignmentsForHIT scan per poll (and one GetHIT when some are new). */
 const assignmentsOfHit: Watch<{ ids: string[] }> = async (upstream, topic, previous) => {
   const items = await listAssignments(upstream, topic.id);
-  const state = { ids: items.map((a) => a.AssignmentId as string) };
+  const state = { ids: items.map((a) => idOf(a, "AssignmentId")) };
   if (!previous) return { state, publications: [] };
   const known = new Set(previous.ids);
-  const fresh = items.filter((a) => !known.has(a.AssignmentId as string));
+  const fresh = items.filter((a) => !known.has(idOf(a, "AssignmentId")));
   const hits = fresh.length ? [await getHit(upstream, topic.id)] : undefined;
   return { state, publications: fresh.map((a) => submitted(topic, a, hits, "poll")) };
 };
@@ -124,24 +122,26 @@ interface TypeState {
 const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) => {
   const started = Date.now();
   const all = await scan(
-    upstream,
-    "ListHITs",
-    (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: 100 })),
-    (r) => r.HITs,
+    directPages(
+      upstream,
+      "ListHITs",
+      (c, NextToken) => c.send(new ListHITsCommand({ NextToken, MaxResults: MTURK_MAX_RESULTS })),
+      (r) => r.HITs,
+    ),
   );
   // A HIT listed twice (pushed on by one created during the scan) counts once.
-  const hits = all.filter((h) => h.HITTypeId === topic.id).filter(firstSight((h) => h.HITId as string));
-  const counts = Object.fromEntries(hits.map((h) => [h.HITId as string, submittedSoFar(h)]));
+  const hits = all.filter((h) => h.HITTypeId === topic.id).filter(firstSight((h) => idOf(h, "HITId")));
+  const counts = Object.fromEntries(hits.map((h) => [idOf(h, "HITId"), submittedSoFar(h)]));
   if (!previous) return { state: { since: started, counts, seen: {} }, publications: [] };
   const seen: Record<string, string[]> = {};
-  const grown = hits.filter((h) => (counts[h.HITId as string] ?? 0) > (previous.counts[h.HITId as string] ?? 0));
+  const grown = hits.filter((h) => (counts[idOf(h, "HITId")] ?? 0) > (previous.counts[idOf(h, "HITId")] ?? 0));
   for (const h of hits) {
-    const kept = previous.seen[h.HITId as string];
-    if (kept) seen[h.HITId as string] = kept;
+    const kept = previous.seen[idOf(h, "HITId")];
+    if (kept) seen[idOf(h, "HITId")] = kept;
   }
   const lists = await Promise.all(
     grown.map((h) =>
-      listAssignments(upstream, h.HITId as string).catch((error) => {
+      listAssignments(upstream, idOf(h, "HITId")).catch((error) => {
         // Listed, yet gone (deleted or aged out while listings lag): it has no work; the type's others still do.
         if (isNotFound(error)) return [];
         throw error;
@@ -150,18 +150,18 @@ const assignmentsOfType: Watch<TypeState> = async (upstream, topic, previous) =>
   );
   const publications: Publication[] = [];
   grown.forEach((hit, i) => {
-    const id = hit.HITId as string;
+    const id = idOf(hit, "HITId");
     const known = new Set(previous.seen[id] ?? []);
     let found = 0;
     for (const a of lists[i] ?? []) {
       // Only what was submitted since the baseline is news. MTurk's SubmitTime is a whole second, so a submit is
       // known to be older only when that whole second ended before the baseline.
       const old = (a.SubmitTime?.getTime() ?? 0) + 1000 <= previous.since;
-      if (known.has(a.AssignmentId as string) || old) continue;
+      if (known.has(idOf(a, "AssignmentId")) || old) continue;
       found += 1;
       publications.push(submitted(topic, a, [hit], "poll"));
     }
-    seen[id] = (lists[i] ?? []).map((a) => a.AssignmentId as string);
+    seen[id] = (lists[i] ?? []).map((a) => idOf(a, "AssignmentId"));
     // MTurk's listings may lag its counts: growth the listing does not show yet is looked for again next poll.
     counts[id] = Math.min(counts[id] ?? 0, (previous.counts[id] ?? 0) + found);
   });

@@ -7,10 +7,10 @@ export const FORWARDED_HEADERS = ["authorization", "x-api-key", "host", "origin"
 export type Capture = { liveWhoami?: (principal: Principal | undefined) => void };
 
 /** Reports the principal of a whoami sub-request (see `whoami`); a client cannot ask for it (server context only). */
-export function useWhoami(): Plugin {
+export function useWhoami(): Plugin<Capture & { principal?: Principal }> {
   return {
     onExecute({ args }) {
-      const context = args.contextValue as Capture & { principal?: Principal };
+      const context = args.contextValue;
       context.liveWhoami?.(context.principal);
     },
   };

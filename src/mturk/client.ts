@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
 import { MTurkClient } from "@aws-sdk/client-mturk";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
@@ -11,8 +12,11 @@ import { PerCallRetryStrategy } from "./retry.js";
 import { type Claim, type Claimant, FairScheduler, UNCLAIMED, type UpstreamClass } from "./scheduler.js";
 import type { Leaving, StillRunning, Waiter } from "./sharedWork.js";
 
-/** Where a command carries its place in the rate budget's queue (its claim) to the middleware. */
-const CLAIM = Symbol("claim");
+/**
+ * How a call's place in the rate budget's queue (its claim) reaches the middleware: the call runs inside it (a send
+ * option or a command's own field would keep the SDK from reusing its resolved middleware stack).
+ */
+const claims = new AsyncLocalStorage<Claim>();
 
 /** Spans go to whatever OpenTelemetry provider the host registers (none: no-op). */
 const tracer = trace.getTracer("mturk-graphql-gateway");
@@ -47,7 +51,7 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = String(context.commandName ?? "").replace(/Command$/, "");
-      const claim = (args.input as { [CLAIM]?: Claim } | undefined)?.[CLAIM];
+      const claim = claims.getStore();
       await scheduler.take(claim);
       // Its request timed out or its client went away while it waited: it is not sent.
       if (claim?.signal?.aborted)
@@ -58,23 +62,14 @@ export function createMTurkClient(options: UpstreamOptions): MTurkClient {
       try {
         return await next(args);
       } catch (error) {
-        if ((error as Error).name === "ThrottlingException") metrics?.upstreamThrottles.inc({ operation });
+        if (error instanceof Error && error.name === "ThrottlingException")
+          metrics?.upstreamThrottles.inc({ operation });
         throw error;
       }
     },
     { step: "finalizeRequest", priority: "low", name: "mturkRateBudget" },
   );
   return client;
-}
-
-/** The client, tagging each command with its claim (a property of the input: send options would keep the SDK from reusing its resolved stack). */
-function claiming(client: MTurkClient, claim: Claim): MTurkClient {
-  return {
-    send: (command: { input: object }) => {
-      Object.defineProperty(command.input, CLAIM, { value: claim, enumerable: false, configurable: true });
-      return client.send(command as never);
-    },
-  } as unknown as MTurkClient;
 }
 
 export interface DoorOptions {
@@ -181,7 +176,7 @@ export class Upstream implements Waiter {
             },
           };
           try {
-            const result = await send(claiming(this.client, claim));
+            const result = await claims.run(claim, () => send(this.client));
             metrics?.upstreamCalls.inc({ operation, outcome: "ok" });
             return result;
           } catch (error) {

@@ -200,3 +200,16 @@ export class IdempotencyKeyConflict extends Error {
     super(message);
   }
 }
+
+/** The `extensions.code` of a thrown GraphQL error (or of anything shaped like one); undefined for others. */
+export function codeOf(error: unknown): unknown {
+  if (typeof error !== "object" || error === null || !("extensions" in error)) return undefined;
+  const { extensions } = error;
+  return typeof extensions === "object" && extensions !== null && "code" in extensions ? extensions.code : undefined;
+}
+
+/** What was thrown, as an Error (a thrown non-Error is wrapped, its text the message). */
+export const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/** The message of what was thrown. */
+export const messageOf = (error: unknown): string => toError(error).message;

@@ -9,8 +9,9 @@ import {
   SendBonusCommand,
 } from "@aws-sdk/client-mturk";
 import { canonicalAmount } from "../money/fees.js";
-import { IdempotencyKeyConflict, isAlreadyProcessed, OutcomeUnknown, UpstreamError } from "./errors.js";
+import { IdempotencyKeyConflict, isAlreadyProcessed, messageOf, OutcomeUnknown, UpstreamError } from "./errors.js";
 import { fingerprint, requestToken } from "./idempotency.js";
+import { answered } from "./ids.js";
 import { MTURK_MAX_RESULTS, scanAll } from "./pagination.js";
 import type { MTurkWrites } from "./writes.js";
 
@@ -115,10 +116,10 @@ export async function createHIT(w: MTurkWrites, input: HitInput, key: string) {
       }
     }
   }
-  const hit = created ?? (await w.freshHit(existing as string).catch(() => undefined));
+  const hit = created ?? (existing === undefined ? undefined : await w.freshHit(existing).catch(() => undefined));
   if (existing && hit && !sameHit(hit, input))
     throw conflict(operation, key, `HIT ${existing}, which has other content`);
-  const hitId = (hit?.HITId ?? existing) as string;
+  const hitId = answered(hit?.HITId ?? existing, operation);
   if (hit) {
     w.loaders.hits.clear(hitId).prime(hitId, hit);
     await w.changed([{ kind: "hit", hit }]);
@@ -266,7 +267,7 @@ async function payBonusOnce(w: MTurkWrites, input: BonusInput, key: string) {
       ).items;
     } catch {
       throw new OutcomeUnknown(
-        `MTurk did not answer whether the bonus was paid (${(error as Error).message}).`,
+        `MTurk did not answer whether the bonus was paid (${messageOf(error)}).`,
         operation,
         `Read assignment(assignmentId: "${input.AssignmentId}") { bonusPayments }; retrying with the same idempotencyKey is safe.`,
       );

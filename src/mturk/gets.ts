@@ -1,6 +1,6 @@
 import type { MTurkClient } from "@aws-sdk/client-mturk";
 import type { Upstream } from "./client.js";
-import { isNotFound } from "./errors.js";
+import { codeOf, isNotFound } from "./errors.js";
 import { settle } from "./strategies.js";
 
 /** How the loaders make Get calls: one per key (MTurk has no batch Get), each failure its key's own. */
@@ -36,7 +36,7 @@ export function getEach<R, V>(
  */
 export function remembered<V>(recall: (id: string, forgotten: boolean) => Promise<V | undefined> | undefined) {
   return async (id: string, error: Error): Promise<V | Error> => {
-    const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+    const code = codeOf(error);
     if (code !== "NOT_FOUND" && code !== "UPSTREAM_UNAVAILABLE") return error;
     return (await Promise.resolve(recall(id, code === "NOT_FOUND")).catch(() => undefined)) ?? error;
   };

@@ -1,7 +1,7 @@
 import type { MirrorCursor, MirrorPage } from "../mirror/listings.js";
 import type { Answer, Mirror, Source } from "../mirror/mirror.js";
 import type { CursorCodec } from "./cursors.js";
-import { badInput } from "./errors.js";
+import { badInput, codeOf } from "./errors.js";
 import { type ListingOperation, listingIds, type Scope } from "./listings.js";
 import {
   type Connection,
@@ -85,8 +85,7 @@ export async function resolveListing<T>(
   }
 }
 
-const isOutage = (error: unknown) =>
-  (error as { extensions?: { code?: unknown } })?.extensions?.code === "UPSTREAM_UNAVAILABLE";
+const isOutage = (error: unknown) => codeOf(error) === "UPSTREAM_UNAVAILABLE";
 
 async function tokenConnection<T>(env: ListingEnv, q: ListingQuery<T>, args: ConnectionArgs) {
   const walk = {

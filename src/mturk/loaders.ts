@@ -26,8 +26,10 @@ import {
 import DataLoader from "dataloader";
 import type { Mirror } from "../mirror/mirror.js";
 import type { Upstream } from "./client.js";
-import { isNotFound } from "./errors.js";
+import { isNotFound, toError } from "./errors.js";
 import { getEach, orNullWhenMissing, remembered } from "./gets.js";
+import { answered, idOf } from "./ids.js";
+import { PageCalls } from "./pageCalls.js";
 import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "./pagination.js";
 import {
   asScored,
@@ -36,7 +38,6 @@ import {
   qualificationsByWorker,
   type StrategyHints,
   scoreOf,
-  settle,
 } from "./strategies.js";
 
 export interface LoaderSettings {
@@ -65,7 +66,7 @@ export class MTurkLoaders {
       () => this.upstream,
       "GetHIT",
       (c, HITId) => c.send(new GetHITCommand({ HITId })),
-      (r) => r.HIT as HIT,
+      (r) => answered(r.HIT, "GetHIT"),
       remembered((id, forgotten) => this.mirror?.recallHit(id, forgotten)),
     ),
   );
@@ -75,7 +76,7 @@ export class MTurkLoaders {
       () => this.upstream,
       "GetQualificationType",
       (c, QualificationTypeId) => c.send(new GetQualificationTypeCommand({ QualificationTypeId })),
-      (r) => r.QualificationType as QualificationType,
+      (r) => answered(r.QualificationType, "GetQualificationType"),
     ),
   );
 
@@ -87,7 +88,7 @@ export class MTurkLoaders {
       (r) => {
         // GetAssignment returns the HIT too: it primes the HIT loader.
         if (r.HIT?.HITId) this.hits.prime(r.HIT.HITId, r.HIT);
-        return r.Assignment as Assignment;
+        return answered(r.Assignment, "GetAssignment");
       },
       remembered((id) => this.mirror?.assignment(id)),
     ),
@@ -138,7 +139,7 @@ export class MTurkLoaders {
           );
           for (const r of items) found.set(`${typeId}:${r.QualificationRequestId}`, r);
         } catch (error) {
-          for (const key of keys) if (key.startsWith(`${typeId}:`)) found.set(key, error as Error);
+          for (const key of keys) if (key.startsWith(`${typeId}:`)) found.set(key, toError(error));
         }
       }),
     );
@@ -152,32 +153,34 @@ export class MTurkLoaders {
     return this.listQualificationRequestsPage(typeId, token, size);
   }
 
-  /** Identical page calls within one request (aliases, repeated fragments) share one upstream call. */
-  private readonly pages = new DataLoader<string, UpstreamPage<unknown>, string>((keys) =>
-    Promise.all(keys.map((key) => settle(this.pageCalls.get(key)?.() ?? Promise.reject(new Error(key))))),
-  );
-  private readonly pageCalls = new Map<string, () => Promise<UpstreamPage<unknown>>>();
-
-  private page<T>(key: unknown[], call: () => Promise<UpstreamPage<T>>): Promise<UpstreamPage<T>> {
-    const cacheKey = JSON.stringify(key);
-    if (!this.pageCalls.has(cacheKey)) this.pageCalls.set(cacheKey, call as () => Promise<UpstreamPage<unknown>>);
-    return this.pages.load(cacheKey) as Promise<UpstreamPage<T>>;
-  }
+  /** Identical page calls within one request share one upstream call (one cache per kind of item). */
+  private readonly pages = {
+    requests: new PageCalls<QualificationRequest>(),
+    types: new PageCalls<QualificationType>(),
+    hits: new PageCalls<HIT>(),
+    assignments: new PageCalls<Assignment>(),
+    bonuses: new PageCalls<BonusPayment>(),
+    qualifications: new PageCalls<Qualification>(),
+    blocks: new PageCalls<WorkerBlock>(),
+  };
 
   listQualificationRequestsPage(
     QualificationTypeId: string | undefined,
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(["ListQualificationRequests", QualificationTypeId, NextToken, MaxResults], async () => {
-      const r = await this.upstream.call("ListQualificationRequests", (c) =>
-        c.send(new ListQualificationRequestsCommand({ QualificationTypeId, NextToken, MaxResults })),
-      );
-      const items = r.QualificationRequests ?? [];
-      for (const q of items)
-        this.qualificationRequests.prime(`${q.QualificationTypeId}:${q.QualificationRequestId}`, q);
-      return { items, nextToken: r.NextToken };
-    });
+    return this.pages.requests.load(
+      ["ListQualificationRequests", QualificationTypeId, NextToken, MaxResults],
+      async () => {
+        const r = await this.upstream.call("ListQualificationRequests", (c) =>
+          c.send(new ListQualificationRequestsCommand({ QualificationTypeId, NextToken, MaxResults })),
+        );
+        const items = r.QualificationRequests ?? [];
+        for (const q of items)
+          this.qualificationRequests.prime(`${q.QualificationTypeId}:${q.QualificationRequestId}`, q);
+        return { items, nextToken: r.NextToken };
+      },
+    );
   }
 
   listQualificationTypesPage(
@@ -185,7 +188,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(["ListQualificationTypes", filter, NextToken, MaxResults], async () => {
+    return this.pages.types.load(["ListQualificationTypes", filter, NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListQualificationTypes", (c) =>
         c.send(
           new ListQualificationTypesCommand({
@@ -204,7 +207,7 @@ export class MTurkLoaders {
   }
 
   private hitPage(key: unknown[], send: () => Promise<{ HITs?: HIT[]; NextToken?: string }>) {
-    return this.page(key, async () => {
+    return this.pages.hits.load(key, async () => {
       const r = await send();
       const items = r.HITs ?? [];
       // ListReviewableHITs gives ids only: only whole HITs prime the loader.
@@ -251,7 +254,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(["ListAssignmentsForHIT", HITId, statuses, NextToken, MaxResults], async () => {
+    return this.pages.assignments.load(["ListAssignmentsForHIT", HITId, statuses, NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListAssignmentsForHIT", (c) =>
         c.send(new ListAssignmentsForHITCommand({ HITId, AssignmentStatuses: statuses, NextToken, MaxResults })),
       );
@@ -266,7 +269,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ): Promise<UpstreamPage<BonusPayment>> {
-    return this.page(["ListBonusPayments", filter, NextToken, MaxResults], async () => {
+    return this.pages.bonuses.load(["ListBonusPayments", filter, NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListBonusPayments", (c) =>
         c.send(
           new ListBonusPaymentsCommand({
@@ -287,7 +290,7 @@ export class MTurkLoaders {
     NextToken: string | undefined,
     MaxResults: number,
   ) {
-    return this.page(
+    return this.pages.qualifications.load(
       ["ListWorkersWithQualificationType", QualificationTypeId, Status, NextToken, MaxResults],
       async () => {
         const r = await this.upstream.call("ListWorkersWithQualificationType", (c) =>
@@ -303,7 +306,7 @@ export class MTurkLoaders {
   }
 
   listWorkerBlocksPage(NextToken: string | undefined, MaxResults: number) {
-    return this.page(["ListWorkerBlocks", NextToken, MaxResults], async () => {
+    return this.pages.blocks.load(["ListWorkerBlocks", NextToken, MaxResults], async () => {
       const r = await this.upstream.call("ListWorkerBlocks", (c) =>
         c.send(new ListWorkerBlocksCommand({ NextToken, MaxResults })),
       );
@@ -316,7 +319,7 @@ export class MTurkLoaders {
   /** A worker's block, or null. MTurk has no per-worker lookup: one ListWorkerBlocks scan serves the request. */
   workerBlock(workerId: string): Promise<WorkerBlock | null> {
     this.blockScan ??= scanAll((token) => this.listWorkerBlocksPage(token, MTURK_MAX_RESULTS)).then(
-      ({ items }) => new Map(items.map((b) => [b.WorkerId as string, b])),
+      ({ items }) => new Map(items.map((b) => [idOf(b, "WorkerId"), b])),
     );
     return this.blockScan.then((blocks) => blocks.get(workerId) ?? null);
   }
@@ -339,19 +342,19 @@ export class MTurkLoaders {
     if (!partial.length) return listed;
     if (partial.length > MTURK_MAX_RESULTS && this.mirror) {
       const known = await this.mirror.wholeHits(
-        partial.map((hit) => hit.HITId as string),
+        partial.map((hit) => idOf(hit, "HITId")),
         this.upstream,
       );
       for (const hit of known) if (hit.HITId) this.hits.prime(hit.HITId, hit);
     }
-    const loaded = await this.hits.loadMany(partial.map((hit) => hit.HITId as string));
+    const loaded = await this.hits.loadMany(partial.map((hit) => idOf(hit, "HITId")));
     const whole = new Map<string, HIT>();
     for (const hit of loaded) {
       if (hit instanceof Error) {
         if (!isNotFound(hit)) throw hit;
       } else if (hit.HITId) whole.set(hit.HITId, hit);
     }
-    return listed.flatMap((hit) => (hit.HITStatus !== undefined ? [hit] : (whole.get(hit.HITId as string) ?? [])));
+    return listed.flatMap((hit) => (hit.HITStatus !== undefined ? [hit] : (whole.get(idOf(hit, "HITId")) ?? [])));
   }
 
   /** Every pending request of the caller's types, for the mirror's sync (see pendingRequestsOfAllTypes). */
@@ -375,13 +378,12 @@ export class MTurkLoaders {
     const { items } = await scanAll((token) =>
       this.listAssignmentsForHITPage(hitId, ["Submitted"], token, MTURK_MAX_RESULTS),
     );
-    return items.map((a) => a.AssignmentId as string);
+    return items.map((a) => idOf(a, "AssignmentId"));
   }
 
   /** After a write: listing pages read earlier in this request may be stale. */
   forgetPages() {
-    this.pages.clearAll();
-    this.pageCalls.clear();
+    for (const pages of Object.values(this.pages)) pages.clear();
     this.firstRequestPages.clearAll();
   }
 

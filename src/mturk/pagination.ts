@@ -1,3 +1,5 @@
+import type { MTurkClient } from "@aws-sdk/client-mturk";
+import type { Upstream } from "./client.js";
 import { type CursorCodec, idTag } from "./cursors.js";
 import { badInput } from "./errors.js";
 import { distinctIds } from "./listings.js";
@@ -122,8 +124,8 @@ export class Walk<T> {
   /** The first anchor (in anchor order) listed in `w`: its rank among the anchors and its index in `w`. */
   find(w: Window<T>, anchors: string[]): Found<T> | undefined {
     const tags = this.tags(w);
-    for (let rank = 0; rank < anchors.length; rank += 1) {
-      const index = tags.indexOf(anchors[rank] as string);
+    for (const [rank, anchor] of anchors.entries()) {
+      const index = tags.indexOf(anchor);
       if (index >= 0) return { rank, w, i: index };
     }
     return undefined;
@@ -146,7 +148,7 @@ export async function locate<T>(walk: Walk<T>, c: TokenCursor): Promise<{ w: Win
     const returned = new Set(c.r);
     const tags = walk.tags(w);
     let last = -1;
-    for (let k = 0; k < tags.length; k += 1) if (returned.has(tags[k] as string)) last = k;
+    for (const [k, tag] of tags.entries()) if (returned.has(tag)) last = k;
     return { w, i: last + 1 };
   }
   const anchors = c.a ?? [];
@@ -203,18 +205,19 @@ export async function resolveTokenConnection<T>(options: {
     : { w: await walk.read(null, 0), i: 0 };
   let w: Window<T> | undefined = start.w;
   let i = start.i;
+  const from = (x: Window<T> | undefined, k: number, n: number): Taken<T>[] =>
+    x ? x.items.slice(k, k + n).map((item, d) => ({ item, window: x, index: k + d })) : [];
   const taken: Taken<T>[] = [];
   while (w && taken.length < wanted) {
     if (i < w.items.length) {
-      taken.push({ item: w.items[i] as T, window: w, index: i });
-      i += 1;
+      const some = from(w, i, wanted - taken.length);
+      taken.push(...some);
+      i += some.length;
     } else {
       w = await walk.after(w);
       i = 0;
     }
   }
-  const from = (x: Window<T> | undefined, k: number, n: number): Taken<T>[] =>
-    x ? x.items.slice(k, k + n).map((item, d) => ({ item, window: x, index: k + d })) : [];
   const last = w;
   const lastIndex = i;
   let more: Promise<Taken<T>[]> | undefined;
@@ -225,8 +228,7 @@ export async function resolveTokenConnection<T>(options: {
     more ??= walk.after(last).then((next) => [...known, ...from(next, 0, ANCHORS - known.length)]);
     return more;
   };
-  const cursorOf = (j: number): string | Promise<string> => {
-    const edge = taken[j] as Taken<T>;
+  const cursorOf = (edge: Taken<T>, j: number): string | Promise<string> => {
     const inPage = taken.slice(j + 1, j + 1 + ANCHORS);
     const encode = (followers: Taken<T>[]) => codec.encode(scope, tokenCursor(walk, edge, followers));
     return inPage.length >= ANCHORS ? encode(inPage) : then(rest(), (r) => encode([...inPage, ...r]));
@@ -234,9 +236,11 @@ export async function resolveTokenConnection<T>(options: {
   const edges: Edge<T>[] = taken.map((t, j) => ({
     node: t.item,
     get cursor() {
-      return cursorOf(j);
+      return cursorOf(t, j);
     },
   }));
+  const first = taken[0];
+  const lastTaken = taken.at(-1);
   const lastItemFollows = () =>
     last && lastIndex < last.items.length ? true : then(rest(), (r: Taken<T>[]) => r.length > 0);
   return {
@@ -247,10 +251,10 @@ export async function resolveTokenConnection<T>(options: {
       },
       hasPreviousPage: args.after != null,
       get startCursor() {
-        return taken.length ? cursorOf(0) : null;
+        return first ? cursorOf(first, 0) : null;
       },
       get endCursor() {
-        return taken.length ? cursorOf(taken.length - 1) : null;
+        return lastTaken ? cursorOf(lastTaken, taken.length - 1) : null;
       },
     },
   };
@@ -263,7 +267,7 @@ export function tokenCursor<T>(walk: Walk<T>, edge: Taken<T>, followers: Taken<T
     return {
       t: first.window.token,
       p: first.window.position,
-      a: anchors.map((f) => (walk.tags(f.window)[f.index] as string) ?? ""),
+      a: anchors.map((f) => walk.tags(f.window)[f.index] ?? ""),
     };
   return { t: edge.window.token, p: edge.window.position, r: walk.tags(edge.window).slice(0, edge.index + 1) };
 }
@@ -283,23 +287,64 @@ export function firstSight<T>(idOf: (item: T) => string): (item: T) => boolean {
   };
 }
 
+/** Reads the page of a listing after `token` (undefined: the first page), always MaxResults 100. */
+export type PageReader<T> = (token: string | undefined) => Promise<UpstreamPage<T>>;
+
+/** A page of a listing read on by NextToken; `last` says none follows. */
+export interface ListedPage<T> {
+  items: T[];
+  last: boolean;
+}
+
 /**
- * Every item of a listing, page by page, always MaxResults 100. Stops at a page without a token or an empty page
- * (MTurk may send a token on its last page), or early when `more` says no.
+ * The pages of a listing, read one at a time as the consumer asks (the one NextToken loop: scans, polls, exports
+ * and the mirror's refreshes go through it). The SDK's paginators (paginateListHITs…) do not fit: they send on a
+ * real MTurkClient, past the door (Upstream.call) and the request's page cache, and they read on after an empty page.
+ * Ends at a page without a token or an empty page (MTurk may send a token on its last page); `more` is asked before
+ * each read, and returning false cuts the listing short (the generator then returns false, else true).
  */
-export async function scanAll<T>(
-  fetchPage: (token: string | undefined) => Promise<UpstreamPage<T>>,
+export async function* eachPage<T>(
+  read: PageReader<T>,
   more: () => boolean = () => true,
-): Promise<{ items: T[]; complete: boolean }> {
-  const items: T[] = [];
+): AsyncGenerator<ListedPage<T>, boolean> {
   let token: string | undefined;
   do {
-    if (!more()) return { items, complete: false };
-    const page = await fetchPage(token);
-    // A page served from a strategy's scan has no NextToken to go on with; a full scan must not stop there.
+    if (!more()) return false;
+    const page = await read(token);
+    // A page served from a strategy's scan has no NextToken to go on with; reading on must not stop there.
     if (page.more && page.nextToken === undefined) throw new Error("A full scan was given a page it cannot continue.");
-    items.push(...page.items);
     token = page.items.length > 0 ? page.nextToken : undefined;
+    yield { items: page.items, last: token === undefined };
   } while (token !== undefined);
-  return { items, complete: true };
+  return true;
 }
+
+/** Every item of a listing (see eachPage); `complete` is false when `more` cut it short. */
+export async function scanAll<T>(
+  read: PageReader<T>,
+  more?: () => boolean,
+): Promise<{ items: T[]; complete: boolean }> {
+  const items: T[] = [];
+  const pages = eachPage(read, more);
+  for (;;) {
+    const next = await pages.next();
+    if (next.done) return { items, complete: next.value };
+    items.push(...next.value.items);
+  }
+}
+
+/**
+ * Reads pages straight from MTurk through a door, not through a request's loaders (whose caches would keep every
+ * page): for polls and exports.
+ */
+export const directPages =
+  <R extends { NextToken?: string }, T>(
+    upstream: Upstream,
+    operation: string,
+    send: (client: MTurkClient, NextToken: string | undefined) => Promise<R>,
+    items: (r: R) => T[] | undefined,
+  ): PageReader<T> =>
+  async (token) => {
+    const r = await upstream.call(operation, (c) => send(c, token));
+    return { items: items(r) ?? [], nextToken: r.NextToken };
+  };

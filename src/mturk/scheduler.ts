@@ -87,8 +87,8 @@ class Queue implements Member {
 
   /** The oldest ticket still waiting. */
   shift(): Ticket | undefined {
-    while (this.head < this.tickets.length) {
-      const ticket = this.tickets[this.head++] as Ticket;
+    for (let ticket = this.tickets[this.head]; ticket; ticket = this.tickets[this.head]) {
+      this.head += 1;
       if (!ticket.done) {
         this.compact();
         return ticket;
@@ -139,6 +139,7 @@ const MEMORY_MS = 10_000;
  */
 export class FairScheduler {
   private readonly lanes: Lane[];
+  private readonly laneOf: Record<UpstreamClass, Lane>;
   private queued = 0;
   private pumping = false;
   private seq = 0;
@@ -152,7 +153,14 @@ export class FairScheduler {
     private budget: RateBudget,
     registry?: Registry,
   ) {
-    this.lanes = UPSTREAM_CLASSES.map((name) => new Lane(name, CLASS_WEIGHTS[name]));
+    const lane = (name: UpstreamClass) => new Lane(name, CLASS_WEIGHTS[name]);
+    this.laneOf = {
+      interactive: lane("interactive"),
+      live: lane("live"),
+      export: lane("export"),
+      background: lane("background"),
+    };
+    this.lanes = UPSTREAM_CLASSES.map((name) => this.laneOf[name]);
     if (registry) this.metrics = schedulerMetrics(registry, () => this.depths());
   }
 
@@ -170,7 +178,7 @@ export class FairScheduler {
     }
     return new Promise<void>((resolve) => {
       const ticket: Ticket = { claim, since: performance.now(), resolve, done: false };
-      const lane = this.lanes[UPSTREAM_CLASSES.indexOf(claim.class)] as Lane;
+      const lane = this.laneOf[claim.class];
       let queue = lane.queues.get(claim.claimant.id);
       if (!queue) {
         queue = new Queue(claim.claimant.weight, claim.claimant.label);
@@ -244,9 +252,9 @@ export class FairScheduler {
 
   private grantNext(): void {
     const lane = next(this.lanes);
-    if (!lane) return;
-    const queue = next(lane.queues.values()) as Queue;
-    const ticket = queue.shift() as Ticket;
+    const queue = lane && next(lane.queues.values());
+    const ticket = queue?.shift();
+    if (!lane || !queue || !ticket) return;
     const order = ++this.seq;
     this.clock = lane.pass;
     lane.pass += 1 / lane.weight;

@@ -44,7 +44,7 @@ const SHARED_WORK = gatewayClaimant("shared work");
 const workFor = (claimant: Claimant): Claimant =>
   claimant.id.startsWith("shared:") ? claimant : { ...claimant, id: `shared:${claimant.id}` };
 
-class Work implements RunningWork {
+class Work {
   readonly startedAt = Date.now();
   result!: Promise<unknown>;
   private waiting = 0;
@@ -54,7 +54,8 @@ class Work implements RunningWork {
 
   constructor(
     readonly key: string,
-    readonly door: Upstream,
+    /** Its own door (none without `openDoor`: then it runs on its starter's doors). */
+    readonly door: Upstream | undefined,
     private readonly onCancel: (work: Work) => void,
   ) {}
 
@@ -77,7 +78,7 @@ class Work implements RunningWork {
 }
 
 /**
- * Keyed work shared by every caller that asks for it (a listing's scan, the worker index, a sync): one run per key
+ * Keyed work shared by every caller that asks for it (a listing's scan, a refresh of the mirror, a sync): one run per key
  * at a time, on its own door to MTurk (`openDoor`: its class and claimant, no request's cancellation: it is no
  * request's, though its calls queue beside its starter's share).
  * It runs while anyone waits; a waiter answered at its timeout leaves it running (the next request finds it done or
@@ -87,7 +88,7 @@ class Work implements RunningWork {
  */
 export class SharedWork {
   private readonly running = new Map<string, Work>();
-  private readonly inside = new AsyncLocalStorage<Work>();
+  private readonly inside = new AsyncLocalStorage<RunningWork>();
 
   constructor(private readonly openDoor?: (claimant: Claimant, cls: UpstreamClass) => Upstream) {}
 
@@ -108,8 +109,8 @@ export class SharedWork {
       const starter = options.waiter?.claimant;
       const claimant = options.claimant ?? (starter ? workFor(starter) : SHARED_WORK);
       const door = this.openDoor?.(claimant, options.class ?? "interactive");
-      const started = new Work(key, door as Upstream, (cancelled) => this.cancel(cancelled));
-      started.result = (door ? this.inside.run(started, () => work(door)) : work(undefined)).finally(() => {
+      const started = new Work(key, door, (cancelled) => this.cancel(cancelled));
+      started.result = (door ? this.inside.run({ key, door }, () => work(door)) : work(undefined)).finally(() => {
         started.ended = true;
         if (this.running.get(key) === started) this.running.delete(key);
       });

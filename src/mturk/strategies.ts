@@ -1,4 +1,5 @@
 import type { Qualification } from "@aws-sdk/client-mturk";
+import { idOf } from "./ids.js";
 import { scanAll, type UpstreamPage } from "./pagination.js";
 
 /**
@@ -117,7 +118,7 @@ export async function qualificationsByWorker<Q extends { WorkerId?: string }>(
               ),
             )
           : undefined;
-      const held = Array.isArray(scanned) ? new Map(scanned.map((q) => [q.WorkerId as string, q])) : undefined;
+      const held = Array.isArray(scanned) ? new Map(scanned.map((q) => [idOf(q, "WorkerId"), q])) : undefined;
       await Promise.all(
         workerIds.map(async (workerId) => {
           const key = `${typeId}|${workerId}`;

@@ -62,9 +62,9 @@ class WindowFeed<T> {
     let i = start.i;
     while (w && this.taken.length < wanted) {
       if (i < w.items.length) {
-        const n = Math.min(w.items.length - i, wanted - this.taken.length);
-        for (let k = 0; k < n; k += 1) this.taken.push(take(w, i + k, w.items[i + k] as T));
-        i += n;
+        const some = w.items.slice(i, i + wanted - this.taken.length);
+        for (const [k, item] of some.entries()) this.taken.push(take(w, i + k, item));
+        i += some.length;
         this.notify();
       } else {
         w = await this.walk.after(w);
@@ -81,9 +81,11 @@ class WindowFeed<T> {
   }
 
   async ended(): Promise<End<T>> {
-    while (!this.end && !this.failure) await this.progress();
-    if (this.failure) throw this.failure.error;
-    return this.end as End<T>;
+    for (;;) {
+      if (this.failure) throw this.failure.error;
+      if (this.end) return this.end;
+      await this.progress();
+    }
   }
 }
 
@@ -124,22 +126,23 @@ export function streamTokenConnection<T>(options: {
       ]);
     return more;
   };
-  const cursorOf = async (j: number): Promise<string> => {
+  const cursorOf = async (edge: Taken<T>, j: number): Promise<string> => {
     await feed.until(j + 1 + ANCHORS);
     const inPage = taken.slice(j + 1, j + 1 + ANCHORS);
     const followers = inPage.length >= ANCHORS ? inPage : [...inPage, ...(await rest())];
-    return codec.encode(scope, tokenCursor(walk, taken[j] as Taken<T>, followers));
+    return codec.encode(scope, tokenCursor(walk, edge, followers));
   };
 
   async function* edges(): AsyncGenerator<Edge<T>> {
     for (let j = 0; ; j += 1) {
       await feed.until(j + 1);
-      if (j >= taken.length) return;
+      const edge = taken[j];
+      if (!edge) return;
       const index = j;
       yield {
-        node: (taken[index] as Taken<T>).item,
+        node: edge.item,
         get cursor() {
-          return cursorOf(index);
+          return cursorOf(edge, index);
         },
       };
     }
@@ -158,10 +161,16 @@ export function streamTokenConnection<T>(options: {
       },
       hasPreviousPage: args.after != null,
       get startCursor() {
-        return feed.until(1).then(() => (taken.length ? cursorOf(0) : null));
+        return feed.until(1).then(() => {
+          const first = taken[0];
+          return first ? cursorOf(first, 0) : null;
+        });
       },
       get endCursor() {
-        return feed.ended().then(() => (taken.length ? cursorOf(taken.length - 1) : null));
+        return feed.ended().then(() => {
+          const last = taken.at(-1);
+          return last ? cursorOf(last, taken.length - 1) : null;
+        });
       },
     },
   };

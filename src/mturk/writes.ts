@@ -33,8 +33,9 @@ import {
 import type { MirrorChange } from "../mirror/changes.js";
 import type { Mirror } from "../mirror/mirror.js";
 import type { Upstream } from "./client.js";
-import { UpstreamError } from "./errors.js";
+import { messageOf, UpstreamError } from "./errors.js";
 import type { IdempotencyStore } from "./idempotency.js";
+import { idOf } from "./ids.js";
 import { type MTurkLoaders, qualificationKey } from "./loaders.js";
 
 /** A write that MTurk refuses to repeat, made idempotent: true when the state was already what was asked. */
@@ -144,7 +145,7 @@ export class MTurkWrites {
     ).then(
       () => ({ alreadyApplied: false }),
       // MTurk has no read for a decided request: its refusal names the state the request is in.
-      (error) => alreadyThere(error, async () => /\bRejected\b/.test((error as Error).message)),
+      (error) => alreadyThere(error, async () => /\bRejected\b/.test(messageOf(error))),
     );
     await this.changed([{ kind: "requestDecided", requestId: QualificationRequestId, status: "Rejected" }]);
     return result;
@@ -236,7 +237,7 @@ export class MTurkWrites {
 
   async createHITType(input: CreateHITTypeCommandInput) {
     const r = await this.send("CreateHITType", (c) => c.send(new CreateHITTypeCommand(input)));
-    return r.HITTypeId as string;
+    return idOf(r, "HITTypeId");
   }
 
   /**

@@ -3,17 +3,19 @@ import type { GraphQLResolveInfo } from "graphql";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { fileUploadUrl } from "../mturk/fileUploads.js";
+import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
 import { listing, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
+import type { Types } from "./mutation.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
 import { WorkerRef } from "./worker.js";
 
 export const AssignmentRef = builder.loadableNodeRef("Assignment", {
-  id: { resolve: (a: Assignment) => a.AssignmentId as string },
+  id: { resolve: (a: Assignment) => idOf(a, "AssignmentId") },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.assignments.loadMany(ids),
   // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
   loaderOptions: { cache: false },
@@ -24,10 +26,7 @@ export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
 const ASSIGNMENT = {
   fromId: new Set(["id", "assignmentId", "bonusPayments", "fileUploadUrl"]),
   links: {
-    bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(args, () =>
-        ctx.loaders.listBonusPaymentsPage({ assignmentId: id }, undefined, MTURK_MAX_RESULTS),
-      ),
+    bonusPayments: (id, args, ctx) => prefetchFirstWindow(args, () => bonusPages(ctx, { assignmentId: id })(undefined)),
   } satisfies Record<string, Prefetch>,
 };
 const assignmentOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
@@ -42,14 +41,13 @@ AssignmentRef.implement({
     assignmentId: t.string({
       nullable: false,
       description: "MTurk's AssignmentId.",
-      resolve: (parent) => parent.AssignmentId as string,
+      resolve: (parent) => idOf(parent, "AssignmentId"),
     }),
     workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
     hitId: t.exposeString("HITId", { description: "The HIT's id." }),
-    status: t.field({
+    status: t.expose("AssignmentStatus", {
       type: AssignmentStatusEnum,
       description: "Submitted, Approved or Rejected (AssignmentStatus).",
-      resolve: (a) => a.AssignmentStatus,
     }),
     autoApprovalTime: t.expose("AutoApprovalTime", {
       type: "DateTime",
@@ -79,7 +77,7 @@ AssignmentRef.implement({
       },
       // One GetFileUploadURL, as a Get.
       complexity: 1,
-      resolve: (a, args, ctx) => fileUploadUrl(ctx.loaders.upstream, a.AssignmentId as string, args.questionIdentifier),
+      resolve: (a, args, ctx) => fileUploadUrl(ctx.loaders.upstream, idOf(a, "AssignmentId"), args.questionIdentifier),
     }),
     requesterFeedback: t.exposeString("RequesterFeedback", {
       description: "The feedback given on review (RequesterFeedback).",
@@ -87,21 +85,19 @@ AssignmentRef.implement({
     worker: t.field({
       type: WorkerRef,
       description: "The worker who did it.",
-      resolve: (a) => ({ workerId: a.WorkerId as string }),
+      resolve: (a) => ({ workerId: idOf(a, "WorkerId") }),
     }),
     hit: t.field({
       type: HITRef,
       description: "The HIT (GetHIT, batched; free when the HIT was already read in this request).",
-      resolve: (a, _args, ctx, info) => hitOrStub(info, ctx, a.HITId as string),
+      resolve: (a, _args, ctx, info) => hitOrStub(info, ctx, idOf(a, "HITId")),
     }),
-    bonusPayments: t.connection(
-      {
-        type: BonusPaymentRef,
-        description: "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
-        args: bonusListingArgs,
-        resolve: (a, args, ctx) => bonusListing(ctx, args, { assignmentId: a.AssignmentId as string }),
-      },
-      ...pageOf("bonus payments"),
+    bonusPayments: bonusPaymentsField(
+      t,
+      "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
+      (a) => ({
+        assignmentId: idOf(a, "AssignmentId"),
+      }),
     ),
   }),
 });
@@ -123,12 +119,12 @@ BonusPaymentRef.implement({
     worker: t.field({
       type: WorkerRef,
       description: "The worker paid.",
-      resolve: (b) => ({ workerId: b.WorkerId as string }),
+      resolve: (b) => ({ workerId: idOf(b, "WorkerId") }),
     }),
     assignment: t.field({
       type: AssignmentRef,
       description: "The assignment (GetAssignment, batched).",
-      resolve: (b, _args, ctx, info) => assignmentOrStub(info, ctx, b.AssignmentId as string),
+      resolve: (b, _args, ctx, info) => assignmentOrStub(info, ctx, idOf(b, "AssignmentId")),
     }),
   }),
 });
@@ -172,21 +168,39 @@ const BonusPaymentOrder = orderInput("BonusPayment", {
 });
 
 /** Ordering and page arguments of bonus payment connections. */
-export const bonusListingArgs = builder.args((t) => ({
+const bonusListingArgs = builder.args((t) => ({
   orderBy: t.field({ type: BonusPaymentOrder, description: "Sort order." }),
   page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
 }));
 
-/** Bonuses of a HIT or of an assignment (ListBonusPayments needs one of them). */
-export function bonusListing(
-  ctx: GatewayContext,
-  args: Parameters<typeof listing>[1],
-  of: { hitId?: string; assignmentId?: string },
+type BonusesOf = { hitId?: string; assignmentId?: string };
+
+/** The pages of a HIT's or an assignment's bonuses: the prefetch and the connection ask for the same first page. */
+export const bonusPages =
+  (ctx: GatewayContext, of: BonusesOf) =>
+  (token: string | undefined, size = MTURK_MAX_RESULTS) =>
+    ctx.loaders.listBonusPaymentsPage(of, token, size);
+
+/** The `bonusPayments` connection of a HIT or an assignment: ListBonusPayments with its id. */
+export function bonusPaymentsField<P>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  description: string,
+  of: (parent: P) => BonusesOf,
 ) {
-  return listing<BonusPayment>(ctx, args, {
-    scope: scopes.bonuses(of),
-    fetchPage: (token, size) => ctx.loaders.listBonusPaymentsPage(of, token, size),
-  });
+  return t.connection(
+    {
+      type: BonusPaymentRef,
+      description,
+      args: bonusListingArgs,
+      resolve: (parent, args, ctx) => bonusListing(ctx, args, of(parent)),
+    },
+    ...pageOf("bonus payments"),
+  );
+}
+
+/** Bonuses of a HIT or of an assignment (ListBonusPayments needs one of them). */
+function bonusListing(ctx: GatewayContext, args: Parameters<typeof listing>[1], of: BonusesOf) {
+  return listing<BonusPayment>(ctx, args, { scope: scopes.bonuses(of), fetchPage: bonusPages(ctx, of) });
 }
 
 builder.queryFields((t) => ({

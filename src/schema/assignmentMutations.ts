@@ -6,7 +6,7 @@ import { fingerprint } from "../mturk/idempotency.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
-import { dryRunApprovals, dryRunBonuses, dryRunField } from "./spending.js";
+import { dryRunApprovals, dryRunBonuses, dryRunField, keyAndDryRun } from "./spending.js";
 import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney, workerIdRule } from "./validators.js";
 import { WorkerRef } from "./worker.js";
 
@@ -75,12 +75,7 @@ const SendBonusInput = builder.inputType("SendBonusInput", {
   description: "SendBonus: pays a worker extra for an assignment, exactly once per idempotencyKey.",
   fields: (t) => ({
     ...bonusFields(t),
-    idempotencyKey: t.string({
-      required: true,
-      description: "Your key for this payment: a retry with it pays nothing more.",
-      validate: idempotencyKeyRule,
-    }),
-    dryRun: dryRunField(t),
+    ...keyAndDryRun(t, "Your key for this payment: a retry with it pays nothing more."),
   }),
 });
 const SendBonusesItemInput = builder.inputType("SendBonusesItemInput", {
@@ -155,7 +150,7 @@ const SendBonusesInput = builder.inputType("SendBonusesInput", {
 });
 
 /** The assignments a bulk review names: its ids, or every submitted assignment of its HIT. */
-const selected = (ctx: GatewayContext, select: { assignmentIds?: string[] | null; hitId?: string | null }) =>
+const selected = (ctx: GatewayContext, select: Selection) =>
   select.assignmentIds ?? ctx.loaders.submittedAssignmentIds(select.hitId as string);
 
 const approve = async (ctx: GatewayContext, id: string, feedback?: string | null, override?: boolean | null) => ({
@@ -199,6 +194,18 @@ defineMutation("rejectAssignment", {
   payload: ReviewedRef,
   resolve: (input, ctx) => reject(ctx, input.assignmentId, input.requesterFeedback),
 });
+type Selection = { assignmentIds?: string[] | null; hitId?: string | null };
+
+/** What the bulk reviews share: their items are a selection's assignments (its ids, or a HIT's submitted ones). */
+const reviewedBySelection = {
+  keyName: "assignmentId",
+  result: ReviewedRef,
+  items: (input: { select: Selection }, ctx: GatewayContext) => selected(ctx, input.select),
+  listed: (input: { select: Selection }) => !input.select.assignmentIds,
+  count: (input: { select: Selection }) => input.select.assignmentIds?.length ?? null,
+  key: (id: string) => id,
+} as const;
+
 defineBulkMutation("approveAssignments", {
   description:
     "Approves many assignments (ApproveAssignment each, within the concurrency limit): by ids, or every submitted assignment of a HIT.",
@@ -206,12 +213,7 @@ defineBulkMutation("approveAssignments", {
   scopes: { write: true, pay: true },
   input: ApproveAssignmentsInput,
   inputDescription: "Which, and the feedback.",
-  keyName: "assignmentId",
-  result: ReviewedRef,
-  items: (input, ctx) => selected(ctx, input.select),
-  listed: (input) => !input.select.assignmentIds,
-  count: (input) => input.select.assignmentIds?.length ?? null,
-  key: (id) => id,
+  ...reviewedBySelection,
   run: (id, ctx, input) => approve(ctx, id, input.requesterFeedback),
   dryRun: (_input, ctx, ids) => dryRunApprovals(ctx, ids),
 });
@@ -221,12 +223,7 @@ defineBulkMutation("rejectAssignments", {
   scopes: { write: true },
   input: RejectAssignmentsInput,
   inputDescription: "Which, and why.",
-  keyName: "assignmentId",
-  result: ReviewedRef,
-  items: (input, ctx) => selected(ctx, input.select),
-  listed: (input) => !input.select.assignmentIds,
-  count: (input) => input.select.assignmentIds?.length ?? null,
-  key: (id) => id,
+  ...reviewedBySelection,
   run: (id, ctx, input) => reject(ctx, id, input.requesterFeedback),
 });
 defineMutation("sendBonus", {

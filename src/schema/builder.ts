@@ -20,6 +20,8 @@ export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: { DateTime: { Input: Date; Output: Date } };
   AuthScopes: { read: boolean; write: boolean; pay: boolean };
+  // What every connection has beside edges and pageInfo (see globalConnectionFields in connections.ts).
+  Connection: { totalCount: number; pageNumber: number | null; asOf: Date; source?: "mirror" | "mturk" };
 }>({
   // Errors before validation, so that invalid input becomes a typed ValidationError result; around both, the
   // check that the client sees an error it did not select (unselectedErrors.ts).

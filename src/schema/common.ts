@@ -18,6 +18,8 @@ export interface MoneyShape {
   formatted: string;
 }
 
+export function money(amount: string): MoneyShape;
+export function money(amount: string | undefined): MoneyShape | null;
 export function money(amount: string | undefined): MoneyShape | null {
   if (amount === undefined) return null;
   const value = Number.parseFloat(amount);
@@ -30,17 +32,17 @@ export const Money = builder.objectRef<MoneyShape>("Money").implement({
     amount: t.string({
       nullable: false,
       description: 'The amount as a decimal string, e.g. "0.25".',
-      resolve: (parent) => parent.amount as string,
+      resolve: (parent) => parent.amount,
     }),
     currencyCode: t.string({
       nullable: false,
       description: "Always USD: MTurk pays in US dollars.",
-      resolve: (parent) => parent.currencyCode as string,
+      resolve: (parent) => parent.currencyCode,
     }),
     formatted: t.string({
       nullable: false,
       description: 'The amount for display, e.g. "$0.25".',
-      resolve: (parent) => parent.formatted as string,
+      resolve: (parent) => parent.formatted,
     }),
   }),
 });
@@ -53,14 +55,33 @@ export const LocaleRef = builder.objectRef<Locale>("Locale").implement({
   }),
 });
 
-/** A GraphQL enum with exactly the values of one of the SDK's MTurk enums. */
-const enumOf = (name: string, description: string, values: Record<string, string>) =>
-  builder.enumType(name, {
-    description,
-    values: Object.fromEntries(
-      Object.values(values).map((v) => [v, { value: v, description: `MTurk's ${v}.` }]),
-    ) as Record<string, { value: string; description: string }>,
-  });
+/** A type guard for the values of one of the SDK's enums (a prefetch reads its arguments as unknown). */
+export function isEnumValue<V extends string>(values: Record<string, V>): (value: unknown) => value is V {
+  const known = new Set<unknown>(Object.values(values));
+  return (value): value is V => known.has(value);
+}
+
+/** A string input its validation (z.enum) holds to one of an SDK enum's values, as that enum's type. */
+export function enumValue<V extends string>(values: Record<string, V>, value: string): V {
+  const found = Object.values(values).find((v) => v === value);
+  if (found === undefined) throw new Error(`"${value}" is none of ${Object.values(values).join(", ")}.`);
+  return found;
+}
+
+/** A GraphQL enum with exactly the values of one of the SDK's MTurk enums (its values typed as the SDK's). */
+function enumOf<V extends string>(name: string, description: string, values: Record<string, V>) {
+  const described = Object.values(values).map((v): [V, string] => [v, `MTurk's ${v}.`]);
+  return builder.enumType(name, { description, values: enumValues(described) });
+}
+
+/** A GraphQL enum's values: each its own name, with its description. */
+export function enumValues<V extends string>(
+  described: [V, string][],
+): Record<string, { value: V; description: string }> {
+  const values: Record<string, { value: V; description: string }> = {};
+  for (const [value, description] of described) values[value] = { value, description };
+  return values;
+}
 
 export const HITStatusEnum = enumOf("HITStatus", "A HIT's HITStatus.", HITStatus);
 export const HITReviewStatusEnum = enumOf("HITReviewStatus", "A HIT's HITReviewStatus.", HITReviewStatus);

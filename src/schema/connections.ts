@@ -1,7 +1,8 @@
 import type { GatewayContext } from "../context.js";
-import { type ListingQuery, needsMirror, resolveListing } from "../mturk/listing.js";
+import { type ListingConnection, type ListingQuery, needsMirror, resolveListing } from "../mturk/listing.js";
 import type { ConnectionArgs } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
+import { enumValues } from "./common.js";
 
 const OrderDirectionEnum = builder.enumType("OrderDirection", {
   description: "Sort direction, as the legacy API's SortDirection (Ascending, Descending).",
@@ -44,19 +45,19 @@ builder.globalConnectionFields((t) => ({
       "How many items the whole (filtered) list has, exactly. MTurk gives no totals: this counts the gateway's mirror of the listing (refreshed from MTurk first when older than MIRROR_MAX_AGE_MS; see README: the mirror).",
     // Its refresh is priced on the connection field (see cost.ts).
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).totalCount,
+    resolve: (connection) => connection.totalCount,
   }),
   pageNumber: t.int({
     description: "The page number when the connection was asked for a `page` (legacy PageNumber), else null.",
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).pageNumber,
+    resolve: (connection) => connection.pageNumber,
   }),
   source: t.field({
     type: DataSourceEnum,
     nullable: false,
     description: "Whether this page came from the gateway's mirror of the account or from MTurk for this request.",
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).source ?? "mturk",
+    resolve: (connection) => connection.source ?? "mturk",
   }),
   asOf: t.field({
     type: "DateTime",
@@ -64,7 +65,7 @@ builder.globalConnectionFields((t) => ({
     description:
       "When MTurk was read for this page: now for a plain first/after walk; for sorted, filtered, paged or counted lists, when the gateway's mirror last read the listing whole from MTurk (the gateway's own writes since are applied to it; MIRROR_MAX_AGE_MS bounds it while MTurk answers). See README: the mirror.",
     complexity: 0,
-    resolve: (connection) => (connection as unknown as ConnectionResult<unknown>).asOf,
+    resolve: (connection) => connection.asOf,
   }),
 }));
 
@@ -72,9 +73,7 @@ builder.globalConnectionFields((t) => ({
 export function orderInput(entity: string, fields: Record<string, string>) {
   const fieldEnum = builder.enumType(`${entity}OrderField`, {
     description: `What ${entity} items can be ordered by (the gateway sorts; MTurk cannot).`,
-    values: Object.fromEntries(
-      Object.entries(fields).map(([name, description]) => [name, { value: name, description }]),
-    ) as Record<string, { value: string; description: string }>,
+    values: enumValues(Object.entries(fields)),
   });
   return builder.inputType(`${entity}Order`, {
     description: `Ordering of ${entity} items; ties are broken by id, so pages never overlap.`,
@@ -106,9 +105,15 @@ export function listing<T>(
   args: ListingArgs,
   query: Omit<ListingQuery<T>, "orderBy" | "page">,
 ): Promise<ConnectionResult<T>> {
-  // A cursor, hasNextPage or totalCount may be a promise (read only when selected); graphql-js awaits any field.
-  return resolveListing(ctx, { ...query, orderBy: args.orderBy, page: args.page }, args) as Promise<never>;
+  return resolveListing(ctx, { ...query, orderBy: args.orderBy, page: args.page }, args).then(connectionResult);
 }
+
+/**
+ * A listing's connection as Pothos's connection fields take it. Its cursors, hasNextPage and totalCount may be
+ * promises (read only when selected), which Pothos's shape does not admit: graphql-js awaits any field's value.
+ */
+export const connectionResult = <T>(connection: ListingConnection<T>): ConnectionResult<T> =>
+  connection as unknown as ConnectionResult<T>;
 
 /**
  * A connection whose edges show another node than the listed item (a worker for a Qualification), keeping the item

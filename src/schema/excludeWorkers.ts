@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { isNotFound } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { MTURK_MAX_RESULTS, scanAll } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
@@ -93,7 +94,7 @@ async function workersOf(ctx: GatewayContext, input: Input): Promise<string[]> {
         forgotten.push(hitId);
         return { items: [] };
       });
-      for (const a of items) workers.add(a.WorkerId as string);
+      for (const a of items) workers.add(idOf(a, "WorkerId"));
     }),
   );
   for (const workerId of await ctx.mirror.workersOf(forgotten)) workers.add(workerId);

@@ -24,7 +24,7 @@ export const isItemError = (error: unknown): error is Error =>
   error instanceof MirrorUnavailable;
 
 /** A typed error's code and details, read from its own fields (it may be the errors plugin's proxy of it). */
-export function itemFailure(error: Error | undefined): ItemFailure | null {
+export function itemFailure(error: object | undefined): ItemFailure | null {
   if (!error) return null;
   const typed = error as Error & Partial<Omit<ItemFailure, "message"> & { check: string }>;
   const failure: ItemFailure = {

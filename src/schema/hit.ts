@@ -1,15 +1,15 @@
-import type { AssignmentStatus, HIT, QualificationRequirement, ReviewableHITStatus } from "@aws-sdk/client-mturk";
+import { type Assignment, AssignmentStatus, type HIT, type QualificationRequirement } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import {
   AssignmentRef,
   assignmentListing,
   assignmentListingArgs,
-  BonusPaymentRef,
-  bonusListing,
-  bonusListingArgs,
+  bonusPages,
+  bonusPaymentsField,
 } from "./assignment.js";
 import { builder } from "./builder.js";
 import {
@@ -18,6 +18,7 @@ import {
   ComparatorEnum,
   HITReviewStatusEnum,
   HITStatusEnum,
+  isEnumValue,
   LocaleRef,
   Money,
   money,
@@ -30,7 +31,7 @@ import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationTy
 import { entityOrStub, type Prefetch } from "./selection.js";
 
 export const HITRef = builder.loadableNodeRef("HIT", {
-  id: { resolve: (hit: HIT) => hit.HITId as string },
+  id: { resolve: (hit: HIT) => idOf(hit, "HITId") },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.hits.loadMany(ids),
   // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
   loaderOptions: { cache: false },
@@ -41,21 +42,32 @@ const QualificationRequirementRef = builder.objectRef<QualificationRequirement>(
 const HIT_ENTITY = {
   fromId: new Set(["id", "hitId", "assignments", "bonusPayments"]),
   links: {
-    assignments: (id, args, ctx) => {
-      const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
-      return prefetchFirstWindow(args, () =>
-        ctx.loaders.listAssignmentsForHITPage(id, statuses, undefined, MTURK_MAX_RESULTS),
-      );
-    },
-    bonusPayments: (id, args, ctx) =>
-      prefetchFirstWindow(args, () => ctx.loaders.listBonusPaymentsPage({ hitId: id }, undefined, MTURK_MAX_RESULTS)),
+    assignments: (id, args, ctx) =>
+      prefetchFirstWindow(args, () =>
+        hitAssignments(ctx, id, isStatusList(args.statuses) ? args.statuses : undefined).fetchPage(
+          undefined,
+          MTURK_MAX_RESULTS,
+        ),
+      ),
+    bonusPayments: (id, args, ctx) => prefetchFirstWindow(args, () => bonusPages(ctx, { hitId: id })(undefined)),
   } satisfies Record<string, Prefetch>,
 };
 export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
   entityOrStub<HIT>(info, ctx, HIT_ENTITY, id, { HITId: id });
-/** ListAssignmentsForHIT's AssignmentStatuses, in one order, so that equal filters share a page. */
-const sortedStatuses = (statuses: AssignmentStatus[] | null | undefined) =>
-  statuses?.length ? [...statuses].sort() : undefined;
+
+const isStatus = isEnumValue(AssignmentStatus);
+const isStatusList = (value: unknown): value is AssignmentStatus[] => Array.isArray(value) && value.every(isStatus);
+
+/**
+ * A HIT's assignments (ListAssignmentsForHIT), its statuses in one order so that equal filters share a page: the
+ * prefetch and the connection ask for the same first page.
+ */
+function hitAssignments(ctx: GatewayContext, hitId: string, statuses: AssignmentStatus[] | null | undefined) {
+  const sorted = statuses?.length ? [...statuses].sort() : undefined;
+  const fetchPage: FetchPage<Assignment> = (token, size) =>
+    ctx.loaders.listAssignmentsForHITPage(hitId, sorted, token, size);
+  return { scope: scopes.assignments(hitId, sorted), fetchPage };
+}
 
 HITRef.implement({
   // Whatever field reaches it (a mutation payload too), reading it needs `read`.
@@ -63,7 +75,7 @@ HITRef.implement({
   description:
     "A HIT (MTurk's HIT), fetched with GetHIT and listed by ListHITs, ListReviewableHITs and ListHITsForQualificationType.",
   fields: (t) => ({
-    hitId: t.string({ nullable: false, description: "MTurk's HITId.", resolve: (parent) => parent.HITId as string }),
+    hitId: t.string({ nullable: false, description: "MTurk's HITId.", resolve: (parent) => idOf(parent, "HITId") }),
     hitTypeId: t.exposeString("HITTypeId", {
       description: "The HIT type (HITTypeId): the shared title, reward and requirements.",
     }),
@@ -81,7 +93,7 @@ HITRef.implement({
       description: "The Question XML (QuestionForm, ExternalQuestion or HTMLQuestion).",
     }),
     keywords: t.exposeString("Keywords", { description: "Comma-separated Keywords." }),
-    status: t.field({ type: HITStatusEnum, description: "The HITStatus.", resolve: (h) => h.HITStatus }),
+    status: t.expose("HITStatus", { type: HITStatusEnum, description: "The HITStatus." }),
     maxAssignments: t.exposeInt("MaxAssignments", { description: "How many workers may work on it (MaxAssignments)." }),
     reward: t.field({
       type: Money,
@@ -106,10 +118,9 @@ HITRef.implement({
       description: "What a worker must hold to work on it (QualificationRequirements), each with its type linked.",
       resolve: (h) => h.QualificationRequirements ?? [],
     }),
-    reviewStatus: t.field({
+    reviewStatus: t.expose("HITReviewStatus", {
       type: HITReviewStatusEnum,
       description: "The HITReviewStatus.",
-      resolve: (h) => h.HITReviewStatus,
     }),
     numberOfAssignmentsPending: t.exposeInt("NumberOfAssignmentsPending", {
       description: "Assignments accepted and being worked on (NumberOfAssignmentsPending).",
@@ -137,23 +148,18 @@ builder.objectFields(HITRef, (t) => ({
         ...assignmentListingArgs,
       },
       resolve: (hit, args, ctx) => {
-        const id = hit.HITId as string;
-        const statuses = sortedStatuses(args.statuses as AssignmentStatus[] | null | undefined);
-        return assignmentListing(ctx, args, scopes.assignments(id, statuses), (token, size) =>
-          ctx.loaders.listAssignmentsForHITPage(id, statuses, token, size),
-        );
+        const { scope, fetchPage } = hitAssignments(ctx, idOf(hit, "HITId"), args.statuses);
+        return assignmentListing(ctx, args, scope, fetchPage);
       },
     },
     ...pageOf("assignments"),
   ),
-  bonusPayments: t.connection(
-    {
-      type: BonusPaymentRef,
-      description: "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
-      args: bonusListingArgs,
-      resolve: (hit, args, ctx) => bonusListing(ctx, args, { hitId: hit.HITId as string }),
-    },
-    ...pageOf("bonus payments"),
+  bonusPayments: bonusPaymentsField(
+    t,
+    "Bonuses paid for this HIT's assignments (ListBonusPayments with HITId).",
+    (hit) => ({
+      hitId: idOf(hit, "HITId"),
+    }),
   ),
 }));
 
@@ -165,10 +171,9 @@ QualificationRequirementRef.implement({
     qualificationTypeId: t.exposeString("QualificationTypeId", {
       description: "The required type's id (system or custom).",
     }),
-    comparator: t.field({
+    comparator: t.expose("Comparator", {
       type: ComparatorEnum,
       description: "How the worker's value is compared (Comparator).",
-      resolve: (r) => r.Comparator,
     }),
     integerValues: t.exposeIntList("IntegerValues", { description: "The values compared against (IntegerValues)." }),
     localeValues: t.expose("LocaleValues", {
@@ -178,15 +183,14 @@ QualificationRequirementRef.implement({
     requiredToPreview: t.exposeBoolean("RequiredToPreview", {
       description: "Deprecated by MTurk in favour of actionsGuarded.",
     }),
-    actionsGuarded: t.field({
+    actionsGuarded: t.expose("ActionsGuarded", {
       type: ActionsGuardedEnum,
       description: "What a worker without it cannot do (ActionsGuarded).",
-      resolve: (r) => r.ActionsGuarded,
     }),
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The required type (GetQualificationType, batched; system types resolve too).",
-      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, r.QualificationTypeId as string),
+      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(r, "QualificationTypeId")),
     }),
   }),
 });
@@ -261,14 +265,14 @@ builder.queryFields((t) => ({
       resolve: async (_root, args, ctx) => {
         const filter = {
           hitTypeId: args.hitTypeId ?? undefined,
-          status: (args.status ?? undefined) as ReviewableHITStatus | undefined,
+          status: args.status ?? undefined,
         };
         // MTurk lists reviewable HITs as ids only: a walk's edges load theirs (GetHIT, batched) when their fields
         // are asked for; sorted and filtered pages come whole from the mirror.
         const connection = await hitListing(ctx, args, scopes.reviewableHits(filter), (token, size) =>
           ctx.loaders.listReviewableHITsPage(filter, token, size),
         );
-        return mapNodes(connection, (hit): HIT | string => (hit.HITStatus === undefined ? (hit.HITId as string) : hit));
+        return mapNodes(connection, (hit): HIT | string => (hit.HITStatus === undefined ? idOf(hit, "HITId") : hit));
       },
     },
     ...pageOf("HITs"),

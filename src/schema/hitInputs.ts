@@ -1,9 +1,9 @@
-import type { Comparator, EventType, HITAccessActions, NotificationTransport } from "@aws-sdk/client-mturk";
+import { type Comparator, type EventType, type HITAccessActions, NotificationTransport } from "@aws-sdk/client-mturk";
 import { z } from "zod";
 import { builder } from "./builder.js";
-import { ActionsGuardedEnum, ComparatorEnum } from "./common.js";
-import { dryRunField } from "./spending.js";
-import { idempotencyKeyRule, lifetimeRule, moneyRule, mturkId, xmlRule } from "./validators.js";
+import { ActionsGuardedEnum, ComparatorEnum, enumValue } from "./common.js";
+import { keyAndDryRun } from "./spending.js";
+import { lifetimeRule, moneyRule, mturkId, xmlRule } from "./validators.js";
 
 /** Input types of the HIT mutations and their mapping to the SDK's input shapes. */
 const LOCALE_TYPE = "00000000000000000071";
@@ -113,20 +113,20 @@ const toRequirements = (
   list:
     | {
         qualificationTypeId: string;
-        comparator: string;
+        comparator: Comparator;
         integerValues?: number[] | null;
         localeValues?: { country: string; subdivision?: string | null }[] | null;
-        actionsGuarded?: string | null;
+        actionsGuarded?: HITAccessActions | null;
       }[]
     | null
     | undefined,
 ) =>
   list?.map((r) => ({
     QualificationTypeId: r.qualificationTypeId,
-    Comparator: r.comparator as Comparator,
+    Comparator: r.comparator,
     IntegerValues: r.integerValues ?? undefined,
     LocaleValues: r.localeValues?.map((l) => ({ Country: l.country, Subdivision: l.subdivision ?? undefined })),
-    ActionsGuarded: (r.actionsGuarded ?? undefined) as HITAccessActions | undefined,
+    ActionsGuarded: r.actionsGuarded ?? undefined,
   }));
 
 const toPolicy = (
@@ -176,21 +176,18 @@ export const hitFields = (t: Parameters<typeof hitTypeFields>[0]) => ({
   }),
   assignmentReviewPolicy: t.field({ type: ReviewPolicyInput, description: "AssignmentReviewPolicy." }),
   hitReviewPolicy: t.field({ type: ReviewPolicyInput, description: "HITReviewPolicy." }),
-  idempotencyKey: t.string({
-    required: true,
-    description:
-      "Your key for this creation: a retry with the same key creates no second HIT (sent as UniqueRequestToken; MTurk keeps it 24 h).",
-    validate: idempotencyKeyRule,
-  }),
-  dryRun: dryRunField(t),
+  ...keyAndDryRun(
+    t,
+    "Your key for this creation: a retry with the same key creates no second HIT (sent as UniqueRequestToken; MTurk keeps it 24 h).",
+  ),
 });
 
 type RequirementValue = {
   qualificationTypeId: string;
-  comparator: string;
+  comparator: Comparator;
   integerValues?: number[] | null;
   localeValues?: { country: string; subdivision?: string | null }[] | null;
-  actionsGuarded?: string | null;
+  actionsGuarded?: HITAccessActions | null;
 };
 type PolicyValue = { policyName: string; parameters?: { key: string; values?: string[] | null }[] | null } | null;
 
@@ -263,7 +260,7 @@ export const toNotification = (n: {
   eventTypes: string[];
 }) => ({
   Destination: n.destination,
-  Transport: n.transport as NotificationTransport,
+  Transport: enumValue(NotificationTransport, n.transport),
   Version: n.version ?? "2006-05-05",
   EventTypes: n.eventTypes as EventType[],
 });

@@ -17,8 +17,8 @@ import {
 import { InputInvalid } from "./inputInvalid.js";
 import type { Types } from "./mutation.js";
 import { defineMutation } from "./mutation.js";
-import { dryRunAdditionalAssignments, dryRunCreateHIT, dryRunCreateHITWithHITType, dryRunField } from "./spending.js";
-import { idempotencyKeyRule, mturkId } from "./validators.js";
+import { dryRunAdditionalAssignments, dryRunCreateHIT, dryRunCreateHITWithHITType, keyAndDryRun } from "./spending.js";
+import { mturkId } from "./validators.js";
 
 const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
   description: "A created HIT. A retry with the same idempotency key returns the HIT the first attempt created.",
@@ -110,12 +110,7 @@ const CreateAdditionalAssignmentsForHITInput = builder.inputType("CreateAddition
       description: "How many to add.",
       validate: z.number().int().min(1),
     }),
-    idempotencyKey: t.string({
-      required: true,
-      description: "Your key: a retry adds nothing twice.",
-      validate: idempotencyKeyRule,
-    }),
-    dryRun: dryRunField(t),
+    ...keyAndDryRun(t, "Your key: a retry adds nothing twice."),
   }),
 });
 const UpdateExpirationForHITInput = builder.inputType("UpdateExpirationForHITInput", {

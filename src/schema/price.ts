@@ -2,6 +2,7 @@ import { complexityFromQuery } from "@pothos/plugin-complexity";
 import { type DocumentNode, type ExecutionArgs, type GraphQLError, getOperationAST, Kind } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Limits } from "../context.js";
+import { codeOf } from "../mturk/errors.js";
 import { queryTooComplex } from "../security/limits.js";
 
 interface PricedContext {
@@ -26,7 +27,7 @@ type Measured = { complexity: number; depth: number; breadth: number };
  */
 const measures = new WeakMap<DocumentNode, { limits?: Limits; byKey: Map<string, Measured | undefined> }>();
 function measure(args: ExecutionArgs, ctx: PricedContext): Measured | undefined {
-  const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+  const variables = args.variableValues ?? {};
   let cached = measures.get(args.document);
   if (!cached) {
     cached = { limits: ctx.limits, byKey: new Map() };
@@ -35,20 +36,19 @@ function measure(args: ExecutionArgs, ctx: PricedContext): Measured | undefined 
   const key = `${args.operationName ?? ""}\n${JSON.stringify(variables)}`;
   if (cached.limits === ctx.limits && cached.byKey.has(key)) return cached.byKey.get(key);
   const document = executed(args.document, args.operationName);
-  const measured = document && complexityFromQuery(document, { schema: args.schema, variables, ctx: ctx as object });
+  const measured = document && complexityFromQuery(document, { schema: args.schema, variables, ctx });
   if (cached.limits === ctx.limits && cached.byKey.size < 16) cached.byKey.set(key, measured);
   return measured;
 }
 
 const isCoded = (error: unknown): error is GraphQLError =>
-  (error as GraphQLError)?.name === "GraphQLError" && typeof (error as GraphQLError).extensions?.code === "string";
+  error instanceof Error && error.name === "GraphQLError" && typeof codeOf(error) === "string";
 
 /**
  * The operation's price (src/schema/cost.ts, through Pothos complexity), depth and breadth, against the limits: its
  * price, or why it is refused. Variables that do not coerce are left to graphql's own error.
  */
-function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError } {
-  const ctx = args.contextValue as PricedContext;
+function priceOf(args: ExecutionArgs, ctx: PricedContext): { price?: number; refusal?: GraphQLError } {
   let measured: Measured | undefined;
   try {
     measured = measure(args, ctx);
@@ -68,11 +68,12 @@ function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError 
           ? "complexity"
           : undefined;
   if (!kind) return { price: measured.complexity };
-  const [setting, limit, found] = {
+  const settings: Record<typeof kind, [string, number, number]> = {
     complexity: ["MAX_COMPLEXITY", max.complexity, measured.complexity],
     depth: ["MAX_DEPTH", max.depth, measured.depth],
     breadth: ["MAX_BREADTH", max.breadth, measured.breadth],
-  }[kind] as [string, number, number];
+  };
+  const [setting, limit, found] = settings[kind];
   const refusal = queryTooComplex(kind, setting, limit, found);
   // The other numbers too: a client sees how far over each limit it is.
   Object.assign(refusal.extensions, {
@@ -91,19 +92,19 @@ function priceOf(args: ExecutionArgs): { price?: number; refusal?: GraphQLError 
  * `queueMs`, their time waiting for the rate budget. Subscriptions and incremental (@defer/@stream) answers have no
  * `cost`. One pricing per request: Pothos's own check is off (no `limit` in the builder).
  */
-export function usePrice(): Plugin {
+export function usePrice(): Plugin<PricedContext> {
   return {
     onSubscribe({ args, setResultAndStopExecution }) {
-      const { refusal } = priceOf(args);
+      const { refusal } = priceOf(args, args.contextValue);
       if (refusal) setResultAndStopExecution({ errors: [refusal] });
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const { price, refusal } = priceOf(args);
+      const ctx = args.contextValue;
+      const { price, refusal } = priceOf(args, ctx);
       if (refusal) {
         setResultAndStopExecution({ errors: [refusal] });
         return;
       }
-      const ctx = args.contextValue as PricedContext;
       return {
         onExecuteDone({ result, setResult }) {
           if (isAsyncIterable(result) || !ctx.usage) return;

@@ -1,5 +1,6 @@
 import type { QualificationRequest } from "@aws-sdk/client-mturk";
 import type { GatewayContext } from "../context.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { pageOf } from "./common.js";
@@ -28,7 +29,7 @@ builder.node(QualificationRequestRef, {
     qualificationRequestId: t.string({
       nullable: false,
       description: "MTurk's QualificationRequestId, for AcceptQualificationRequest or RejectQualificationRequest.",
-      resolve: (parent) => parent.QualificationRequestId as string,
+      resolve: (parent) => idOf(parent, "QualificationRequestId"),
     }),
     qualificationTypeId: t.exposeString("QualificationTypeId", { description: "The requested type's id." }),
     workerId: t.exposeString("WorkerId", { description: "The requesting worker's id." }),
@@ -43,12 +44,12 @@ builder.node(QualificationRequestRef, {
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The requested type (GetQualificationType, batched and cached per request).",
-      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, r.QualificationTypeId as string),
+      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(r, "QualificationTypeId")),
     }),
     worker: t.field({
       type: WorkerRef,
       description: "The requesting worker.",
-      resolve: (r) => ({ workerId: r.WorkerId as string }),
+      resolve: (r) => ({ workerId: idOf(r, "WorkerId") }),
     }),
   }),
 });

@@ -1,10 +1,11 @@
-import type { Qualification, QualificationType } from "@aws-sdk/client-mturk";
+import { type Qualification, QualificationStatus, type QualificationType } from "@aws-sdk/client-mturk";
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
-import { MTURK_MAX_RESULTS } from "../mturk/pagination.js";
+import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
+import { isEnumValue, pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
 import { listing, mapNodes, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
@@ -12,7 +13,7 @@ import { entityOrStub, type Prefetch } from "./selection.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
 export const QualificationTypeRef = builder.loadableNodeRef("QualificationType", {
-  id: { resolve: (type: QualificationType) => type.QualificationTypeId as string },
+  id: { resolve: (type: QualificationType) => idOf(type, "QualificationTypeId") },
   load: (ids: string[], ctx: GatewayContext) => ctx.loaders.qualificationTypes.loadMany(ids),
   // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
   loaderOptions: { cache: false },
@@ -26,16 +27,30 @@ const QUALIFICATION_TYPE = {
       prefetchFirstWindow(args, () => ctx.loaders.qualificationRequestsPage(id, undefined, MTURK_MAX_RESULTS)),
     hits: (id, args, ctx) =>
       prefetchFirstWindow(args, () => ctx.loaders.listHITsForQualificationTypePage(id, undefined, MTURK_MAX_RESULTS)),
-    workers: (id, args, ctx) => {
-      const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-      return prefetchFirstWindow(args, () =>
-        ctx.loaders.listWorkersWithQualificationTypePage(id, status, undefined, MTURK_MAX_RESULTS),
-      );
-    },
+    workers: (id, args, ctx) =>
+      prefetchFirstWindow(args, () =>
+        typeWorkers(ctx, id, isQualificationStatus(args.status) ? args.status : undefined).fetchPage(
+          undefined,
+          MTURK_MAX_RESULTS,
+        ),
+      ),
   } satisfies Record<string, Prefetch>,
 };
 export const qualificationTypeOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
   entityOrStub<QualificationType>(info, ctx, QUALIFICATION_TYPE, id, { QualificationTypeId: id });
+
+const isQualificationStatus = isEnumValue(QualificationStatus);
+
+/** The workers connection's edges carry the listed Qualification beside the worker (mapNodes' edge field). */
+const carriesQualification = (edge: object): edge is { qualification: Qualification } => "qualification" in edge;
+
+/** The workers of a type (ListWorkersWithQualificationType): the prefetch and the connection ask for one first page. */
+function typeWorkers(ctx: GatewayContext, typeId: string, status: QualificationStatus | null | undefined) {
+  const granted = status ?? "Granted";
+  const fetchPage: FetchPage<Qualification> = (token, size) =>
+    ctx.loaders.listWorkersWithQualificationTypePage(typeId, granted, token, size);
+  return { scope: scopes.workersWithType(typeId, granted), fetchPage };
+}
 
 QualificationTypeRef.implement({
   // Whatever field reaches it (a mutation payload too), reading it needs `read`.
@@ -46,7 +61,7 @@ QualificationTypeRef.implement({
     qualificationTypeId: t.string({
       nullable: false,
       description: "MTurk's QualificationTypeId.",
-      resolve: (parent) => parent.QualificationTypeId as string,
+      resolve: (parent) => idOf(parent, "QualificationTypeId"),
     }),
     creationTime: t.expose("CreationTime", {
       type: "DateTime",
@@ -86,7 +101,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
       description:
         "Pending requests for this type (ListQualificationRequests with QualificationTypeId). Several types' first pages in one query may be served by one unfiltered scan.",
       args: requestListingArgs,
-      resolve: (type, args, ctx) => pendingRequests(ctx, type.QualificationTypeId as string, args),
+      resolve: (type, args, ctx) => pendingRequests(ctx, idOf(type, "QualificationTypeId"), args),
     },
     ...pageOf("qualification requests"),
   ),
@@ -97,7 +112,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         "The requester's HITs whose requirements use this type, in any status but deleted (ListHITsForQualificationType).",
       args: hitListingArgs,
       resolve: (type, args, ctx) => {
-        const id = type.QualificationTypeId as string;
+        const id = idOf(type, "QualificationTypeId");
         return hitListing(ctx, args, scopes.hitsForType(id), (token, size) =>
           ctx.loaders.listHITsForQualificationTypePage(id, token, size),
         );
@@ -120,13 +135,8 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
       },
       resolve: async (type, args, ctx) => {
-        const id = type.QualificationTypeId as string;
-        const status = (args.status ?? "Granted") as "Granted" | "Revoked";
-        const connection = await listing<Qualification>(ctx, args, {
-          scope: scopes.workersWithType(id, status),
-          fetchPage: (token, size) => ctx.loaders.listWorkersWithQualificationTypePage(id, status, token, size),
-        });
-        return mapNodes(connection, (q) => ({ workerId: q.WorkerId as string }), "qualification");
+        const connection = await listing(ctx, args, typeWorkers(ctx, idOf(type, "QualificationTypeId"), args.status));
+        return mapNodes(connection, (q) => ({ workerId: idOf(q, "WorkerId") }), "qualification");
       },
     },
     pageOf("workers holding a qualification type (ListWorkersWithQualificationType)")[0],
@@ -136,7 +146,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
         qualification: e.field({
           type: QualificationRef,
           description: "The worker's Qualification of this type: value, locale, grant time and status.",
-          resolve: (edge) => (edge as unknown as { qualification: Qualification }).qualification as never,
+          resolve: (edge) => (carriesQualification(edge) ? edge.qualification : null),
         }),
       }),
     },

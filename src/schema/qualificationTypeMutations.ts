@@ -1,4 +1,4 @@
-import type { QualificationType, QualificationTypeStatus } from "@aws-sdk/client-mturk";
+import type { QualificationType } from "@aws-sdk/client-mturk";
 import { z } from "zod";
 import { builder } from "./builder.js";
 import { QualificationTypeStatusEnum } from "./common.js";
@@ -125,7 +125,7 @@ defineMutation("createQualificationType", {
         Name: input.name,
         Description: input.description,
         Keywords: input.keywords ?? undefined,
-        QualificationTypeStatus: input.status as QualificationTypeStatus,
+        QualificationTypeStatus: input.status,
         ...testSettings(input),
       }),
     ),
@@ -141,7 +141,7 @@ defineMutation("updateQualificationType", {
       await ctx.writes.updateQualificationType({
         QualificationTypeId: input.qualificationTypeId,
         Description: input.description ?? undefined,
-        QualificationTypeStatus: (input.status ?? undefined) as QualificationTypeStatus | undefined,
+        QualificationTypeStatus: input.status ?? undefined,
         ...testSettings(input),
       }),
     ),

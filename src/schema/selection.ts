@@ -21,7 +21,7 @@ function selectedFields(info: GraphQLResolveInfo): Selected[] {
   const type = getNamedType(info.returnType);
   if (!isObjectType(type)) return [];
   const fields = collectSubfields(info.schema, info.fragments, info.variableValues, type, info.fieldNodes);
-  return [...fields.values()].map((nodes) => selectedField(type, nodes[0] as FieldNode, info));
+  return [...fields.values()].flatMap((nodes) => nodes.slice(0, 1).map((node) => selectedField(type, node, info)));
 }
 
 function selectedField(type: GraphQLObjectType, node: FieldNode, info: GraphQLResolveInfo): Selected {

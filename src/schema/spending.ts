@@ -2,6 +2,7 @@ import type { Assignment, HIT } from "@aws-sdk/client-mturk";
 import type { GatewayContext } from "../context.js";
 import { type Estimate, estimate, fromCents, sumEstimates, toCents } from "../money/fees.js";
 import { badInput, isNotFound } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { Money, money } from "./common.js";
@@ -9,6 +10,7 @@ import { listing } from "./connections.js";
 import { HITRef } from "./hit.js";
 import { InputInvalid } from "./inputInvalid.js";
 import type { Types } from "./mutation.js";
+import { idempotencyKeyRule } from "./validators.js";
 
 /** Cost before paying: estimates, HIT.cost, and the dry runs of the money mutations (nothing is written). */
 
@@ -39,7 +41,7 @@ const CostEstimateRef = builder.objectRef<Estimate>("CostEstimate").implement({
   }),
 });
 
-const cents = (value: number) => money(fromCents(value)) as NonNullable<ReturnType<typeof money>>;
+const cents = (value: number) => money(fromCents(value));
 
 /**
  * A money mutation's answer to `dryRun: true`. A class the errors plugin can tell apart: it is one more member of
@@ -87,6 +89,12 @@ builder.objectType(DryRun, {
       resolve: (d) => d.availableCents >= d.cost.total,
     }),
   }),
+});
+
+/** The members of an idempotent money mutation's input: its key (required) and `dryRun`. */
+export const keyAndDryRun = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">, keyDescription: string) => ({
+  idempotencyKey: t.string({ required: true, description: keyDescription, validate: idempotencyKeyRule }),
+  dryRun: dryRunField(t),
 });
 
 /** The `dryRun` member of a money mutation's input. */
@@ -161,10 +169,10 @@ export async function dryRunApprovals(ctx: GatewayContext, assignmentIds: string
     } else if (a.AssignmentStatus === "Submitted" || (override && a.AssignmentStatus === "Rejected")) payable.push(a);
   }
   // GetAssignment returned each HIT too: these loads are answered from the request's cache.
-  const hits = await ctx.loaders.hits.loadMany([...new Set(payable.map((a) => a.HITId as string))]);
-  const byId = new Map(hits.flatMap((h) => (h instanceof Error ? [] : [[h.HITId as string, h] as const])));
+  const hits = await ctx.loaders.hits.loadMany([...new Set(payable.map((a) => idOf(a, "HITId")))]);
+  const byId = new Map(hits.flatMap((h) => (h instanceof Error ? [] : [[idOf(h, "HITId"), h] as const])));
   const costs = payable.flatMap((a) => {
-    const hit = byId.get(a.HITId as string);
+    const hit = byId.get(idOf(a, "HITId"));
     return hit ? [hitCost(hit, 1)] : [];
   });
   return preview(ctx, sumEstimates(costs));

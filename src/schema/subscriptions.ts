@@ -1,8 +1,7 @@
-import type { Assignment, HIT, QualificationRequest } from "@aws-sdk/client-mturk";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { payloadOf } from "../live/resolve.js";
-import { EVENT_ID, type LiveEvent, type Topic, topic } from "../live/topics.js";
+import { EVENT_ID, type Topic, topic } from "../live/topics.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { HITRef } from "./hit.js";
@@ -54,7 +53,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) =>
       events(ctx, topic("qualificationRequests", args.qualificationTypeId), args.lastEventId),
-    resolve: (event, _args, ctx) => payloadOf<QualificationRequest>(event as unknown as LiveEvent, ctx),
+    resolve: (event, _args, ctx) => payloadOf(event, ctx, "QualificationRequest"),
   }),
   assignmentSubmitted: t.field({
     type: AssignmentRef,
@@ -66,14 +65,12 @@ builder.subscriptionFields((t) => ({
       lastEventId: lastEventIdArg(t),
     },
     subscribe: (_root, args, ctx) => {
-      if (!args.hitId === !args.hitTypeId)
-        throw new GraphQLError("Give exactly one of hitId and hitTypeId.", { extensions: { code: "BAD_USER_INPUT" } });
-      const watched = args.hitId
-        ? topic("assignmentsOfHit", args.hitId)
-        : topic("assignmentsOfType", args.hitTypeId as string);
-      return events(ctx, watched, args.lastEventId);
+      const { hitId, hitTypeId } = args;
+      if (hitId && !hitTypeId) return events(ctx, topic("assignmentsOfHit", hitId), args.lastEventId);
+      if (hitTypeId && !hitId) return events(ctx, topic("assignmentsOfType", hitTypeId), args.lastEventId);
+      throw new GraphQLError("Give exactly one of hitId and hitTypeId.", { extensions: { code: "BAD_USER_INPUT" } });
     },
-    resolve: (event, _args, ctx) => payloadOf<Assignment>(event as unknown as LiveEvent, ctx),
+    resolve: (event, _args, ctx) => payloadOf(event, ctx, "Assignment"),
   }),
   hitStatusChanged: t.field({
     type: HITRef,
@@ -84,6 +81,6 @@ builder.subscriptionFields((t) => ({
       lastEventId: lastEventIdArg(t),
     },
     subscribe: (_root, args, ctx) => events(ctx, topic("hit", args.hitId), args.lastEventId),
-    resolve: (event, _args, ctx) => payloadOf<HIT>(event as unknown as LiveEvent, ctx),
+    resolve: (event, _args, ctx) => payloadOf(event, ctx, "HIT"),
   }),
 }));

@@ -33,7 +33,7 @@ class UnselectedErrorsPlugin<Types extends SchemaTypes> extends BasePlugin<Types
     return (parent, args, ctx, info) =>
       completeValue(resolver(parent, args, ctx, info), (value) => {
         // The errors plugin answers an error as a proxy that is no Error until its member is chosen.
-        if (value !== null && typeof value === "object") noteIfUnselected(value, ctx as object, info);
+        if (value !== null && typeof value === "object") noteIfUnselected(value, ctx, info);
         return value;
       });
   }
@@ -47,7 +47,7 @@ function noteIfUnselected(value: object, ctx: object, info: GraphQLResolveInfo) 
   const member = typeof name === "string" ? info.schema.getType(name) : undefined;
   if (!member || !isObjectType(member) || !member.getInterfaces().some((i) => i.name === "MutationError")) return;
   if (collectSubfields(info.schema, info.fragments, info.variableValues, member, info.fieldNodes).size > 0) return;
-  const failure = itemFailure(value as Error);
+  const failure = itemFailure(value);
   if (!failure) return;
   const { message, ...extensions } = failure;
   const noted = unselected.get(ctx) ?? [];
@@ -61,9 +61,11 @@ export function useUnselectedErrors(): Plugin {
     onExecute: ({ args }) => ({
       onExecuteDone: (payload) =>
         handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
-          const noted = unselected.get(args.contextValue as object);
+          const ctx = args.contextValue;
+          if (typeof ctx !== "object" || ctx === null) return;
+          const noted = unselected.get(ctx);
           if (!noted?.length) return;
-          unselected.delete(args.contextValue as object);
+          unselected.delete(ctx);
           setResult({ ...result, errors: [...(result.errors ?? []), ...noted] });
         }),
     }),

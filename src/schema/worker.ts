@@ -1,5 +1,6 @@
 import type { Qualification, WorkerBlock } from "@aws-sdk/client-mturk";
 import { badInput } from "../mturk/errors.js";
+import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
@@ -28,7 +29,7 @@ builder.node(WorkerRef, {
     workerId: t.string({
       nullable: false,
       description: "MTurk's WorkerId.",
-      resolve: (parent) => parent.workerId as string,
+      resolve: (parent) => parent.workerId,
     }),
     qualification: t.field({
       type: QualificationRef,
@@ -59,20 +60,19 @@ QualificationRef.implement({
     integerValue: t.exposeInt("IntegerValue", { description: "The qualification's value (IntegerValue)." }),
     localeValue: t.expose("LocaleValue", { type: LocaleRef, description: "The locale value (LocaleValue), if any." }),
     grantTime: t.expose("GrantTime", { type: "DateTime", description: "When it was granted (GrantTime)." }),
-    status: t.field({
+    status: t.expose("Status", {
       type: QualificationStatusEnum,
       description: "Granted or Revoked (Status).",
-      resolve: (q) => q.Status,
     }),
     qualificationType: t.field({
       type: QualificationTypeRef,
       description: "The type (GetQualificationType, batched).",
-      resolve: (q, _args, ctx, info) => qualificationTypeOrStub(info, ctx, q.QualificationTypeId as string),
+      resolve: (q, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(q, "QualificationTypeId")),
     }),
     worker: t.field({
       type: WorkerRef,
       description: "The worker holding it.",
-      resolve: (q) => ({ workerId: q.WorkerId as string }),
+      resolve: (q) => ({ workerId: idOf(q, "WorkerId") }),
     }),
   }),
 });
@@ -89,7 +89,7 @@ WorkerBlockRef.implement({
     worker: t.field({
       type: WorkerRef,
       description: "The blocked worker.",
-      resolve: (b) => ({ workerId: b.WorkerId as string }),
+      resolve: (b) => ({ workerId: idOf(b, "WorkerId") }),
     }),
   }),
 });

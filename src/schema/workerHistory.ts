@@ -6,7 +6,7 @@ import { type ConnectionArgs, forwardPageSize } from "../mturk/pagination.js";
 import { AssignmentRef, BonusPaymentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
-import type { ConnectionResult } from "./connections.js";
+import { connectionResult } from "./connections.js";
 import { workerHistoryCost, workerStatsCost } from "./cost.js";
 import { WorkerRef } from "./worker.js";
 
@@ -53,7 +53,7 @@ const WorkerStatsRef = builder.objectRef<Stats>("WorkerStats").implement({
       type: Money,
       nullable: false,
       description: "The sum of the worker's BonusAmount values (SendBonus).",
-      resolve: (s) => money((s.bonusCents / 100).toFixed(2)) as NonNullable<ReturnType<typeof money>>,
+      resolve: (s) => money((s.bonusCents / 100).toFixed(2)),
     }),
   }),
 });
@@ -77,11 +77,13 @@ builder.objectFields(WorkerRef, (t) => ({
         const filter = args.filter ?? null;
         const page = historyPage(ctx, ["WorkerAssignments", worker.workerId, filter], args);
         const answer = await ctx.mirror.workerAssignments(worker.workerId, { ...page, filter }, ctx.waiter);
-        return pageConnection<Assignment>(ctx.codec, page.cursorScope, answer, {
-          previous: page.after !== undefined,
-          pageNumber: null,
-          count: () => ctx.mirror.countWorkerAssignments(worker.workerId, filter, ctx.waiter).then((c) => c.value),
-        }) as unknown as ConnectionResult<Assignment>;
+        return connectionResult(
+          pageConnection<Assignment>(ctx.codec, page.cursorScope, answer, {
+            previous: page.after !== undefined,
+            pageNumber: null,
+            count: () => ctx.mirror.countWorkerAssignments(worker.workerId, filter, ctx.waiter).then((c) => c.value),
+          }),
+        );
       },
     },
     ...pageOf("a worker's assignments"),
@@ -95,11 +97,13 @@ builder.objectFields(WorkerRef, (t) => ({
       resolve: async (worker, args, ctx) => {
         const page = historyPage(ctx, ["WorkerBonuses", worker.workerId], args);
         const answer = await ctx.mirror.workerBonuses(worker.workerId, page, ctx.waiter);
-        return pageConnection(ctx.codec, page.cursorScope, answer, {
-          previous: page.after !== undefined,
-          pageNumber: null,
-          count: () => ctx.mirror.countWorkerBonuses(worker.workerId, ctx.waiter).then((c) => c.value),
-        }) as unknown as ConnectionResult<never>;
+        return connectionResult(
+          pageConnection(ctx.codec, page.cursorScope, answer, {
+            previous: page.after !== undefined,
+            pageNumber: null,
+            count: () => ctx.mirror.countWorkerBonuses(worker.workerId, ctx.waiter).then((c) => c.value),
+          }),
+        );
       },
     },
     ...pageOf("a worker's bonus payments"),

@@ -40,15 +40,16 @@ export interface AuthConfig {
 
 export const authEnabled = (auth: AuthConfig) => auth.apiKeys.length > 0 || !!auth.jwt;
 
+/** A JWKS file: its keys as JWKs (their members are checked by createPublicKey). */
+const JWKS = z.object({ keys: z.array(z.object({ kid: z.string().optional() }).catchall(z.unknown())) });
+
 /** Signing keys from a JWKS file, by kid, as PEM public keys the JWT plugin can verify with. */
 function jwksProvider(file: string) {
-  const { keys } = JSON.parse(readFileSync(file, "utf8")) as { keys: (Record<string, unknown> & { kid?: string })[] };
+  const { keys } = JWKS.parse(JSON.parse(readFileSync(file, "utf8")));
   const pems = new Map(
     keys.map((jwk) => [
       jwk.kid,
-      createPublicKey({ key: jwk as never, format: "jwk" })
-        .export({ type: "spki", format: "pem" })
-        .toString(),
+      createPublicKey({ key: jwk, format: "jwk" }).export({ type: "spki", format: "pem" }).toString(),
     ]),
   );
   return (kid?: string) => {
@@ -92,7 +93,7 @@ const apiKeyOf = (headers: Headers) => {
 function scopesOfJwt(payload: Record<string, unknown>): Set<Scope> {
   const raw = payload.scopes ?? payload.scope ?? [];
   const list = Array.isArray(raw) ? raw : String(raw).split(" ");
-  return new Set(list.filter((s): s is Scope => (SCOPES as readonly string[]).includes(String(s))));
+  return new Set(list.filter((s): s is Scope => SCOPES.some((scope) => scope === String(s))));
 }
 
 /**
@@ -105,9 +106,8 @@ export function useAuthentication(auth: AuthConfig): Plugin<{ principal: Princip
     return [{ onContextBuilding: ({ extendContext }) => extendContext({ principal: UNRESTRICTED }) }];
   const plugins: Plugin<{ principal: Principal }>[] = [];
   if (auth.jwt) {
-    const provider = auth.jwt.jwksFile
-      ? jwksProvider(auth.jwt.jwksFile)
-      : createInlineSigningKeyProvider(auth.jwt.secret as string);
+    const { jwksFile, secret = "" } = auth.jwt;
+    const provider = jwksFile ? jwksProvider(jwksFile) : createInlineSigningKeyProvider(secret);
     plugins.push(
       useJWT({
         signingKeyProviders: [provider],
@@ -151,7 +151,7 @@ export function useAuthentication(auth: AuthConfig): Plugin<{ principal: Princip
       principals.set(request, principal);
     },
     onContextBuilding: ({ context, extendContext }) => {
-      const request = (context as { request: Request }).request;
+      const request = context.request;
       const principal = principals.get(request) ?? preauthenticated.get(request);
       if (!principal) throw unauthenticated("Authentication required.");
       extendContext({ principal });

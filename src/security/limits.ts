@@ -1,10 +1,11 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createGraphQLError, isPromise, type Plugin } from "graphql-yoga";
+import { codeOf, messageOf } from "../mturk/errors.js";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-/** Refuses a request body over `maxBytes` (413) before it is read or parsed. */
+/** Refuses a request body over `maxBytes` (413), or a chunked POST without a Content-Length (411), before it is read. */
 export function useBodyLimit(maxBytes: number): Plugin {
   return {
     onRequest({ request, endResponse }) {
@@ -35,11 +36,11 @@ type Cancel = () => { stillRunning: true; retryAfterMs: number } | undefined;
 
 /**
  * Ends an operation that runs longer than `ms` with a TIMEOUT error, and cancels its upstream calls (the context's
- * `cancel`): queued ones are never sent, those in flight are aborted.
+ * `cancel`): queued ones are never sent; those in flight end within MTURK_TIMEOUT_MS (see Upstream.cancel).
  */
 export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
   return {
-    onExecute({ executeFn, setExecuteFn }) {
+    onExecute({ args: { contextValue }, executeFn, setExecuteFn }) {
       setExecuteFn((args) => {
         const running = executeFn(args);
         // An execution that ended synchronously (nothing awaited, no MTurk call) needs no timer.
@@ -48,7 +49,7 @@ export function useOperationTimeout(ms: number): Plugin<{ cancel?: Cancel }> {
         const timeout = new Promise((resolve) => {
           timer = setTimeout(() => {
             // Shared work it waited for runs on: the error says so, and when a retry may find it done.
-            const running = (args.contextValue as { cancel?: Cancel }).cancel?.();
+            const running = contextValue.cancel?.();
             const message = running
               ? `The operation took longer than ${ms} ms; the work it waits for goes on: retry in ${running.retryAfterMs} ms.`
               : `The operation took longer than ${ms} ms.`;
@@ -77,8 +78,7 @@ export function useRequestParamErrors(): Plugin {
       const parse = requestParser;
       const refusal = (error: unknown) => {
         if (error instanceof SyntaxError) return badRequest("The request's variables or extensions are not JSON.");
-        if ((error as { extensions?: { code?: unknown } }).extensions?.code === "BAD_REQUEST")
-          return badRequest((error as Error).message);
+        if (codeOf(error) === "BAD_REQUEST") return badRequest(messageOf(error));
         return error;
       };
       // No async wrapper around the parser: one promise fewer per request.
@@ -96,7 +96,8 @@ export function useRequestParamErrors(): Plugin {
 
 /**
  * A query over one of its limits: QUERY_TOO_COMPLEX whatever enforces it (graphql-armor's depth, aliases, tokens
- * and directives; Pothos complexity's price, depth and breadth), naming the limit (`kind`) and its setting.
+ * and directives; the price check's complexity, depth and breadth, src/schema/price.ts), naming the limit (`kind`)
+ * and its setting.
  */
 export function queryTooComplex(kind: string, setting: string, max: number | undefined, found?: number) {
   const over = found === undefined ? "" : `: it has ${found}`;

@@ -4,18 +4,27 @@ import { LocalCoordination } from "../../src/live/coordination.js";
 import { MemoryLiveLog } from "../../src/live/log.js";
 import { createLiveMetrics } from "../../src/live/metrics.js";
 import { Poller } from "../../src/live/poller.js";
-import { topic } from "../../src/live/topics.js";
+import { type LiveEvent, topic } from "../../src/live/topics.js";
 import type { Upstream } from "../../src/mturk/client.js";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const requestId = (e: LiveEvent) => (e.type === "QualificationRequest" ? e.data.QualificationRequestId : undefined);
 
 describe("the event log", () => {
   it("publishes an item once per topic, and a state only when it differs from the last one", async () => {
     const log = new MemoryLiveLog({ size: 3, dedupeMs: 60_000 });
     const once = (key: string) =>
-      log.append({ topic: "qr:T1", type: "QualificationRequest", mode: "once", key, data: { key }, source: "poll" });
+      log.append({
+        topic: "qr:T1",
+        type: "QualificationRequest",
+        mode: "once",
+        key,
+        data: { QualificationRequestId: key },
+        source: "poll",
+      });
     const state = (key: string) =>
-      log.append({ topic: "hit:H1", type: "HIT", mode: "state", key, data: { key }, source: "poll" });
+      log.append({ topic: "hit:H1", type: "HIT", mode: "state", key, data: { HITId: key }, source: "poll" });
     expect(await once("R1")).toBeDefined();
     expect(await once("R1")).toBeUndefined();
     expect(await state("A")).toBeDefined();
@@ -26,8 +35,8 @@ describe("the event log", () => {
     await once("R3");
     await once("R4");
     // Bounded: the oldest event left the log; what follows an id is replayed in order.
-    expect((await log.since("qr:T1", "0-0")).map((e) => (e.data as { key: string }).key)).toEqual(["R2", "R3", "R4"]);
-    expect((await log.since("qr:T1", first.id)).map((e) => (e.data as { key: string }).key)).toEqual(["R3", "R4"]);
+    expect((await log.since("qr:T1", "0-0")).map((e) => requestId(e))).toEqual(["R2", "R3", "R4"]);
+    expect((await log.since("qr:T1", first.id)).map((e) => requestId(e))).toEqual(["R3", "R4"]);
     expect(await log.head("qr:T1")).toBe((await log.since("qr:T1", first.id)).at(-1)?.id);
   });
 });
