@@ -161,7 +161,14 @@ async function incremental(sim: Sim, database: MirrorDatabase, hitId: string, wh
     const r = await gateway.query(`{ w: worker(workerId: "ANOBODY") { stats { submitted } } }`);
     if (r.errors) throw new Error(JSON.stringify(r.errors));
   };
-  await refresh();
+  // Settled first: the simulator's clock goes on (auto-approvals, expirations), and what it changed while the
+  // previous refresh ran is not this submission's cost. A refresh of a settled mirror reads ListHITs' pages alone.
+  for (let round = 0; round < 5; round += 1) {
+    await sim.control("DELETE", "calls");
+    await refresh();
+    const c = await counters(sim);
+    if (total(c) === (c.ListHITs ?? 0)) break;
+  }
   await sim.control("POST", `hits/${hitId}/submissions`, { count: 1 });
   await sim.control("DELETE", "calls");
   await refresh();
