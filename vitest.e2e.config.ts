@@ -9,6 +9,7 @@ export const SYSTEM_PACKAGE_TESTS = [
   "test/e2e/**/*.test.ts",
   "test/fleet/**/*.test.ts",
   "test/live/fleet.test.ts",
+  "test/live/burst.test.ts",
   "test/gateway/idempotencyStores.test.ts",
   "test/mirror/postgres.test.ts",
   "test/mirror/process.test.ts",
