@@ -27,7 +27,13 @@ async function remoteStack(size: string) {
   const { url, control, stop } = await simulatorProcess(size);
   const client = benchClient(url);
   const yoga = createGateway({
-    config: loadConfig({ MTURK_ENDPOINT: url, LOG_LEVEL: "silent", ALLOWED_HOSTS: "gateway.bench" }),
+    // No background sync: a figure counts the calls its query causes, not the sync's beside it.
+    config: loadConfig({
+      MTURK_ENDPOINT: url,
+      LOG_LEVEL: "silent",
+      ALLOWED_HOSTS: "gateway.bench",
+      MIRROR_SYNC_INTERVAL_MS: "0",
+    }),
     client,
   });
   const query = async (document: string, variables: Record<string, unknown>) =>
