@@ -8,7 +8,7 @@ import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
-import { listing, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
+import { listing, listingArgs, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
 import type { Types } from "./mutation.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
@@ -129,7 +129,7 @@ BonusPaymentRef.implement({
   }),
 });
 
-const AssignmentOrder = orderInput("Assignment", {
+const assignmentOrderArgs = listingArgs("Assignment", {
   SUBMIT_TIME: "When the work was submitted.",
   ACCEPT_TIME: "When the worker accepted the HIT.",
   WORKER_ID: "The worker's id.",
@@ -143,8 +143,7 @@ const AssignmentFilter = builder.inputType("AssignmentFilter", {
 
 /** Ordering, page and filter arguments of assignment connections. */
 export const assignmentListingArgs = builder.args((t) => ({
-  orderBy: t.field({ type: AssignmentOrder, description: "Sort order." }),
-  page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
+  ...assignmentOrderArgs,
   filter: t.field({ type: AssignmentFilter, description: "Worker filter." }),
 }));
 
@@ -161,17 +160,12 @@ export function assignmentListing(
   });
 }
 
-const BonusPaymentOrder = orderInput("BonusPayment", {
+/** Ordering and page arguments of bonus payment connections. */
+const bonusListingArgs = listingArgs("BonusPayment", {
   GRANT_TIME: "When the bonus was paid.",
   AMOUNT: "The amount.",
   WORKER_ID: "The worker's id.",
 });
-
-/** Ordering and page arguments of bonus payment connections. */
-const bonusListingArgs = builder.args((t) => ({
-  orderBy: t.field({ type: BonusPaymentOrder, description: "Sort order." }),
-  page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
-}));
 
 type BonusesOf = { hitId?: string; assignmentId?: string };
 

@@ -4,7 +4,7 @@ import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
 import { pageOf } from "./common.js";
-import { listing, orderInput, PageInput } from "./connections.js";
+import { listing, listingArgs } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
 
@@ -54,11 +54,15 @@ builder.node(QualificationRequestRef, {
   }),
 });
 
-const QualificationRequestOrder = orderInput("QualificationRequest", {
-  SUBMIT_TIME: "When the request was submitted (legacy SortProperty SubmitTime, the legacy default).",
-  QUALIFICATION_TYPE_ID: "The requested type's id (legacy SortProperty QualificationTypeId).",
-  WORKER_ID: "The requesting worker's id.",
-});
+const requestOrderArgs = listingArgs(
+  "QualificationRequest",
+  {
+    SUBMIT_TIME: "When the request was submitted (legacy SortProperty SubmitTime, the legacy default).",
+    QUALIFICATION_TYPE_ID: "The requested type's id (legacy SortProperty QualificationTypeId).",
+    WORKER_ID: "The requesting worker's id.",
+  },
+  { page: true, sort: true },
+);
 
 const QualificationRequestFilter = builder.inputType("QualificationRequestFilter", {
   description: "Filters MTurk cannot apply upstream; the gateway applies them in its mirror of the account.",
@@ -71,11 +75,7 @@ const QualificationRequestFilter = builder.inputType("QualificationRequestFilter
 
 /** Ordering, page and filter arguments of every connection of pending requests. */
 export const requestListingArgs = builder.args((t) => ({
-  orderBy: t.field({ type: QualificationRequestOrder, description: "Sort order (legacy SortProperty/SortDirection)." }),
-  page: t.field({
-    type: PageInput,
-    description: "Page-number access (legacy PageNumber/PageSize) instead of first/after.",
-  }),
+  ...requestOrderArgs,
   filter: t.field({ type: QualificationRequestFilter, description: "Submit-time and worker filters." }),
 }));
 
