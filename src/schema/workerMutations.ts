@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
+import { itemsInput } from "./bulk.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineBulkMutation, defineMutation } from "./mutation.js";
 import { mturkId, workerIdRule } from "./validators.js";
@@ -101,18 +102,18 @@ const NotifyPayload = builder
 
 const NOTIFY_CHUNK = 100;
 
-const BlockWorkersInput = builder.inputType("BlockWorkersInput", {
-  description: "The workers to block.",
-  fields: (t) => ({
-    items: t.field({ type: [CreateWorkerBlockInput], required: true, description: "One entry per worker." }),
-  }),
-});
-const UnblockWorkersInput = builder.inputType("UnblockWorkersInput", {
-  description: "The workers to unblock.",
-  fields: (t) => ({
-    items: t.field({ type: [DeleteWorkerBlockInput], required: true, description: "One entry per worker." }),
-  }),
-});
+const BlockWorkersInput = itemsInput(
+  "BlockWorkersInput",
+  "The workers to block.",
+  CreateWorkerBlockInput,
+  "One entry per worker.",
+);
+const UnblockWorkersInput = itemsInput(
+  "UnblockWorkersInput",
+  "The workers to unblock.",
+  DeleteWorkerBlockInput,
+  "One entry per worker.",
+);
 const NotifyWorkersInput = builder.inputType("NotifyWorkersInput", {
   description: "The message and its recipients.",
   fields: (t) => ({
@@ -159,32 +160,43 @@ defineMutation("deleteWorkerBlock", {
   payload: WorkerChangeRef,
   resolve: (input, ctx) => unblock(ctx, input),
 });
-defineBulkMutation("blockWorkers", {
-  description: "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
-  what: "a bulk block",
-  scopes: { write: true },
-  input: BlockWorkersInput,
-  inputDescription: "The workers to block.",
-  keyName: "workerId",
-  result: WorkerChangeRef,
-  items: (input) => input.items,
-  count: (input) => input.items.length,
-  key: (item) => item.workerId,
-  run: (item, ctx) => block(ctx, item),
-});
-defineBulkMutation("unblockWorkers", {
-  description: "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
-  what: "a bulk unblock",
-  scopes: { write: true },
-  input: UnblockWorkersInput,
-  inputDescription: "The workers to unblock.",
-  keyName: "workerId",
-  result: WorkerChangeRef,
-  items: (input) => input.items,
-  count: (input) => input.items.length,
-  key: (item) => item.workerId,
-  run: (item, ctx) => unblock(ctx, item),
-});
+/** The bulk block and the bulk unblock: one write per listed worker, a WorkerChange each. */
+function defineBulkWorkerWrite<I extends { workerId: string }>(
+  name: string,
+  description: string,
+  /** What it does to a worker: block or unblock. */
+  verb: string,
+  input: Parameters<typeof defineBulkMutation<{ items: I[] }, I, WorkerShape>>[1]["input"],
+  write: (ctx: GatewayContext, item: I) => Promise<WorkerShape>,
+) {
+  defineBulkMutation(name, {
+    description,
+    what: `a bulk ${verb}`,
+    scopes: { write: true },
+    input,
+    inputDescription: `The workers to ${verb}.`,
+    keyName: "workerId",
+    result: WorkerChangeRef,
+    items: (i) => i.items,
+    count: (i) => i.items.length,
+    key: (item) => item.workerId,
+    run: (item, ctx) => write(ctx, item),
+  });
+}
+defineBulkWorkerWrite(
+  "blockWorkers",
+  "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
+  "block",
+  BlockWorkersInput,
+  block,
+);
+defineBulkWorkerWrite(
+  "unblockWorkers",
+  "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
+  "unblock",
+  UnblockWorkersInput,
+  unblock,
+);
 defineMutation("associateQualificationWithWorker", {
   description: "Grants a worker a Qualification of your type (AssociateQualificationWithWorker).",
   scopes: { write: true },
