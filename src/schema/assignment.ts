@@ -7,7 +7,7 @@ import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
+import { AssignmentStatusEnum, idField, Money, money, pageOf } from "./common.js";
 import { listing, listingArgs, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
 import type { Types } from "./mutation.js";
@@ -38,11 +38,7 @@ AssignmentRef.implement({
   description:
     "A worker's work on a HIT (MTurk's Assignment), fetched with GetAssignment and listed by ListAssignmentsForHIT.",
   fields: (t) => ({
-    assignmentId: t.string({
-      nullable: false,
-      description: "MTurk's AssignmentId.",
-      resolve: (parent) => idOf(parent, "AssignmentId"),
-    }),
+    assignmentId: idField(t, "AssignmentId"),
     workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
     hitId: t.exposeString("HITId", { description: "The HIT's id." }),
     status: t.expose("AssignmentStatus", {

@@ -18,6 +18,7 @@ import {
   ComparatorEnum,
   HITReviewStatusEnum,
   HITStatusEnum,
+  idField,
   isEnumValue,
   LocaleRef,
   Money,
@@ -75,7 +76,7 @@ HITRef.implement({
   description:
     "A HIT (MTurk's HIT), fetched with GetHIT and listed by ListHITs, ListReviewableHITs and ListHITsForQualificationType.",
   fields: (t) => ({
-    hitId: t.string({ nullable: false, description: "MTurk's HITId.", resolve: (parent) => idOf(parent, "HITId") }),
+    hitId: idField(t, "HITId"),
     hitTypeId: t.exposeString("HITTypeId", {
       description: "The HIT type (HITTypeId): the shared title, reward and requirements.",
     }),

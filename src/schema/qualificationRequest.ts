@@ -3,7 +3,7 @@ import type { GatewayContext } from "../context.js";
 import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
-import { pageOf } from "./common.js";
+import { idField, pageOf } from "./common.js";
 import { listing, listingArgs } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
@@ -26,11 +26,11 @@ builder.node(QualificationRequestRef, {
   loadMany: (ids: string[], ctx) =>
     ids.map((id) => ctx.loaders.qualificationRequests.load(id.split(":").slice(0, 2).join(":"))),
   fields: (t) => ({
-    qualificationRequestId: t.string({
-      nullable: false,
-      description: "MTurk's QualificationRequestId, for AcceptQualificationRequest or RejectQualificationRequest.",
-      resolve: (parent) => idOf(parent, "QualificationRequestId"),
-    }),
+    qualificationRequestId: idField(
+      t,
+      "QualificationRequestId",
+      "MTurk's QualificationRequestId, for AcceptQualificationRequest or RejectQualificationRequest.",
+    ),
     qualificationTypeId: t.exposeString("QualificationTypeId", { description: "The requested type's id." }),
     workerId: t.exposeString("WorkerId", { description: "The requesting worker's id." }),
     test: t.exposeString("Test", { description: "The test (QuestionForm) as the worker saw it, if the type has one." }),

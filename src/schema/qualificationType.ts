@@ -5,7 +5,7 @@ import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { isEnumValue, pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
+import { idField, isEnumValue, pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
 import { listing, listingArgs, mapNodes, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
@@ -58,11 +58,7 @@ QualificationTypeRef.implement({
   description:
     "A qualification type (MTurk's QualificationType), fetched with GetQualificationType and listed by ListQualificationTypes.",
   fields: (t) => ({
-    qualificationTypeId: t.string({
-      nullable: false,
-      description: "MTurk's QualificationTypeId.",
-      resolve: (parent) => idOf(parent, "QualificationTypeId"),
-    }),
+    qualificationTypeId: idField(t, "QualificationTypeId"),
     creationTime: t.expose("CreationTime", {
       type: "DateTime",
       description: "When the type was created (CreationTime).",
