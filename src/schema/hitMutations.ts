@@ -1,8 +1,10 @@
 import type { EventType } from "@aws-sdk/client-mturk";
+import type { InputObjectRef } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { createAdditionalAssignments, createHIT } from "../mturk/exactlyOnce.js";
+import type { Applied } from "../mturk/writes.js";
 import { builder } from "./builder.js";
 import { HITRef } from "./hit.js";
 import {
@@ -244,51 +246,57 @@ defineMutation("createAdditionalAssignmentsForHIT", {
   }),
   dryRun: (input, ctx) => dryRunAdditionalAssignments(ctx, input.hitId, input.numberOfAdditionalAssignments),
 });
-defineMutation("updateExpirationForHIT", {
+/** A write to one HIT, answered with the HIT read again (HITPayload), and whether it was already so. */
+function defineHITWrite<I extends { hitId: string }>(
+  name: string,
+  options: Pick<Parameters<typeof defineMutation<I, unknown>>[1], "description" | "scopes" | "inputDescription"> & {
+    input: InputObjectRef<Types, I>;
+    write: (input: I, ctx: GatewayContext) => Promise<Applied | undefined>;
+  },
+) {
+  defineMutation(name, {
+    ...options,
+    payload: HITPayload,
+    resolve: async (input, ctx) => ({ hitId: input.hitId, ...(await options.write(input, ctx)) }),
+  });
+}
+defineHITWrite("updateExpirationForHIT", {
   description:
     "Sets when a HIT expires (UpdateExpirationForHIT); a time in the past expires it now. Extending needs the pay scope.",
   scopes: { write: true },
   input: UpdateExpirationForHITInput,
   inputDescription: "The HIT and its new expiration.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => {
+  write: async (input, ctx) => {
     requirePayToExtend(ctx, input.expireAt);
-    if (await expirationUnchanged(ctx, input.hitId, input.expireAt))
-      return { hitId: input.hitId, alreadyApplied: true };
-    return { hitId: input.hitId, ...(await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt)) };
+    if (await expirationUnchanged(ctx, input.hitId, input.expireAt)) return { alreadyApplied: true };
+    return ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt);
   },
 });
-defineMutation("expireHIT", {
+defineHITWrite("expireHIT", {
   description: "Expires a HIT now: the only way MTurk offers to cancel one (UpdateExpirationForHIT with a past time).",
   scopes: { write: true },
   input: ExpireHITInput,
   inputDescription: "The HIT.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => ({
-    hitId: input.hitId,
-    ...(await ctx.writes.updateExpirationForHIT(input.hitId, new Date(0))),
-  }),
+  write: (input, ctx) => ctx.writes.updateExpirationForHIT(input.hitId, new Date(0)),
 });
-defineMutation("updateHITReviewStatus", {
+defineHITWrite("updateHITReviewStatus", {
   description: "Moves a Reviewable HIT to Reviewing, or back with revert (UpdateHITReviewStatus).",
   scopes: { write: true },
   input: UpdateHITReviewStatusInput,
   inputDescription: "The HIT.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => {
+  write: async (input, ctx) => {
     await ctx.writes.updateHITReviewStatus(input.hitId, input.revert ?? false);
-    return { hitId: input.hitId };
+    return undefined;
   },
 });
-defineMutation("updateHITTypeOfHIT", {
+defineHITWrite("updateHITTypeOfHIT", {
   description: "Moves a HIT to another HIT type (UpdateHITTypeOfHIT); the reward may change, so it needs pay.",
   scopes: { write: true, pay: true },
   input: UpdateHITTypeOfHITInput,
   inputDescription: "The HIT and its new type.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => {
+  write: async (input, ctx) => {
     await ctx.writes.updateHITTypeOfHIT(input.hitId, input.hitTypeId);
-    return { hitId: input.hitId };
+    return undefined;
   },
 });
 defineMutation("deleteHIT", {
