@@ -1,5 +1,5 @@
 import type { EventType } from "@aws-sdk/client-mturk";
-import type { InputObjectRef } from "@pothos/core";
+import type { InputFieldMap, InputObjectRef } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
@@ -83,8 +83,15 @@ async function expirationUnchanged(ctx: GatewayContext, hitId: string, expireAt:
   return false;
 }
 
-const hitId = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) =>
-  t.string({ required: true, description: "The HITId.", validate: mturkId });
+type InputFields = PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">;
+const hitId = (t: InputFields) => t.string({ required: true, description: "The HITId.", validate: mturkId });
+
+/** The input of a write to one HIT: its required `hitId`, then the write's own fields. */
+const hitInput = <F extends InputFieldMap = Record<never, never>>(
+  name: string,
+  description: string,
+  fields?: (t: InputFields) => F,
+) => builder.inputType(name, { description, fields: (t) => ({ hitId: hitId(t), ...(fields?.(t) as F) }) });
 
 const CreateHITInput = builder.inputType("CreateHITInput", {
   description: "CreateHIT.",
@@ -115,35 +122,17 @@ const CreateAdditionalAssignmentsForHITInput = builder.inputType("CreateAddition
     ...keyAndDryRun(t, "Your key: a retry adds nothing twice."),
   }),
 });
-const UpdateExpirationForHITInput = builder.inputType("UpdateExpirationForHITInput", {
-  description: "UpdateExpirationForHIT.",
-  fields: (t) => ({
-    hitId: hitId(t),
-    expireAt: t.field({ type: "DateTime", required: true, description: "The new expiration (ExpireAt)." }),
-  }),
-});
-const ExpireHITInput = builder.inputType("ExpireHITInput", {
-  description: "The HIT to expire.",
-  fields: (t) => ({ hitId: hitId(t) }),
-});
-const UpdateHITReviewStatusInput = builder.inputType("UpdateHITReviewStatusInput", {
-  description: "UpdateHITReviewStatus.",
-  fields: (t) => ({
-    hitId: hitId(t),
-    revert: t.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
-  }),
-});
-const UpdateHITTypeOfHITInput = builder.inputType("UpdateHITTypeOfHITInput", {
-  description: "UpdateHITTypeOfHIT.",
-  fields: (t) => ({
-    hitId: hitId(t),
-    hitTypeId: t.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
-  }),
-});
-const DeleteHITInput = builder.inputType("DeleteHITInput", {
-  description: "The HIT to delete.",
-  fields: (t) => ({ hitId: hitId(t) }),
-});
+const UpdateExpirationForHITInput = hitInput("UpdateExpirationForHITInput", "UpdateExpirationForHIT.", (t) => ({
+  expireAt: t.field({ type: "DateTime", required: true, description: "The new expiration (ExpireAt)." }),
+}));
+const ExpireHITInput = hitInput("ExpireHITInput", "The HIT to expire.");
+const UpdateHITReviewStatusInput = hitInput("UpdateHITReviewStatusInput", "UpdateHITReviewStatus.", (t) => ({
+  revert: t.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
+}));
+const UpdateHITTypeOfHITInput = hitInput("UpdateHITTypeOfHITInput", "UpdateHITTypeOfHIT.", (t) => ({
+  hitTypeId: t.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
+}));
+const DeleteHITInput = hitInput("DeleteHITInput", "The HIT to delete.");
 const UpdateNotificationSettingsInput = builder.inputType("UpdateNotificationSettingsInput", {
   description: "UpdateNotificationSettings: give notification, active, or both.",
   fields: (t) => ({
