@@ -186,15 +186,30 @@ function requirePayToExtend(ctx: GatewayContext, expireAt: Date) {
     });
 }
 
-defineMutation("createHIT", {
+/** The two creations of a HIT, each exactly once per idempotencyKey: with its HIT type's parameters, or the type's id. */
+function defineHITCreation<I extends Parameters<typeof toHitInput>[0] & { idempotencyKey: string }>(
+  name: string,
+  options: Pick<Parameters<typeof defineMutation<I, unknown>>[1], "description" | "dryRun"> & {
+    input: InputObjectRef<Types, I>;
+    hitType: (input: I) => ReturnType<typeof toHitTypeInput> | { HITTypeId: string };
+  },
+) {
+  defineMutation(name, {
+    description: options.description,
+    scopes: { write: true, pay: true },
+    input: options.input,
+    inputDescription: "The HIT.",
+    payload: CreatedHITPayload,
+    keyed: true,
+    resolve: (input, ctx) =>
+      createHIT(ctx.writes, { ...options.hitType(input), ...toHitInput(input) }, input.idempotencyKey),
+    dryRun: options.dryRun,
+  });
+}
+defineHITCreation("createHIT", {
   description: "Creates a HIT with its own HIT type parameters (CreateHIT), exactly once per idempotencyKey.",
-  scopes: { write: true, pay: true },
   input: CreateHITInput,
-  inputDescription: "The HIT.",
-  payload: CreatedHITPayload,
-  keyed: true,
-  resolve: (input, ctx) =>
-    createHIT(ctx.writes, { ...toHitTypeInput(input), ...toHitInput(input) }, input.idempotencyKey),
+  hitType: toHitTypeInput,
   dryRun: (input, ctx) => dryRunCreateHIT(ctx, input),
 });
 defineMutation("createHITType", {
@@ -205,15 +220,10 @@ defineMutation("createHITType", {
   payload: OkPayload,
   resolve: async (input, ctx) => ({ ok: true, hitTypeId: await ctx.writes.createHITType(toHitTypeInput(input)) }),
 });
-defineMutation("createHITWithHITType", {
+defineHITCreation("createHITWithHITType", {
   description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
-  scopes: { write: true, pay: true },
   input: CreateHITWithHITTypeInput,
-  inputDescription: "The HIT.",
-  payload: CreatedHITPayload,
-  keyed: true,
-  resolve: (input, ctx) =>
-    createHIT(ctx.writes, { HITTypeId: input.hitTypeId, ...toHitInput(input) }, input.idempotencyKey),
+  hitType: (input) => ({ HITTypeId: input.hitTypeId }),
   dryRun: (input, ctx) => dryRunCreateHITWithHITType(ctx, input),
 });
 defineMutation("createAdditionalAssignmentsForHIT", {
