@@ -1,10 +1,11 @@
+import type { InputObjectRef } from "@pothos/core";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
 import { itemsInput } from "./bulk.js";
 import { InputInvalid } from "./inputInvalid.js";
-import { defineBulkMutation, defineMutation } from "./mutation.js";
+import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
 import { mturkId, workerIdRule } from "./validators.js";
 import { QualificationRef, WorkerRef, type WorkerShape } from "./worker.js";
 
@@ -197,32 +198,42 @@ defineBulkWorkerWrite(
   UnblockWorkersInput,
   unblock,
 );
-defineMutation("associateQualificationWithWorker", {
+/** A write to a worker's Qualification of one type: the payload reads it again (GetQualificationScore). */
+function defineQualificationWrite<I extends { qualificationTypeId: string; workerId: string }>(
+  name: string,
+  options: Pick<Parameters<typeof defineMutation<I, unknown>>[1], "description" | "inputDescription"> & {
+    input: InputObjectRef<Types, I>;
+    write: (input: I, ctx: GatewayContext) => Promise<void>;
+  },
+) {
+  defineMutation(name, {
+    ...options,
+    scopes: { write: true },
+    payload: WorkerChangeRef,
+    resolve: async (input, ctx) => {
+      await options.write(input, ctx);
+      return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
+    },
+  });
+}
+defineQualificationWrite("associateQualificationWithWorker", {
   description: "Grants a worker a Qualification of your type (AssociateQualificationWithWorker).",
-  scopes: { write: true },
   input: AssociateQualificationWithWorkerInput,
   inputDescription: "The type, the worker, the value.",
-  payload: WorkerChangeRef,
-  resolve: async (input, ctx) => {
-    await ctx.writes.associateQualification(
+  write: (input, ctx) =>
+    ctx.writes.associateQualification(
       input.qualificationTypeId,
       input.workerId,
       input.integerValue ?? undefined,
       input.sendNotification ?? undefined,
-    );
-    return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
-  },
+    ),
 });
-defineMutation("disassociateQualificationFromWorker", {
+defineQualificationWrite("disassociateQualificationFromWorker", {
   description: "Revokes a worker's Qualification of your type (DisassociateQualificationFromWorker).",
-  scopes: { write: true },
   input: DisassociateQualificationFromWorkerInput,
   inputDescription: "The type and the worker.",
-  payload: WorkerChangeRef,
-  resolve: async (input, ctx) => {
-    await ctx.writes.disassociateQualification(input.qualificationTypeId, input.workerId, input.reason ?? undefined);
-    return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
-  },
+  write: (input, ctx) =>
+    ctx.writes.disassociateQualification(input.qualificationTypeId, input.workerId, input.reason ?? undefined),
 });
 defineMutation("notifyWorkers", {
   description:
