@@ -20,7 +20,6 @@ const col = (name: string) => sql.ref(name);
 const LISTED_WORK = ["Submitted", "Approved", "Rejected"];
 
 const WORKER_ASSIGNMENTS: RowSource<Assignment> = {
-  table: "assignments",
   codec: ASSIGNMENTS,
   ids: ["assignment_id", "worker_id"],
   natural: { column: "submit_time", desc: true },
@@ -36,19 +35,16 @@ const WORKER_ASSIGNMENTS: RowSource<Assignment> = {
       : []),
     ...(f.submittedAfter ? [sql`${col("submit_time")} >= ${f.submittedAfter.getTime()}`] : []),
   ],
-  decode: ASSIGNMENTS.item,
   units: () => ["work"],
 };
 
 const WORKER_BONUSES: RowSource<ListedBonus> = {
-  table: "bonus_payments",
   codec: BONUSES,
   ids: ["bonus_id"],
   natural: { column: "grant_time", desc: true },
   sorts: {},
   where: (scope: readonly unknown[]) => [sql`${col("worker_id")} = ${scope[1]}`],
   filter: () => [],
-  decode: BONUSES.item,
   units: () => ["work"],
 };
 

@@ -45,8 +45,7 @@ type ScopeOf<O extends ListingOperation> = Extract<Scope, readonly [O, ...unknow
 
 /** How a page reads one table's rows: a listing's, or a view's such as a worker's history. */
 export interface RowSource<Item> {
-  table: string;
-  /** The table's codec: keys of listed items, and items of rows. */
+  /** The table's codec: its name, keys of listed items, and items of rows. */
   codec: TableCodec<Item, unknown>;
   /** The columns that tell two rows apart: ties of any order break on them, so pages never overlap. */
   ids: readonly string[];
@@ -56,7 +55,6 @@ export interface RowSource<Item> {
   sorts: Record<string, string>;
   where(scope: readonly unknown[]): Condition[];
   filter(filter: object): Condition[];
-  decode(row: Row): Item;
   /**
    * The sync units whose freshness this listing needs (see units.ts); undefined when the listing is not the
    * account's own (a search of public types): it is then read into a scratch mirror for the request.
@@ -96,14 +94,12 @@ const none = () => [];
 /** A listing of HITs: MTurk lists them newest first; `where` says which (a HIT type's requirement, a status). */
 type HitListing = "ListHITs" | "ListReviewableHITs" | "ListHITsForQualificationType";
 const hitListing = <O extends HitListing>(where: (scope: ScopeOf<O>) => Condition[]): ListingSpec<O> => ({
-  table: "hits",
   codec: HITS,
   ids: ["hit_id"],
   natural: { column: "creation_time", desc: true },
   sorts: HIT_SORTS,
   where,
   filter: hitFilter,
-  decode: HITS.item,
   units: () => ["hits"],
 });
 
@@ -119,7 +115,6 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
     sql`exists (select 1 from hit_requirements r where r.hit_id = hits.hit_id and r.qualification_type_id = ${scope[1]})`,
   ]),
   ListAssignmentsForHIT: {
-    table: "assignments",
     codec: ASSIGNMENTS,
     ids: ["assignment_id", "worker_id"],
     natural: { column: "submit_time" },
@@ -129,11 +124,9 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
       inList("status", scope[2] ?? ["Submitted", "Approved", "Rejected"]),
     ],
     filter: (f) => (f.workerId ? [sql`${col("worker_id")} = ${f.workerId}`] : []),
-    decode: ASSIGNMENTS.item,
     units: (scope) => [`assignments:${scope[1]}`],
   },
   ListBonusPayments: {
-    table: "bonus_payments",
     codec: BONUSES,
     ids: ["bonus_id"],
     natural: { column: "grant_time" },
@@ -145,14 +138,12 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
         : [sql`${col("hit_id")} = ${of.hitId}`];
     },
     filter: none,
-    decode: BONUSES.item,
     units: (scope) => {
       const of = scope[1];
       return [of.assignmentId !== null ? `bonusesOf:${of.assignmentId}` : `bonuses:${of.hitId}`];
     },
   },
   ListQualificationRequests: {
-    table: "qualification_requests",
     codec: REQUESTS,
     ids: ["qualification_request_id"],
     natural: { column: "submit_time" },
@@ -166,11 +157,9 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
       ...(f.submittedBefore ? [sql`${col("submit_time")} < ${f.submittedBefore.getTime()}`] : []),
       ...(f.workerId ? [sql`${col("worker_id")} = ${f.workerId}`] : []),
     ],
-    decode: REQUESTS.item,
     units: (scope) => [scope[1] === null ? "requests" : `requests:${scope[1]}`],
   },
   ListQualificationTypes: {
-    table: "qualification_types",
     codec: TYPES,
     ids: ["qualification_type_id"],
     natural: { column: "creation_time" },
@@ -185,7 +174,6 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
       ];
     },
     filter: none,
-    decode: TYPES.item,
     // The account's own types are mirrored; MTurk's text search and public types are MTurk's, read per request.
     units: (scope) => {
       const f = scope[1];
@@ -193,25 +181,21 @@ const LISTINGS: { [O in ListingOperation]: ListingSpec<O> } = {
     },
   },
   ListWorkersWithQualificationType: {
-    table: "qualifications",
     codec: QUALIFICATIONS,
     ids: ["worker_id"],
     natural: { column: "grant_time" },
     sorts: { GRANT_TIME: "grant_time", INTEGER_VALUE: "integer_value", WORKER_ID: "worker_id" },
     where: (scope) => [sql`${col("qualification_type_id")} = ${scope[1]}`, sql`${col("status")} = ${scope[2]}`],
     filter: none,
-    decode: QUALIFICATIONS.item,
     units: (scope) => [`qualifications:${scope[1]}:${scope[2]}`],
   },
   ListWorkerBlocks: {
-    table: "worker_blocks",
     codec: BLOCKS,
     ids: ["worker_id"],
     natural: { column: "worker_id" },
     sorts: { WORKER_ID: "worker_id" },
     where: () => [sql`${col("present")} = 1`],
     filter: none,
-    decode: BLOCKS.item,
     units: () => ["blocks"],
   },
 };
@@ -305,7 +289,7 @@ export async function runPage<T>(
   const order = ordering(column, desc, spec.ids);
   const { after } = request;
   const limit = request.count + 1;
-  const table = sql.table(spec.table);
+  const table = sql.table(spec.codec.table);
   let skip = request.offset ?? 0;
   const rows: Row[] = [];
   if (after?.k !== null) {
@@ -334,9 +318,9 @@ export async function runPage<T>(
     rows.push(...missing.rows);
   }
   const page = rows.slice(0, request.count);
-  if (spec.codec?.hasData) await withItemData(db, spec.table, spec.codec.key, page);
+  if (spec.codec?.hasData) await withItemData(db, spec.codec.table, spec.codec.key, page);
   return {
-    items: page.map((row) => spec.decode(row)),
+    items: page.map((row) => spec.codec.item(row)),
     cursors: page.map((row) => ({
       k: sortValue(row[column]),
       i: spec.ids.map((id) => String(row[id])),
@@ -357,7 +341,7 @@ export async function runCount(
 ): Promise<number> {
   const { rows } = await sql<{
     n: number | string;
-  }>`select count(*) as n from ${sql.table(spec.table)} ${conditions(spec, scope, filter)}`.execute(db);
+  }>`select count(*) as n from ${sql.table(spec.codec.table)} ${conditions(spec, scope, filter)}`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 

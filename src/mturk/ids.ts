@@ -1,5 +1,11 @@
 /** The ids MTurk sends with every item of its kind, though the SDK types every member optional. */
-type IdKey = "HITId" | "HITTypeId" | "AssignmentId" | "WorkerId" | "QualificationTypeId" | "QualificationRequestId";
+export type IdKey =
+  | "HITId"
+  | "HITTypeId"
+  | "AssignmentId"
+  | "WorkerId"
+  | "QualificationTypeId"
+  | "QualificationRequestId";
 
 /**
  * An item's id. MTurk always sends it; an item without one is a broken answer (an error, not an `undefined` id that

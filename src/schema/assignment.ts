@@ -7,8 +7,8 @@ import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { AssignmentStatusEnum, Money, money, pageOf } from "./common.js";
-import { listing, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
+import { AssignmentStatusEnum, idField, Money, money, pageOf } from "./common.js";
+import { listing, listingArgs, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitOrStub } from "./hit.js";
 import type { Types } from "./mutation.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
@@ -38,11 +38,7 @@ AssignmentRef.implement({
   description:
     "A worker's work on a HIT (MTurk's Assignment), fetched with GetAssignment and listed by ListAssignmentsForHIT.",
   fields: (t) => ({
-    assignmentId: t.string({
-      nullable: false,
-      description: "MTurk's AssignmentId.",
-      resolve: (parent) => idOf(parent, "AssignmentId"),
-    }),
+    assignmentId: idField(t, "AssignmentId"),
     workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
     hitId: t.exposeString("HITId", { description: "The HIT's id." }),
     status: t.expose("AssignmentStatus", {
@@ -129,7 +125,7 @@ BonusPaymentRef.implement({
   }),
 });
 
-const AssignmentOrder = orderInput("Assignment", {
+const assignmentOrderArgs = listingArgs("Assignment", {
   SUBMIT_TIME: "When the work was submitted.",
   ACCEPT_TIME: "When the worker accepted the HIT.",
   WORKER_ID: "The worker's id.",
@@ -143,8 +139,7 @@ const AssignmentFilter = builder.inputType("AssignmentFilter", {
 
 /** Ordering, page and filter arguments of assignment connections. */
 export const assignmentListingArgs = builder.args((t) => ({
-  orderBy: t.field({ type: AssignmentOrder, description: "Sort order." }),
-  page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
+  ...assignmentOrderArgs,
   filter: t.field({ type: AssignmentFilter, description: "Worker filter." }),
 }));
 
@@ -161,17 +156,12 @@ export function assignmentListing(
   });
 }
 
-const BonusPaymentOrder = orderInput("BonusPayment", {
+/** Ordering and page arguments of bonus payment connections. */
+const bonusListingArgs = listingArgs("BonusPayment", {
   GRANT_TIME: "When the bonus was paid.",
   AMOUNT: "The amount.",
   WORKER_ID: "The worker's id.",
 });
-
-/** Ordering and page arguments of bonus payment connections. */
-const bonusListingArgs = builder.args((t) => ({
-  orderBy: t.field({ type: BonusPaymentOrder, description: "Sort order." }),
-  page: t.field({ type: PageInput, description: "Page-number access instead of first/after." }),
-}));
 
 type BonusesOf = { hitId?: string; assignmentId?: string };
 

@@ -1,9 +1,22 @@
-import type { ObjectRef } from "@pothos/core";
+import type { InputObjectRef, ObjectRef } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
 import { ItemFailureRef } from "./errors.js";
 import { isItemError, itemFailure } from "./failures.js";
+
+/** A bulk mutation's input that lists its items: `{ items: [<Item>!]! }`. */
+export function itemsInput<T extends object>(
+  name: string,
+  description: string,
+  item: InputObjectRef<Types, T>,
+  itemDescription: string,
+) {
+  return builder.inputType(name, {
+    description,
+    fields: (t) => ({ items: t.field({ type: [item], required: true, description: itemDescription }) }),
+  });
+}
 
 /** One item of a bulk mutation: its position, its key (an id), and its result or failure. */
 export interface BulkItem<T> {

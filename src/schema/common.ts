@@ -9,7 +9,9 @@ import {
   QualificationTypeStatus,
   ReviewableHITStatus,
 } from "@aws-sdk/client-mturk";
+import { type IdKey, idOf } from "../mturk/ids.js";
 import { builder } from "./builder.js";
+import type { Types } from "./mutation.js";
 
 /** An amount of money as MTurk gives it (a decimal string in USD), with the legacy API's FormattedPrice. */
 export interface MoneyShape {
@@ -54,6 +56,15 @@ export const LocaleRef = builder.objectRef<Locale>("Locale").implement({
     subdivision: t.exposeString("Subdivision", { description: "ISO 3166-2 subdivision code, e.g. CA for California." }),
   }),
 });
+
+/** An entity's own id field, never null: MTurk always sends it (see idOf). */
+export function idField<P extends { readonly [k in K]?: string }, K extends IdKey>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  key: K,
+  description = `MTurk's ${key}.`,
+) {
+  return t.string({ nullable: false, description, resolve: (parent) => idOf(parent, key) });
+}
 
 /** A type guard for the values of one of the SDK's enums (a prefetch reads its arguments as unknown). */
 export function isEnumValue<V extends string>(values: Record<string, V>): (value: unknown) => value is V {

@@ -12,7 +12,7 @@ const OrderDirectionEnum = builder.enumType("OrderDirection", {
   },
 });
 
-export const PageInput = builder.inputType("PageInput", {
+const PageInput = builder.inputType("PageInput", {
   description:
     "Page-number access, as the legacy PageNumber/PageSize: page `number` (1-based) of `size` items of the ordered, filtered list. Use it instead of first/after; the connection's `pageNumber` and `totalCount` say where it sits. Served from the gateway's mirror of the account (see docs/mirror.md).",
   fields: (t) => ({
@@ -69,8 +69,32 @@ builder.globalConnectionFields((t) => ({
   }),
 }));
 
+/**
+ * The `orderBy` and `page` arguments of an entity's connections (`legacy` where the legacy API paged it:
+ * PageNumber/PageSize, SortProperty/SortDirection), with its `<Entity>Order` input (see orderInput).
+ */
+export function listingArgs(
+  entity: string,
+  orderFields: Record<string, string>,
+  legacy: { page?: boolean; sort?: boolean } = {},
+) {
+  const order = orderInput(entity, orderFields);
+  return builder.args((t) => ({
+    orderBy: t.field({
+      type: order,
+      description: legacy.sort ? "Sort order (legacy SortProperty/SortDirection)." : "Sort order.",
+    }),
+    page: t.field({
+      type: PageInput,
+      description: legacy.page
+        ? "Page-number access (legacy PageNumber/PageSize) instead of first/after."
+        : "Page-number access instead of first/after.",
+    }),
+  }));
+}
+
 /** An `orderBy` input for one entity: `{ field: <Entity>OrderField, direction: OrderDirection = ASC }`. */
-export function orderInput(entity: string, fields: Record<string, string>) {
+function orderInput(entity: string, fields: Record<string, string>) {
   const fieldEnum = builder.enumType(`${entity}OrderField`, {
     description: `What ${entity} items can be ordered by (the gateway sorts; MTurk cannot).`,
     values: enumValues(Object.entries(fields)),

@@ -18,6 +18,7 @@ import {
   ComparatorEnum,
   HITReviewStatusEnum,
   HITStatusEnum,
+  idField,
   isEnumValue,
   LocaleRef,
   Money,
@@ -25,7 +26,7 @@ import {
   pageOf,
   ReviewableHITStatusEnum,
 } from "./common.js";
-import { listing, mapNodes, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
+import { listing, listingArgs, mapNodes, prefetchFirstWindow } from "./connections.js";
 import { reviewableCost } from "./cost.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
@@ -75,7 +76,7 @@ HITRef.implement({
   description:
     "A HIT (MTurk's HIT), fetched with GetHIT and listed by ListHITs, ListReviewableHITs and ListHITsForQualificationType.",
   fields: (t) => ({
-    hitId: t.string({ nullable: false, description: "MTurk's HITId.", resolve: (parent) => idOf(parent, "HITId") }),
+    hitId: idField(t, "HITId"),
     hitTypeId: t.exposeString("HITTypeId", {
       description: "The HIT type (HITTypeId): the shared title, reward and requirements.",
     }),
@@ -195,12 +196,16 @@ QualificationRequirementRef.implement({
   }),
 });
 
-const HITOrder = orderInput("HIT", {
-  CREATION_TIME: "When the HIT was created.",
-  EXPIRATION: "When the HIT expires.",
-  TITLE: "The title (case-insensitive).",
-  REWARD: "The reward per assignment.",
-});
+const hitOrderArgs = listingArgs(
+  "HIT",
+  {
+    CREATION_TIME: "When the HIT was created.",
+    EXPIRATION: "When the HIT expires.",
+    TITLE: "The title (case-insensitive).",
+    REWARD: "The reward per assignment.",
+  },
+  { page: true },
+);
 
 const HITFilter = builder.inputType("HITFilter", {
   description: "Filters MTurk cannot apply upstream; the gateway applies them in its mirror of the account.",
@@ -215,11 +220,7 @@ const HITFilter = builder.inputType("HITFilter", {
 
 /** Ordering, page and filter arguments of every HIT connection. */
 export const hitListingArgs = builder.args((t) => ({
-  orderBy: t.field({ type: HITOrder, description: "Sort order." }),
-  page: t.field({
-    type: PageInput,
-    description: "Page-number access (legacy PageNumber/PageSize) instead of first/after.",
-  }),
+  ...hitOrderArgs,
   filter: t.field({ type: HITFilter, description: "Status and review-status filters." }),
 }));
 

@@ -1,8 +1,10 @@
 import type { EventType } from "@aws-sdk/client-mturk";
+import type { InputFieldMap, InputObjectRef } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { createAdditionalAssignments, createHIT } from "../mturk/exactlyOnce.js";
+import type { Applied } from "../mturk/writes.js";
 import { builder } from "./builder.js";
 import { HITRef } from "./hit.js";
 import {
@@ -81,8 +83,15 @@ async function expirationUnchanged(ctx: GatewayContext, hitId: string, expireAt:
   return false;
 }
 
-const hitId = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) =>
-  t.string({ required: true, description: "The HITId.", validate: mturkId });
+type InputFields = PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">;
+const hitId = (t: InputFields) => t.string({ required: true, description: "The HITId.", validate: mturkId });
+
+/** The input of a write to one HIT: its required `hitId`, then the write's own fields. */
+const hitInput = <F extends InputFieldMap = Record<never, never>>(
+  name: string,
+  description: string,
+  fields?: (t: InputFields) => F,
+) => builder.inputType(name, { description, fields: (t) => ({ hitId: hitId(t), ...(fields?.(t) as F) }) });
 
 const CreateHITInput = builder.inputType("CreateHITInput", {
   description: "CreateHIT.",
@@ -113,35 +122,17 @@ const CreateAdditionalAssignmentsForHITInput = builder.inputType("CreateAddition
     ...keyAndDryRun(t, "Your key: a retry adds nothing twice."),
   }),
 });
-const UpdateExpirationForHITInput = builder.inputType("UpdateExpirationForHITInput", {
-  description: "UpdateExpirationForHIT.",
-  fields: (t) => ({
-    hitId: hitId(t),
-    expireAt: t.field({ type: "DateTime", required: true, description: "The new expiration (ExpireAt)." }),
-  }),
-});
-const ExpireHITInput = builder.inputType("ExpireHITInput", {
-  description: "The HIT to expire.",
-  fields: (t) => ({ hitId: hitId(t) }),
-});
-const UpdateHITReviewStatusInput = builder.inputType("UpdateHITReviewStatusInput", {
-  description: "UpdateHITReviewStatus.",
-  fields: (t) => ({
-    hitId: hitId(t),
-    revert: t.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
-  }),
-});
-const UpdateHITTypeOfHITInput = builder.inputType("UpdateHITTypeOfHITInput", {
-  description: "UpdateHITTypeOfHIT.",
-  fields: (t) => ({
-    hitId: hitId(t),
-    hitTypeId: t.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
-  }),
-});
-const DeleteHITInput = builder.inputType("DeleteHITInput", {
-  description: "The HIT to delete.",
-  fields: (t) => ({ hitId: hitId(t) }),
-});
+const UpdateExpirationForHITInput = hitInput("UpdateExpirationForHITInput", "UpdateExpirationForHIT.", (t) => ({
+  expireAt: t.field({ type: "DateTime", required: true, description: "The new expiration (ExpireAt)." }),
+}));
+const ExpireHITInput = hitInput("ExpireHITInput", "The HIT to expire.");
+const UpdateHITReviewStatusInput = hitInput("UpdateHITReviewStatusInput", "UpdateHITReviewStatus.", (t) => ({
+  revert: t.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
+}));
+const UpdateHITTypeOfHITInput = hitInput("UpdateHITTypeOfHITInput", "UpdateHITTypeOfHIT.", (t) => ({
+  hitTypeId: t.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
+}));
+const DeleteHITInput = hitInput("DeleteHITInput", "The HIT to delete.");
 const UpdateNotificationSettingsInput = builder.inputType("UpdateNotificationSettingsInput", {
   description: "UpdateNotificationSettings: give notification, active, or both.",
   fields: (t) => ({
@@ -195,15 +186,30 @@ function requirePayToExtend(ctx: GatewayContext, expireAt: Date) {
     });
 }
 
-defineMutation("createHIT", {
+/** The two creations of a HIT, each exactly once per idempotencyKey: with its HIT type's parameters, or the type's id. */
+function defineHITCreation<I extends Parameters<typeof toHitInput>[0] & { idempotencyKey: string }>(
+  name: string,
+  options: Pick<Parameters<typeof defineMutation<I, unknown>>[1], "description" | "dryRun"> & {
+    input: InputObjectRef<Types, I>;
+    hitType: (input: I) => ReturnType<typeof toHitTypeInput> | { HITTypeId: string };
+  },
+) {
+  defineMutation(name, {
+    description: options.description,
+    scopes: { write: true, pay: true },
+    input: options.input,
+    inputDescription: "The HIT.",
+    payload: CreatedHITPayload,
+    keyed: true,
+    resolve: (input, ctx) =>
+      createHIT(ctx.writes, { ...options.hitType(input), ...toHitInput(input) }, input.idempotencyKey),
+    dryRun: options.dryRun,
+  });
+}
+defineHITCreation("createHIT", {
   description: "Creates a HIT with its own HIT type parameters (CreateHIT), exactly once per idempotencyKey.",
-  scopes: { write: true, pay: true },
   input: CreateHITInput,
-  inputDescription: "The HIT.",
-  payload: CreatedHITPayload,
-  keyed: true,
-  resolve: (input, ctx) =>
-    createHIT(ctx.writes, { ...toHitTypeInput(input), ...toHitInput(input) }, input.idempotencyKey),
+  hitType: toHitTypeInput,
   dryRun: (input, ctx) => dryRunCreateHIT(ctx, input),
 });
 defineMutation("createHITType", {
@@ -214,15 +220,10 @@ defineMutation("createHITType", {
   payload: OkPayload,
   resolve: async (input, ctx) => ({ ok: true, hitTypeId: await ctx.writes.createHITType(toHitTypeInput(input)) }),
 });
-defineMutation("createHITWithHITType", {
+defineHITCreation("createHITWithHITType", {
   description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
-  scopes: { write: true, pay: true },
   input: CreateHITWithHITTypeInput,
-  inputDescription: "The HIT.",
-  payload: CreatedHITPayload,
-  keyed: true,
-  resolve: (input, ctx) =>
-    createHIT(ctx.writes, { HITTypeId: input.hitTypeId, ...toHitInput(input) }, input.idempotencyKey),
+  hitType: (input) => ({ HITTypeId: input.hitTypeId }),
   dryRun: (input, ctx) => dryRunCreateHITWithHITType(ctx, input),
 });
 defineMutation("createAdditionalAssignmentsForHIT", {
@@ -244,51 +245,57 @@ defineMutation("createAdditionalAssignmentsForHIT", {
   }),
   dryRun: (input, ctx) => dryRunAdditionalAssignments(ctx, input.hitId, input.numberOfAdditionalAssignments),
 });
-defineMutation("updateExpirationForHIT", {
+/** A write to one HIT, answered with the HIT read again (HITPayload), and whether it was already so. */
+function defineHITWrite<I extends { hitId: string }>(
+  name: string,
+  options: Pick<Parameters<typeof defineMutation<I, unknown>>[1], "description" | "scopes" | "inputDescription"> & {
+    input: InputObjectRef<Types, I>;
+    write: (input: I, ctx: GatewayContext) => Promise<Applied | undefined>;
+  },
+) {
+  defineMutation(name, {
+    ...options,
+    payload: HITPayload,
+    resolve: async (input, ctx) => ({ hitId: input.hitId, ...(await options.write(input, ctx)) }),
+  });
+}
+defineHITWrite("updateExpirationForHIT", {
   description:
     "Sets when a HIT expires (UpdateExpirationForHIT); a time in the past expires it now. Extending needs the pay scope.",
   scopes: { write: true },
   input: UpdateExpirationForHITInput,
   inputDescription: "The HIT and its new expiration.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => {
+  write: async (input, ctx) => {
     requirePayToExtend(ctx, input.expireAt);
-    if (await expirationUnchanged(ctx, input.hitId, input.expireAt))
-      return { hitId: input.hitId, alreadyApplied: true };
-    return { hitId: input.hitId, ...(await ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt)) };
+    if (await expirationUnchanged(ctx, input.hitId, input.expireAt)) return { alreadyApplied: true };
+    return ctx.writes.updateExpirationForHIT(input.hitId, input.expireAt);
   },
 });
-defineMutation("expireHIT", {
+defineHITWrite("expireHIT", {
   description: "Expires a HIT now: the only way MTurk offers to cancel one (UpdateExpirationForHIT with a past time).",
   scopes: { write: true },
   input: ExpireHITInput,
   inputDescription: "The HIT.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => ({
-    hitId: input.hitId,
-    ...(await ctx.writes.updateExpirationForHIT(input.hitId, new Date(0))),
-  }),
+  write: (input, ctx) => ctx.writes.updateExpirationForHIT(input.hitId, new Date(0)),
 });
-defineMutation("updateHITReviewStatus", {
+defineHITWrite("updateHITReviewStatus", {
   description: "Moves a Reviewable HIT to Reviewing, or back with revert (UpdateHITReviewStatus).",
   scopes: { write: true },
   input: UpdateHITReviewStatusInput,
   inputDescription: "The HIT.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => {
+  write: async (input, ctx) => {
     await ctx.writes.updateHITReviewStatus(input.hitId, input.revert ?? false);
-    return { hitId: input.hitId };
+    return undefined;
   },
 });
-defineMutation("updateHITTypeOfHIT", {
+defineHITWrite("updateHITTypeOfHIT", {
   description: "Moves a HIT to another HIT type (UpdateHITTypeOfHIT); the reward may change, so it needs pay.",
   scopes: { write: true, pay: true },
   input: UpdateHITTypeOfHITInput,
   inputDescription: "The HIT and its new type.",
-  payload: HITPayload,
-  resolve: async (input, ctx) => {
+  write: async (input, ctx) => {
     await ctx.writes.updateHITTypeOfHIT(input.hitId, input.hitTypeId);
-    return { hitId: input.hitId };
+    return undefined;
   },
 });
 defineMutation("deleteHIT", {

@@ -3,8 +3,8 @@ import type { GatewayContext } from "../context.js";
 import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
-import { pageOf } from "./common.js";
-import { listing, orderInput, PageInput } from "./connections.js";
+import { idField, pageOf } from "./common.js";
+import { listing, listingArgs } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 import { WorkerRef } from "./worker.js";
 
@@ -26,11 +26,11 @@ builder.node(QualificationRequestRef, {
   loadMany: (ids: string[], ctx) =>
     ids.map((id) => ctx.loaders.qualificationRequests.load(id.split(":").slice(0, 2).join(":"))),
   fields: (t) => ({
-    qualificationRequestId: t.string({
-      nullable: false,
-      description: "MTurk's QualificationRequestId, for AcceptQualificationRequest or RejectQualificationRequest.",
-      resolve: (parent) => idOf(parent, "QualificationRequestId"),
-    }),
+    qualificationRequestId: idField(
+      t,
+      "QualificationRequestId",
+      "MTurk's QualificationRequestId, for AcceptQualificationRequest or RejectQualificationRequest.",
+    ),
     qualificationTypeId: t.exposeString("QualificationTypeId", { description: "The requested type's id." }),
     workerId: t.exposeString("WorkerId", { description: "The requesting worker's id." }),
     test: t.exposeString("Test", { description: "The test (QuestionForm) as the worker saw it, if the type has one." }),
@@ -54,11 +54,15 @@ builder.node(QualificationRequestRef, {
   }),
 });
 
-const QualificationRequestOrder = orderInput("QualificationRequest", {
-  SUBMIT_TIME: "When the request was submitted (legacy SortProperty SubmitTime, the legacy default).",
-  QUALIFICATION_TYPE_ID: "The requested type's id (legacy SortProperty QualificationTypeId).",
-  WORKER_ID: "The requesting worker's id.",
-});
+const requestOrderArgs = listingArgs(
+  "QualificationRequest",
+  {
+    SUBMIT_TIME: "When the request was submitted (legacy SortProperty SubmitTime, the legacy default).",
+    QUALIFICATION_TYPE_ID: "The requested type's id (legacy SortProperty QualificationTypeId).",
+    WORKER_ID: "The requesting worker's id.",
+  },
+  { page: true, sort: true },
+);
 
 const QualificationRequestFilter = builder.inputType("QualificationRequestFilter", {
   description: "Filters MTurk cannot apply upstream; the gateway applies them in its mirror of the account.",
@@ -71,11 +75,7 @@ const QualificationRequestFilter = builder.inputType("QualificationRequestFilter
 
 /** Ordering, page and filter arguments of every connection of pending requests. */
 export const requestListingArgs = builder.args((t) => ({
-  orderBy: t.field({ type: QualificationRequestOrder, description: "Sort order (legacy SortProperty/SortDirection)." }),
-  page: t.field({
-    type: PageInput,
-    description: "Page-number access (legacy PageNumber/PageSize) instead of first/after.",
-  }),
+  ...requestOrderArgs,
   filter: t.field({ type: QualificationRequestFilter, description: "Submit-time and worker filters." }),
 }));
 

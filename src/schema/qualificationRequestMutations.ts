@@ -3,6 +3,7 @@ import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
+import { itemsInput } from "./bulk.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineBulkMutation, defineMutation } from "./mutation.js";
 import { feedbackRule } from "./validators.js";
@@ -125,18 +126,18 @@ async function decide(ctx: GatewayContext, target: RequestTarget, decision: Deci
   return { ...target, accepted: decision.accept, alreadyApplied, decidedAt };
 }
 
-const AcceptQualificationRequestsInput = builder.inputType("AcceptQualificationRequestsInput", {
-  description: "The requests to accept.",
-  fields: (t) => ({
-    items: t.field({ type: [AcceptQualificationRequestInput], required: true, description: "One entry per request." }),
-  }),
-});
-const RejectQualificationRequestsInput = builder.inputType("RejectQualificationRequestsInput", {
-  description: "The requests to reject.",
-  fields: (t) => ({
-    items: t.field({ type: [RejectQualificationRequestInput], required: true, description: "One entry per request." }),
-  }),
-});
+const AcceptQualificationRequestsInput = itemsInput(
+  "AcceptQualificationRequestsInput",
+  "The requests to accept.",
+  AcceptQualificationRequestInput,
+  "One entry per request.",
+);
+const RejectQualificationRequestsInput = itemsInput(
+  "RejectQualificationRequestsInput",
+  "The requests to reject.",
+  RejectQualificationRequestInput,
+  "One entry per request.",
+);
 
 type AcceptItem = { id?: string | null; qualificationRequestId?: string | null; integerValue?: number | null };
 type RejectItem = { id?: string | null; qualificationRequestId?: string | null; reason?: string | null };

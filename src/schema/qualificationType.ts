@@ -5,8 +5,8 @@ import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { isEnumValue, pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
-import { listing, mapNodes, orderInput, PageInput, prefetchFirstWindow } from "./connections.js";
+import { idField, isEnumValue, pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
+import { listing, listingArgs, mapNodes, prefetchFirstWindow } from "./connections.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
 import { entityOrStub, type Prefetch } from "./selection.js";
@@ -58,11 +58,7 @@ QualificationTypeRef.implement({
   description:
     "A qualification type (MTurk's QualificationType), fetched with GetQualificationType and listed by ListQualificationTypes.",
   fields: (t) => ({
-    qualificationTypeId: t.string({
-      nullable: false,
-      description: "MTurk's QualificationTypeId.",
-      resolve: (parent) => idOf(parent, "QualificationTypeId"),
-    }),
+    qualificationTypeId: idField(t, "QualificationTypeId"),
     creationTime: t.expose("CreationTime", {
       type: "DateTime",
       description: "When the type was created (CreationTime).",
@@ -131,8 +127,7 @@ builder.objectFields(QualificationTypeRef, (t) => ({
           defaultValue: "Granted",
           description: "Granted (default) or Revoked qualifications.",
         }),
-        orderBy: t.arg({ type: QualificationOrder, description: "Sort order." }),
-        page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
+        ...qualificationOrderArgs,
       },
       resolve: async (type, args, ctx) => {
         const connection = await listing(ctx, args, typeWorkers(ctx, idOf(type, "QualificationTypeId"), args.status));
@@ -153,11 +148,11 @@ builder.objectFields(QualificationTypeRef, (t) => ({
   ),
 }));
 
-const QualificationTypeOrder = orderInput("QualificationType", {
+const typeOrderArgs = listingArgs("QualificationType", {
   NAME: "The type's name (case-insensitive).",
   CREATION_TIME: "When the type was created.",
 });
-const QualificationOrder = orderInput("Qualification", {
+const qualificationOrderArgs = listingArgs("Qualification", {
   GRANT_TIME: "When the qualification was granted.",
   INTEGER_VALUE: "The qualification's value.",
   WORKER_ID: "The worker's id.",
@@ -186,8 +181,7 @@ builder.queryFields((t) => ({
           defaultValue: true,
           description: "Only the requester's own types (MustBeOwnedByCaller).",
         }),
-        orderBy: t.arg({ type: QualificationTypeOrder, description: "Sort order." }),
-        page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
+        ...typeOrderArgs,
       },
       resolve: (_root, args, ctx) => {
         const filter = {

@@ -1,8 +1,10 @@
 import type { QualificationType } from "@aws-sdk/client-mturk";
+import type { InputObjectRef } from "@pothos/core";
 import { z } from "zod";
+import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
 import { QualificationTypeStatusEnum } from "./common.js";
-import { defineMutation } from "./mutation.js";
+import { defineMutation, type Types } from "./mutation.js";
 import { QualificationTypeRef } from "./qualificationType.js";
 import { mturkId, xmlRule } from "./validators.js";
 
@@ -107,45 +109,58 @@ const DeleteQualificationTypePayload = builder.objectRef<{ id: string }>("Delete
   }),
 });
 
-/** The type a write returned, or an internal error when MTurk's answer has none (it always has). */
-const written = (type: QualificationType | undefined) => {
-  if (!type) throw new Error("MTurk answered a qualification type write without the type.");
-  return { type };
-};
+/**
+ * The create and the update: a write MTurk answers with the type, which the payload returns (an internal error
+ * when MTurk's answer has none: it always has).
+ */
+function defineTypeWrite<I extends object>(
+  name: string,
+  description: string,
+  input: InputObjectRef<Types, I>,
+  inputDescription: string,
+  write: (input: I, ctx: GatewayContext) => Promise<QualificationType | undefined>,
+) {
+  defineMutation(name, {
+    description,
+    scopes: { write: true },
+    input,
+    inputDescription,
+    payload: TypePayload,
+    resolve: async (input, ctx) => {
+      const type = await write(input, ctx);
+      if (!type) throw new Error("MTurk answered a qualification type write without the type.");
+      return { type };
+    },
+  });
+}
 
-defineMutation("createQualificationType", {
-  description: "Creates a qualification type (CreateQualificationType).",
-  scopes: { write: true },
-  input: CreateQualificationTypeInput,
-  inputDescription: "The new type.",
-  payload: TypePayload,
-  resolve: async (input, ctx) =>
-    written(
-      await ctx.writes.createQualificationType({
-        Name: input.name,
-        Description: input.description,
-        Keywords: input.keywords ?? undefined,
-        QualificationTypeStatus: input.status,
-        ...testSettings(input),
-      }),
-    ),
-});
-defineMutation("updateQualificationType", {
-  description: "Updates a qualification type (UpdateQualificationType).",
-  scopes: { write: true },
-  input: UpdateQualificationTypeInput,
-  inputDescription: "The type and what changes.",
-  payload: TypePayload,
-  resolve: async (input, ctx) =>
-    written(
-      await ctx.writes.updateQualificationType({
-        QualificationTypeId: input.qualificationTypeId,
-        Description: input.description ?? undefined,
-        QualificationTypeStatus: input.status ?? undefined,
-        ...testSettings(input),
-      }),
-    ),
-});
+defineTypeWrite(
+  "createQualificationType",
+  "Creates a qualification type (CreateQualificationType).",
+  CreateQualificationTypeInput,
+  "The new type.",
+  (input, ctx) =>
+    ctx.writes.createQualificationType({
+      Name: input.name,
+      Description: input.description,
+      Keywords: input.keywords ?? undefined,
+      QualificationTypeStatus: input.status,
+      ...testSettings(input),
+    }),
+);
+defineTypeWrite(
+  "updateQualificationType",
+  "Updates a qualification type (UpdateQualificationType).",
+  UpdateQualificationTypeInput,
+  "The type and what changes.",
+  (input, ctx) =>
+    ctx.writes.updateQualificationType({
+      QualificationTypeId: input.qualificationTypeId,
+      Description: input.description ?? undefined,
+      QualificationTypeStatus: input.status ?? undefined,
+      ...testSettings(input),
+    }),
+);
 defineMutation("deleteQualificationType", {
   description: "Deletes a qualification type (DeleteQualificationType); MTurk may take up to 48 h to free its name.",
   scopes: { write: true },

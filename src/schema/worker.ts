@@ -5,7 +5,7 @@ import { scopes } from "../mturk/listings.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
 import { LocaleRef, pageOf, QualificationStatusEnum } from "./common.js";
-import { listing, orderInput, PageInput } from "./connections.js";
+import { listing, listingArgs } from "./connections.js";
 import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
 
 export interface WorkerShape {
@@ -94,7 +94,7 @@ WorkerBlockRef.implement({
   }),
 });
 
-const WorkerBlockOrder = orderInput("WorkerBlock", { WORKER_ID: "The blocked worker's id." });
+const workerBlockArgs = listingArgs("WorkerBlock", { WORKER_ID: "The blocked worker's id." });
 
 builder.queryFields((t) => ({
   worker: t.field({
@@ -113,10 +113,7 @@ builder.queryFields((t) => ({
     {
       type: WorkerBlockRef,
       description: "Workers the requester has blocked (ListWorkerBlocks).",
-      args: {
-        orderBy: t.arg({ type: WorkerBlockOrder, description: "Sort order." }),
-        page: t.arg({ type: PageInput, description: "Page-number access instead of first/after." }),
-      },
+      args: workerBlockArgs,
       resolve: (_root, args, ctx) =>
         listing<WorkerBlock>(ctx, args, {
           scope: scopes.blocks(),

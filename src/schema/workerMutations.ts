@@ -1,9 +1,11 @@
+import type { InputObjectRef } from "@pothos/core";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
+import { itemsInput } from "./bulk.js";
 import { InputInvalid } from "./inputInvalid.js";
-import { defineBulkMutation, defineMutation } from "./mutation.js";
+import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
 import { mturkId, workerIdRule } from "./validators.js";
 import { QualificationRef, WorkerRef, type WorkerShape } from "./worker.js";
 
@@ -101,18 +103,18 @@ const NotifyPayload = builder
 
 const NOTIFY_CHUNK = 100;
 
-const BlockWorkersInput = builder.inputType("BlockWorkersInput", {
-  description: "The workers to block.",
-  fields: (t) => ({
-    items: t.field({ type: [CreateWorkerBlockInput], required: true, description: "One entry per worker." }),
-  }),
-});
-const UnblockWorkersInput = builder.inputType("UnblockWorkersInput", {
-  description: "The workers to unblock.",
-  fields: (t) => ({
-    items: t.field({ type: [DeleteWorkerBlockInput], required: true, description: "One entry per worker." }),
-  }),
-});
+const BlockWorkersInput = itemsInput(
+  "BlockWorkersInput",
+  "The workers to block.",
+  CreateWorkerBlockInput,
+  "One entry per worker.",
+);
+const UnblockWorkersInput = itemsInput(
+  "UnblockWorkersInput",
+  "The workers to unblock.",
+  DeleteWorkerBlockInput,
+  "One entry per worker.",
+);
 const NotifyWorkersInput = builder.inputType("NotifyWorkersInput", {
   description: "The message and its recipients.",
   fields: (t) => ({
@@ -159,58 +161,79 @@ defineMutation("deleteWorkerBlock", {
   payload: WorkerChangeRef,
   resolve: (input, ctx) => unblock(ctx, input),
 });
-defineBulkMutation("blockWorkers", {
-  description: "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
-  what: "a bulk block",
-  scopes: { write: true },
-  input: BlockWorkersInput,
-  inputDescription: "The workers to block.",
-  keyName: "workerId",
-  result: WorkerChangeRef,
-  items: (input) => input.items,
-  count: (input) => input.items.length,
-  key: (item) => item.workerId,
-  run: (item, ctx) => block(ctx, item),
-});
-defineBulkMutation("unblockWorkers", {
-  description: "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
-  what: "a bulk unblock",
-  scopes: { write: true },
-  input: UnblockWorkersInput,
-  inputDescription: "The workers to unblock.",
-  keyName: "workerId",
-  result: WorkerChangeRef,
-  items: (input) => input.items,
-  count: (input) => input.items.length,
-  key: (item) => item.workerId,
-  run: (item, ctx) => unblock(ctx, item),
-});
-defineMutation("associateQualificationWithWorker", {
+/** The bulk block and the bulk unblock: one write per listed worker, a WorkerChange each. */
+function defineBulkWorkerWrite<I extends { workerId: string }>(
+  name: string,
+  description: string,
+  /** What it does to a worker: block or unblock. */
+  verb: string,
+  input: Parameters<typeof defineBulkMutation<{ items: I[] }, I, WorkerShape>>[1]["input"],
+  write: (ctx: GatewayContext, item: I) => Promise<WorkerShape>,
+) {
+  defineBulkMutation(name, {
+    description,
+    what: `a bulk ${verb}`,
+    scopes: { write: true },
+    input,
+    inputDescription: `The workers to ${verb}.`,
+    keyName: "workerId",
+    result: WorkerChangeRef,
+    items: (i) => i.items,
+    count: (i) => i.items.length,
+    key: (item) => item.workerId,
+    run: (item, ctx) => write(ctx, item),
+  });
+}
+defineBulkWorkerWrite(
+  "blockWorkers",
+  "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
+  "block",
+  BlockWorkersInput,
+  block,
+);
+defineBulkWorkerWrite(
+  "unblockWorkers",
+  "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
+  "unblock",
+  UnblockWorkersInput,
+  unblock,
+);
+/** A write to a worker's Qualification of one type: the payload reads it again (GetQualificationScore). */
+function defineQualificationWrite<I extends { qualificationTypeId: string; workerId: string }>(
+  name: string,
+  options: Pick<Parameters<typeof defineMutation<I, unknown>>[1], "description" | "inputDescription"> & {
+    input: InputObjectRef<Types, I>;
+    write: (input: I, ctx: GatewayContext) => Promise<void>;
+  },
+) {
+  defineMutation(name, {
+    ...options,
+    scopes: { write: true },
+    payload: WorkerChangeRef,
+    resolve: async (input, ctx) => {
+      await options.write(input, ctx);
+      return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
+    },
+  });
+}
+defineQualificationWrite("associateQualificationWithWorker", {
   description: "Grants a worker a Qualification of your type (AssociateQualificationWithWorker).",
-  scopes: { write: true },
   input: AssociateQualificationWithWorkerInput,
   inputDescription: "The type, the worker, the value.",
-  payload: WorkerChangeRef,
-  resolve: async (input, ctx) => {
-    await ctx.writes.associateQualification(
+  write: (input, ctx) =>
+    ctx.writes.associateQualification(
       input.qualificationTypeId,
       input.workerId,
       input.integerValue ?? undefined,
       input.sendNotification ?? undefined,
-    );
-    return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
-  },
+    ),
 });
-defineMutation("disassociateQualificationFromWorker", {
+defineQualificationWrite("disassociateQualificationFromWorker", {
   description: "Revokes a worker's Qualification of your type (DisassociateQualificationFromWorker).",
-  scopes: { write: true },
   input: DisassociateQualificationFromWorkerInput,
   inputDescription: "The type and the worker.",
-  payload: WorkerChangeRef,
-  resolve: async (input, ctx) => {
-    await ctx.writes.disassociateQualification(input.qualificationTypeId, input.workerId, input.reason ?? undefined);
-    return { workerId: input.workerId, qualificationTypeId: input.qualificationTypeId };
-  },
+  write: (input, ctx) =>
+    ctx.writes.disassociateQualification(input.qualificationTypeId, input.workerId, input.reason ?? undefined),
 });
 defineMutation("notifyWorkers", {
   description:
