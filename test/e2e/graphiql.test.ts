@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateQualificationTypeCommand } from "@aws-sdk/client-mturk";
+import { CreateQualificationTypeCommand, ListHITsCommand } from "@aws-sdk/client-mturk";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "../support/stack.js";
@@ -28,6 +28,14 @@ const serverIdle = async () => {
 const resetWritten = () => {
   closedBytes = -[...sockets].reduce((sum, s) => sum + s.bytesWritten, 0);
 };
+
+/** What MTurk lists first (newest first), read through the SDK: what `hits(first: 1)` must show. */
+async function firstListedHit() {
+  const { HITs } = await stack.client.send(new ListHITsCommand({ MaxResults: 1 }));
+  const hit = HITs?.[0];
+  if (!hit?.Title || !hit.Reward) throw new Error("the simulator lists no HIT");
+  return { Title: hit.Title, Reward: hit.Reward };
+}
 
 beforeAll(async () => {
   // Not skipped when missing: `npm run test:e2e` needs Debian's chromium, which .ci/run installs.
@@ -89,8 +97,9 @@ describe("GraphiQL in Chromium", () => {
     const result = page.locator(".result-window");
     // Monaco wraps long lines: compare with white space folded.
     const shown = async () => ((await result.textContent()) ?? "").replace(/\s+/g, " ");
-    await expect.poll(shown, { timeout: 30_000 }).toContain('"title": "Location and Photograph Identification"');
-    expect(await shown()).toContain('"formatted": "$0.25"');
+    const first = await firstListedHit();
+    await expect.poll(shown, { timeout: 30_000 }).toContain(`"title": "${first.Title}"`);
+    expect(await shown()).toContain(`"formatted": "$${first.Reward}"`);
     await page.screenshot({ path: join(tmpdir(), "graphiql.png") });
     expect(failed.filter((u) => !u.startsWith("blob:"))).toEqual([]);
   });
@@ -171,7 +180,7 @@ describe("GraphiQL's weight", () => {
     await page.goto(`${url}?query=${encodeURIComponent(operation)}`);
     await page.locator(".graphiql-execute-button").click({ timeout: 30_000 });
     const shown = async () => ((await page.locator(".result-window").textContent()) ?? "").replace(/\s+/g, " ");
-    await expect.poll(shown, { timeout: 30_000 }).toContain('"title": "Location and Photograph Identification"');
+    await expect.poll(shown, { timeout: 30_000 }).toContain(`"title": "${(await firstListedHit()).Title}"`);
     await context.close();
   });
 });
