@@ -1,8 +1,15 @@
 import { defineConfig } from "vitest/config";
 import { SYSTEM_PACKAGE_TESTS } from "./vitest.e2e.config.js";
 
-/** Tests that replace a module (vi.mock) need a module registry of their own. */
-const OWN_MODULES = ["test/unit/lazyContext.test.ts"];
+/**
+ * Tests that need a module registry of their own: one replaces a module (vi.mock); two register OpenTelemetry's
+ * global tracer provider, which the API takes once per registry (a second registration in a shared one is ignored).
+ */
+const OWN_MODULES = [
+  "test/unit/lazyContext.test.ts",
+  "test/gateway/traceContext.test.ts",
+  "test/gateway/observability.test.ts",
+];
 
 export default defineConfig({
   // One copy of graphql, as Node loads it for Pothos and yoga (graphql 16 has no "exports"; Vite would pick its .mjs).
