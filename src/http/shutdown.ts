@@ -26,8 +26,7 @@ export class Drain {
   /** The node:http handler: `handler` for every request, or the refusal once stopping. */
   wrap(handler: Handler): Handler {
     return (req, res) => {
-      const path = (req.url ?? "/").split("?")[0] as string;
-      if (this.stopping && !PROBES.has(path)) {
+      if (this.stopping && !PROBES.has((req.url ?? "/").split("?")[0] ?? "/")) {
         const body = JSON.stringify({ errors: [{ message: STOPPING_MESSAGE, extensions: { code: "SHUTTING_DOWN" } }] });
         res.writeHead(503, { "content-type": "application/json", connection: "close", "retry-after": "1" }).end(body);
         return;
