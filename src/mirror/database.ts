@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import type pg from "pg";
-import { messageOf } from "./failures.js";
+import { messageOf } from "../mturk/errors.js";
 import * as initial from "./migrations/001_initial.js";
 import * as listingCounts from "./migrations/002_listing_counts.js";
 import * as bonusIds from "./migrations/003_bonus_ids.js";

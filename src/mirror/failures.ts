@@ -30,6 +30,3 @@ export function isDatabaseError(error: unknown): boolean {
     typeof e.message === "string" ? e.message : "",
   );
 }
-
-/** What an error says: its message, or the thrown value itself when it is no Error. */
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

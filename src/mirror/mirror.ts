@@ -1,9 +1,10 @@
 import type { Assignment, HIT } from "@aws-sdk/client-mturk";
+import { messageOf } from "../mturk/errors.js";
 import type { IdempotencyStore, KeyRecord } from "../mturk/idempotency.js";
 import type { Waiter } from "../mturk/sharedWork.js";
 import { applyChange, type MirrorChange } from "./changes.js";
 import { type MirrorDatabase, type MirrorDb, openScratchDatabase } from "./database.js";
-import { isDatabaseError, MirrorUnavailable, messageOf, NotMirrored } from "./failures.js";
+import { isDatabaseError, MirrorUnavailable, NotMirrored } from "./failures.js";
 import {
   countWorkerAssignments,
   countWorkerBonuses,

@@ -1,11 +1,11 @@
 import { sql } from "kysely";
 import type { Logger } from "pino";
+import { messageOf } from "../mturk/errors.js";
 import type { MTurkLoaders } from "../mturk/loaders.js";
 import type { UpstreamClass } from "../mturk/scheduler.js";
 import type { Waiter } from "../mturk/sharedWork.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { MirrorDb } from "./database.js";
-import { messageOf } from "./failures.js";
 import {
   type RefreshContext,
   recheckWork,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { messageOf } from "./failures.js";
+import { messageOf } from "../mturk/errors.js";
 import type { Mirror } from "./mirror.js";
 
 /** The account's units the background sync keeps fresh, in this order each pass. */
