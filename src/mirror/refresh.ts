@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { isNotFound } from "../mturk/errors.js";
 import { distinctIds } from "../mturk/listings.js";
 import type { MTurkLoaders } from "../mturk/loaders.js";
-import { MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "../mturk/pagination.js";
+import { eachPage, MTURK_MAX_RESULTS, scanAll, type UpstreamPage } from "../mturk/pagination.js";
 import type { MirrorDb } from "./database.js";
 import {
   ASSIGNMENTS,
@@ -41,29 +41,13 @@ const DEFAULT_RECHECKS = 10;
 export const scan = <T>(page: (token: string | undefined) => Promise<UpstreamPage<T>>) =>
   scanAll(page).then((r) => r.items);
 
-/** Every page of a listing, each committed as it arrives. */
-async function eachPage<T>(
-  page: (token: string | undefined) => Promise<UpstreamPage<T>>,
-  commit: (items: T[]) => Promise<void>,
-): Promise<void> {
-  let token: string | undefined;
-  do {
-    const { items, nextToken } = await page(token);
-    await commit(items);
-    token = items.length > 0 ? nextToken : undefined;
-  } while (token !== undefined);
-}
-
 /** The HITs as ListHITs has them; a HIT no longer listed is asked for once (GetHIT): disposed, or forgotten. */
 export async function refreshHits(ctx: RefreshContext): Promise<void> {
   const { db, loaders } = ctx;
   const started = Date.now();
-  await eachPage(
-    (token) => loaders.listHITsPage(token, MTURK_MAX_RESULTS),
-    async (hits) => {
-      await storeHits(ctx, hits, { listed_at: Date.now() });
-    },
-  );
+  // Each page is committed as it arrives (the one NextToken loop: eachPage).
+  for await (const { items } of eachPage((token) => loaders.listHITsPage(token, MTURK_MAX_RESULTS)))
+    await storeHits(ctx, items, { listed_at: Date.now() });
   const unlisted = await db
     .selectFrom("hits")
     .select("hit_id")
