@@ -1,5 +1,5 @@
 import { builder } from "./builder.js";
-import { Money, type MoneyShape, money } from "./common.js";
+import { Money, type MoneyShape, money, readable } from "./common.js";
 
 interface AccountBalanceShape {
   available: MoneyShape | null;
@@ -7,8 +7,7 @@ interface AccountBalanceShape {
 }
 
 const AccountBalanceRef = builder.objectRef<AccountBalanceShape>("AccountBalance").implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description: "The requester account's balance (GetAccountBalance).",
   fields: (t) => ({
     availableBalance: t.expose("available", {

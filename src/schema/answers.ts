@@ -4,6 +4,7 @@ import { parseQuestion, type QuestionInfo } from "../answers/question.js";
 import type { ParsedAnswer } from "../answers/types.js";
 import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
+import { enumValues } from "./common.js";
 import { HITRef } from "./hit.js";
 import { QualificationRequestRef } from "./qualificationRequest.js";
 
@@ -13,29 +14,24 @@ const QuestionFormAnswerRef = builder.objectRef<ParsedAnswer>("QuestionFormAnswe
     "One answer of a worker, typed: an <Answer> of MTurk's QuestionFormAnswers XML (the Answer of GetAssignment, ListAssignmentsForHIT and ListQualificationRequests), or one field of a crowd-form's `taskAnswers` JSON. MTurk does not guarantee conforming XML: what could not be read is in parseError.",
   fields: (t) => ({
     questionIdentifier: t.exposeString("questionIdentifier", {
-      nullable: true,
       description:
         "The question's QuestionIdentifier (for a crowd-form, the field's name). Null on an entry that reports a problem of the whole document.",
     }),
-    freeText: t.exposeString("freeText", { nullable: true, description: "A FreeText answer, as written." }),
+    freeText: t.exposeString("freeText", { description: "A FreeText answer, as written." }),
     selectionIdentifiers: t.exposeStringList("selectionIdentifiers", {
       description: "The SelectionIdentifier values chosen (a classifier's label for a crowd-form); empty if none.",
     }),
     otherSelectionText: t.exposeString("otherSelectionText", {
-      nullable: true,
       description: "The OtherSelectionText of a selection answer with an 'other' field.",
     }),
     uploadedFileKey: t.exposeString("uploadedFileKey", {
-      nullable: true,
       description:
         "UploadedFileKey of a FileUploadAnswer (the file itself: the assignment's fileUploadUrl(questionIdentifier:), GetFileUploadURL).",
     }),
     uploadedFileSizeInBytes: t.exposeInt("uploadedFileSizeInBytes", {
-      nullable: true,
       description: "UploadedFileSizeInBytes of a FileUploadAnswer.",
     }),
     parseError: t.exposeString("parseError", {
-      nullable: true,
       description:
         "Why this answer (or, with no questionIdentifier, the document) does not conform to QuestionFormAnswers; null when it does.",
     }),
@@ -44,14 +40,11 @@ const QuestionFormAnswerRef = builder.objectRef<ParsedAnswer>("QuestionFormAnswe
 
 const QuestionKindEnum = builder.enumType("QuestionKind", {
   description: "The kind of a HIT's Question XML (CreateHIT's Question parameter).",
-  values: {
-    QuestionForm: { value: "QuestionForm", description: "A QuestionForm: questions MTurk renders itself." },
-    ExternalQuestion: {
-      value: "ExternalQuestion",
-      description: "An ExternalQuestion: a page on the requester's site.",
-    },
-    HTMLQuestion: { value: "HTMLQuestion", description: "An HTMLQuestion: HTML (often a crowd-form) MTurk hosts." },
-  },
+  values: enumValues<NonNullable<QuestionInfo["kind"]>>([
+    ["QuestionForm", "A QuestionForm: questions MTurk renders itself."],
+    ["ExternalQuestion", "An ExternalQuestion: a page on the requester's site."],
+    ["HTMLQuestion", "An HTMLQuestion: HTML (often a crowd-form) MTurk hosts."],
+  ]),
 });
 
 const QuestionInfoRef = builder.objectRef<QuestionInfo>("QuestionInfo").implement({
@@ -59,23 +52,19 @@ const QuestionInfoRef = builder.objectRef<QuestionInfo>("QuestionInfo").implemen
   fields: (t) => ({
     kind: t.field({
       type: QuestionKindEnum,
-      nullable: true,
       description: "QuestionForm, ExternalQuestion or HTMLQuestion; null when the root element is none of them.",
       resolve: (q) => q.kind,
     }),
     externalUrl: t.exposeString("externalUrl", {
-      nullable: true,
       description: "An ExternalQuestion's ExternalURL.",
     }),
     frameHeight: t.exposeInt("frameHeight", {
-      nullable: true,
       description: "The FrameHeight of an ExternalQuestion or HTMLQuestion (0: MTurk sizes the frame).",
     }),
     questionIdentifiers: t.exposeStringList("questionIdentifiers", {
       description: "A QuestionForm's QuestionIdentifier values, in order; empty for the other kinds.",
     }),
     parseError: t.exposeString("parseError", {
-      nullable: true,
       description: "Why the Question XML could not be read entirely; null when it could.",
     }),
   }),
@@ -104,7 +93,6 @@ builder.objectFields(QualificationRequestRef, (t) => ({
 builder.objectFields(HITRef, (t) => ({
   questionInfo: t.field({
     type: QuestionInfoRef,
-    nullable: true,
     description:
       "The kind of the HIT's Question (GetHIT) and, for a QuestionForm, its question identifiers, to show answers next to their questions. Null for a HIT made from a HIT layout.",
     resolve: (hit: HIT) => parseQuestion(hit.Question),

@@ -1,5 +1,4 @@
 import type { Assignment, BonusPayment } from "@aws-sdk/client-mturk";
-import type { GraphQLResolveInfo } from "graphql";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { fileUploadUrl } from "../mturk/fileUploads.js";
@@ -7,19 +6,15 @@ import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { AssignmentStatusEnum, idField, Money, money, pageOf } from "./common.js";
+import { AssignmentStatusEnum, idField, Money, money, pageOf, readable } from "./common.js";
 import { listing, listingArgs, prefetchFirstWindow } from "./connections.js";
-import { HITRef, hitOrStub } from "./hit.js";
+import { entityReach, mturkNodeRef } from "./entity.js";
+import { hitLink } from "./hit.js";
 import type { Types } from "./mutation.js";
-import { entityOrStub, type Prefetch } from "./selection.js";
-import { WorkerRef } from "./worker.js";
+import type { Prefetch } from "./selection.js";
+import { workerLink } from "./worker.js";
 
-export const AssignmentRef = builder.loadableNodeRef("Assignment", {
-  id: { resolve: (a: Assignment) => idOf(a, "AssignmentId") },
-  load: (ids: string[], ctx: GatewayContext) => ctx.loaders.assignments.loadMany(ids),
-  // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
-  loaderOptions: { cache: false },
-});
+export const AssignmentRef = mturkNodeRef("Assignment", "AssignmentId", (ctx) => ctx.loaders.assignments);
 export const BonusPaymentRef = builder.objectRef<BonusPayment>("BonusPayment");
 
 /** Fields answerable from an AssignmentId alone, without GetAssignment. */
@@ -29,12 +24,13 @@ const ASSIGNMENT = {
     bonusPayments: (id, args, ctx) => prefetchFirstWindow(args, () => bonusPages(ctx, { assignmentId: id })(undefined)),
   } satisfies Record<string, Prefetch>,
 };
-const assignmentOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
-  entityOrStub<Assignment>(info, ctx, ASSIGNMENT, id, { AssignmentId: id });
+/** An assignment for a root field, and a link to one (GetAssignment, batched). */
+const assignmentReach = entityReach<Assignment>(AssignmentRef, ASSIGNMENT, (id) => ({ AssignmentId: id }));
+const assignmentOrStub = assignmentReach.orStub;
+export const assignmentLink = assignmentReach.link;
 
 AssignmentRef.implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description:
     "A worker's work on a HIT (MTurk's Assignment), fetched with GetAssignment and listed by ListAssignmentsForHIT.",
   fields: (t) => ({
@@ -78,16 +74,10 @@ AssignmentRef.implement({
     requesterFeedback: t.exposeString("RequesterFeedback", {
       description: "The feedback given on review (RequesterFeedback).",
     }),
-    worker: t.field({
-      type: WorkerRef,
-      description: "The worker who did it.",
-      resolve: (a) => ({ workerId: idOf(a, "WorkerId") }),
-    }),
-    hit: t.field({
-      type: HITRef,
-      description: "The HIT (GetHIT, batched; free when the HIT was already read in this request).",
-      resolve: (a, _args, ctx, info) => hitOrStub(info, ctx, idOf(a, "HITId")),
-    }),
+    worker: workerLink(t, "The worker who did it.", (a) => idOf(a, "WorkerId")),
+    hit: hitLink(t, "The HIT (GetHIT, batched; free when the HIT was already read in this request).", (a) =>
+      idOf(a, "HITId"),
+    ),
     bonusPayments: bonusPaymentsField(
       t,
       "Bonuses paid for this assignment (ListBonusPayments with AssignmentId).",
@@ -99,8 +89,7 @@ AssignmentRef.implement({
 });
 
 BonusPaymentRef.implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description: "A bonus paid to a worker for an assignment (MTurk's BonusPayment, from ListBonusPayments).",
   fields: (t) => ({
     workerId: t.exposeString("WorkerId", { description: "The worker paid." }),
@@ -112,16 +101,8 @@ BonusPaymentRef.implement({
     }),
     reason: t.exposeString("Reason", { description: "The reason given to the worker (Reason)." }),
     grantTime: t.expose("GrantTime", { type: "DateTime", description: "When it was paid (GrantTime)." }),
-    worker: t.field({
-      type: WorkerRef,
-      description: "The worker paid.",
-      resolve: (b) => ({ workerId: idOf(b, "WorkerId") }),
-    }),
-    assignment: t.field({
-      type: AssignmentRef,
-      description: "The assignment (GetAssignment, batched).",
-      resolve: (b, _args, ctx, info) => assignmentOrStub(info, ctx, idOf(b, "AssignmentId")),
-    }),
+    worker: workerLink(t, "The worker paid.", (b) => idOf(b, "WorkerId")),
+    assignment: assignmentLink(t, "The assignment (GetAssignment, batched).", (b) => idOf(b, "AssignmentId")),
   }),
 });
 

@@ -3,12 +3,13 @@ import type { GatewayContext } from "../context.js";
 import { canonicalAmount } from "../money/fees.js";
 import { claimBonusBatch, sendBonus } from "../mturk/exactlyOnce.js";
 import { fingerprint } from "../mturk/idempotency.js";
-import { AssignmentRef } from "./assignment.js";
+import { assignmentLink } from "./assignment.js";
 import { builder } from "./builder.js";
+import { idInput, workerIdInput } from "./common.js";
 import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
 import { dryRunApprovals, dryRunBonuses, dryRunField, keyAndDryRun } from "./spending.js";
-import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney, workerIdRule } from "./validators.js";
-import { WorkerRef } from "./worker.js";
+import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney } from "./validators.js";
+import { workerLink } from "./worker.js";
 
 const ReviewedRef = builder
   .objectRef<{ assignmentId: string; alreadyApplied: boolean }>("ReviewedAssignment")
@@ -20,19 +21,14 @@ const ReviewedRef = builder
         description:
           "True when the assignment already had this status (a retry): MTurk refused to review it again and the gateway read it back.",
       }),
-      assignment: t.field({
-        type: AssignmentRef,
-        nullable: false,
-        description: "The assignment as MTurk now has it.",
-        resolve: (a) => a.assignmentId,
-      }),
+      assignment: assignmentLink(t, "The assignment as MTurk now has it.", (a) => a.assignmentId, false),
     }),
   });
 
 const ApproveAssignmentInput = builder.inputType("ApproveAssignmentInput", {
   description: "ApproveAssignment: pays the reward. OverrideRejection approves a rejected assignment within 30 days.",
   fields: (t) => ({
-    assignmentId: t.string({ required: true, description: "The AssignmentId.", validate: mturkId }),
+    assignmentId: idInput(t, "The AssignmentId."),
     requesterFeedback: t.string({
       description: "Shown to the worker (RequesterFeedback), at most 1,024 characters.",
       validate: feedbackRule,
@@ -44,7 +40,7 @@ const ApproveAssignmentInput = builder.inputType("ApproveAssignmentInput", {
 const RejectAssignmentInput = builder.inputType("RejectAssignmentInput", {
   description: "RejectAssignment: no reward; the worker sees the feedback.",
   fields: (t) => ({
-    assignmentId: t.string({ required: true, description: "The AssignmentId.", validate: mturkId }),
+    assignmentId: idInput(t, "The AssignmentId."),
     requesterFeedback: t.string({
       required: true,
       description: "Why (RequesterFeedback, required by MTurk).",
@@ -66,8 +62,8 @@ const AssignmentSelection = builder.inputType("AssignmentSelection", {
 
 /** What a bonus is: SendBonus's WorkerId, AssignmentId, BonusAmount and Reason. */
 const bonusFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) => ({
-  workerId: t.string({ required: true, description: "The worker.", validate: workerIdRule }),
-  assignmentId: t.string({ required: true, description: "The assignment the bonus is for.", validate: mturkId }),
+  workerId: workerIdInput(t, "The worker."),
+  assignmentId: idInput(t, "The assignment the bonus is for."),
   bonusAmount: t.string({ required: true, description: 'USD, e.g. "1.50".', validate: positiveMoney }),
   reason: t.string({ required: true, description: "Shown to the worker (Reason).", validate: z.string().min(1) }),
 });
@@ -95,18 +91,8 @@ const BonusPaidRef = builder
   .implement({
     description: "A bonus that is paid. A retry with the same key pays nothing more and says alreadyProcessed.",
     fields: (t) => ({
-      worker: t.field({
-        type: WorkerRef,
-        nullable: false,
-        description: "The worker paid.",
-        resolve: (b) => ({ workerId: b.workerId }),
-      }),
-      assignment: t.field({
-        type: AssignmentRef,
-        nullable: false,
-        description: "The assignment.",
-        resolve: (b) => b.assignmentId,
-      }),
+      worker: workerLink(t, "The worker paid.", (b) => b.workerId, false),
+      assignment: assignmentLink(t, "The assignment.", (b) => b.assignmentId, false),
       alreadyProcessed: t.exposeBoolean("alreadyProcessed", {
         nullable: false,
         description: "True when an earlier attempt with this key had paid it.",

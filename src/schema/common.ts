@@ -12,6 +12,7 @@ import {
 import { type IdKey, idOf } from "../mturk/ids.js";
 import { builder } from "./builder.js";
 import type { Types } from "./mutation.js";
+import { mturkId, workerIdRule } from "./validators.js";
 
 /** An amount of money as MTurk gives it (a decimal string in USD), with the legacy API's FormattedPrice. */
 export interface MoneyShape {
@@ -66,6 +67,23 @@ export function idField<P extends { readonly [k in K]?: string }, K extends IdKe
   return t.string({ nullable: false, description, resolve: (parent) => idOf(parent, key) });
 }
 
+/**
+ * The scope to read an object type: whatever field reaches it (a mutation payload too), reading it needs `read`.
+ * Spread it into the type's options.
+ */
+export const readable = { authScopes: { read: true } } as const;
+
+/** What an input type's fields are built with. */
+export type InputFields = PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">;
+
+/** A required MTurk id of an input (HITId, AssignmentId, QualificationTypeId...), checked before any call. */
+export const idInput = (t: InputFields, description: string) =>
+  t.string({ required: true, description, validate: mturkId });
+
+/** A required WorkerId of an input, checked before any call. */
+export const workerIdInput = (t: InputFields, description = "The WorkerId.") =>
+  t.string({ required: true, description, validate: workerIdRule });
+
 /** A type guard for the values of one of the SDK's enums (a prefetch reads its arguments as unknown). */
 export function isEnumValue<V extends string>(values: Record<string, V>): (value: unknown) => value is V {
   const known = new Set<unknown>(Object.values(values));
@@ -79,9 +97,13 @@ export function enumValue<V extends string>(values: Record<string, V>, value: st
   return found;
 }
 
-/** A GraphQL enum with exactly the values of one of the SDK's MTurk enums (its values typed as the SDK's). */
-function enumOf<V extends string>(name: string, description: string, values: Record<string, V>) {
-  const described = Object.values(values).map((v): [V, string] => [v, `MTurk's ${v}.`]);
+/**
+ * A GraphQL enum with exactly the values of one of the SDK's MTurk enums (its values typed as the SDK's), named
+ * by its key: `enumOf({ HITStatus }, ...)` is the enum HITStatus.
+ */
+function enumOf<V extends string>(named: Record<string, Record<string, V>>, description: string) {
+  const name = Object.keys(named)[0] ?? "";
+  const described = Object.values(named[name] ?? {}).map((v): [V, string] => [v, `MTurk's ${v}.`]);
   return builder.enumType(name, { description, values: enumValues(described) });
 }
 
@@ -94,26 +116,17 @@ export function enumValues<V extends string>(
   return values;
 }
 
-export const HITStatusEnum = enumOf("HITStatus", "A HIT's HITStatus.", HITStatus);
-export const HITReviewStatusEnum = enumOf("HITReviewStatus", "A HIT's HITReviewStatus.", HITReviewStatus);
-export const ReviewableHITStatusEnum = enumOf(
-  "ReviewableHITStatus",
-  "The Status filter of ListReviewableHITs.",
-  ReviewableHITStatus,
+export const HITStatusEnum = enumOf({ HITStatus }, "A HIT's HITStatus.");
+export const HITReviewStatusEnum = enumOf({ HITReviewStatus }, "A HIT's HITReviewStatus.");
+export const ReviewableHITStatusEnum = enumOf({ ReviewableHITStatus }, "The Status filter of ListReviewableHITs.");
+export const AssignmentStatusEnum = enumOf({ AssignmentStatus }, "An assignment's AssignmentStatus.");
+export const QualificationTypeStatusEnum = enumOf({ QualificationTypeStatus }, "A QualificationTypeStatus.");
+export const QualificationStatusEnum = enumOf({ QualificationStatus }, "A Qualification's Status.");
+export const ComparatorEnum = enumOf({ Comparator }, "How a QualificationRequirement compares a worker's value.");
+export const ActionsGuardedEnum = enumOf(
+  { ActionsGuarded: HITAccessActions },
+  "What a QualificationRequirement guards.",
 );
-export const AssignmentStatusEnum = enumOf("AssignmentStatus", "An assignment's AssignmentStatus.", AssignmentStatus);
-export const QualificationTypeStatusEnum = enumOf(
-  "QualificationTypeStatus",
-  "A QualificationTypeStatus.",
-  QualificationTypeStatus,
-);
-export const QualificationStatusEnum = enumOf("QualificationStatus", "A Qualification's Status.", QualificationStatus);
-export const ComparatorEnum = enumOf(
-  "Comparator",
-  "How a QualificationRequirement compares a worker's value.",
-  Comparator,
-);
-export const ActionsGuardedEnum = enumOf("ActionsGuarded", "What a QualificationRequirement guards.", HITAccessActions);
 
 /**
  * Descriptions of a connection's generated types (every connection also has `totalCount` and `pageNumber`, see

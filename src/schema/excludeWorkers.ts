@@ -2,15 +2,15 @@ import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { isNotFound } from "../mturk/errors.js";
 import { idOf } from "../mturk/ids.js";
-import { qualificationKey } from "../mturk/loaders.js";
 import { MTURK_MAX_RESULTS, scanAll } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import { bulkPayload, runBulk } from "./bulk.js";
+import { idInput } from "./common.js";
 import { bulkCost, workListingCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineMutation } from "./mutation.js";
 import { mturkId } from "./validators.js";
-import { QualificationRef, WorkerRef } from "./worker.js";
+import { qualificationLink, workerLink } from "./worker.js";
 
 /**
  * "No one who did my earlier study": grant a qualification to every worker who worked on some HITs or HIT types,
@@ -21,7 +21,7 @@ const GrantToWorkersOfInput = builder.inputType("GrantQualificationToWorkersOfIn
   description:
     "A qualification to grant (AssociateQualificationWithWorker) to every worker with a submitted, approved or rejected assignment (ListAssignmentsForHIT) on these HITs or on the HITs of these HIT types (ListHITs).",
   fields: (t) => ({
-    qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
+    qualificationTypeId: idInput(t, "Your type's id."),
     hitIds: t.stringList({ description: "These HITs (HITId).", validate: z.array(mturkId).max(1000) }),
     hitTypeIds: t.stringList({
       description: "Every HIT of these HIT types (HITTypeId).",
@@ -45,18 +45,12 @@ const GrantedRef = builder
   .implement({
     description: "A worker granted the qualification (AssociateQualificationWithWorker).",
     fields: (t) => ({
-      worker: t.field({
-        type: WorkerRef,
-        nullable: false,
-        description: "The worker.",
-        resolve: (g) => ({ workerId: g.workerId }),
-      }),
-      qualification: t.field({
-        type: QualificationRef,
-        description: "The worker's Qualification of the type now (GetQualificationScore).",
-        resolve: (g, _args, ctx) =>
-          ctx.loaders.qualificationScores.load(qualificationKey(g.qualificationTypeId, g.workerId)),
-      }),
+      worker: workerLink(t, "The worker.", (g) => g.workerId, false),
+      qualification: qualificationLink(
+        t,
+        "The worker's Qualification of the type now (GetQualificationScore).",
+        (g) => g,
+      ),
     }),
   });
 

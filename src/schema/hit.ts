@@ -1,5 +1,4 @@
 import { type Assignment, AssignmentStatus, type HIT, type QualificationRequirement } from "@aws-sdk/client-mturk";
-import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
@@ -25,18 +24,15 @@ import {
   money,
   pageOf,
   ReviewableHITStatusEnum,
+  readable,
 } from "./common.js";
 import { listing, listingArgs, mapNodes, prefetchFirstWindow } from "./connections.js";
 import { reviewableCost } from "./cost.js";
-import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
-import { entityOrStub, type Prefetch } from "./selection.js";
+import { entityReach, mturkNodeRef } from "./entity.js";
+import { qualificationTypeLink } from "./qualificationType.js";
+import type { Prefetch } from "./selection.js";
 
-export const HITRef = builder.loadableNodeRef("HIT", {
-  id: { resolve: (hit: HIT) => idOf(hit, "HITId") },
-  load: (ids: string[], ctx: GatewayContext) => ctx.loaders.hits.loadMany(ids),
-  // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
-  loaderOptions: { cache: false },
-});
+export const HITRef = mturkNodeRef("HIT", "HITId", (ctx) => ctx.loaders.hits);
 const QualificationRequirementRef = builder.objectRef<QualificationRequirement>("QualificationRequirement");
 
 /** Fields answerable from a HITId alone, without GetHIT, and the links whose first page can start with the HIT. */
@@ -53,8 +49,10 @@ const HIT_ENTITY = {
     bonusPayments: (id, args, ctx) => prefetchFirstWindow(args, () => bonusPages(ctx, { hitId: id })(undefined)),
   } satisfies Record<string, Prefetch>,
 };
-export const hitOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
-  entityOrStub<HIT>(info, ctx, HIT_ENTITY, id, { HITId: id });
+/** A HIT for a root field, and a link to one (GetHIT, batched). */
+const hitReach = entityReach<HIT>(HITRef, HIT_ENTITY, (id) => ({ HITId: id }));
+const hitOrStub = hitReach.orStub;
+export const hitLink = hitReach.link;
 
 const isStatus = isEnumValue(AssignmentStatus);
 const isStatusList = (value: unknown): value is AssignmentStatus[] => Array.isArray(value) && value.every(isStatus);
@@ -71,8 +69,7 @@ function hitAssignments(ctx: GatewayContext, hitId: string, statuses: Assignment
 }
 
 HITRef.implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description:
     "A HIT (MTurk's HIT), fetched with GetHIT and listed by ListHITs, ListReviewableHITs and ListHITsForQualificationType.",
   fields: (t) => ({
@@ -165,8 +162,7 @@ builder.objectFields(HITRef, (t) => ({
 }));
 
 QualificationRequirementRef.implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description: "A requirement a worker must meet for a HIT (MTurk's QualificationRequirement).",
   fields: (t) => ({
     qualificationTypeId: t.exposeString("QualificationTypeId", {
@@ -188,11 +184,11 @@ QualificationRequirementRef.implement({
       type: ActionsGuardedEnum,
       description: "What a worker without it cannot do (ActionsGuarded).",
     }),
-    qualificationType: t.field({
-      type: QualificationTypeRef,
-      description: "The required type (GetQualificationType, batched; system types resolve too).",
-      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(r, "QualificationTypeId")),
-    }),
+    qualificationType: qualificationTypeLink(
+      t,
+      "The required type (GetQualificationType, batched; system types resolve too).",
+      (r) => idOf(r, "QualificationTypeId"),
+    ),
   }),
 });
 

@@ -6,7 +6,8 @@ import type { GatewayContext } from "../context.js";
 import { createAdditionalAssignments, createHIT } from "../mturk/exactlyOnce.js";
 import type { Applied } from "../mturk/writes.js";
 import { builder } from "./builder.js";
-import { HITRef } from "./hit.js";
+import { type InputFields, idInput } from "./common.js";
+import { hitLink } from "./hit.js";
 import {
   hitFields,
   hitTypeFields,
@@ -20,17 +21,11 @@ import { InputInvalid } from "./inputInvalid.js";
 import type { Types } from "./mutation.js";
 import { defineMutation } from "./mutation.js";
 import { dryRunAdditionalAssignments, dryRunCreateHIT, dryRunCreateHITWithHITType, keyAndDryRun } from "./spending.js";
-import { mturkId } from "./validators.js";
 
 const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
   description: "A created HIT. A retry with the same idempotency key returns the HIT the first attempt created.",
   fields: (t) => ({
-    hit: t.field({
-      type: HITRef,
-      nullable: false,
-      description: "The HIT (GetHIT when not known from the creation).",
-      resolve: (p) => p.hitId,
-    }),
+    hit: hitLink(t, "The HIT (GetHIT when not known from the creation).", (p) => p.hitId, false),
     alreadyExisted: t.exposeBoolean("alreadyExisted", {
       nullable: false,
       description: "True when an earlier attempt with this key had created it.",
@@ -46,12 +41,7 @@ const HITPayload = builder.objectRef<{ hitId: string; alreadyApplied?: boolean }
         "True when MTurk refused to repeat the write (the same expiration twice) and the gateway found the HIT already in that state.",
       resolve: (p) => p.alreadyApplied ?? false,
     }),
-    hit: t.field({
-      type: HITRef,
-      nullable: false,
-      description: "The HIT as MTurk now has it.",
-      resolve: (p) => p.hitId,
-    }),
+    hit: hitLink(t, "The HIT as MTurk now has it.", (p) => p.hitId, false),
   }),
 });
 
@@ -83,8 +73,7 @@ async function expirationUnchanged(ctx: GatewayContext, hitId: string, expireAt:
   return false;
 }
 
-type InputFields = PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">;
-const hitId = (t: InputFields) => t.string({ required: true, description: "The HITId.", validate: mturkId });
+const hitId = (t: InputFields) => idInput(t, "The HITId.");
 
 /** The input of a write to one HIT: its required `hitId`, then the write's own fields. */
 const hitInput = <F extends InputFieldMap = Record<never, never>>(
@@ -105,7 +94,7 @@ const CreateHITTypeInput = builder.inputType("CreateHITTypeInput", {
 const CreateHITWithHITTypeInput = builder.inputType("CreateHITWithHITTypeInput", {
   description: "CreateHITWithHITType.",
   fields: (t) => ({
-    hitTypeId: t.string({ required: true, description: "The HIT type.", validate: mturkId }),
+    hitTypeId: idInput(t, "The HIT type."),
     ...hitFields(t),
   }),
   validate: questionRule,
@@ -130,13 +119,13 @@ const UpdateHITReviewStatusInput = hitInput("UpdateHITReviewStatusInput", "Updat
   revert: t.boolean({ defaultValue: false, description: "Reviewing back to Reviewable (Revert)." }),
 }));
 const UpdateHITTypeOfHITInput = hitInput("UpdateHITTypeOfHITInput", "UpdateHITTypeOfHIT.", (t) => ({
-  hitTypeId: t.string({ required: true, description: "The new HITTypeId.", validate: mturkId }),
+  hitTypeId: idInput(t, "The new HITTypeId."),
 }));
 const DeleteHITInput = hitInput("DeleteHITInput", "The HIT to delete.");
 const UpdateNotificationSettingsInput = builder.inputType("UpdateNotificationSettingsInput", {
   description: "UpdateNotificationSettings: give notification, active, or both.",
   fields: (t) => ({
-    hitTypeId: t.string({ required: true, description: "The HIT type.", validate: mturkId }),
+    hitTypeId: idInput(t, "The HIT type."),
     notification: t.field({ type: NotificationInput, description: "Where to send events." }),
     active: t.boolean({ description: "Whether notifications are sent." }),
   }),
@@ -160,7 +149,7 @@ const AdditionalAssignmentsPayload = builder
   .implement({
     description: "A HIT after more assignments were added.",
     fields: (t) => ({
-      hit: t.field({ type: HITRef, nullable: false, description: "The HIT, read again.", resolve: (p) => p.hitId }),
+      hit: hitLink(t, "The HIT, read again.", (p) => p.hitId, false),
       alreadyProcessed: t.exposeBoolean("alreadyProcessed", {
         nullable: false,
         description: "True when an earlier attempt with this key had added them.",

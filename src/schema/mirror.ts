@@ -1,5 +1,6 @@
 import type { SyncProgress } from "../mirror/sync.js";
 import { builder } from "./builder.js";
+import { readable } from "./common.js";
 
 /** The mirror's state, for a user watching the first sync and for dashboards. */
 
@@ -45,14 +46,13 @@ const MirrorUnitRef = builder.objectRef<UnitShape>("MirrorUnit").implement({
     unit: t.exposeString("unit", { nullable: false, description: "The unit's name." }),
     syncedAt: t.expose("syncedAt", {
       type: "DateTime",
-      nullable: true,
       description: "When its last complete read from MTurk began; null before the first.",
     }),
   }),
 });
 
 const MirrorStatusRef = builder.objectRef<MirrorStatusShape>("MirrorStatus").implement({
-  authScopes: { read: true },
+  ...readable,
   description:
     "The gateway's durable mirror of the MTurk account (SQLite in DATA_DIR, or PostgreSQL at DATABASE_URL) and its sync.",
   fields: (t) => ({
@@ -73,7 +73,6 @@ const MirrorStatusRef = builder.objectRef<MirrorStatusShape>("MirrorStatus").imp
     percent: t.exposeInt("percent", { nullable: false, description: "done / total, 0 to 100." }),
     lastPassAt: t.expose("lastPassAt", {
       type: "DateTime",
-      nullable: true,
       description: "When the last complete pass ended.",
     }),
     lastError: t.exposeString("lastError", {

@@ -3,10 +3,10 @@ import type { GatewayContext } from "../context.js";
 import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
-import { idField, pageOf } from "./common.js";
+import { idField, pageOf, readable } from "./common.js";
 import { listing, listingArgs } from "./connections.js";
-import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
-import { WorkerRef } from "./worker.js";
+import { qualificationTypeLink } from "./qualificationType.js";
+import { workerLink } from "./worker.js";
 
 /**
  * Its id names the type and the worker too: MTurk can find a request only by listing its type's pending requests,
@@ -18,8 +18,7 @@ const qualificationRequestKey = (r: QualificationRequest) =>
 export const QualificationRequestRef = builder.objectRef<QualificationRequest>("QualificationRequest");
 
 builder.node(QualificationRequestRef, {
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description:
     "A worker's pending request for a qualification (MTurk's QualificationRequest), from ListQualificationRequests. MTurk has no Get for one: `node(id)` scans its type's pending requests.",
   id: { resolve: (r) => qualificationRequestKey(r) },
@@ -41,16 +40,12 @@ builder.node(QualificationRequestRef, {
       type: "DateTime",
       description: "When the worker submitted the request or the test answers (SubmitTime).",
     }),
-    qualificationType: t.field({
-      type: QualificationTypeRef,
-      description: "The requested type (GetQualificationType, batched and cached per request).",
-      resolve: (r, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(r, "QualificationTypeId")),
-    }),
-    worker: t.field({
-      type: WorkerRef,
-      description: "The requesting worker.",
-      resolve: (r) => ({ workerId: idOf(r, "WorkerId") }),
-    }),
+    qualificationType: qualificationTypeLink(
+      t,
+      "The requested type (GetQualificationType, batched and cached per request).",
+      (r) => idOf(r, "QualificationTypeId"),
+    ),
+    worker: workerLink(t, "The requesting worker.", (r) => idOf(r, "WorkerId")),
   }),
 });
 

@@ -1,23 +1,29 @@
 import { type Qualification, QualificationStatus, type QualificationType } from "@aws-sdk/client-mturk";
-import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
 import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { idField, isEnumValue, pageOf, QualificationStatusEnum, QualificationTypeStatusEnum } from "./common.js";
+import {
+  idField,
+  isEnumValue,
+  pageOf,
+  QualificationStatusEnum,
+  QualificationTypeStatusEnum,
+  readable,
+} from "./common.js";
 import { listing, listingArgs, mapNodes, prefetchFirstWindow } from "./connections.js";
+import { entityReach, mturkNodeRef } from "./entity.js";
 import { HITRef, hitListing, hitListingArgs } from "./hit.js";
 import { pendingRequests, QualificationRequestRef, requestListingArgs } from "./qualificationRequest.js";
-import { entityOrStub, type Prefetch } from "./selection.js";
+import type { Prefetch } from "./selection.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
-export const QualificationTypeRef = builder.loadableNodeRef("QualificationType", {
-  id: { resolve: (type: QualificationType) => idOf(type, "QualificationTypeId") },
-  load: (ids: string[], ctx: GatewayContext) => ctx.loaders.qualificationTypes.loadMany(ids),
-  // One cache per entity: MTurkLoaders' (cleared by writes); Pothos's loader only batches.
-  loaderOptions: { cache: false },
-});
+export const QualificationTypeRef = mturkNodeRef(
+  "QualificationType",
+  "QualificationTypeId",
+  (ctx) => ctx.loaders.qualificationTypes,
+);
 
 /** Fields answerable from a QualificationTypeId alone, and the links whose first page can start with the type. */
 const QUALIFICATION_TYPE = {
@@ -36,8 +42,12 @@ const QUALIFICATION_TYPE = {
       ),
   } satisfies Record<string, Prefetch>,
 };
-export const qualificationTypeOrStub = (info: GraphQLResolveInfo, ctx: GatewayContext, id: string) =>
-  entityOrStub<QualificationType>(info, ctx, QUALIFICATION_TYPE, id, { QualificationTypeId: id });
+/** A qualification type for a root field, and a link to one (GetQualificationType, batched). */
+const qualificationTypeReach = entityReach<QualificationType>(QualificationTypeRef, QUALIFICATION_TYPE, (id) => ({
+  QualificationTypeId: id,
+}));
+const qualificationTypeOrStub = qualificationTypeReach.orStub;
+export const qualificationTypeLink = qualificationTypeReach.link;
 
 const isQualificationStatus = isEnumValue(QualificationStatus);
 
@@ -53,8 +63,7 @@ function typeWorkers(ctx: GatewayContext, typeId: string, status: QualificationS
 }
 
 QualificationTypeRef.implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description:
     "A qualification type (MTurk's QualificationType), fetched with GetQualificationType and listed by ListQualificationTypes.",
   fields: (t) => ({

@@ -3,10 +3,10 @@ import type { InputObjectRef } from "@pothos/core";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
-import { QualificationTypeStatusEnum } from "./common.js";
+import { idInput, QualificationTypeStatusEnum } from "./common.js";
 import { defineMutation, type Types } from "./mutation.js";
 import { QualificationTypeRef } from "./qualificationType.js";
-import { mturkId, xmlRule } from "./validators.js";
+import { xmlRule } from "./validators.js";
 
 /** The test and grant settings CreateQualificationType and UpdateQualificationType share. */
 const testSettings = (input: {
@@ -81,7 +81,7 @@ const CreateQualificationTypeInput = builder.inputType("CreateQualificationTypeI
 const UpdateQualificationTypeInput = builder.inputType("UpdateQualificationTypeInput", {
   description: "UpdateQualificationType. MTurk does not allow changing the name or keywords, or removing a test.",
   fields: (t) => ({
-    qualificationTypeId: t.string({ required: true, description: "The type's id.", validate: mturkId }),
+    qualificationTypeId: idInput(t, "The type's id."),
     description: t.string({ description: "New Description." }),
     status: t.field({ type: QualificationTypeStatusEnum, description: "Active or Inactive." }),
     retryDelayInSeconds: t.int({ description: "New RetryDelayInSeconds.", validate: z.number().int().min(0) }),
@@ -96,7 +96,7 @@ const UpdateQualificationTypeInput = builder.inputType("UpdateQualificationTypeI
 const DeleteQualificationTypeInput = builder.inputType("DeleteQualificationTypeInput", {
   description: "DeleteQualificationType.",
   fields: (t) => ({
-    qualificationTypeId: t.string({ required: true, description: "The type's id.", validate: mturkId }),
+    qualificationTypeId: idInput(t, "The type's id."),
   }),
 });
 const DeleteQualificationTypePayload = builder.objectRef<{ id: string }>("DeleteQualificationTypePayload").implement({

@@ -181,7 +181,6 @@ export async function dryRunApprovals(ctx: GatewayContext, assignmentIds: string
 builder.objectFields(HITRef, (t) => ({
   cost: t.field({
     type: CostEstimateRef,
-    nullable: true,
     description:
       "What the HIT costs when every assignment (MaxAssignments) is approved at its Reward, with MTurk's fee (GetHIT). Bonuses are not included: see bonusPayments.",
     resolve: (hit: HIT) => (hit.Reward === undefined ? null : hitCost(hit)),

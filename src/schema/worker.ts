@@ -4,9 +4,10 @@ import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
-import { LocaleRef, pageOf, QualificationStatusEnum } from "./common.js";
+import { LocaleRef, pageOf, QualificationStatusEnum, readable } from "./common.js";
 import { listing, listingArgs } from "./connections.js";
-import { QualificationTypeRef, qualificationTypeOrStub } from "./qualificationType.js";
+import type { Types } from "./mutation.js";
+import { qualificationTypeLink } from "./qualificationType.js";
 
 export interface WorkerShape {
   workerId: string;
@@ -18,9 +19,33 @@ export const WorkerRef = builder.objectRef<WorkerShape>("Worker");
 export const QualificationRef = builder.objectRef<Qualification>("Qualification");
 const WorkerBlockRef = builder.objectRef<WorkerBlock>("WorkerBlock");
 
+/** A link to a worker: MTurk has no worker lookup, so the WorkerId is the whole Worker. */
+export const workerLink = <P>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  description: string,
+  workerIdOf: (parent: P) => string,
+  nullable = true,
+) => t.field({ type: WorkerRef, nullable, description, resolve: (p) => ({ workerId: workerIdOf(p) }) });
+
+/** A link to a worker's Qualification of a type (GetQualificationScore, batched); null where there is none. */
+export const qualificationLink = <P>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  description: string,
+  heldOf: (parent: P) => { qualificationTypeId?: string; workerId: string },
+) =>
+  t.field({
+    type: QualificationRef,
+    description,
+    resolve: (p, _args, ctx) => {
+      const { qualificationTypeId, workerId } = heldOf(p);
+      return qualificationTypeId
+        ? ctx.loaders.qualificationScores.load(qualificationKey(qualificationTypeId, workerId))
+        : null;
+    },
+  });
+
 builder.node(WorkerRef, {
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description:
     "An MTurk worker, known by WorkerId. MTurk has no worker lookup: a worker has no profile, and MTurk cannot list a worker's assignments, bonuses or qualifications across HITs and types. The gateway's mirror of the account answers assignments, bonusPayments and stats across the account's HITs (disposed of ones too); qualifications are asked from the qualification type.",
   id: { resolve: (w) => w.workerId },
@@ -51,8 +76,7 @@ builder.node(WorkerRef, {
 });
 
 QualificationRef.implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description: "A worker's Qualification of a type (GetQualificationScore, ListWorkersWithQualificationType).",
   fields: (t) => ({
     qualificationTypeId: t.exposeString("QualificationTypeId", { description: "The type's id." }),
@@ -64,33 +88,22 @@ QualificationRef.implement({
       type: QualificationStatusEnum,
       description: "Granted or Revoked (Status).",
     }),
-    qualificationType: t.field({
-      type: QualificationTypeRef,
-      description: "The type (GetQualificationType, batched).",
-      resolve: (q, _args, ctx, info) => qualificationTypeOrStub(info, ctx, idOf(q, "QualificationTypeId")),
-    }),
-    worker: t.field({
-      type: WorkerRef,
-      description: "The worker holding it.",
-      resolve: (q) => ({ workerId: idOf(q, "WorkerId") }),
-    }),
+    qualificationType: qualificationTypeLink(t, "The type (GetQualificationType, batched).", (q) =>
+      idOf(q, "QualificationTypeId"),
+    ),
+    worker: workerLink(t, "The worker holding it.", (q) => idOf(q, "WorkerId")),
   }),
 });
 
 WorkerBlockRef.implement({
-  // Whatever field reaches it (a mutation payload too), reading it needs `read`.
-  authScopes: { read: true },
+  ...readable,
   description: "A worker the requester blocked (MTurk's WorkerBlock, from ListWorkerBlocks).",
   fields: (t) => ({
     workerId: t.exposeString("WorkerId", { description: "The blocked worker's id." }),
     reason: t.exposeString("Reason", {
       description: "Why the worker was blocked (Reason), as given to CreateWorkerBlock.",
     }),
-    worker: t.field({
-      type: WorkerRef,
-      description: "The blocked worker.",
-      resolve: (b) => ({ workerId: idOf(b, "WorkerId") }),
-    }),
+    worker: workerLink(t, "The blocked worker.", (b) => idOf(b, "WorkerId")),
   }),
 });
 

@@ -45,7 +45,6 @@ const WorkerStatsRef = builder.objectRef<Stats>("WorkerStats").implement({
     approved: t.exposeInt("approved", { nullable: false, description: "Approved assignments." }),
     rejected: t.exposeInt("rejected", { nullable: false, description: "Rejected assignments." }),
     approvalRate: t.float({
-      nullable: true,
       description: "approved / (approved + rejected), from 0 to 1; null before any review.",
       resolve: (s) => (s.approved + s.rejected ? s.approved / (s.approved + s.rejected) : null),
     }),

@@ -1,39 +1,31 @@
 import type { InputObjectRef } from "@pothos/core";
 import { z } from "zod";
 import type { GatewayContext } from "../context.js";
-import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
 import { itemsInput } from "./bulk.js";
+import { idInput, workerIdInput } from "./common.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
-import { mturkId, workerIdRule } from "./validators.js";
-import { QualificationRef, WorkerRef, type WorkerShape } from "./worker.js";
+import { workerIdRule } from "./validators.js";
+import { qualificationLink, type WorkerShape, workerLink } from "./worker.js";
 
 /** A worker a write changed; its `block` and qualifications are read after the write. */
 const WorkerChangeRef = builder.objectRef<WorkerShape & { qualificationTypeId?: string }>("WorkerChange").implement({
   description: "A worker after a write: read `block` or `qualification` to see the new state.",
   fields: (t) => ({
-    worker: t.field({
-      type: WorkerRef,
-      nullable: false,
-      description: "The worker.",
-      resolve: (w) => ({ workerId: w.workerId }),
-    }),
-    qualification: t.field({
-      type: QualificationRef,
-      description: "The worker's Qualification of the type the write changed (GetQualificationScore after the write).",
-      resolve: (w, _args, ctx) =>
-        w.qualificationTypeId
-          ? ctx.loaders.qualificationScores.load(qualificationKey(w.qualificationTypeId, w.workerId))
-          : null,
-    }),
+    worker: workerLink(t, "The worker.", (w) => w.workerId, false),
+    qualification: qualificationLink(
+      t,
+      "The worker's Qualification of the type the write changed (GetQualificationScore after the write).",
+      (w) => w,
+    ),
   }),
 });
 
 const CreateWorkerBlockInput = builder.inputType("CreateWorkerBlockInput", {
   description: "CreateWorkerBlock: the worker can no longer work on your HITs.",
   fields: (t) => ({
-    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    workerId: workerIdInput(t),
     reason: t.string({
       required: true,
       description: "Why (Reason, required by MTurk; not shown to the worker).",
@@ -44,15 +36,15 @@ const CreateWorkerBlockInput = builder.inputType("CreateWorkerBlockInput", {
 const DeleteWorkerBlockInput = builder.inputType("DeleteWorkerBlockInput", {
   description: "DeleteWorkerBlock: lifts a block (unblocking a worker who is not blocked succeeds).",
   fields: (t) => ({
-    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    workerId: workerIdInput(t),
     reason: t.string({ description: "Why the block is lifted (Reason)." }),
   }),
 });
 const AssociateQualificationWithWorkerInput = builder.inputType("AssociateQualificationWithWorkerInput", {
   description: "AssociateQualificationWithWorker: grants a Qualification of your type directly.",
   fields: (t) => ({
-    qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
-    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    qualificationTypeId: idInput(t, "Your type's id."),
+    workerId: workerIdInput(t),
     integerValue: t.int({ description: "The value (IntegerValue)." }),
     sendNotification: t.boolean({ description: "Tell the worker by e-mail (SendNotification)." }),
   }),
@@ -60,8 +52,8 @@ const AssociateQualificationWithWorkerInput = builder.inputType("AssociateQualif
 const DisassociateQualificationFromWorkerInput = builder.inputType("DisassociateQualificationFromWorkerInput", {
   description: "DisassociateQualificationFromWorker: revokes a worker's Qualification of your type.",
   fields: (t) => ({
-    qualificationTypeId: t.string({ required: true, description: "Your type's id.", validate: mturkId }),
-    workerId: t.string({ required: true, description: "The WorkerId.", validate: workerIdRule }),
+    qualificationTypeId: idInput(t, "Your type's id."),
+    workerId: workerIdInput(t),
     reason: t.string({ description: "Shown to the worker (Reason)." }),
   }),
 });
