@@ -449,6 +449,23 @@ describe("assignment mutations and bonuses", () => {
     expect(partial.rejectAssignments).toMatchObject({ succeeded: 0, failed: 2 });
   });
 
+  it("a payload's links read their node only when more than its id is selected", async () => {
+    const { submissions } = await hitWithSubmissions(2, "payload-links");
+    const [one, two] = submissions;
+    const approve = (fields: string, a: string | undefined) =>
+      stack.measured(
+        `mutation($a: String!) { approveAssignment(input: { assignmentId: $a }) { ... on ReviewedAssignment { assignment { ${fields} } } } }`,
+        { a },
+      );
+    const idsOnly = await approve("id assignmentId", one?.assignmentId);
+    expect(idsOnly.result.errors).toBeUndefined();
+    expect((idsOnly.result.data as any).approveAssignment.assignment.assignmentId).toBe(one?.assignmentId);
+    expect(operationsOf(idsOnly.calls)).toEqual(["ApproveAssignment"]);
+    const withStatus = await approve("status", two?.assignmentId);
+    expect((withStatus.result.data as any).approveAssignment.assignment.status).toBe("Approved");
+    expect(operationsOf(withStatus.calls)).toEqual(["ApproveAssignment", "GetAssignment"]);
+  });
+
   it("pays a bonus exactly once even when the connection drops after MTurk paid, and when the client retries", async () => {
     const { submissions } = await hitWithSubmissions(1, "bonus-hit");
     const [s] = submissions;
