@@ -6,6 +6,7 @@ import { AssignmentRef } from "./assignment.js";
 import { builder } from "./builder.js";
 import { enumValues } from "./common.js";
 import { HITRef } from "./hit.js";
+import type { Types } from "./mutation.js";
 import { QualificationRequestRef } from "./qualificationRequest.js";
 
 /** Typed answers and question kinds, read from the XML MTurk returns (see src/answers). */
@@ -70,24 +71,28 @@ const QuestionInfoRef = builder.objectRef<QuestionInfo>("QuestionInfo").implemen
   }),
 });
 
+/** A field of the parent's Answer XML, parsed: it never fails the query (see parseError). */
+const answersField = <P>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  description: string,
+  answerOf: (parent: P) => string | undefined,
+) =>
+  t.field({ type: [QuestionFormAnswerRef], nullable: false, description, resolve: (p) => parseAnswers(answerOf(p)) });
+
 builder.objectFields(AssignmentRef, (t) => ({
-  answers: t.field({
-    type: [QuestionFormAnswerRef],
-    nullable: false,
-    description:
-      "The worker's answers, typed: the Answer XML (GetAssignment, ListAssignmentsForHIT) parsed; a crowd-form's taskAnswers JSON becomes one answer per field. Malformed XML never fails the query (see parseError); `answer` keeps the raw XML.",
-    resolve: (a: Assignment) => parseAnswers(a.Answer),
-  }),
+  answers: answersField(
+    t,
+    "The worker's answers, typed: the Answer XML (GetAssignment, ListAssignmentsForHIT) parsed; a crowd-form's taskAnswers JSON becomes one answer per field. Malformed XML never fails the query (see parseError); `answer` keeps the raw XML.",
+    (a: Assignment) => a.Answer,
+  ),
 }));
 
 builder.objectFields(QualificationRequestRef, (t) => ({
-  answers: t.field({
-    type: [QuestionFormAnswerRef],
-    nullable: false,
-    description:
-      "The worker's test answers, typed: the Answer XML of ListQualificationRequests parsed (see parseError); `answer` keeps the raw XML.",
-    resolve: (r: QualificationRequest) => parseAnswers(r.Answer),
-  }),
+  answers: answersField(
+    t,
+    "The worker's test answers, typed: the Answer XML of ListQualificationRequests parsed (see parseError); `answer` keeps the raw XML.",
+    (r: QualificationRequest) => r.Answer,
+  ),
 }));
 
 builder.objectFields(HITRef, (t) => ({

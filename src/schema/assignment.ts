@@ -6,7 +6,7 @@ import { idOf } from "../mturk/ids.js";
 import { type Scope, scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
-import { AssignmentStatusEnum, idField, Money, money, pageOf, readable } from "./common.js";
+import { AssignmentStatusEnum, dateTimeField, idField, Money, money, pageOf, readable } from "./common.js";
 import { listing, listingArgs, prefetchFirstWindow } from "./connections.js";
 import { entityReach, mturkNodeRef } from "./entity.js";
 import { hitLink } from "./hit.js";
@@ -41,21 +41,16 @@ AssignmentRef.implement({
       type: AssignmentStatusEnum,
       description: "Submitted, Approved or Rejected (AssignmentStatus).",
     }),
-    autoApprovalTime: t.expose("AutoApprovalTime", {
-      type: "DateTime",
-      description: "When MTurk approves it unless reviewed first (AutoApprovalTime).",
-    }),
-    acceptTime: t.expose("AcceptTime", {
-      type: "DateTime",
-      description: "When the worker accepted the HIT (AcceptTime).",
-    }),
-    submitTime: t.expose("SubmitTime", { type: "DateTime", description: "When the worker submitted (SubmitTime)." }),
-    approvalTime: t.expose("ApprovalTime", { type: "DateTime", description: "When it was approved (ApprovalTime)." }),
-    rejectionTime: t.expose("RejectionTime", {
-      type: "DateTime",
-      description: "When it was rejected (RejectionTime).",
-    }),
-    deadline: t.expose("Deadline", { type: "DateTime", description: "When the worker's time runs out (Deadline)." }),
+    autoApprovalTime: dateTimeField(
+      t,
+      "AutoApprovalTime",
+      "When MTurk approves it unless reviewed first (AutoApprovalTime).",
+    ),
+    acceptTime: dateTimeField(t, "AcceptTime", "When the worker accepted the HIT (AcceptTime)."),
+    submitTime: dateTimeField(t, "SubmitTime", "When the worker submitted (SubmitTime)."),
+    approvalTime: dateTimeField(t, "ApprovalTime", "When it was approved (ApprovalTime)."),
+    rejectionTime: dateTimeField(t, "RejectionTime", "When it was rejected (RejectionTime)."),
+    deadline: dateTimeField(t, "Deadline", "When the worker's time runs out (Deadline)."),
     answer: t.exposeString("Answer", { description: "The worker's answers as QuestionFormAnswers XML (Answer)." }),
     fileUploadUrl: t.string({
       description:
@@ -100,7 +95,7 @@ BonusPaymentRef.implement({
       resolve: (b) => money(b.BonusAmount),
     }),
     reason: t.exposeString("Reason", { description: "The reason given to the worker (Reason)." }),
-    grantTime: t.expose("GrantTime", { type: "DateTime", description: "When it was paid (GrantTime)." }),
+    grantTime: dateTimeField(t, "GrantTime", "When it was paid (GrantTime)."),
     worker: workerLink(t, "The worker paid.", (b) => idOf(b, "WorkerId")),
     assignment: assignmentLink(t, "The assignment (GetAssignment, batched).", (b) => idOf(b, "AssignmentId")),
   }),

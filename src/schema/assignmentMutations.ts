@@ -6,7 +6,7 @@ import { fingerprint } from "../mturk/idempotency.js";
 import { assignmentLink } from "./assignment.js";
 import { builder } from "./builder.js";
 import { idInput, workerIdInput } from "./common.js";
-import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
+import { defineBulkMutation, defineMutation, retryFlag, type Types } from "./mutation.js";
 import { dryRunApprovals, dryRunBonuses, dryRunField, keyAndDryRun } from "./spending.js";
 import { feedbackRule, idempotencyKeyRule, mturkId, positiveMoney } from "./validators.js";
 import { workerLink } from "./worker.js";
@@ -16,11 +16,11 @@ const ReviewedRef = builder
   .implement({
     description: "An assignment after approval or rejection, read again from MTurk.",
     fields: (t) => ({
-      alreadyApplied: t.exposeBoolean("alreadyApplied", {
-        nullable: false,
-        description:
-          "True when the assignment already had this status (a retry): MTurk refused to review it again and the gateway read it back.",
-      }),
+      alreadyApplied: retryFlag(
+        t,
+        "alreadyApplied",
+        "True when the assignment already had this status (a retry): MTurk refused to review it again and the gateway read it back.",
+      ),
       assignment: assignmentLink(t, "The assignment as MTurk now has it.", (a) => a.assignmentId, false),
     }),
   });
@@ -93,10 +93,7 @@ const BonusPaidRef = builder
     fields: (t) => ({
       worker: workerLink(t, "The worker paid.", (b) => b.workerId, false),
       assignment: assignmentLink(t, "The assignment.", (b) => b.assignmentId, false),
-      alreadyProcessed: t.exposeBoolean("alreadyProcessed", {
-        nullable: false,
-        description: "True when an earlier attempt with this key had paid it.",
-      }),
+      alreadyProcessed: retryFlag(t, "alreadyProcessed", "True when an earlier attempt with this key had paid it."),
     }),
   });
 

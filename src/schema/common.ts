@@ -32,21 +32,12 @@ export function money(amount: string | undefined): MoneyShape | null {
 export const Money = builder.objectRef<MoneyShape>("Money").implement({
   description: "An amount in US dollars, as MTurk's Reward, BonusAmount and balances (the legacy Price structure).",
   fields: (t) => ({
-    amount: t.string({
-      nullable: false,
-      description: 'The amount as a decimal string, e.g. "0.25".',
-      resolve: (parent) => parent.amount,
-    }),
-    currencyCode: t.string({
+    amount: t.exposeString("amount", { nullable: false, description: 'The amount as a decimal string, e.g. "0.25".' }),
+    currencyCode: t.exposeString("currencyCode", {
       nullable: false,
       description: "Always USD: MTurk pays in US dollars.",
-      resolve: (parent) => parent.currencyCode,
     }),
-    formatted: t.string({
-      nullable: false,
-      description: 'The amount for display, e.g. "$0.25".',
-      resolve: (parent) => parent.formatted,
-    }),
+    formatted: t.exposeString("formatted", { nullable: false, description: 'The amount for display, e.g. "$0.25".' }),
   }),
 });
 
@@ -57,6 +48,15 @@ export const LocaleRef = builder.objectRef<Locale>("Locale").implement({
     subdivision: t.exposeString("Subdivision", { description: "ISO 3166-2 subdivision code, e.g. CA for California." }),
   }),
 });
+
+/** A DateTime field of the parent's (MTurk's epoch seconds, converted by the SDK), nullable as MTurk's are. */
+export function dateTimeField<P extends { readonly [k in K]?: Date | null }, K extends string>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  key: K,
+  description: string,
+) {
+  return t.field({ type: "DateTime", description, resolve: (parent) => parent[key] });
+}
 
 /** An entity's own id field, never null: MTurk always sends it (see idOf). */
 export function idField<P extends { readonly [k in K]?: string }, K extends IdKey>(

@@ -10,7 +10,7 @@ import { bulkCost, workListingCost } from "./cost.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineMutation } from "./mutation.js";
 import { mturkId } from "./validators.js";
-import { qualificationLink, workerLink } from "./worker.js";
+import { workerChangeFields } from "./worker.js";
 
 /**
  * "No one who did my earlier study": grant a qualification to every worker who worked on some HITs or HIT types,
@@ -44,14 +44,7 @@ const GrantedRef = builder
   .objectRef<{ workerId: string; qualificationTypeId: string }>("QualificationGrant")
   .implement({
     description: "A worker granted the qualification (AssociateQualificationWithWorker).",
-    fields: (t) => ({
-      worker: workerLink(t, "The worker.", (g) => g.workerId, false),
-      qualification: qualificationLink(
-        t,
-        "The worker's Qualification of the type now (GetQualificationScore).",
-        (g) => g,
-      ),
-    }),
+    fields: (t) => workerChangeFields(t, "The worker's Qualification of the type now (GetQualificationScore)."),
   });
 
 /**

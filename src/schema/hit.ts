@@ -15,6 +15,7 @@ import {
   ActionsGuardedEnum,
   AssignmentStatusEnum,
   ComparatorEnum,
+  dateTimeField,
   HITReviewStatusEnum,
   HITStatusEnum,
   idField,
@@ -81,10 +82,7 @@ HITRef.implement({
     hitLayoutId: t.exposeString("HITLayoutId", {
       description: "The layout the question came from (HITLayoutId), if any.",
     }),
-    creationTime: t.expose("CreationTime", {
-      type: "DateTime",
-      description: "When the HIT was created (CreationTime).",
-    }),
+    creationTime: dateTimeField(t, "CreationTime", "When the HIT was created (CreationTime)."),
     title: t.exposeString("Title", { description: "The HIT's Title." }),
     description: t.exposeString("Description", { description: "The HIT's Description." }),
     question: t.exposeString("Question", {
@@ -101,10 +99,7 @@ HITRef.implement({
     autoApprovalDelayInSeconds: t.exposeInt("AutoApprovalDelayInSeconds", {
       description: "Seconds after submission until MTurk approves automatically (AutoApprovalDelayInSeconds).",
     }),
-    expiration: t.expose("Expiration", {
-      type: "DateTime",
-      description: "When the HIT stops being available (Expiration).",
-    }),
+    expiration: dateTimeField(t, "Expiration", "When the HIT stops being available (Expiration)."),
     assignmentDurationInSeconds: t.exposeInt("AssignmentDurationInSeconds", {
       description: "Seconds a worker has to finish (AssignmentDurationInSeconds).",
     }),

@@ -19,28 +19,24 @@ import {
 } from "./hitInputs.js";
 import { InputInvalid } from "./inputInvalid.js";
 import type { Types } from "./mutation.js";
-import { defineMutation } from "./mutation.js";
+import { defineMutation, retryFlag } from "./mutation.js";
 import { dryRunAdditionalAssignments, dryRunCreateHIT, dryRunCreateHITWithHITType, keyAndDryRun } from "./spending.js";
 
 const CreatedHITPayload = builder.objectRef<{ hitId: string; alreadyExisted: boolean }>("CreatedHITPayload").implement({
   description: "A created HIT. A retry with the same idempotency key returns the HIT the first attempt created.",
   fields: (t) => ({
     hit: hitLink(t, "The HIT (GetHIT when not known from the creation).", (p) => p.hitId, false),
-    alreadyExisted: t.exposeBoolean("alreadyExisted", {
-      nullable: false,
-      description: "True when an earlier attempt with this key had created it.",
-    }),
+    alreadyExisted: retryFlag(t, "alreadyExisted", "True when an earlier attempt with this key had created it."),
   }),
 });
 const HITPayload = builder.objectRef<{ hitId: string; alreadyApplied?: boolean }>("HITPayload").implement({
   description: "A HIT after a write, read again from MTurk.",
   fields: (t) => ({
-    alreadyApplied: t.boolean({
-      nullable: false,
-      description:
-        "True when MTurk refused to repeat the write (the same expiration twice) and the gateway found the HIT already in that state.",
-      resolve: (p) => p.alreadyApplied ?? false,
-    }),
+    alreadyApplied: retryFlag(
+      t,
+      "alreadyApplied",
+      "True when MTurk refused to repeat the write (the same expiration twice) and the gateway found the HIT already in that state.",
+    ),
     hit: hitLink(t, "The HIT as MTurk now has it.", (p) => p.hitId, false),
   }),
 });
@@ -150,20 +146,14 @@ const AdditionalAssignmentsPayload = builder
     description: "A HIT after more assignments were added.",
     fields: (t) => ({
       hit: hitLink(t, "The HIT, read again.", (p) => p.hitId, false),
-      alreadyProcessed: t.exposeBoolean("alreadyProcessed", {
-        nullable: false,
-        description: "True when an earlier attempt with this key had added them.",
-      }),
+      alreadyProcessed: retryFlag(t, "alreadyProcessed", "True when an earlier attempt with this key had added them."),
     }),
   });
 const DeleteHITPayload = builder.objectRef<{ hitId: string; alreadyApplied: boolean }>("DeleteHITPayload").implement({
   description: "A deleted HIT.",
   fields: (t) => ({
     deletedHitId: t.exposeString("hitId", { nullable: false, description: "MTurk's id of the deleted HIT." }),
-    alreadyApplied: t.exposeBoolean("alreadyApplied", {
-      nullable: false,
-      description: "True when the HIT was already deleted (Disposed): a retry.",
-    }),
+    alreadyApplied: retryFlag(t, "alreadyApplied", "True when the HIT was already deleted (Disposed): a retry."),
   }),
 });
 

@@ -1,6 +1,6 @@
 import type { SyncProgress } from "../mirror/sync.js";
 import { builder } from "./builder.js";
-import { readable } from "./common.js";
+import { dateTimeField, readable } from "./common.js";
 
 /** The mirror's state, for a user watching the first sync and for dashboards. */
 
@@ -44,10 +44,7 @@ const MirrorUnitRef = builder.objectRef<UnitShape>("MirrorUnit").implement({
     "One part of the account the mirror reads whole from MTurk: hits (ListHITs), work (every HIT's ListAssignmentsForHIT and ListBonusPayments), requests (ListQualificationRequests), types (ListQualificationTypes), blocks (ListWorkerBlocks).",
   fields: (t) => ({
     unit: t.exposeString("unit", { nullable: false, description: "The unit's name." }),
-    syncedAt: t.expose("syncedAt", {
-      type: "DateTime",
-      description: "When its last complete read from MTurk began; null before the first.",
-    }),
+    syncedAt: dateTimeField(t, "syncedAt", "When its last complete read from MTurk began; null before the first."),
   }),
 });
 
@@ -71,10 +68,7 @@ const MirrorStatusRef = builder.objectRef<MirrorStatusShape>("MirrorStatus").imp
     done: t.exposeInt("done", { nullable: false, description: "HITs whose work this pass has read." }),
     total: t.exposeInt("total", { nullable: false, description: "HITs whose work this pass reads." }),
     percent: t.exposeInt("percent", { nullable: false, description: "done / total, 0 to 100." }),
-    lastPassAt: t.expose("lastPassAt", {
-      type: "DateTime",
-      description: "When the last complete pass ended.",
-    }),
+    lastPassAt: dateTimeField(t, "lastPassAt", "When the last complete pass ended."),
     lastError: t.exposeString("lastError", {
       description: "Why the last pass could not read a unit, if it could not.",
     }),

@@ -54,6 +54,18 @@ export function defineMutation<I extends object, P>(
   );
 }
 
+/**
+ * A payload's flag that the write was a retry of one already done: its idempotency key was used before, or MTurk
+ * refused to repeat it and the gateway found it applied.
+ */
+export function retryFlag<P extends { readonly [k in K]?: boolean }, K extends string>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  name: K,
+  description: string,
+) {
+  return t.boolean({ nullable: false, description, resolve: (payload) => payload[name] === true });
+}
+
 const isDryRun = (input: object) => (input as { dryRun?: boolean | null }).dryRun === true;
 
 const bulkPayloads = new Map<string, unknown>();

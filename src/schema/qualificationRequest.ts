@@ -3,7 +3,7 @@ import type { GatewayContext } from "../context.js";
 import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { builder } from "./builder.js";
-import { idField, pageOf, readable } from "./common.js";
+import { dateTimeField, idField, pageOf, readable } from "./common.js";
 import { listing, listingArgs } from "./connections.js";
 import { qualificationTypeLink } from "./qualificationType.js";
 import { workerLink } from "./worker.js";
@@ -36,10 +36,11 @@ builder.node(QualificationRequestRef, {
     answer: t.exposeString("Answer", {
       description: "The worker's answers (QuestionFormAnswers), if the type has a test.",
     }),
-    submitTime: t.expose("SubmitTime", {
-      type: "DateTime",
-      description: "When the worker submitted the request or the test answers (SubmitTime).",
-    }),
+    submitTime: dateTimeField(
+      t,
+      "SubmitTime",
+      "When the worker submitted the request or the test answers (SubmitTime).",
+    ),
     qualificationType: qualificationTypeLink(
       t,
       "The requested type (GetQualificationType, batched and cached per request).",

@@ -5,7 +5,7 @@ import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
 import { itemsInput } from "./bulk.js";
 import { InputInvalid } from "./inputInvalid.js";
-import { defineBulkMutation, defineMutation } from "./mutation.js";
+import { defineBulkMutation, defineMutation, retryFlag } from "./mutation.js";
 import { feedbackRule } from "./validators.js";
 import { QualificationRef, WorkerRef } from "./worker.js";
 
@@ -69,11 +69,11 @@ const DecidedRequestRef = builder.objectRef<DecidedRequest>("DecidedQualificatio
           ? encodeGlobalID("QualificationRequest", `${r.qualificationTypeId}:${r.qualificationRequestId}:${r.workerId}`)
           : null,
     }),
-    alreadyApplied: t.exposeBoolean("alreadyApplied", {
-      nullable: false,
-      description:
-        "True when the request had already been decided this way (a retry): MTurk refused to decide it again and the gateway read the state back.",
-    }),
+    alreadyApplied: retryFlag(
+      t,
+      "alreadyApplied",
+      "True when the request had already been decided this way (a retry): MTurk refused to decide it again and the gateway read the state back.",
+    ),
     worker: t.field({
       type: WorkerRef,
       description:

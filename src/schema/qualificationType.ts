@@ -5,6 +5,7 @@ import { scopes } from "../mturk/listings.js";
 import { type FetchPage, MTURK_MAX_RESULTS } from "../mturk/pagination.js";
 import { builder } from "./builder.js";
 import {
+  dateTimeField,
   idField,
   isEnumValue,
   pageOf,
@@ -68,10 +69,7 @@ QualificationTypeRef.implement({
     "A qualification type (MTurk's QualificationType), fetched with GetQualificationType and listed by ListQualificationTypes.",
   fields: (t) => ({
     qualificationTypeId: idField(t, "QualificationTypeId"),
-    creationTime: t.expose("CreationTime", {
-      type: "DateTime",
-      description: "When the type was created (CreationTime).",
-    }),
+    creationTime: dateTimeField(t, "CreationTime", "When the type was created (CreationTime)."),
     name: t.exposeString("Name", { description: "The type's Name, unique among the requester's types." }),
     description: t.exposeString("Description", { description: "The type's Description, shown to workers." }),
     keywords: t.exposeString("Keywords", { description: "Comma-separated Keywords for worker search." }),

@@ -4,7 +4,7 @@ import { idOf } from "../mturk/ids.js";
 import { scopes } from "../mturk/listings.js";
 import { qualificationKey } from "../mturk/loaders.js";
 import { builder } from "./builder.js";
-import { LocaleRef, pageOf, QualificationStatusEnum, readable } from "./common.js";
+import { dateTimeField, LocaleRef, pageOf, QualificationStatusEnum, readable } from "./common.js";
 import { listing, listingArgs } from "./connections.js";
 import type { Types } from "./mutation.js";
 import { qualificationTypeLink } from "./qualificationType.js";
@@ -26,6 +26,15 @@ export const workerLink = <P>(
   workerIdOf: (parent: P) => string,
   nullable = true,
 ) => t.field({ type: WorkerRef, nullable, description, resolve: (p) => ({ workerId: workerIdOf(p) }) });
+
+/** A worker a write changed or granted to, with its Qualification of the type read after the write. */
+export const workerChangeFields = <P extends WorkerShape & { qualificationTypeId?: string }>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
+  qualificationDescription: string,
+) => ({
+  worker: workerLink(t, "The worker.", (w) => w.workerId, false),
+  qualification: qualificationLink(t, qualificationDescription, (w) => w),
+});
 
 /** A link to a worker's Qualification of a type (GetQualificationScore, batched); null where there is none. */
 export const qualificationLink = <P>(
@@ -51,11 +60,7 @@ builder.node(WorkerRef, {
   id: { resolve: (w) => w.workerId },
   loadOne: (id) => (WORKER_ID.test(id) ? { workerId: id } : null),
   fields: (t) => ({
-    workerId: t.string({
-      nullable: false,
-      description: "MTurk's WorkerId.",
-      resolve: (parent) => parent.workerId,
-    }),
+    workerId: t.exposeString("workerId", { nullable: false, description: "MTurk's WorkerId." }),
     qualification: t.field({
       type: QualificationRef,
       description:
@@ -83,7 +88,7 @@ QualificationRef.implement({
     workerId: t.exposeString("WorkerId", { description: "The worker's id." }),
     integerValue: t.exposeInt("IntegerValue", { description: "The qualification's value (IntegerValue)." }),
     localeValue: t.expose("LocaleValue", { type: LocaleRef, description: "The locale value (LocaleValue), if any." }),
-    grantTime: t.expose("GrantTime", { type: "DateTime", description: "When it was granted (GrantTime)." }),
+    grantTime: dateTimeField(t, "GrantTime", "When it was granted (GrantTime)."),
     status: t.expose("Status", {
       type: QualificationStatusEnum,
       description: "Granted or Revoked (Status).",

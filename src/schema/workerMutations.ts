@@ -3,23 +3,20 @@ import { z } from "zod";
 import type { GatewayContext } from "../context.js";
 import { builder } from "./builder.js";
 import { itemsInput } from "./bulk.js";
-import { idInput, workerIdInput } from "./common.js";
+import { type InputFields, idInput, workerIdInput } from "./common.js";
 import { InputInvalid } from "./inputInvalid.js";
 import { defineBulkMutation, defineMutation, type Types } from "./mutation.js";
 import { workerIdRule } from "./validators.js";
-import { qualificationLink, type WorkerShape, workerLink } from "./worker.js";
+import { type WorkerShape, workerChangeFields } from "./worker.js";
 
 /** A worker a write changed; its `block` and qualifications are read after the write. */
 const WorkerChangeRef = builder.objectRef<WorkerShape & { qualificationTypeId?: string }>("WorkerChange").implement({
   description: "A worker after a write: read `block` or `qualification` to see the new state.",
-  fields: (t) => ({
-    worker: workerLink(t, "The worker.", (w) => w.workerId, false),
-    qualification: qualificationLink(
+  fields: (t) =>
+    workerChangeFields(
       t,
       "The worker's Qualification of the type the write changed (GetQualificationScore after the write).",
-      (w) => w,
     ),
-  }),
 });
 
 const CreateWorkerBlockInput = builder.inputType("CreateWorkerBlockInput", {
@@ -40,11 +37,15 @@ const DeleteWorkerBlockInput = builder.inputType("DeleteWorkerBlockInput", {
     reason: t.string({ description: "Why the block is lifted (Reason)." }),
   }),
 });
+/** Which Qualification a write changes: your type's and the worker's. */
+const heldQualificationFields = (t: InputFields) => ({
+  qualificationTypeId: idInput(t, "Your type's id."),
+  workerId: workerIdInput(t),
+});
 const AssociateQualificationWithWorkerInput = builder.inputType("AssociateQualificationWithWorkerInput", {
   description: "AssociateQualificationWithWorker: grants a Qualification of your type directly.",
   fields: (t) => ({
-    qualificationTypeId: idInput(t, "Your type's id."),
-    workerId: workerIdInput(t),
+    ...heldQualificationFields(t),
     integerValue: t.int({ description: "The value (IntegerValue)." }),
     sendNotification: t.boolean({ description: "Tell the worker by e-mail (SendNotification)." }),
   }),
@@ -52,8 +53,7 @@ const AssociateQualificationWithWorkerInput = builder.inputType("AssociateQualif
 const DisassociateQualificationFromWorkerInput = builder.inputType("DisassociateQualificationFromWorkerInput", {
   description: "DisassociateQualificationFromWorker: revokes a worker's Qualification of your type.",
   fields: (t) => ({
-    qualificationTypeId: idInput(t, "Your type's id."),
-    workerId: workerIdInput(t),
+    ...heldQualificationFields(t),
     reason: t.string({ description: "Shown to the worker (Reason)." }),
   }),
 });
