@@ -122,13 +122,8 @@ const RejectAssignmentsInput = builder.inputType("RejectAssignmentsInput", {
 const SendBonusesInput = builder.inputType("SendBonusesInput", {
   description: "The bonuses to pay.",
   fields: (t) => ({
-    idempotencyKey: t.string({
-      required: true,
-      description: "The batch's key: retrying the batch pays nothing twice.",
-      validate: idempotencyKeyRule,
-    }),
+    ...keyAndDryRun(t, "The batch's key: retrying the batch pays nothing twice."),
     items: t.field({ type: [SendBonusesItemInput], required: true, description: "One entry per bonus." }),
-    dryRun: dryRunField(t),
   }),
 });
 

@@ -1,7 +1,7 @@
 import { type Comparator, type EventType, type HITAccessActions, NotificationTransport } from "@aws-sdk/client-mturk";
 import { z } from "zod";
 import { builder } from "./builder.js";
-import { ActionsGuardedEnum, ComparatorEnum, enumValue } from "./common.js";
+import { ActionsGuardedEnum, ComparatorEnum, enumValue, idInput } from "./common.js";
 import { keyAndDryRun } from "./spending.js";
 import { lifetimeRule, moneyRule, mturkId, xmlRule } from "./validators.js";
 
@@ -19,11 +19,7 @@ const LocaleInput = builder.inputType("LocaleInput", {
 const RequirementInput = builder.inputType("QualificationRequirementInput", {
   description: "A QualificationRequirement of a HIT or HIT type.",
   fields: (t) => ({
-    qualificationTypeId: t.string({
-      required: true,
-      description: "The required type (yours or a system type).",
-      validate: mturkId,
-    }),
+    qualificationTypeId: idInput(t, "The required type (yours or a system type)."),
     comparator: t.field({ type: ComparatorEnum, required: true, description: "How the worker's value is compared." }),
     integerValues: t.intList({
       description: "Values: exactly 1, or 1 to 15 with In/NotIn; none with Exists/DoesNotExist.",

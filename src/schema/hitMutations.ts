@@ -49,6 +49,24 @@ const OkPayload = builder.objectRef<{ ok: boolean; hitTypeId?: string }>("OkPayl
   }),
 });
 
+/** A write whose payload is its success (OkPayload), with the HIT type it concerned, if any. */
+function defineOkWrite<I extends object>(
+  name: string,
+  options: Pick<Parameters<typeof defineMutation<I, unknown>>[1], "description" | "inputDescription"> & {
+    input: InputObjectRef<Types, I>;
+    /** The write; it answers with the HIT type it concerned, if any. */
+    write: (input: I, ctx: GatewayContext) => Promise<string | undefined>;
+  },
+) {
+  const { write, ...described } = options;
+  defineMutation(name, {
+    ...described,
+    scopes: { write: true },
+    payload: OkPayload,
+    resolve: async (input, ctx) => ({ ok: true, hitTypeId: await write(input, ctx) }),
+  });
+}
+
 /**
  * MTurk's rule for UpdateExpirationForHIT, checked before the call: a time in the past expires the HIT; otherwise
  * the change from the HIT's current expiration must be 60 s to 365 days (MTurk turns ExpireAt into that increment).
@@ -191,13 +209,11 @@ defineHITCreation("createHIT", {
   hitType: toHitTypeInput,
   dryRun: (input, ctx) => dryRunCreateHIT(ctx, input),
 });
-defineMutation("createHITType", {
+defineOkWrite("createHITType", {
   description: "Creates (or finds) a HIT type (CreateHITType): identical parameters give the same HITTypeId.",
-  scopes: { write: true },
   input: CreateHITTypeInput,
   inputDescription: "The HIT type.",
-  payload: OkPayload,
-  resolve: async (input, ctx) => ({ ok: true, hitTypeId: await ctx.writes.createHITType(toHitTypeInput(input)) }),
+  write: (input, ctx) => ctx.writes.createHITType(toHitTypeInput(input)),
 });
 defineHITCreation("createHITWithHITType", {
   description: "Creates a HIT of an existing HIT type (CreateHITWithHITType), exactly once per idempotencyKey.",
@@ -286,29 +302,22 @@ defineMutation("deleteHIT", {
   payload: DeleteHITPayload,
   resolve: async (input, ctx) => ({ hitId: input.hitId, ...(await ctx.writes.deleteHIT(input.hitId)) }),
 });
-defineMutation("updateNotificationSettings", {
+defineOkWrite("updateNotificationSettings", {
   description: "Sets or (de)activates a HIT type's notifications (UpdateNotificationSettings).",
-  scopes: { write: true },
   input: UpdateNotificationSettingsInput,
   inputDescription: "The HIT type and its settings.",
-  payload: OkPayload,
-  resolve: async (input, ctx) => {
-    await ctx.writes.updateNotificationSettings(
-      input.hitTypeId,
-      input.notification ? toNotification(input.notification) : undefined,
-      input.active ?? undefined,
-    );
-    return { ok: true, hitTypeId: input.hitTypeId };
+  write: async (input, ctx) => {
+    const notification = input.notification ? toNotification(input.notification) : undefined;
+    await ctx.writes.updateNotificationSettings(input.hitTypeId, notification, input.active ?? undefined);
+    return input.hitTypeId;
   },
 });
-defineMutation("sendTestEventNotification", {
+defineOkWrite("sendTestEventNotification", {
   description: "Sends a test event to a notification destination (SendTestEventNotification).",
-  scopes: { write: true },
   input: SendTestEventNotificationInput,
   inputDescription: "The destination and the event.",
-  payload: OkPayload,
-  resolve: async (input, ctx) => {
+  write: async (input, ctx) => {
     await ctx.writes.sendTestEventNotification(toNotification(input.notification), input.testEventType as EventType);
-    return { ok: true };
+    return undefined;
   },
 });

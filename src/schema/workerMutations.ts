@@ -95,18 +95,6 @@ const NotifyPayload = builder
 
 const NOTIFY_CHUNK = 100;
 
-const BlockWorkersInput = itemsInput(
-  "BlockWorkersInput",
-  "The workers to block.",
-  CreateWorkerBlockInput,
-  "One entry per worker.",
-);
-const UnblockWorkersInput = itemsInput(
-  "UnblockWorkersInput",
-  "The workers to unblock.",
-  DeleteWorkerBlockInput,
-  "One entry per worker.",
-);
 const NotifyWorkersInput = builder.inputType("NotifyWorkersInput", {
   description: "The message and its recipients.",
   fields: (t) => ({
@@ -137,36 +125,38 @@ const unblock = async (ctx: GatewayContext, input: { workerId: string; reason?: 
   return { workerId: input.workerId };
 };
 
-defineMutation("createWorkerBlock", {
-  description: "Blocks a worker (CreateWorkerBlock).",
-  scopes: { write: true },
-  input: CreateWorkerBlockInput,
-  inputDescription: "Who and why.",
-  payload: WorkerChangeRef,
-  resolve: (input, ctx) => block(ctx, input),
-});
-defineMutation("deleteWorkerBlock", {
-  description: "Unblocks a worker (DeleteWorkerBlock).",
-  scopes: { write: true },
-  input: DeleteWorkerBlockInput,
-  inputDescription: "Who.",
-  payload: WorkerChangeRef,
-  resolve: (input, ctx) => unblock(ctx, input),
-});
-/** The bulk block and the bulk unblock: one write per listed worker, a WorkerChange each. */
-function defineBulkWorkerWrite<I extends { workerId: string }>(
-  name: string,
-  description: string,
-  /** What it does to a worker: block or unblock. */
-  verb: string,
-  input: Parameters<typeof defineBulkMutation<{ items: I[] }, I, WorkerShape>>[1]["input"],
-  write: (ctx: GatewayContext, item: I) => Promise<WorkerShape>,
-) {
-  defineBulkMutation(name, {
-    description,
-    what: `a bulk ${verb}`,
+/**
+ * A block write to one worker and its bulk form (one write per listed worker, within the concurrency limit), with
+ * a WorkerChange each.
+ */
+function defineBlockWrite<I extends { workerId: string }>(options: {
+  /** What it does to a worker. */
+  verb: "block" | "unblock";
+  single: { name: string; description: string; inputDescription: string };
+  bulk: { name: string; description: string };
+  input: InputObjectRef<Types, I>;
+  write: (ctx: GatewayContext, item: I) => Promise<WorkerShape>;
+}) {
+  const { verb, single, bulk, input, write } = options;
+  defineMutation(single.name, {
+    description: single.description,
     scopes: { write: true },
     input,
+    inputDescription: single.inputDescription,
+    payload: WorkerChangeRef,
+    resolve: (item, ctx) => write(ctx, item),
+  });
+  const bulkInput = itemsInput(
+    `${bulk.name.charAt(0).toUpperCase()}${bulk.name.slice(1)}Input`,
+    `The workers to ${verb}.`,
+    input,
+    "One entry per worker.",
+  );
+  defineBulkMutation(bulk.name, {
+    description: bulk.description,
+    what: `a bulk ${verb}`,
+    scopes: { write: true },
+    input: bulkInput,
     inputDescription: `The workers to ${verb}.`,
     keyName: "workerId",
     result: WorkerChangeRef,
@@ -176,20 +166,35 @@ function defineBulkWorkerWrite<I extends { workerId: string }>(
     run: (item, ctx) => write(ctx, item),
   });
 }
-defineBulkWorkerWrite(
-  "blockWorkers",
-  "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
-  "block",
-  BlockWorkersInput,
-  block,
-);
-defineBulkWorkerWrite(
-  "unblockWorkers",
-  "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
-  "unblock",
-  UnblockWorkersInput,
-  unblock,
-);
+defineBlockWrite({
+  verb: "block",
+  single: {
+    name: "createWorkerBlock",
+    description: "Blocks a worker (CreateWorkerBlock).",
+    inputDescription: "Who and why.",
+  },
+  bulk: {
+    name: "blockWorkers",
+    description:
+      "Blocks many workers (CreateWorkerBlock each, within the concurrency limit), with a result per worker.",
+  },
+  input: CreateWorkerBlockInput,
+  write: block,
+});
+defineBlockWrite({
+  verb: "unblock",
+  single: {
+    name: "deleteWorkerBlock",
+    description: "Unblocks a worker (DeleteWorkerBlock).",
+    inputDescription: "Who.",
+  },
+  bulk: {
+    name: "unblockWorkers",
+    description: "Unblocks many workers (DeleteWorkerBlock each), with a result per worker.",
+  },
+  input: DeleteWorkerBlockInput,
+  write: unblock,
+});
 /** A write to a worker's Qualification of one type: the payload reads it again (GetQualificationScore). */
 function defineQualificationWrite<I extends { qualificationTypeId: string; workerId: string }>(
   name: string,
