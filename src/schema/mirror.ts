@@ -59,12 +59,7 @@ const MirrorStatusRef = builder.objectRef<MirrorStatusShape>("MirrorStatus").imp
       description: "Whether the database answers; while it does not, lists are read from MTurk and money waits.",
     }),
     unavailableReason: t.exposeString("unavailableReason", { description: "Why the database is not used now." }),
-    phase: t.field({
-      type: MirrorPhaseEnum,
-      nullable: false,
-      description: "The sync's phase.",
-      resolve: (s) => s.phase,
-    }),
+    phase: t.expose("phase", { type: MirrorPhaseEnum, nullable: false, description: "The sync's phase." }),
     done: t.exposeInt("done", { nullable: false, description: "HITs whose work this pass has read." }),
     total: t.exposeInt("total", { nullable: false, description: "HITs whose work this pass reads." }),
     percent: t.exposeInt("percent", { nullable: false, description: "done / total, 0 to 100." }),
@@ -76,11 +71,10 @@ const MirrorStatusRef = builder.objectRef<MirrorStatusShape>("MirrorStatus").imp
       nullable: false,
       description: "MIRROR_MAX_AGE_MS: an older unit is refreshed before a read answers from it.",
     }),
-    units: t.field({
+    units: t.expose("units", {
       type: [MirrorUnitRef],
       nullable: false,
       description: "The account's units and when each was last read whole.",
-      resolve: (s) => s.units,
     }),
   }),
 });

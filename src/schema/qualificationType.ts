@@ -73,10 +73,9 @@ QualificationTypeRef.implement({
     name: t.exposeString("Name", { description: "The type's Name, unique among the requester's types." }),
     description: t.exposeString("Description", { description: "The type's Description, shown to workers." }),
     keywords: t.exposeString("Keywords", { description: "Comma-separated Keywords for worker search." }),
-    status: t.field({
+    status: t.expose("QualificationTypeStatus", {
       type: QualificationTypeStatusEnum,
       description: "QualificationTypeStatus: only Active types can be requested.",
-      resolve: (type) => type.QualificationTypeStatus,
     }),
     test: t.exposeString("Test", { description: "The QuestionForm test workers answer to request it (Test)." }),
     testDurationInSeconds: t.exposeInt("TestDurationInSeconds", {

@@ -28,11 +28,10 @@ const testSettings = (input: {
 const TypePayload = builder.objectRef<{ type: QualificationType }>("QualificationTypePayload").implement({
   description: "A qualification type after a write.",
   fields: (t) => ({
-    qualificationType: t.field({
+    qualificationType: t.expose("type", {
       type: QualificationTypeRef,
       nullable: false,
       description: "The type as MTurk now has it.",
-      resolve: (p) => p.type,
     }),
   }),
 });

@@ -65,11 +65,10 @@ builder.objectType(DryRun, {
     "What a money mutation would cost, computed instead of running it (dryRun: true): no write was sent to MTurk, only reads (GetAccountBalance, GetHIT, GetAssignment, ListHITs, ListAssignmentsForHIT). The balance follows ApproveAssignment and SendBonus drawing rewards and bonuses with their fee, as the simulator does; MTurk itself reserves a HIT's rewards when CreateHIT runs.",
   isTypeOf: (value) => value instanceof DryRun,
   fields: (t) => ({
-    cost: t.field({
+    cost: t.expose("cost", {
       type: CostEstimateRef,
       nullable: false,
       description: "Rewards, bonuses, MTurk's fee and total.",
-      resolve: (d) => d.cost,
     }),
     availableBalance: t.field({
       type: Money,

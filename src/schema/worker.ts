@@ -37,7 +37,7 @@ export const workerChangeFields = <P extends WorkerShape & { qualificationTypeId
 });
 
 /** A link to a worker's Qualification of a type (GetQualificationScore, batched); null where there is none. */
-export const qualificationLink = <P>(
+const qualificationLink = <P>(
   t: PothosSchemaTypes.ObjectFieldBuilder<Types, P>,
   description: string,
   heldOf: (parent: P) => { qualificationTypeId?: string; workerId: string },
