@@ -46,7 +46,9 @@ export function entityOrStub<T>(
   stub: T,
 ): T | string {
   const selected = selectedFields(info);
-  // The prefetched call is cached for the child; its failure is the child's to report.
-  for (const field of selected) entity.links?.[field.name]?.(id, field.args, ctx)?.catch(() => undefined);
+  // The prefetched call is cached for the child; its failure is the child's to report. Only for a principal that
+  // may read it: a mutation payload reaches entities before their type's `read` scope is checked.
+  if (ctx.principal.scopes.has("read"))
+    for (const field of selected) entity.links?.[field.name]?.(id, field.args, ctx)?.catch(() => undefined);
   return selected.every((f) => f.name === "__typename" || entity.fromId.has(f.name)) ? stub : id;
 }

@@ -37,6 +37,22 @@ describe("scopes guard money and reads wherever they are reached", () => {
     expect(r.data?.expireHIT?.alreadyApplied).toBe(false);
   });
 
+  it("a key without read makes no MTurk reads for the links it selects in a mutation payload", async () => {
+    stack.simulator.instrumentation.resetCalls();
+    const r = await as(
+      KEYS.writer,
+      `mutation($h: String!) { expireHIT(input: { hitId: $h }) { ... on HITPayload { hit { assignments { edges { node { answer } } } bonusPayments { totalCount } } } } }`,
+      { h: hitId },
+    );
+    expect(codes(r)).toContain("FORBIDDEN");
+    // A link's prefetch is not awaited by the response: give a stray one time to reach the simulator.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const operations = stack.simulator.instrumentation.calls.map((c) => c.operation);
+    expect(operations).not.toContain("ListAssignmentsForHIT");
+    expect(operations).not.toContain("ListBonusPayments");
+    expect(operations).toContain("UpdateExpirationForHIT");
+  });
+
   it("a key without read learns no worker or assignment ids from a bulk write that lists them itself", async () => {
     const f = await stack.control<{ hitIds: string[]; qualificationTypeIds: string[] }>("GET", "fixtures");
     const h = f.hitIds[2] as string;
